@@ -1,0 +1,10 @@
+/**
+ * Every `acd` sub-command, one module each; a module exports `register(program)`.
+ * To add a command: write src/cli/commands/NAME.ts and add it to this list.
+ */
+import type { Command } from 'commander';
+
+type Register = (program: Command) => void;
+
+export const commandModules: Array<() => Promise<{ register: Register }>> = [
+];
