@@ -1,0 +1,2 @@
+export { ConfigSchema, type AcdConfig } from './schema.js';
+export { loadConfig, validateConfig, configFromEnv, type ConfigInput, type LoadConfigOptions } from './load.js';

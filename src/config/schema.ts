@@ -1,0 +1,34 @@
+/**
+ * The one configuration of ACD, as a typebox schema: the schema validates, types and documents it.
+ * Sources, weakest to strongest: defaults < acd.config.json < ACD_* environment variables < flags.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address the HTTP server listens on' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port (0 = any free port)' }),
+    data: Type.String({ minLength: 1, default: './.acd-data', description: 'folder of the embedded store (PGlite)' }),
+    db: Type.Optional(
+      Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL URL; when set, the embedded store is not used' }),
+    ),
+    logLevel: Type.Union(
+      [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+      { default: 'info', description: 'pino log level' },
+    ),
+    bodyLimit: Type.Integer({ minimum: 1024, maximum: 64 * 1048576, default: 1048576, description: 'largest accepted request body in bytes' }),
+    sessionTtlMinutes: Type.Integer({ minimum: 5, maximum: 7 * 24 * 60, default: 480, description: 'web session lifetime' }),
+    loginMaxAttempts: Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'failed logins allowed per account and per address in a window' }),
+    loginWindowSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 900, description: 'window of the login rate limit' }),
+    collector: Type.Optional(Type.String({ pattern: '^udp://.+:\\d+$', description: 'UDP flow collector address, e.g. udp://0.0.0.0:2055' })),
+    country: Type.String({ pattern: '^[A-Z]{2}$', default: 'JP', description: 'ISO country whose address space is domestic' }),
+    domestic: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'extra domestic CIDR prefixes' }),
+  },
+  { additionalProperties: false },
+);
+
+export type AcdConfig = Static<typeof ConfigSchema>;
+
+/** Keys whose values are numbers or lists when given as text (environment variables, flags). */
+export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds']);
+export const LIST_KEYS = new Set(['domestic']);

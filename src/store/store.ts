@@ -1,0 +1,109 @@
+/**
+ * The store: one schema on two engines. PGlite (embedded PostgreSQL, the default: no service needed)
+ * or PostgreSQL through `pg`. Both are driven through Kysely's PostgreSQL dialect, so the parts of ACD
+ * never see which engine they run on.
+ */
+import { mkdirSync } from 'node:fs';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PGliteDialect } from './pglite-dialect.js';
+import { migrations, type Migration } from './migrations/index.js';
+import type { Database } from './schema.js';
+import { AcdError } from '../shared/errors.js';
+import { silentLogger, type Logger } from '../shared/log.js';
+
+export type Engine = 'pglite' | 'postgres';
+
+export interface StoreOptions {
+  /** PostgreSQL URL; when absent the embedded engine is used */
+  db?: string;
+  /** folder of the embedded engine's data; 'memory://' keeps it in memory */
+  data?: string;
+  /** PostgreSQL schema to use (created when missing): lets tests run side by side in one database */
+  schema?: string;
+  logger?: Logger;
+  /** pool size for PostgreSQL */
+  poolSize?: number;
+}
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly engine: Engine;
+  close(): Promise<void>;
+}
+
+// int8 (bigint, bigserial, count(*)) as a JS number on both engines: every count ACD keeps fits in 2^53.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+const SAFE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const logger = opts.logger ?? silentLogger;
+  if (opts.schema !== undefined && !SAFE_SCHEMA.test(opts.schema)) {
+    throw new AcdError('STORE_SCHEMA', `schema name "${opts.schema}" is not allowed: use lower-case letters, digits and _`);
+  }
+  let db: Kysely<Database>;
+  let engine: Engine;
+  if (opts.db) {
+    engine = 'postgres';
+    if (opts.schema) {
+      // The schema must exist before connections that name it in their search_path are used.
+      const c = new pg.Client({ connectionString: opts.db });
+      await c.connect();
+      try {
+        await c.query(`create schema if not exists ${opts.schema}`);
+      } finally {
+        await c.end();
+      }
+    }
+    const pool = new pg.Pool({
+      connectionString: opts.db,
+      max: opts.poolSize ?? 10,
+      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    });
+    pool.on('error', (err) => logger.error({ err }, 'postgres pool error'));
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    engine = 'pglite';
+    const dir = opts.data ?? './.acd-data';
+    if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
+    const lite = await PGlite.create(dir, { parsers: { 20: (v: string) => Number(v) } });
+    db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
+    if (opts.schema) {
+      await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);
+      await sql`set search_path to ${sql.id(opts.schema)}`.execute(db);
+    }
+  }
+  try {
+    const applied = await migrate(db, migrations);
+    if (applied.length) logger.info({ engine, applied }, 'store migrated');
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  return { db, engine, close: () => db.destroy() };
+}
+
+/** Applies the migrations not yet recorded in acd_schema_version, each in its own transaction. */
+export async function migrate(db: Kysely<Database>, list: Migration[]): Promise<number[]> {
+  const applied: number[] = [];
+  await db.transaction().execute(async (trx) => {
+    // One migrator at a time, even with several processes on one PostgreSQL.
+    await sql`select pg_advisory_xact_lock(7420001)`.execute(trx);
+    await sql`
+      create table if not exists acd_schema_version (
+        version integer primary key,
+        name text not null,
+        applied_at timestamptz not null default now()
+      )`.execute(trx);
+    const done = new Set((await trx.selectFrom('acd_schema_version').select('version').execute()).map((r) => r.version));
+    for (const m of list) {
+      if (done.has(m.version)) continue;
+      await m.up(trx as unknown as Kysely<unknown>);
+      await trx.insertInto('acd_schema_version').values({ version: m.version, name: m.name, applied_at: new Date() }).execute();
+      applied.push(m.version);
+    }
+  });
+  return applied;
+}
