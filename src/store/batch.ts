@@ -13,8 +13,10 @@ export interface BatchColumn {
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 const TYPE = /^[a-z ]+(\[\])?$/;
 
-export async function batchInsert<DB>(
-  db: Kysely<DB>,
+export async function batchInsert(
+  // any Kysely or transaction: the statement is raw SQL, so the table types do not matter here
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db: Kysely<any>,
   table: string,
   columns: BatchColumn[],
   rows: unknown[][],

@@ -7,4 +7,7 @@ import type { Command } from 'commander';
 type Register = (program: Command) => void;
 
 export const commandModules: Array<() => Promise<{ register: Register }>> = [
+  () => import('./serve.js'),
+  () => import('./admin.js'),
+  () => import('./demo.js'),
 ];

@@ -1,0 +1,6 @@
+// Auth's public interface: roles, the Actor, accounts, secrets, sessions and the login throttle.
+export * from './roles.js';
+export * from './accounts.js';
+export { hashPassword, verifyPassword, sha256Hex, safeEqual, dummyPasswordHash, MIN_PASSWORD_LENGTH } from './secrets.js';
+export * from './sessions.js';
+export { createLoginThrottle, type LoginThrottle } from './throttle.js';

@@ -1,0 +1,83 @@
+/**
+ * Who is asking: from a Bearer token, HTTP Basic (username + token, for TAXII clients) or a web
+ * session cookie. Roles and organisation always come from the store, never from the request.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/index.js';
+import { newSecret, sha256Hex } from './secrets.js';
+import { isOrgKind, isRole, type Actor, type OrgKind } from './roles.js';
+
+export const SESSION_COOKIE = 'acd_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+async function actorForUser(db: Kysely<Database>, userId: string, via: Actor['via']): Promise<Actor | null> {
+  const row = await db
+    .selectFrom('users')
+    .innerJoin('organisations', 'organisations.id', 'users.org_id')
+    .select(['users.id', 'users.username', 'users.roles', 'users.disabled', 'users.org_id', 'organisations.kind'])
+    .where('users.id', '=', userId)
+    .executeTakeFirst();
+  if (!row || row.disabled || !isOrgKind(row.kind)) return null;
+  return {
+    userId: row.id,
+    username: row.username,
+    orgId: row.org_id,
+    orgKind: row.kind as OrgKind,
+    roles: row.roles.filter(isRole),
+    via,
+  };
+}
+
+export async function actorFromToken(db: Kysely<Database>, token: string, now = new Date()): Promise<Actor | null> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select(['id', 'user_id', 'expires_at', 'revoked_at'])
+    .where('token_hash', '=', sha256Hex(token))
+    .executeTakeFirst();
+  if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at) <= now)) return null;
+  const actor = await actorForUser(db, row.user_id, 'token');
+  if (actor) await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+  return actor;
+}
+
+/** HTTP Basic for TAXII clients: the username and one of that user's API tokens as the password. */
+export async function actorFromBasic(db: Kysely<Database>, username: string, token: string): Promise<Actor | null> {
+  const actor = await actorFromToken(db, token);
+  return actor && actor.username === username ? actor : null;
+}
+
+export interface SessionLookup {
+  actor: Actor;
+  csrfHash: string;
+}
+
+export async function actorFromSession(db: Kysely<Database>, cookieValue: string, now = new Date()): Promise<SessionLookup | null> {
+  const row = await db.selectFrom('sessions').selectAll().where('id_hash', '=', sha256Hex(cookieValue)).executeTakeFirst();
+  if (!row || new Date(row.expires_at) <= now) return null;
+  const actor = await actorForUser(db, row.user_id, 'session');
+  return actor ? { actor, csrfHash: row.csrf_hash } : null;
+}
+
+export interface NewSession {
+  cookieValue: string;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+export async function createSession(db: Kysely<Database>, userId: string, ttlMinutes: number): Promise<NewSession> {
+  const cookieValue = newSecret('acd_ses');
+  const csrfToken = newSecret('acd_csrf');
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + ttlMinutes * 60_000);
+  await db
+    .insertInto('sessions')
+    .values({ id_hash: sha256Hex(cookieValue), user_id: userId, csrf_hash: sha256Hex(csrfToken), created_at: now, expires_at: expiresAt })
+    .execute();
+  // Expired sessions of anyone are cleared on the way: the table stays small without a job.
+  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
+  return { cookieValue, csrfToken, expiresAt };
+}
+
+export async function endSession(db: Kysely<Database>, cookieValue: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id_hash', '=', sha256Hex(cookieValue)).execute();
+}

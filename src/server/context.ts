@@ -1,0 +1,16 @@
+import type { AcdConfig } from '../config/index.js';
+import type { Store } from '../store/index.js';
+import type { Logger } from '../shared/log.js';
+import type { Registry } from '../shared/metrics.js';
+import type { LoginThrottle } from '../auth/index.js';
+
+/** What every route module gets: configuration and the parts it may call. */
+export interface AppContext {
+  config: AcdConfig;
+  store: Store;
+  logger: Logger;
+  registry: Registry;
+  throttle: LoginThrottle;
+  /** when the process started (for /healthz) */
+  startedAt: Date;
+}

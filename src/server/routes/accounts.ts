@@ -1,0 +1,205 @@
+/** Organisations, people and API tokens (administration). */
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { AppContext } from '../context.js';
+import {
+  ORG_KINDS,
+  ROLES,
+  SECTORS,
+  createOrganisation,
+  createPerson,
+  getOrganisation,
+  issueToken,
+  personView,
+  revokeToken,
+  type OrgKind,
+  type Role,
+  type Sector,
+} from '../../auth/index.js';
+import { notFound } from '../../shared/errors.js';
+import { actorOf } from '../access.js';
+
+const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+const OrgView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  kind: Type.String(),
+  sector: Type.Union([Type.String(), Type.Null()]),
+  country: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+});
+const NewOrgBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    kind: lit(ORG_KINDS),
+    sector: Type.Optional(lit(SECTORS)),
+    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+  },
+  { additionalProperties: false },
+);
+const PersonViewSchema = Type.Object({
+  id: Type.String(),
+  orgId: Type.String(),
+  username: Type.String(),
+  displayName: Type.String(),
+  roles: Type.Array(Type.String()),
+  disabled: Type.Boolean(),
+  createdAt: Type.String(),
+});
+const NewPersonBody = Type.Object(
+  {
+    orgId: Type.String({ minLength: 1 }),
+    username: Type.String({ minLength: 3, maxLength: 64 }),
+    displayName: Type.String({ minLength: 1, maxLength: 200 }),
+    password: Type.Optional(Type.String({ minLength: 12, maxLength: 1024 })),
+    roles: Type.Array(lit(ROLES), { minItems: 1, maxItems: ROLES.length }),
+  },
+  { additionalProperties: false },
+);
+const NewTokenBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })) },
+  { additionalProperties: false },
+);
+
+type OrgRow = { id: string; name: string; kind: string; sector: string | null; country: string | null; created_at: Date | string };
+const orgView = (o: OrgRow): Static<typeof OrgView> => ({
+  id: o.id,
+  name: o.name,
+  kind: o.kind,
+  sector: o.sector,
+  country: o.country,
+  createdAt: new Date(o.created_at).toISOString(),
+});
+
+export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { db } = ctx.store;
+
+  app.get(
+    '/api/v1/organisations',
+    {
+      config: { access: { roles: ['admin', 'auditor', 'commission_member', 'agency_lead', 'agency_analyst'] } },
+      schema: { summary: 'List organisations', tags: ['accounts'], response: { 200: Type.Array(OrgView) } },
+    },
+    async () => (await db.selectFrom('organisations').selectAll().orderBy('name').execute()).map(orgView),
+  );
+
+  app.post<{ Body: Static<typeof NewOrgBody> }>(
+    '/api/v1/organisations',
+    {
+      config: { access: { roles: ['admin'] } },
+      schema: { summary: 'Create an organisation', tags: ['accounts'], body: NewOrgBody, response: { 201: OrgView } },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const org = await createOrganisation(db, actorOf(req), {
+        name: b.name,
+        kind: b.kind as OrgKind,
+        sector: (b.sector as Sector | undefined) ?? null,
+        country: b.country ?? null,
+      });
+      void reply.status(201);
+      return orgView(org);
+    },
+  );
+
+  app.get<{ Params: { orgId: string } }>(
+    '/api/v1/organisations/:orgId',
+    {
+      config: { access: { roles: 'any', org: { param: 'orgId', anyOrgRoles: ['admin', 'auditor', 'commission_member', 'agency_lead', 'agency_analyst'] } } },
+      schema: { summary: 'One organisation (members see their own)', tags: ['accounts'], params: Type.Object({ orgId: Type.String() }), response: { 200: OrgView } },
+    },
+    async (req) => orgView(await getOrganisation(db, req.params.orgId)),
+  );
+
+  app.get<{ Params: { orgId: string } }>(
+    '/api/v1/organisations/:orgId/people',
+    {
+      config: { access: { roles: ['admin', 'auditor', 'agency_lead', 'operator', 'carrier', 'partner', 'commission_member'], org: { param: 'orgId', anyOrgRoles: ['admin', 'auditor'] } } },
+      schema: { summary: "The people of an organisation (members see their own organisation's)", tags: ['accounts'], params: Type.Object({ orgId: Type.String() }), response: { 200: Type.Array(PersonViewSchema) } },
+    },
+    async (req) => {
+      await getOrganisation(db, req.params.orgId);
+      const rows = await db.selectFrom('users').selectAll().where('org_id', '=', req.params.orgId).orderBy('username').execute();
+      return rows.map(personView);
+    },
+  );
+
+  app.post<{ Body: Static<typeof NewPersonBody> }>(
+    '/api/v1/people',
+    {
+      config: { access: { roles: ['admin'] } },
+      schema: { summary: 'Create a person with roles in an organisation', tags: ['accounts'], body: NewPersonBody, response: { 201: PersonViewSchema } },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const user = await createPerson(db, actorOf(req), {
+        orgId: b.orgId,
+        username: b.username,
+        displayName: b.displayName,
+        roles: b.roles as Role[],
+        ...(b.password !== undefined ? { password: b.password } : {}),
+      });
+      void reply.status(201);
+      return personView(user);
+    },
+  );
+
+  app.post<{ Params: { userId: string }; Body: Static<typeof NewTokenBody> }>(
+    '/api/v1/people/:userId/tokens',
+    {
+      config: { access: { roles: 'any', self: { param: 'userId', anyUserRoles: ['admin'] } } },
+      schema: {
+        summary: 'Issue an API token for a person (the token is shown once)',
+        tags: ['accounts'],
+        params: Type.Object({ userId: Type.String() }),
+        body: NewTokenBody,
+        response: { 201: Type.Object({ id: Type.String(), token: Type.String(), name: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]) }) },
+      },
+    },
+    async (req, reply) => {
+      const days = req.body.expiresInDays;
+      const expires = days ? new Date(Date.now() + days * 86400_000) : null;
+      const t = await issueToken(db, actorOf(req), req.params.userId, req.body.name, expires);
+      void reply.status(201);
+      return { id: t.id, token: t.token, name: t.name, expiresAt: t.expiresAt?.toISOString() ?? null };
+    },
+  );
+
+  app.get<{ Params: { userId: string } }>(
+    '/api/v1/people/:userId/tokens',
+    {
+      config: { access: { roles: 'any', self: { param: 'userId', anyUserRoles: ['admin'] } } },
+      schema: {
+        summary: "A person's API tokens (never the secrets)",
+        tags: ['accounts'],
+        params: Type.Object({ userId: Type.String() }),
+        response: { 200: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]), revoked: Type.Boolean() })) },
+      },
+    },
+    async (req) => {
+      const rows = await db.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'expires_at', 'revoked_at']).where('user_id', '=', req.params.userId).orderBy('created_at').execute();
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        createdAt: new Date(r.created_at).toISOString(),
+        expiresAt: r.expires_at ? new Date(r.expires_at).toISOString() : null,
+        revoked: r.revoked_at !== null,
+      }));
+    },
+  );
+
+  app.delete<{ Params: { userId: string; tokenId: string } }>(
+    '/api/v1/people/:userId/tokens/:tokenId',
+    {
+      config: { access: { roles: 'any', self: { param: 'userId', anyUserRoles: ['admin'] } } },
+      schema: { summary: 'Revoke an API token', tags: ['accounts'], params: Type.Object({ userId: Type.String(), tokenId: Type.String() }), response: { 200: Type.Object({ revoked: Type.String() }) } },
+    },
+    async (req) => {
+      const owned = await db.selectFrom('api_tokens').select('id').where('id', '=', req.params.tokenId).where('user_id', '=', req.params.userId).executeTakeFirst();
+      if (!owned) throw notFound('token', req.params.tokenId);
+      await revokeToken(db, actorOf(req), req.params.tokenId);
+      return { revoked: req.params.tokenId };
+    },
+  );
+}

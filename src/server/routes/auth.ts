@@ -1,0 +1,118 @@
+/** Password login with a session cookie for the web; logout; who am I. */
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { AppContext } from '../context.js';
+import {
+  SESSION_COOKIE,
+  createSession,
+  dummyPasswordHash,
+  endSession,
+  isRole,
+  verifyPassword,
+  type Actor,
+  type OrgKind,
+} from '../../auth/index.js';
+import { recordAudit } from '../../oversight/index.js';
+import { AcdError } from '../../shared/errors.js';
+import { actorOf } from '../access.js';
+
+const LoginBody = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+
+const ActorView = Type.Object({
+  userId: Type.String(),
+  username: Type.String(),
+  orgId: Type.String(),
+  orgKind: Type.String(),
+  roles: Type.Array(Type.String()),
+});
+
+function actorView(a: Actor): Static<typeof ActorView> {
+  return { userId: a.userId, username: a.username, orgId: a.orgId, orgKind: a.orgKind, roles: a.roles };
+}
+
+export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { db } = ctx.store;
+
+  app.post<{ Body: Static<typeof LoginBody> }>(
+    '/api/v1/auth/login',
+    {
+      config: { access: { public: true } },
+      schema: {
+        summary: 'Log in with username and password; sets a session cookie and returns the CSRF token for changes',
+        tags: ['auth'],
+        body: LoginBody,
+        response: { 200: Type.Object({ actor: ActorView, csrfToken: Type.String(), expiresAt: Type.String() }) },
+      },
+    },
+    async (req, reply) => {
+      const { username, password } = req.body;
+      const keys = [`account:${username.toLowerCase()}`, `address:${req.ip}`];
+      const wait = ctx.throttle.retryAfter(keys);
+      if (wait > 0) {
+        void reply.header('retry-after', String(wait));
+        throw new AcdError('LOGIN_RATE_LIMITED', `too many failed logins for this account or address; try again in ${wait} s`, { status: 429 });
+      }
+      const user = await db
+        .selectFrom('users')
+        .innerJoin('organisations', 'organisations.id', 'users.org_id')
+        .select(['users.id', 'users.username', 'users.password_hash', 'users.disabled', 'users.roles', 'users.org_id', 'organisations.kind'])
+        .where('users.username', '=', username)
+        .executeTakeFirst();
+      const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
+      if (!user || !user.password_hash || !ok || user.disabled) {
+        ctx.throttle.fail(keys);
+        await recordAudit(db, { actor: null, action: 'auth.login_failed', target: { type: 'user', id: user?.id ?? null }, details: { address: req.ip } });
+        throw new AcdError('LOGIN_FAILED', 'username or password is wrong, or the account is disabled', { status: 401 });
+      }
+      ctx.throttle.succeed(keys);
+      const session = await createSession(db, user.id, ctx.config.sessionTtlMinutes);
+      const actor: Actor = {
+        userId: user.id,
+        username: user.username,
+        orgId: user.org_id,
+        orgKind: user.kind as OrgKind,
+        roles: user.roles.filter(isRole),
+        via: 'session',
+      };
+      await recordAudit(db, { actor, action: 'auth.login', target: { type: 'user', id: user.id }, details: { address: req.ip } });
+      void reply.setCookie(SESSION_COOKIE, session.cookieValue, {
+        path: '/',
+        httpOnly: true,
+        secure: true,
+        sameSite: 'strict',
+        expires: session.expiresAt,
+      });
+      return { actor: actorView(actor), csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      config: { access: { roles: 'any' } },
+      schema: { summary: 'End the web session', tags: ['auth'], response: { 200: Type.Object({ ok: Type.Boolean() }) } },
+    },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      const cookie = req.cookies[SESSION_COOKIE];
+      if (cookie) await endSession(db, cookie);
+      await recordAudit(db, { actor, action: 'auth.logout', target: { type: 'user', id: actor.userId } });
+      void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: true, sameSite: 'strict' });
+      return { ok: true };
+    },
+  );
+
+  app.get(
+    '/api/v1/me',
+    {
+      config: { access: { roles: 'any' } },
+      schema: { summary: 'The authenticated person, organisation and roles', tags: ['auth'], response: { 200: ActorView } },
+    },
+    async (req) => {
+      return actorView(actorOf(req));
+    },
+  );
+}
