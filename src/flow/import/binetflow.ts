@@ -1,0 +1,199 @@
+/**
+ * Argus bidirectional flows as the Stratosphere `.binetflow` files carry them: a header line naming the
+ * columns (StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes
+ * [,SrcPkts],Label), comma- or tab-separated; columns are found by name, so their order and the optional
+ * ones do not matter.
+ *
+ * Mapping: start = StartTime (Argus prints local time without a zone; read as UTC), end = start + Dur;
+ * packets = TotPkts, bytes = TotBytes (both directions, as Argus counted them: link-layer headers
+ * included); ports are decimal or hex ("0x0303"). ICMP: Argus keeps type and code in Sport (low byte
+ * type, high byte code, as a little-endian host prints them); the record gets NetFlow's convention
+ * srcPort 0, dstPort type·256 + code. Non-IP records (arp, llc, Argus' own "man" records) are skipped,
+ * reason non-ip. Label goes to the label side channel (detailed label ''), never into the record.
+ */
+import type { MutableFlowRecord } from '../record.js';
+import {
+  NON_IP_PROTOS, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
+  parsePort, parseUDecimal, parseUint, protoNumber, setAddresses, setIcmpTypeCode,
+} from './fields.js';
+import { CONN_STATE_FLAGS } from './zeek.js';
+import {
+  LINE_MALFORMED, LINE_RECORD, LINE_SKIPPED, LINE_WRONG_FORMAT, type LineOutcome, type LineParser,
+} from './types.js';
+
+const LETTER_FLAGS = new Uint8Array(128);
+for (const [ch, f] of [
+  ['S', TCP_SYN], ['A', TCP_ACK], ['P', TCP_PSH], ['F', TCP_FIN], ['R', TCP_RST],
+  ['U', TCP_URG], ['E', TCP_ECE], ['C', TCP_CWR],
+] as const) LETTER_FLAGS[ch.charCodeAt(0)] = f;
+
+function letterFlags(s: string, from: number, to: number): number {
+  let f = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) f |= LETTER_FLAGS[c] ?? 0;
+  }
+  return f;
+}
+
+/** Argus' named TCP states (ra without -Z) */
+const NAMED_STATE_FLAGS: Readonly<Record<string, number>> = {
+  REQ: TCP_SYN, ACC: TCP_SYN | TCP_ACK, CON: TCP_SYN | TCP_ACK, CLO: TCP_SYN | TCP_ACK | TCP_FIN,
+  FIN: TCP_FIN | TCP_ACK, RST: TCP_RST,
+};
+
+/**
+ * TCP flags from an Argus State. "SRC_DST" lists the flags seen each way ("S_RA", "FSPA_FSPA"); the
+ * responder's ACK counts only when it came with its SYN (a SYN-ACK) or the originator acknowledged too,
+ * so a rejected attempt (S_RA) reads SYN+RST as Zeek's REJ does and ACK keeps meaning "the responder
+ * accepted or data flowed". Named states (CON, REQ ...) and Zeek-style states (S0, REJ ...) map by table.
+ */
+export function argusStateFlags(state: string): number {
+  const us = state.indexOf('_');
+  if (us >= 0) {
+    const src = letterFlags(state, 0, us);
+    let dst = letterFlags(state, us + 1, state.length);
+    if ((dst & TCP_SYN) === 0 && (src & TCP_ACK) === 0) dst &= ~TCP_ACK;
+    return src | dst;
+  }
+  return NAMED_STATE_FLAGS[state] ?? CONN_STATE_FLAGS[state] ?? 0;
+}
+
+/** "2019/04/04 16:24:47.672448", "2019-04-04 16:24:47", "2019-04-04T16:24:47.5" (as UTC) or epoch seconds → ms; NaN when none. */
+export function parseArgusTime(s: string): number {
+  const c0 = s.charCodeAt(4);
+  if (s.length >= 19 && (c0 === 47 || c0 === 45)) {
+    const num = (from: number, to: number): number => {
+      let v = 0;
+      for (let i = from; i < to; i++) {
+        const d = s.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) return NaN;
+        v = v * 10 + d;
+      }
+      return v;
+    };
+    const t = s.charCodeAt(10);
+    if (s.charCodeAt(7) !== c0 || (t !== 32 && t !== 84) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+    const y = num(0, 4), mo = num(5, 7), d = num(8, 10), h = num(11, 13), mi = num(14, 16), sec = num(17, 19);
+    if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 60)) return NaN;
+    let frac = 0;
+    if (s.length > 19) {
+      if (s.charCodeAt(19) !== 46 || s.length === 20 || s.length > 30) return NaN;
+      let v = 0;
+      let scale = 1;
+      for (let i = 20; i < s.length; i++) {
+        const dd = s.charCodeAt(i) - 48;
+        if (dd < 0 || dd > 9) return NaN;
+        v = v * 10 + dd;
+        scale *= 10;
+      }
+      frac = (v * 1000) / scale;
+    }
+    return Date.UTC(y, mo - 1, d, h, mi, sec) + frac;
+  }
+  const secs = parseUDecimal(s);
+  return secs * 1000;
+}
+
+const REQUIRED = ['StartTime', 'Proto', 'SrcAddr', 'Sport', 'DstAddr', 'Dport', 'TotPkts', 'TotBytes'] as const;
+
+/** true when a line is a binetflow header (comma or tab separated, with the required column names). */
+export function isBinetflowHeader(line: string): boolean {
+  const sep = line.indexOf('\t') >= 0 ? '\t' : ',';
+  const names = line.split(sep).map((n) => n.trim());
+  return REQUIRED.every((r) => names.includes(r));
+}
+
+export class BinetflowParser implements LineParser {
+  readonly format = 'binetflow' as const;
+  hasLabels = false;
+  reason = '';
+  detail = '';
+  label = '';
+  detailedLabel = '';
+
+  private headerLine: string | null = null;
+  private sep = ',';
+  private nCols = 0;
+  private iStart = -1; private iDur = -1; private iProto = -1; private iSrc = -1; private iSport = -1;
+  private iDst = -1; private iDport = -1; private iState = -1; private iPkts = -1; private iBytes = -1; private iLabel = -1;
+
+  private setHeader(line: string): void {
+    this.headerLine = line;
+    this.sep = line.indexOf('\t') >= 0 ? '\t' : ',';
+    const names = line.split(this.sep).map((n) => n.trim());
+    const ix = (n: string): number => names.indexOf(n);
+    this.nCols = names.length;
+    this.iStart = ix('StartTime'); this.iDur = ix('Dur'); this.iProto = ix('Proto'); this.iSrc = ix('SrcAddr');
+    this.iSport = ix('Sport'); this.iDst = ix('DstAddr'); this.iDport = ix('Dport'); this.iState = ix('State');
+    this.iPkts = ix('TotPkts'); this.iBytes = ix('TotBytes'); this.iLabel = ix('Label');
+    this.hasLabels = this.iLabel >= 0;
+  }
+
+  parse(line: string, rec: MutableFlowRecord): LineOutcome {
+    if (line.length === 0) { this.reason = 'blank'; return LINE_SKIPPED; }
+    if (this.headerLine === null) {
+      if (!isBinetflowHeader(line)) {
+        this.detail = `the first line is not a binetflow header (naming ${REQUIRED.join(', ')})`;
+        return LINE_WRONG_FORMAT;
+      }
+      this.setHeader(line);
+      this.reason = 'header';
+      return LINE_SKIPPED;
+    }
+    if (line === this.headerLine) { this.reason = 'header'; return LINE_SKIPPED; }
+    const cols = line.split(this.sep);
+    if (cols.length !== this.nCols) {
+      this.reason = 'columns';
+      this.detail = `${cols.length} columns, the header has ${this.nCols}`;
+      return LINE_MALFORMED;
+    }
+    const protoText = cols[this.iProto] ?? '';
+    const proto = protoNumber(protoText);
+    if (proto < 0) {
+      if (NON_IP_PROTOS.has(protoText.toLowerCase())) { this.reason = 'non-ip'; return LINE_SKIPPED; }
+      this.reason = 'proto';
+      this.detail = 'Proto is not a known protocol';
+      return LINE_MALFORMED;
+    }
+    if (!setAddresses(rec, cols[this.iSrc] ?? '', cols[this.iDst] ?? '')) {
+      this.reason = 'address';
+      this.detail = 'SrcAddr or DstAddr is not an IP address (or their families differ)';
+      return LINE_MALFORMED;
+    }
+    const start = parseArgusTime(cols[this.iStart] ?? '');
+    if (!Number.isFinite(start)) { this.reason = 'time'; this.detail = 'StartTime is not a time'; return LINE_MALFORMED; }
+    const durText = this.iDur >= 0 ? cols[this.iDur] ?? '' : '';
+    const dur = durText === '' ? 0 : parseUDecimal(durText);
+    const pkts = parseUint(cols[this.iPkts] ?? '');
+    const bytes = parseUint(cols[this.iBytes] ?? '');
+    if (Number.isNaN(dur) || pkts < 0 || bytes < 0) {
+      this.reason = 'number';
+      this.detail = 'Dur, TotPkts or TotBytes is not a non-negative number';
+      return LINE_MALFORMED;
+    }
+    const spText = cols[this.iSport] ?? '';
+    const dpText = cols[this.iDport] ?? '';
+    const portless = proto !== 6 && proto !== 17 && proto !== 132;
+    const sp = spText === '' && portless ? 0 : parsePort(spText);
+    const dp = dpText === '' && portless ? 0 : parsePort(dpText);
+    if (sp < 0 || dp < 0) { this.reason = 'port'; this.detail = 'Sport or Dport is not a port'; return LINE_MALFORMED; }
+    rec.start = Math.round(start);
+    rec.end = Math.round(start + dur * 1000);
+    rec.proto = proto === 1 && rec.family === 6 ? 58 : proto;
+    if (proto === 1 || proto === 58) setIcmpTypeCode(rec, sp & 255, sp >>> 8);
+    else {
+      rec.srcPort = sp;
+      rec.dstPort = dp;
+      if (proto === 6 && this.iState >= 0) rec.tcpFlags = argusStateFlags(cols[this.iState] ?? '');
+    }
+    rec.packets = pkts;
+    rec.bytes = bytes;
+    if (this.hasLabels) {
+      const l = cols[this.iLabel] ?? '';
+      this.label = l === '-' || l === '(empty)' ? '' : l;
+      this.detailedLabel = '';
+    }
+    return LINE_RECORD;
+  }
+}
