@@ -1,7 +1,7 @@
 /**
  * The contract between the file reader and one format's line parser.
  */
-import type { FlowRecord, FlowSink, MutableFlowRecord } from '../record.js';
+import type { FlowSink, MutableFlowRecord } from '../record.js';
 
 export type ImportFormat = 'zeek' | 'zeek-json' | 'binetflow' | 'jsonl';
 export const IMPORT_FORMATS: readonly ImportFormat[] = ['zeek', 'zeek-json', 'binetflow', 'jsonl'];
@@ -93,4 +93,3 @@ export interface ImportStats {
   elapsedMs: number;
 }
 
-export type { FlowRecord };
