@@ -10,4 +10,5 @@ export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./serve.js'),
   () => import('./admin.js'),
   () => import('./demo.js'),
+  () => import('./import.js'),
 ];
