@@ -1,0 +1,126 @@
+/**
+ * What the decoder remembers per exporter: statistics, templates, sequence numbers, sampling and
+ * system-init times. Every map here is bounded (see DecoderLimits), because every key comes from
+ * packet bytes an attacker can choose.
+ */
+import { MutableFlowRecord, type FlowSink } from '../record.js';
+import { newExporterStats, type ExporterStats, type MalformedReason } from './stats.js';
+import { TemplateScratch, type Template } from './template.js';
+import { OptionsOut, RecordCtx } from './records.js';
+
+export interface DecoderLimits {
+  /** exporters tracked; datagrams from further ones are counted under '_overflow' and dropped */
+  maxExporters: number;
+  /** templates cached per exporter (v9 and IPFIX, all domains together) */
+  maxTemplatesPerExporter: number;
+  /** templates cached in the whole decoder */
+  maxTemplatesTotal: number;
+  /** fields in one template (a v9/IPFIX field count is 16 bits: bound it well below) */
+  maxFieldsPerTemplate: number;
+  /** observation domains / source ids / v5 engines tracked per exporter for sequence numbers */
+  maxDomainsPerExporter: number;
+  /** a forward sequence jump larger than this is an exporter restart, not loss */
+  maxSequenceGap: number;
+}
+
+export const DEFAULT_LIMITS: DecoderLimits = {
+  maxExporters: 4096,
+  maxTemplatesPerExporter: 512,
+  maxTemplatesTotal: 16384,
+  maxFieldsPerTemplate: 256,
+  maxDomainsPerExporter: 256,
+  maxSequenceGap: 1_000_000,
+};
+
+export interface SeqState {
+  /** the sequence number the next message should carry */
+  next: number;
+  /** false when the last message could not be fully counted (IPFIX set with an unknown template) */
+  known: boolean;
+}
+
+export class ExporterState {
+  readonly stats: ExporterStats;
+  readonly templates = new Map<number, Template>();
+  /** key: version·2^32 + domain (v5: engine type·256 + engine id) */
+  readonly seq = new Map<number, SeqState>();
+  /** key: domain·2^32 + sampler id (-1 → 2^32-1) → sampling interval */
+  readonly sampling = new Map<number, number>();
+  /** IPFIX observation domain → systemInitTimeMilliseconds, for flowStart/EndSysUpTime */
+  readonly sysInit = new Map<number, number>();
+  constructor(readonly id: string) {
+    this.stats = newExporterStats(id);
+  }
+}
+
+/** Shared by the v5, v9 and IPFIX decoders within one createFlowDecoder(). */
+export class DecoderCore {
+  readonly exporters = new Map<string, ExporterState>();
+  readonly overflow = new ExporterState('_overflow');
+  templatesTotal = 0;
+  readonly rec = new MutableFlowRecord();
+  readonly ctx: RecordCtx;
+  readonly scratch: TemplateScratch;
+  readonly opts = new OptionsOut();
+  /** the first malformed reason met in the current datagram */
+  error: MalformedReason | null = null;
+  unknownSets = 0;
+  templatesSeen = 0;
+  sink: FlowSink = () => {};
+  constructor(readonly limits: DecoderLimits) {
+    this.ctx = new RecordCtx(limits.maxFieldsPerTemplate);
+    this.scratch = new TemplateScratch(limits.maxFieldsPerTemplate);
+  }
+
+  fail(reason: MalformedReason): void {
+    if (this.error === null) this.error = reason;
+  }
+
+  /** Installs (or refreshes) a template, within the per-exporter and total bounds. */
+  putTemplate(ex: ExporterState, t: Template): boolean {
+    const old = ex.templates.get(t.key);
+    if (!old) {
+      if (ex.templates.size >= this.limits.maxTemplatesPerExporter || this.templatesTotal >= this.limits.maxTemplatesTotal) {
+        this.fail('template_limit');
+        return false;
+      }
+      this.templatesTotal++;
+    }
+    ex.templates.set(t.key, t);
+    ex.stats.templates = ex.templates.size;
+    return true;
+  }
+
+  dropTemplate(ex: ExporterState, key: number): void {
+    if (ex.templates.delete(key)) this.templatesTotal--;
+    ex.stats.templates = ex.templates.size;
+  }
+
+  /**
+   * Checks a message's sequence number against the expected one and counts the gap as lost.
+   * `seq` is what this message carries, `advance` how much it moves the counter (v5: its flows, v9:
+   * 1, IPFIX: its data records), `countable` false when `advance` is not exactly known.
+   */
+  sequence(ex: ExporterState, key: number, seq: number, advance: number, countable: boolean): void {
+    let s = ex.seq.get(key);
+    if (!s) {
+      if (ex.seq.size >= this.limits.maxDomainsPerExporter) return;
+      s = { next: 0, known: false };
+      ex.seq.set(key, s);
+    } else if (s.known) {
+      const gap = (seq - s.next) >>> 0;
+      if (gap !== 0) {
+        if (gap <= this.limits.maxSequenceGap) ex.stats.lost += gap;
+        else ex.stats.sequenceResets++;
+      }
+    }
+    s.next = (seq + advance) >>> 0;
+    s.known = countable;
+  }
+
+  setSampling(ex: ExporterState, domain: number, samplerId: number, interval: number): void {
+    const key = domain * 4294967296 + (samplerId < 0 ? 4294967295 : samplerId >>> 0);
+    if (ex.sampling.has(key) || ex.sampling.size < this.limits.maxDomainsPerExporter) ex.sampling.set(key, interval);
+    ex.stats.samplingInterval = interval;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Per-exporter decode statistics and their Prometheus view. The decoder counts in plain numbers on
+ * its own objects (no label lookups in the hot path); the prom-client counters read them at scrape
+ * time through `collect()`.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** Why a datagram (or part of one) was dropped. Stable strings: they are metric label values. */
+export const MALFORMED_REASONS = [
+  /** shorter than its header, or a set / record runs past the end of the datagram */
+  'truncated',
+  /** the version field is not 5, 9 or 10 (garbage, or another protocol on the port) */
+  'bad_version',
+  /** a length field that does not add up: IPFIX message length, set length < 4 */
+  'bad_length',
+  /** a template with no fields, a zero-length or overflowing field, too many fields, bad scope */
+  'bad_template',
+  /** a reserved set / flowset id */
+  'bad_set_id',
+  /** a variable-length field that runs past its set */
+  'bad_record',
+  /** the exporter's (or the decoder's) template cache is full: the new template is refused */
+  'template_limit',
+  /** the decoder already tracks its maximum number of exporters: datagrams from new ones are dropped */
+  'too_many_exporters',
+  /** an exception inside the decoder (a bug, or a sink that threw): counted, never thrown */
+  'internal_error',
+] as const;
+export type MalformedReason = (typeof MALFORMED_REASONS)[number];
+
+export interface ExporterStats {
+  exporter: string;
+  datagrams: number;
+  /** flow data records handed to the sink */
+  flows: number;
+  packets: number;
+  bytes: number;
+  /** datagrams with at least one malformed part (a datagram counts once, under its first reason) */
+  malformed: number;
+  malformedByReason: Record<MalformedReason, number>;
+  /** data sets whose template is not (yet) known: dropped */
+  unknownTemplate: number;
+  /**
+   * lost as the exporter's sequence numbers tell: v5 counts flows, v9 export datagrams, IPFIX data
+   * records (each per its own sequence semantics; see decoder.ts)
+   */
+  lost: number;
+  /** sequence jumps too large (or backwards) to be loss: exporter restarts, reordering */
+  sequenceResets: number;
+  /** templates currently cached for this exporter */
+  templates: number;
+  /** options data records read (sampling, system init time) */
+  optionsRecords: number;
+  /** last sampling interval an exporter announced (options data, v5 header); 0 when none */
+  samplingInterval: number;
+}
+
+export function newExporterStats(exporter: string): ExporterStats {
+  const byReason = {} as Record<MalformedReason, number>;
+  for (const r of MALFORMED_REASONS) byReason[r] = 0;
+  return {
+    exporter, datagrams: 0, flows: 0, packets: 0, bytes: 0, malformed: 0, malformedByReason: byReason,
+    unknownTemplate: 0, lost: 0, sequenceResets: 0, templates: 0, optionsRecords: 0, samplingInterval: 0,
+  };
+}
+
+/**
+ * Registers the acd_flow_* metrics on `registry`; `snapshot` is called at scrape time.
+ * Counters are reset and re-filled from the decoder's totals on each scrape (they only ever grow there).
+ */
+export function registerDecoderMetrics(registry: Registry, snapshot: () => Iterable<ExporterStats>): void {
+  const simple: Array<[string, string, keyof ExporterStats]> = [
+    ['acd_flow_datagrams_total', 'NetFlow/IPFIX datagrams received, per exporter', 'datagrams'],
+    ['acd_flow_records_total', 'flow records decoded, per exporter', 'flows'],
+    ['acd_flow_packets_total', 'packets in decoded flow records, per exporter', 'packets'],
+    ['acd_flow_bytes_total', 'bytes in decoded flow records, per exporter', 'bytes'],
+    ['acd_flow_unknown_template_total', 'data sets dropped because their template is not known, per exporter', 'unknownTemplate'],
+    ['acd_flow_lost_total', 'flows (v5), datagrams (v9) or records (IPFIX) lost per the exporter sequence numbers', 'lost'],
+    ['acd_flow_sequence_resets_total', 'sequence number jumps treated as exporter restarts, per exporter', 'sequenceResets'],
+  ];
+  for (const [name, help, field] of simple) {
+    new Counter({
+      name, help, labelNames: ['exporter'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of snapshot()) this.inc({ exporter: s.exporter }, s[field] as number);
+      },
+    });
+  }
+  new Counter({
+    name: 'acd_flow_malformed_total',
+    help: 'datagrams dropped (whole or in part) as malformed, per exporter and reason',
+    labelNames: ['exporter', 'reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of snapshot()) {
+        for (const r of MALFORMED_REASONS) {
+          const v = s.malformedByReason[r];
+          if (v > 0) this.inc({ exporter: s.exporter, reason: r }, v);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'acd_flow_templates',
+    help: 'NetFlow v9 / IPFIX templates cached, per exporter',
+    labelNames: ['exporter'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of snapshot()) this.set({ exporter: s.exporter }, s.templates);
+    },
+  });
+}
