@@ -1,0 +1,245 @@
+/**
+ * Crypto-PAn: prefix-preserving pseudonymisation of IP addresses (Xu, Fan, Ammar, Moon: "Prefix-
+ * preserving IP address anonymization", ICNP 2002), as in the reference implementation
+ * (panonymizer.cpp), generalised to 128 bits for IPv6 the way the published IPv6 vectors were made.
+ *
+ * Key: 32 bytes; the first 16 are the AES-128 key, the last 16 are encrypted under it to make the pad.
+ * Output bit i is the original bit i XOR the top bit of AES(first i bits of the address ‖ the rest of
+ * the pad), so two addresses sharing a k-bit prefix get pseudonyms sharing a k-bit prefix.
+ *
+ * Speed: all the AES inputs of one address depend only on the original address, so they go to the
+ * cipher in ONE ECB call (32 blocks for IPv4, 128 for IPv6) instead of one call per bit. On top of
+ * that, results are cached in fixed-size direct-mapped tables: the whole address, the flips of its /24
+ * (a miss costs 8 blocks) and of its /16 (a full table of 65,536); for IPv6 the whole address and its
+ * /64. Memory is bounded; nothing grows with the traffic.
+ *
+ * Inversion (`decrypt4`/`decrypt6`) recovers the original bit by bit. It is exposed to the rest of ACD
+ * only through `depseudonymise` in pseudonymiser.ts, which requires a commission decision id.
+ */
+import { createCipheriv, type Cipher } from 'node:crypto';
+import { AcdError } from '../shared/errors.js';
+import { mask32 } from './cidr.js';
+
+export interface CryptoPanOptions {
+  /** log2 of the whole-address cache slots (default 16 → 65,536 addresses, 768 KiB for IPv4) */
+  cacheBits?: number;
+  /** false turns every cache off (for benchmarks' baselines and tests) */
+  cache?: boolean;
+}
+
+export class CryptoPan {
+  private readonly cipher: Cipher;
+  private readonly pad: Uint8Array;
+  private readonly padWords: Uint32Array;
+  private readonly useCache: boolean;
+  /** 128 prepared AES input blocks: the pad, of which each call overwrites the address part */
+  private readonly inBuf: Buffer;
+  // IPv4 caches
+  private readonly mask: number;
+  private readonly shift: number;
+  private readonly c4key: Uint32Array;
+  private readonly c4val: Uint32Array;
+  private readonly c4ok: Uint8Array;
+  private readonly p24key: Int32Array;
+  private readonly p24val: Uint32Array;
+  /** the top 16 flip bits of each /16, -1 when not yet computed */
+  private readonly p16: Int32Array;
+  // IPv6 caches: whole address (4 words in, 4 words out) and /64 (2 words in, 2 flip words)
+  private readonly c6key: Uint32Array;
+  private readonly c6val: Uint32Array;
+  private readonly c6ok: Uint8Array;
+  private readonly p64key: Uint32Array;
+  private readonly p64val: Uint32Array;
+  private readonly p64ok: Uint8Array;
+  private readonly w = new Uint32Array(4);
+  private readonly f = new Uint32Array(4);
+
+  constructor(key: Uint8Array, opts: CryptoPanOptions = {}) {
+    if (key.length !== 32) throw new AcdError('CRYPTOPAN_BAD_KEY', `a Crypto-PAn key is 32 bytes, got ${key.length}`);
+    this.cipher = createCipheriv('aes-128-ecb', key.subarray(0, 16), null);
+    this.cipher.setAutoPadding(false);
+    this.pad = new Uint8Array(this.cipher.update(key.subarray(16, 32)));
+    this.padWords = new Uint32Array(4);
+    for (let i = 0; i < 4; i++) this.padWords[i] = readWord(this.pad, i * 4);
+    this.inBuf = Buffer.alloc(128 * 16);
+    for (let b = 0; b < 128; b++) this.inBuf.set(this.pad, b * 16);
+    this.useCache = opts.cache !== false;
+    const bits = this.useCache ? (opts.cacheBits ?? 16) : 1;
+    this.shift = 32 - bits;
+    this.mask = (1 << bits) - 1;
+    const n = 1 << bits;
+    this.c4key = new Uint32Array(n);
+    this.c4val = new Uint32Array(n);
+    this.c4ok = new Uint8Array(n);
+    this.p24key = new Int32Array(n).fill(-1);
+    this.p24val = new Uint32Array(n);
+    this.p16 = new Int32Array(this.useCache ? 65536 : 1).fill(-1);
+    this.c6key = new Uint32Array(n * 4);
+    this.c6val = new Uint32Array(n * 4);
+    this.c6ok = new Uint8Array(n);
+    this.p64key = new Uint32Array(n * 2);
+    this.p64val = new Uint32Array(n * 2);
+    this.p64ok = new Uint8Array(n);
+  }
+
+  /**
+   * The IPv4 flip bits for bit positions [from, to) of `a` (bit 0 = most significant), in place, from
+   * one ECB call. Bits outside the range are 0.
+   */
+  flips4(a: number, from: number, to: number): number {
+    const buf = this.inBuf;
+    const padw = this.padWords[0]!;
+    for (let pos = from; pos < to; pos++) {
+      const m = mask32(pos);
+      const v = ((a & m) | (padw & ~m)) >>> 0;
+      const o = (pos - from) * 16;
+      buf[o] = v >>> 24;
+      buf[o + 1] = (v >>> 16) & 255;
+      buf[o + 2] = (v >>> 8) & 255;
+      buf[o + 3] = v & 255;
+    }
+    const out = this.cipher.update(buf.subarray(0, (to - from) * 16));
+    let r = 0;
+    for (let pos = from; pos < to; pos++) r |= (out[(pos - from) * 16]! >>> 7) << (31 - pos);
+    return r >>> 0;
+  }
+
+  /** The pseudonym of an IPv4 address (unsigned 32-bit in and out). */
+  encrypt4(a: number): number {
+    a >>>= 0;
+    if (!this.useCache) return (a ^ this.flips4(a, 0, 32)) >>> 0;
+    const h = Math.imul(a, 0x9e3779b1) >>> this.shift;
+    if (this.c4ok[h] === 1 && this.c4key[h] === a) return this.c4val[h]!;
+    const p = a >>> 8;
+    const hp = Math.imul(p, 0x85ebca6b) >>> this.shift;
+    let f: number;
+    if (this.p24key[hp] === p) {
+      f = this.p24val[hp]! | this.flips4(a, 24, 32);
+    } else {
+      const f16 = this.p16[a >>> 16]!;
+      if (f16 >= 0) f = ((f16 << 16) | this.flips4(a, 16, 32)) >>> 0;
+      else {
+        f = this.flips4(a, 0, 32);
+        this.p16[a >>> 16] = f >>> 16;
+      }
+      this.p24key[hp] = p;
+      this.p24val[hp] = (f & 0xffffff00) >>> 0;
+    }
+    const r = (a ^ f) >>> 0;
+    this.c4key[h] = a;
+    this.c4val[h] = r;
+    this.c4ok[h] = 1;
+    return r;
+  }
+
+  /** The original of an IPv4 pseudonym, recovered bit by bit (32 AES blocks, no cache). */
+  decrypt4(p: number): number {
+    let orig = 0;
+    for (let pos = 0; pos < 32; pos++) {
+      const bit = ((p >>> (31 - pos)) ^ (this.flips4(orig, pos, pos + 1) >>> (31 - pos))) & 1;
+      orig = (orig | (bit << (31 - pos))) >>> 0;
+    }
+    return orig;
+  }
+
+  /** IPv6 flip words for bit positions [from, to) of the address words `w`, added into `f`. */
+  flips6(w: Uint32Array, from: number, to: number, f: Uint32Array): void {
+    const buf = this.inBuf;
+    const pw = this.padWords;
+    for (let pos = from; pos < to; pos++) {
+      const o = (pos - from) * 16;
+      // only the words the prefix reaches differ from the pad
+      const last = Math.min(3, pos >>> 5);
+      for (let i = 0; i <= last; i++) {
+        const m = mask32(pos - i * 32);
+        const v = ((w[i]! & m) | (pw[i]! & ~m)) >>> 0;
+        const oi = o + i * 4;
+        buf[oi] = v >>> 24;
+        buf[oi + 1] = (v >>> 16) & 255;
+        buf[oi + 2] = (v >>> 8) & 255;
+        buf[oi + 3] = v & 255;
+      }
+      for (let i = last + 1; i < 4; i++) {
+        const v = pw[i]!;
+        const oi = o + i * 4;
+        buf[oi] = v >>> 24;
+        buf[oi + 1] = (v >>> 16) & 255;
+        buf[oi + 2] = (v >>> 8) & 255;
+        buf[oi + 3] = v & 255;
+      }
+    }
+    const out = this.cipher.update(buf.subarray(0, (to - from) * 16));
+    for (let pos = from; pos < to; pos++) {
+      const i = pos >>> 5;
+      f[i] = (f[i]! | ((out[(pos - from) * 16]! >>> 7) << (31 - (pos & 31)))) >>> 0;
+    }
+  }
+
+  /** The pseudonym of a 16-byte IPv6 address, written to `out` (which may be `b` itself). */
+  encrypt6(b: Uint8Array, out: Uint8Array = new Uint8Array(16)): Uint8Array {
+    const w = this.w;
+    const f = this.f;
+    for (let i = 0; i < 4; i++) w[i] = readWord(b, i * 4);
+    f.fill(0);
+    if (!this.useCache) {
+      this.flips6(w, 0, 128, f);
+    } else {
+      const h = (Math.imul(w[0]! ^ Math.imul(w[1]!, 0x85ebca6b) ^ Math.imul(w[2]!, 0xc2b2ae35) ^ w[3]!, 0x9e3779b1) >>> this.shift) & this.mask;
+      const k = h * 4;
+      if (this.c6ok[h] === 1 && this.c6key[k] === w[0] && this.c6key[k + 1] === w[1] && this.c6key[k + 2] === w[2] && this.c6key[k + 3] === w[3]) {
+        for (let i = 0; i < 4; i++) writeWord(out, i * 4, this.c6val[k + i]!);
+        return out;
+      }
+      const hp = (Math.imul(w[0]! ^ Math.imul(w[1]!, 0x85ebca6b), 0x9e3779b1) >>> this.shift) & this.mask;
+      const kp = hp * 2;
+      if (this.p64ok[hp] === 1 && this.p64key[kp] === w[0] && this.p64key[kp + 1] === w[1]) {
+        f[0] = this.p64val[kp]!;
+        f[1] = this.p64val[kp + 1]!;
+        this.flips6(w, 64, 128, f);
+      } else {
+        this.flips6(w, 0, 128, f);
+        this.p64key[kp] = w[0]!;
+        this.p64key[kp + 1] = w[1]!;
+        this.p64val[kp] = f[0]!;
+        this.p64val[kp + 1] = f[1]!;
+        this.p64ok[hp] = 1;
+      }
+      for (let i = 0; i < 4; i++) {
+        this.c6key[k + i] = w[i]!;
+        this.c6val[k + i] = (w[i]! ^ f[i]!) >>> 0;
+      }
+      this.c6ok[h] = 1;
+    }
+    for (let i = 0; i < 4; i++) writeWord(out, i * 4, (w[i]! ^ f[i]!) >>> 0);
+    return out;
+  }
+
+  /** The original of an IPv6 pseudonym, recovered bit by bit (128 AES blocks, no cache). */
+  decrypt6(p: Uint8Array, out: Uint8Array = new Uint8Array(16)): Uint8Array {
+    const pw = new Uint32Array(4);
+    for (let i = 0; i < 4; i++) pw[i] = readWord(p, i * 4);
+    const orig = new Uint32Array(4);
+    const f = new Uint32Array(4);
+    for (let pos = 0; pos < 128; pos++) {
+      f.fill(0);
+      this.flips6(orig, pos, pos + 1, f);
+      const i = pos >>> 5;
+      const sh = 31 - (pos & 31);
+      const bit = ((pw[i]! >>> sh) ^ (f[i]! >>> sh)) & 1;
+      orig[i] = (orig[i]! | (bit << sh)) >>> 0;
+    }
+    for (let i = 0; i < 4; i++) writeWord(out, i * 4, orig[i]!);
+    return out;
+  }
+}
+
+function readWord(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+function writeWord(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = (v >>> 16) & 255;
+  b[o + 2] = (v >>> 8) & 255;
+  b[o + 3] = v & 255;
+}

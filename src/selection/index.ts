@@ -1,0 +1,64 @@
+// The selection part's public interface: scope, approvals, criteria, pseudonymisation and the gate.
+export { ATTRIBUTION, loadAsnTable, type AsnTable } from './geodata.js';
+export {
+  createScope,
+  categoryOf,
+  SCOPE_CLASSES,
+  SCOPE_DOMESTIC_DOMESTIC,
+  SCOPE_DOMESTIC_FOREIGN,
+  SCOPE_FOREIGN_DOMESTIC,
+  SCOPE_FOREIGN_FOREIGN,
+  type Category,
+  type Scope,
+  type ScopeClass,
+  type ScopeConfig,
+} from './scope.js';
+export { parsePrefix, type Prefix } from './cidr.js';
+export { CryptoPan, type CryptoPanOptions } from './cryptopan.js';
+export {
+  createPseudonymiser,
+  depseudonymise,
+  generatePseudonymKey,
+  parseKeyHex,
+  type ActiveKey,
+  type PseudonymKey,
+  type PseudonymKeyInfo,
+  type Pseudonymiser,
+  type Reidentification,
+} from './pseudonymiser.js';
+export {
+  ApprovalSchema,
+  CriterionSchema,
+  CRITERION_SCHEMAS,
+  CRITERION_KINDS,
+  CATEGORIES,
+  APPROVAL_STATUSES,
+  DETECTORS,
+  DETECTOR_BIT,
+  DEFAULT_APPROVAL_DEFAULTS,
+  approvalErrors,
+  criterionErrors,
+  parseApproval,
+  approvalPeriod,
+  type Approval,
+  type ApprovalInput,
+  type ApprovalDefaults,
+  type ApprovalStatus,
+  type Criterion,
+  type CriterionKind,
+  type DetectorName,
+} from './approvals.js';
+export { ApprovalSet, type CompiledApproval, type CarrierApprovals } from './approval-set.js';
+export { compileCriteria, type AsnLookup, type CompiledCriteria } from './criteria.js';
+export { createGate, type Gate, type GateConfig, type GateDeps, type GateOutput } from './gate.js';
+export {
+  copyDetectorFeedFlow,
+  copySelectedFlow,
+  type DetectorFeedFlow,
+  type DetectorFeedSink,
+  type GateFlow,
+  type SelectedFlow,
+  type SelectedSink,
+} from './flows.js';
+export { METRICS, COUNT_CATEGORIES, type CountRow, type CountCategory, type Metric } from './counters.js';
+export { type AddressKey, type PairKey, type ServerKey, type KeyKind, type KeyOf } from './selected-keys.js';

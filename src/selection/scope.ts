@@ -1,0 +1,119 @@
+/**
+ * Scope: which flows cross the border. "Domestic" is an address set built from
+ *   (the country's ranges from DB-IP, when `useCountryData`)  ∪ domesticPrefixes ∪ extraPrefixes
+ *   − foreignPrefixes
+ * so `--domestic 147.32.0.0/16` alone (useCountryData false) describes a university capture, and a
+ * national deployment can add its own prefixes or carve ranges out. Lookups run on typed arrays.
+ */
+import type { FlowRecord } from '../flow/index.js';
+import { AcdError } from '../shared/errors.js';
+import { parsePrefix } from './cidr.js';
+import { loadAsnTable, loadCountry4, loadCountry6, type AsnTable } from './geodata.js';
+import { RangeBuilder4, RangeBuilder6, type RangeSet4, type RangeSet6 } from './ranges.js';
+
+export type ScopeClass = 'domestic-domestic' | 'foreign-domestic' | 'domestic-foreign' | 'foreign-foreign';
+
+/** Classification codes for the hot path: bit 1 = source domestic, bit 0 = destination domestic. */
+export const SCOPE_FOREIGN_FOREIGN = 0;
+export const SCOPE_FOREIGN_DOMESTIC = 1;
+export const SCOPE_DOMESTIC_FOREIGN = 2;
+export const SCOPE_DOMESTIC_DOMESTIC = 3;
+export const SCOPE_CLASSES: readonly ScopeClass[] = ['foreign-foreign', 'foreign-domestic', 'domestic-foreign', 'domestic-domestic'];
+
+/** The approval category a classification falls under; domestic-domestic has none (dropped at the door). */
+export type Category = 'foreign-domestic' | 'transit';
+
+export function categoryOf(c: ScopeClass): Category | null {
+  if (c === 'domestic-domestic') return null;
+  return c === 'foreign-foreign' ? 'transit' : 'foreign-domestic';
+}
+
+export interface ScopeConfig {
+  /** ISO 3166-1 alpha-2 country whose address space is domestic; default 'JP' */
+  country?: string;
+  /** load the country's ranges from the shipped DB-IP data */
+  useCountryData: boolean;
+  /** domestic prefixes (CIDR), e.g. from `--domestic` */
+  domesticPrefixes?: readonly string[];
+  /** more domestic prefixes (e.g. a configuration file's list on top of the command line's) */
+  extraPrefixes?: readonly string[];
+  /** prefixes that are never domestic, whatever the country data says */
+  foreignPrefixes?: readonly string[];
+}
+
+export interface Scope {
+  readonly country: string | null;
+  /** numbers of merged domestic ranges */
+  readonly size: { v4: number; v6: number };
+  isDomestic4(a: number): boolean;
+  isDomestic6(b: Uint8Array): boolean;
+  /** SCOPE_* code, allocation-free */
+  classifyCode(rec: FlowRecord): number;
+  classify(rec: FlowRecord): ScopeClass;
+  /** AS number of an address (0 when unknown); loads the ASN table on first use */
+  asn4(a: number): number;
+  asn6(b: Uint8Array): number;
+}
+
+export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTable } = {}): Scope {
+  const country = (config.country ?? 'JP').toUpperCase();
+  if (config.useCountryData && !/^[A-Z]{2}$/.test(country)) {
+    throw new AcdError('SCOPE_BAD_CONFIG', `scope.country: '${config.country}' is not an ISO 3166-1 alpha-2 code`);
+  }
+  const b4 = new RangeBuilder4();
+  const b6 = new RangeBuilder6();
+  if (config.useCountryData) {
+    loadCountry4(country, b4);
+    loadCountry6(country, b6);
+  }
+  const lists: [string, readonly string[] | undefined, boolean][] = [
+    ['domesticPrefixes', config.domesticPrefixes, true],
+    ['extraPrefixes', config.extraPrefixes, true],
+    ['foreignPrefixes', config.foreignPrefixes, false],
+  ];
+  for (const [field, list, add] of lists) {
+    (list ?? []).forEach((text, i) => {
+      const p = parsePrefix(text.trim());
+      if (!p) throw new AcdError('SCOPE_BAD_CONFIG', `scope.${field}[${i}]: '${text}' is not a CIDR prefix`);
+      if (p.family === 4) {
+        if (add) b4.add(p.first, p.last);
+        else b4.remove(p.first, p.last);
+      } else if (add) b6.addWords(p.first, p.last);
+      else b6.removeWords(p.first, p.last);
+    });
+  }
+  if (!config.useCountryData && !config.domesticPrefixes?.length && !config.extraPrefixes?.length) {
+    throw new AcdError('SCOPE_BAD_CONFIG', 'scope: no domestic address space: enable the country data or give domestic prefixes');
+  }
+  const d4: RangeSet4 = b4.build();
+  const d6: RangeSet6 = b6.build();
+
+  let asn: AsnTable | null = null;
+  const table = (): AsnTable => (asn ??= (deps.asnTable ?? loadAsnTable)());
+
+  const isDomestic4 = (a: number): boolean => d4.has(a);
+  const isDomestic6 = (b: Uint8Array): boolean => d6.find(b) >= 0;
+  const classifyCode = (rec: FlowRecord): number =>
+    rec.family === 4
+      ? ((d4.has(rec.src4) ? 2 : 0) | (d4.has(rec.dst4) ? 1 : 0))
+      : ((d6.find(rec.src6) >= 0 ? 2 : 0) | (d6.find(rec.dst6) >= 0 ? 1 : 0));
+
+  return {
+    country: config.useCountryData ? country : null,
+    size: { v4: d4.size, v6: d6.size },
+    isDomestic4,
+    isDomestic6,
+    classifyCode,
+    classify: (rec) => SCOPE_CLASSES[classifyCode(rec)]!,
+    asn4(a) {
+      const t = table();
+      const i = t.v4.find(a);
+      return i < 0 ? 0 : t.v4asn[i]!;
+    },
+    asn6(b) {
+      const t = table();
+      const i = t.v6.find(b);
+      return i < 0 ? 0 : t.v6asn[i]!;
+    },
+  };
+}
