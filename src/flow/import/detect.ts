@@ -13,11 +13,16 @@ function wrong(file: string, reason: string): AcdError {
   return new AcdError('IMPORT_UNKNOWN_FORMAT', `${file}: not a flow file ACD can import: ${reason}`);
 }
 
-/** Offset of the first byte that cannot be in a text file (NUL, or a control character other than \t \n \r \f), or -1. */
+/**
+ * Offset of the first byte in the first line (at most 4 KiB) that cannot be in a text file (NUL, or a
+ * control character other than \t \r \f), or -1. Only the first line decides: garbage further on is
+ * counted line by line by the parser, not a reason to reject the whole file.
+ */
 export function firstBinaryByte(head: Uint8Array): number {
   const n = Math.min(head.length, 4096);
   for (let i = 0; i < n; i++) {
     const b = head[i] ?? 0;
+    if (b === 10) return -1;
     if (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12) return i;
   }
   return -1;
