@@ -51,10 +51,11 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
       done(new AcdError('INVALID_JSON', `request body is not valid JSON: ${(e as Error).message}`), undefined);
     }
   });
+  // cookies are parsed in an onRequest hook, which must run before the access check's
+  await app.register(cookie);
   const routes = installAccessControl(app, ctx.store.db);
   installHttpMetrics(app, ctx.registry);
 
-  await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
