@@ -1,0 +1,468 @@
+/**
+ * Beacon (C2) and strobe detection per (domestic host, external server, port, protocol), streaming
+ * in event time with a fixed-size state per pair (≈ 200 bytes, see `bytesPerKey`).
+ *
+ * Scoring starts from RITA's (activecm/rita v5; the exact original is in rita.ts) and changes what
+ * is weak on a live, bounded stream:
+ *  - ts: RITA's Bowley skew + 2 × MAD/median of the intervals, over a reservoir of 10 sampled intervals
+ *    instead of every timestamp. MAD is relative to the median, so jitter proportional to the
+ *    period (Cobalt Strike's "jitter 20 %") costs a little, not everything.
+ *  - ds: RITA's Bowley + MAD of the sizes, over a reservoir of 8 sampled sizes.
+ *  - mode: share of intervals in the two busiest adjacent octave bins of the interval histogram
+ *    (over every interval, not a sample), shrunk towards 0.5 by 4 pseudo-intervals. A regular or
+ *    jittered beacon puts ~all intervals there, Poisson traffic about half; the long gaps of
+ *    sleep-then-burst malware are a few intervals outside the mode and cost little. It carries
+ *    the largest weight: Bowley skew is 0 for any symmetric spread, and RITA's histogram CV
+ *    measures a constant rate, which busy Poisson traffic has too.
+ *  - hist: RITA's max(1 − CV, bimodal fit) of connections per time bin, but over the pair's own
+ *    span (16 bins that double in width as the span grows, each at least one median interval
+ *    wide), not 24 bins of the whole dataset: short captures and late-starting pairs are scored.
+ *  - dur: max(coverage of the observation window, periods seen / 12). RITA's duration is 0 until
+ *    6 hourly bins hold connections; counting periods instead scores a 5-minute beacon in a
+ *    1-hour capture as persistent as an hourly beacon over 12 hours.
+ *  - conf: min(1, sampled intervals / 10): few connections can look regular by chance, so the score
+ *    is multiplied by 0.75 + 0.25·conf.
+ *  - prevalence: the score is multiplied by max(0, 1 − (share − p0) / (1 − p0)) once share > p0
+ *    (default 0.2), share = domestic hosts talking to the server / all domestic hosts seen, applied
+ *    once at least `prevalenceMinPopulation` domestic hosts have been seen.
+ *  - allowlist: configured prefixes and port/protocol pairs (default: NTP, 123/udp) are not tracked.
+ * Strobes (≥ `strobeRate` connections/s sustained over `strobeMinSpanMs`) are reported as 'strobe',
+ * not 'beacon': RITA's own treatment, and a strobe's regularity says nothing.
+ *
+ * Only outbound flows are tracked (a domestic host calling out); flows from a well-known source port
+ * to a high port are taken as replies of a domestic service and skipped.
+ */
+import type { FlowRecord } from '../flow/index.js';
+import { AddressSet } from './addrset.js';
+import type { DetectorStats, Finding, FindingSink } from './finding.js';
+import { findingKey } from './finding.js';
+import { dstWords, hashWords, OUTBOUND, Rng, srcWords, wordsToString } from './hash.js';
+import type { Direction } from './hash.js';
+import { Prevalence } from './prevalence.js';
+import { bimodalFit, bowley, cvScore, madScore, medianSorted } from './stats.js';
+import { KeyTable } from './table.js';
+
+export interface BeaconConfig {
+  /** pairs tracked at most (default 1 000 000) */
+  capacity: number;
+  /** external addresses tracked for prevalence (default capacity / 4) */
+  prevalenceCapacity: number;
+  /** connections needed before a pair is scored (RITA: 4) */
+  minConnections: number;
+  /** score at which a beacon finding is emitted (default 0.8: above the 99th percentile of synthetic Poisson traffic at every connection count 4-200, see test/detect/beacon.test.ts) */
+  threshold: number;
+  /** subscore weights (sum 1) */
+  weights: { ts: number; ds: number; mode: number; hist: number; dur: number };
+  /** periods seen for a full duration subscore (default 12) */
+  durIdealPeriods: number;
+  /** connections per second that make a strobe (default 1) */
+  strobeRate: number;
+  /** how long the rate must hold (default 5 min) */
+  strobeMinSpanMs: number;
+  /** a pair unseen this long is dropped at flush (default 26 h) */
+  idleTimeoutMs: number;
+  /** external prefixes never tracked (known benign periodic services) */
+  allowPrefixes: string[];
+  /** port/protocol never tracked (default [{port: 123, proto: 17}], NTP) */
+  allowPorts: { port: number; proto: number }[];
+  /** share of domestic hosts above which the score is discounted (default 0.2) */
+  prevalenceShare: number;
+  /** domestic hosts needed before prevalence is applied (default 50) */
+  prevalenceMinPopulation: number;
+  /** width of the first time-histogram bin (default 60 s) */
+  histBaseMs: number;
+}
+
+export const DEFAULT_BEACON_CONFIG: BeaconConfig = {
+  capacity: 1_000_000,
+  prevalenceCapacity: 250_000,
+  minConnections: 4,
+  threshold: 0.8,
+  weights: { ts: 0.25, ds: 0.15, mode: 0.35, hist: 0.1, dur: 0.15 },
+  durIdealPeriods: 12,
+  strobeRate: 1,
+  strobeMinSpanMs: 5 * 60_000,
+  idleTimeoutMs: 26 * 3600_000,
+  allowPrefixes: [],
+  allowPorts: [{ port: 123, proto: 17 }],
+  prevalenceShare: 0.2,
+  prevalenceMinPopulation: 50,
+  histBaseMs: 60_000,
+};
+
+/** What the beacon detector tells the fan-in detector about each scored pair. */
+export interface BeaconScored {
+  external: string;
+  port: number;
+  proto: number;
+  domestic: string;
+  score: number;
+  tsScore: number;
+  connections: number;
+  medianInterval: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** share of domestic hosts that talk to this server */
+  prevalence: number;
+}
+
+const IV_RES = 10;
+const SZ_RES = 8;
+const IV_BINS = 16;
+const T_BINS = 16;
+const F_DIRTY = 1;
+const F_BEACON = 2;
+const F_STROBE = 4;
+const KEY_WORDS = 9;
+
+/** the octave bin of an interval in seconds: 0 is < 1 s, i is [2^(i-1), 2^i) s, 15 is ≥ 2^14 s */
+export function intervalBin(sec: number): number {
+  if (sec < 1) return 0;
+  const b = 1 + Math.floor(Math.log2(sec));
+  return b > IV_BINS - 1 ? IV_BINS - 1 : b;
+}
+
+export function intervalBinLabel(b: number): string {
+  if (b === 0) return '<1s';
+  if (b === IV_BINS - 1) return `>=${2 ** (b - 1)}s`;
+  return `${2 ** (b - 1)}-${2 ** b}s`;
+}
+
+export class BeaconDetector {
+  readonly config: BeaconConfig;
+  readonly table: KeyTable;
+  readonly prevalence: Prevalence;
+  private readonly cnt: Uint32Array;
+  private readonly first: Float64Array;
+  private readonly last: Float64Array;
+  private readonly bytes: Float32Array;
+  private readonly ivMin: Float32Array;
+  private readonly ivMax: Float32Array;
+  private readonly ivRes: Float32Array;
+  private readonly szRes: Float32Array;
+  private readonly ivHist: Uint16Array;
+  private readonly tHist: Uint8Array;
+  private readonly tExp: Uint8Array;
+  private readonly flags: Uint8Array;
+  private readonly w = new Uint32Array(8);
+  private readonly rng = new Rng(0xbeac0);
+  private readonly allow: AddressSet;
+  private readonly allowPort = new Set<number>();
+  private readonly sink: FindingSink;
+  private readonly onScored: ((s: BeaconScored) => void) | undefined;
+  private readonly sortIv = new Float64Array(IV_RES);
+  private readonly sortSz = new Float64Array(SZ_RES);
+  private readonly scratch = new Float64Array(Math.max(IV_RES, SZ_RES));
+  private readonly merged = new Float64Array(T_BINS);
+  private windowStart = Infinity;
+  flows = 0;
+  skipped = 0;
+  expired = 0;
+  emitted = 0;
+
+  constructor(config: Partial<BeaconConfig>, sink: FindingSink, onScored?: (s: BeaconScored) => void) {
+    const c: BeaconConfig = { ...DEFAULT_BEACON_CONFIG, ...config };
+    if (config.capacity !== undefined && config.prevalenceCapacity === undefined) c.prevalenceCapacity = Math.max(1024, Math.ceil(c.capacity / 4));
+    this.config = c;
+    const n = c.capacity;
+    this.cnt = new Uint32Array(n);
+    this.first = new Float64Array(n);
+    this.last = new Float64Array(n);
+    this.bytes = new Float32Array(n);
+    this.ivMin = new Float32Array(n);
+    this.ivMax = new Float32Array(n);
+    this.ivRes = new Float32Array(n * IV_RES);
+    this.szRes = new Float32Array(n * SZ_RES);
+    this.ivHist = new Uint16Array(n * IV_BINS);
+    this.tHist = new Uint8Array(n * T_BINS);
+    this.tExp = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+    // least useful first: pairs below the scoring minimum, then the longest unseen
+    const minC = c.minConnections;
+    this.table = new KeyTable({
+      capacity: n,
+      words: KEY_WORDS,
+      utility: (s) => (this.last[s] ?? 0) + ((this.cnt[s] ?? 0) >= minC ? 6 * 3600_000 : 0) + ((this.flags[s] ?? 0) & (F_BEACON | F_STROBE) ? 24 * 3600_000 : 0),
+      seed: 0xbeac1,
+    });
+    this.prevalence = new Prevalence(c.prevalenceCapacity);
+    this.allow = new AddressSet();
+    for (const p of c.allowPrefixes) this.allow.add(p, true, 'beacon allowPrefixes');
+    for (const p of c.allowPorts) this.allowPort.add((p.proto << 16) | p.port);
+    this.sink = sink;
+    this.onScored = onScored;
+  }
+
+  /** bytes of state per tracked pair: the table's key and chain plus the per-pair arrays */
+  bytesPerKey(): number {
+    return this.table.bytesPerSlot() + 4 + 8 + 8 + 4 + 4 + 4 + IV_RES * 4 + SZ_RES * 4 + IV_BINS * 2 + T_BINS + 1 + 1;
+  }
+
+  observe(rec: FlowRecord, direction: Direction): void {
+    this.flows++;
+    if (direction !== OUTBOUND) return;
+    const proto = rec.proto;
+    const extPort = rec.dstPort;
+    if ((proto === 6 || proto === 17) && rec.srcPort < 1024 && extPort >= 1024) { this.skipped++; return; }
+    if (this.allowPort.size > 0 && this.allowPort.has((proto << 16) | extPort)) { this.skipped++; return; }
+    const w = this.w;
+    srcWords(rec, w, 0);
+    dstWords(rec, w, 4);
+    if (this.allow.size > 0 && this.allow.match(rec.family, w, 4) !== undefined) { this.skipped++; return; }
+    const ts = rec.start;
+    if (ts < this.windowStart) this.windowStart = ts;
+    this.prevalence.observe(rec.family, w, 4, hashWords(w, 0, 4, 0x1b873593), ts);
+
+    const t = this.table;
+    const k = t.key;
+    k[0] = ((rec.family << 24) | (proto << 16) | extPort) >>> 0;
+    k[1] = w[0] ?? 0; k[2] = w[1] ?? 0; k[3] = w[2] ?? 0; k[4] = w[3] ?? 0;
+    k[5] = w[4] ?? 0; k[6] = w[5] ?? 0; k[7] = w[6] ?? 0; k[8] = w[7] ?? 0;
+    const h = t.hash();
+    let s = t.find(h);
+    if (s < 0) {
+      s = t.insert(h);
+      this.cnt[s] = 1;
+      this.first[s] = ts;
+      this.last[s] = ts;
+      this.bytes[s] = rec.bytes;
+      this.ivMin[s] = Infinity;
+      this.ivMax[s] = 0;
+      this.ivHist.fill(0, s * IV_BINS, s * IV_BINS + IV_BINS);
+      this.tHist.fill(0, s * T_BINS, s * T_BINS + T_BINS);
+      this.tHist[s * T_BINS] = 1;
+      this.tExp[s] = 0;
+      this.flags[s] = 0;
+      this.szRes[s * SZ_RES] = rec.bytes;
+      return;
+    }
+    const c = (this.cnt[s] ?? 0) + 1;
+    this.cnt[s] = c;
+    this.bytes[s] = (this.bytes[s] ?? 0) + rec.bytes;
+    // sizes: reservoir over all connections (Algorithm R)
+    if (c <= SZ_RES) this.szRes[s * SZ_RES + c - 1] = rec.bytes;
+    else { const j = this.rng.int(c); if (j < SZ_RES) this.szRes[s * SZ_RES + j] = rec.bytes; }
+    const prev = this.last[s] ?? ts;
+    if (ts >= prev) {
+      const iv = (ts - prev) / 1000;
+      this.last[s] = ts;
+      const n = c - 1; // intervals offered so far
+      if (n <= IV_RES) this.ivRes[s * IV_RES + n - 1] = iv;
+      else { const j = this.rng.int(n); if (j < IV_RES) this.ivRes[s * IV_RES + j] = iv; }
+      const hb = s * IV_BINS + intervalBin(iv);
+      if ((this.ivHist[hb] ?? 0) < 65535) this.ivHist[hb] = (this.ivHist[hb] ?? 0) + 1;
+      if (iv > 0 && iv < (this.ivMin[s] ?? Infinity)) this.ivMin[s] = iv;
+      if (iv > (this.ivMax[s] ?? 0)) this.ivMax[s] = iv;
+    }
+    // time histogram over the pair's span: 16 bins, doubling in width when the span outgrows them
+    let e = this.tExp[s] ?? 0;
+    const first = this.first[s] ?? ts;
+    let bin = Math.floor((ts - first) / (this.config.histBaseMs * 2 ** e));
+    if (bin < 0) bin = 0;
+    while (bin >= T_BINS && e < 40) {
+      const base = s * T_BINS;
+      for (let i = 0; i < T_BINS / 2; i++) this.tHist[base + i] = Math.min(255, (this.tHist[base + 2 * i] ?? 0) + (this.tHist[base + 2 * i + 1] ?? 0));
+      this.tHist.fill(0, base + T_BINS / 2, base + T_BINS);
+      e++;
+      bin = Math.floor((ts - first) / (this.config.histBaseMs * 2 ** e));
+    }
+    this.tExp[s] = e;
+    const tb = s * T_BINS + (bin >= T_BINS ? T_BINS - 1 : bin);
+    if ((this.tHist[tb] ?? 0) < 255) this.tHist[tb] = (this.tHist[tb] ?? 0) + 1;
+    if (c >= this.config.minConnections) this.flags[s] = (this.flags[s] ?? 0) | F_DIRTY;
+  }
+
+  /** Scores every pair that changed since the last flush, emits findings, drops idle pairs. */
+  flush(now: number): void {
+    const t = this.table;
+    const end = t.end();
+    const idle = this.config.idleTimeoutMs;
+    for (let s = 0; s < end; s++) {
+      if (!t.isUsed(s)) continue;
+      if (((this.flags[s] ?? 0) & F_DIRTY) !== 0) {
+        this.flags[s] = (this.flags[s] ?? 0) & ~F_DIRTY;
+        this.evaluate(s, now);
+      }
+      if (now - (this.last[s] ?? 0) > idle) { t.remove(s); this.expired++; }
+    }
+  }
+
+  /** The score of one pair and its parts, or null when it is not scorable yet. */
+  score(s: number, now: number): { score: number; subscores: Record<string, number>; evidence: Record<string, unknown>; strobe: boolean; prevalence: number; medianInterval: number } | null {
+    const c = this.cnt[s] ?? 0;
+    if (c < this.config.minConnections) return null;
+    const nIv = Math.min(c - 1, IV_RES);
+    let nz = 0;
+    for (let i = 0; i < nIv; i++) {
+      const v = this.ivRes[s * IV_RES + i] ?? 0;
+      if (v > 0) this.sortIv[nz++] = v;
+    }
+    if (nz < 3) return null;
+    const iv = this.sortIv.subarray(0, nz).sort();
+    const tsB = bowley(iv, nz, 10);
+    const tsM = madScore(iv, nz, this.scratch, 1);
+    // MAD carries twice the weight of skew: a symmetric spread of any width has no skew
+    const ts = (tsB.score + 2 * tsM.score) / 3;
+    const nSz = Math.min(c, SZ_RES);
+    for (let i = 0; i < nSz; i++) this.sortSz[i] = this.szRes[s * SZ_RES + i] ?? 0;
+    const sz = this.sortSz.subarray(0, nSz).sort();
+    const dsB = bowley(sz, nSz, 10);
+    const dsM = madScore(sz, nSz, this.scratch, 0);
+    const ds = (dsB.score + dsM.score) / 2;
+
+    // interval mode: the two busiest adjacent octave bins
+    const hb = s * IV_BINS;
+    let total = 0;
+    let best = 0;
+    for (let i = 0; i < IV_BINS; i++) {
+      const v = this.ivHist[hb + i] ?? 0;
+      total += v;
+      const pair = v + (i + 1 < IV_BINS ? (this.ivHist[hb + i + 1] ?? 0) : 0);
+      if (pair > best) best = pair;
+    }
+    // shrunk towards 0.5 (what Poisson traffic scores) by 4 pseudo-intervals: 3 intervals in one bin prove little
+    const mode = (best + 2) / (total + 4);
+
+    // time histogram over the pair's span, bins merged to at least one median interval
+    const first = this.first[s] ?? 0;
+    const last = this.last[s] ?? 0;
+    const span = last - first;
+    const width = this.config.histBaseMs * 2 ** (this.tExp[s] ?? 0);
+    const median = tsM.median;
+    let f = 1;
+    while (f * width < median * 1000 && f < T_BINS) f *= 2;
+    const usedBins = Math.min(T_BINS, Math.floor(span / width) + 1);
+    const nb = Math.ceil(usedBins / f);
+    this.merged.fill(0);
+    for (let i = 0; i < usedBins; i++) this.merged[Math.floor(i / f)] = (this.merged[Math.floor(i / f)] ?? 0) + (this.tHist[s * T_BINS + i] ?? 0);
+    // the last bin is partial unless the span ends on its edge: leave it out when there are enough
+    const nbScored = nb >= 5 ? nb - 1 : nb;
+    let hist = 0;
+    if (nbScored >= 4) hist = Math.max(cvScore(this.merged, 0, nbScored), bimodalFit(this.merged, 0, nbScored, 0.05, 1, 8).score);
+
+    const window = Math.max(1, now - Math.min(this.windowStart, first));
+    const coverage = Math.min(1, span / window);
+    const periods = median > 0 ? span / 1000 / median : 0;
+    const dur = Math.max(coverage, Math.min(1, periods / this.config.durIdealPeriods));
+    const conf = Math.min(1, nz / 10);
+
+    const W = this.config.weights;
+    const raw = W.ts * ts + W.ds * ds + W.mode * mode + W.hist * hist + W.dur * dur;
+
+    // prevalence: the share of all domestic hosts that talk to this server
+    const k = this.table.keys;
+    this.w[4] = k[s * KEY_WORDS + 5] ?? 0; this.w[5] = k[s * KEY_WORDS + 6] ?? 0; this.w[6] = k[s * KEY_WORDS + 7] ?? 0; this.w[7] = k[s * KEY_WORDS + 8] ?? 0;
+    const family = (k[s * KEY_WORDS] ?? 0) >>> 24;
+    const pop = this.prevalence.population();
+    const hosts = this.prevalence.hosts(family, this.w, 4);
+    const share = pop > 0 ? Math.min(1, hosts / pop) : 0;
+    const p0 = this.config.prevalenceShare;
+    const prevFactor = pop >= this.config.prevalenceMinPopulation && share > p0 ? Math.max(0, 1 - (share - p0) / (1 - p0)) : 1;
+    const score = Math.max(0, Math.min(1, raw * (0.75 + 0.25 * conf) * prevFactor));
+
+    const rate = span > 0 ? (c - 1) / (span / 1000) : 0;
+    const strobe = rate >= this.config.strobeRate && span >= this.config.strobeMinSpanMs;
+
+    const ivHistogram: { bin: string; count: number }[] = [];
+    for (let i = 0; i < IV_BINS; i++) {
+      const v = this.ivHist[hb + i] ?? 0;
+      if (v > 0) ivHistogram.push({ bin: intervalBinLabel(i), count: v });
+    }
+    const timeHistogram: number[] = [];
+    for (let i = 0; i < usedBins; i++) timeHistogram.push(this.tHist[s * T_BINS + i] ?? 0);
+    const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+    return {
+      score: r3(score),
+      strobe,
+      prevalence: share,
+      medianInterval: median,
+      subscores: { ts: r3(ts), ds: r3(ds), mode: r3(mode), hist: r3(hist), dur: r3(dur), confidence: r3(conf), prevalence: r3(prevFactor) },
+      evidence: {
+        connections: c,
+        spanSeconds: Math.round(span / 1000),
+        connectionsPerSecond: r3(rate),
+        intervalSeconds: { median: r3(median), mad: r3(tsM.mad), bowleySkew: r3(tsB.skew), min: r3(this.ivMin[s] === Infinity ? 0 : (this.ivMin[s] ?? 0)), max: r3(this.ivMax[s] ?? 0), sampled: nz },
+        intervalHistogram: ivHistogram,
+        bytes: { total: Math.round(this.bytes[s] ?? 0), median: r3(medianSorted(sz, 0, nSz)), mad: r3(dsM.mad), bowleySkew: r3(dsB.skew), sampled: nSz },
+        timeHistogram: { binSeconds: width / 1000, counts: timeHistogram },
+        prevalence: { domesticHosts: Math.round(hosts), population: Math.round(pop), share: r3(share) },
+      },
+    };
+  }
+
+  private evaluate(s: number, now: number): void {
+    const r = this.score(s, now);
+    if (!r) return;
+    const k = this.table.keys;
+    const base = s * KEY_WORDS;
+    const meta = k[base] ?? 0;
+    const family = meta >>> 24;
+    const proto = (meta >>> 16) & 255;
+    const port = meta & 0xffff;
+    const external = wordsToString(family, k, base + 5);
+    const domestic = wordsToString(family, k, base + 1);
+    const first = this.first[s] ?? 0;
+    const last = this.last[s] ?? 0;
+    if (this.onScored && !r.strobe) {
+      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.cnt[s] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence });
+    }
+    let type: 'beacon' | 'strobe' | null = null;
+    const fast = (r.evidence.connectionsPerSecond as number) >= this.config.strobeRate;
+    if (r.strobe) type = 'strobe';
+    else if (fast) return; // a strobe in the making: its regularity is no beacon's
+    else if (r.score >= this.config.threshold) type = 'beacon';
+    if (!type) return;
+    this.flags[s] = (this.flags[s] ?? 0) | (type === 'strobe' ? F_STROBE : F_BEACON);
+    let score = r.score;
+    const subscores = r.subscores;
+    if (type === 'strobe') {
+      // a strobe's certainty is how long and how fast it held, not its regularity
+      const rate = (r.evidence.connectionsPerSecond as number) / this.config.strobeRate;
+      const held = (last - first) / this.config.strobeMinSpanMs;
+      score = Math.round(Math.min(1, 0.5 + 0.25 * Math.min(1, rate / 4) + 0.25 * Math.min(1, held / 12)) * 1000) / 1000;
+      subscores.rate = Math.round(Math.min(1, rate / 4) * 1000) / 1000;
+      subscores.held = Math.round(Math.min(1, held / 12) * 1000) / 1000;
+    }
+    const f: Finding = {
+      type,
+      key: findingKey(type, external, port, proto, domestic),
+      external,
+      port,
+      proto,
+      direction: 'outbound',
+      domestic: [domestic],
+      domesticCount: 1,
+      firstSeen: first,
+      lastSeen: last,
+      score,
+      subscores,
+      evidence: r.evidence,
+      updates: 1,
+    };
+    this.emitted++;
+    this.sink(f);
+  }
+
+  /** slot of a pair by its key words (tests, tools): -1 when untracked */
+  slotOf(rec: FlowRecord): number {
+    const w = this.w;
+    srcWords(rec, w, 0);
+    dstWords(rec, w, 4);
+    const k = this.table.key;
+    k[0] = ((rec.family << 24) | (rec.proto << 16) | rec.dstPort) >>> 0;
+    for (let i = 0; i < 8; i++) k[i + 1] = w[i] ?? 0;
+    return this.table.find(this.table.hash());
+  }
+
+  stats(): DetectorStats {
+    return {
+      tracked: this.table.size,
+      capacity: this.table.capacity,
+      evictions: this.table.evictions,
+      expired: this.expired,
+      flows: this.flows,
+      emitted: this.emitted,
+      bytesPerKey: Math.round(this.bytesPerKey()),
+    };
+  }
+}

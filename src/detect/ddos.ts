@@ -1,0 +1,226 @@
+/**
+ * DDoS per destination address: packets/s, bits/s and flows/s over fixed event-time windows (5 s),
+ * against FastNetMon's default ban thresholds (20 000 pps, 1 000 Mbit/s, 3 500 flows/s) and against
+ * the destination's own learned baseline (an EWMA of its window rates, updated only by windows that
+ * were not attacks): a rate `baselineFactor` times its usual level, and at least `baselineFloor` of
+ * the fixed threshold, is an attack too once `warmupWindows` windows have been learned.
+ *
+ * A flow's packets and bytes are attributed to the window holding its end, scaled by
+ * min(1, window / duration): a long flow adds its average rate, not its whole volume, to one window.
+ * Direction: inbound (domestic target) lists the target as domestic and names the source as the
+ * external address only when one source sent it all (distinct sources by a 32-register HLL);
+ * outbound (a domestic host floods an external target) names the target.
+ */
+import type { FlowRecord } from '../flow/index.js';
+import type { DetectorStats, Finding, FindingSink } from './finding.js';
+import { findingKey } from './finding.js';
+import { directionName, dstWords, hashWords, OUTBOUND, srcWords, wordsToString } from './hash.js';
+import type { Direction } from './hash.js';
+import { hllAdd, hllCount } from './hll.js';
+import { KeyTable } from './table.js';
+
+export interface DdosConfig {
+  capacity: number;
+  windowMs: number;
+  pps: number;
+  bps: number;
+  fps: number;
+  /** EWMA weight of a new window (default 0.1) */
+  ewmaAlpha: number;
+  baselineFactor: number;
+  /** fraction of the fixed thresholds a baseline-triggered attack must reach (default 0.1) */
+  baselineFloor: number;
+  warmupWindows: number;
+}
+
+export const DEFAULT_DDOS_CONFIG: DdosConfig = {
+  capacity: 250_000,
+  windowMs: 5000,
+  pps: 20_000,
+  bps: 1_000_000_000,
+  fps: 3500,
+  ewmaAlpha: 0.1,
+  baselineFactor: 10,
+  baselineFloor: 0.1,
+  warmupWindows: 12,
+};
+
+const HLL_M = 32;
+
+export class DdosDetector {
+  readonly config: DdosConfig;
+  readonly table: KeyTable;
+  private readonly win: Float64Array;
+  private readonly pk: Float64Array;
+  private readonly by: Float64Array;
+  private readonly fl: Float64Array;
+  private readonly ePps: Float32Array;
+  private readonly eBps: Float32Array;
+  private readonly eFps: Float32Array;
+  private readonly nWin: Uint32Array;
+  private readonly peak: Float32Array; // pps, bps, fps
+  private readonly aFirst: Float64Array;
+  private readonly aLast: Float64Array;
+  private readonly srcW: Uint32Array;
+  private readonly hll: Uint8Array;
+  private readonly dir: Uint8Array;
+  private readonly w = new Uint32Array(8);
+  private readonly sink: FindingSink;
+  flows = 0;
+  emitted = 0;
+
+  constructor(config: Partial<DdosConfig>, sink: FindingSink) {
+    this.config = { ...DEFAULT_DDOS_CONFIG, ...config };
+    this.sink = sink;
+    const n = this.config.capacity;
+    this.win = new Float64Array(n);
+    this.pk = new Float64Array(n);
+    this.by = new Float64Array(n);
+    this.fl = new Float64Array(n);
+    this.ePps = new Float32Array(n);
+    this.eBps = new Float32Array(n);
+    this.eFps = new Float32Array(n);
+    this.nWin = new Uint32Array(n);
+    this.peak = new Float32Array(n * 3);
+    this.aFirst = new Float64Array(n);
+    this.aLast = new Float64Array(n);
+    this.srcW = new Uint32Array(n * 4);
+    this.hll = new Uint8Array(n * HLL_M);
+    this.dir = new Uint8Array(n);
+    this.table = new KeyTable({ capacity: n, words: 5, utility: (s) => (this.win[s] ?? 0) + Math.min(this.nWin[s] ?? 0, 720) * 5000 + ((this.aLast[s] ?? 0) > 0 ? 3600_000 : 0), seed: 0xdd05 });
+  }
+
+  bytesPerKey(): number {
+    return this.table.bytesPerSlot() + 8 * 6 + 4 * 3 + 4 + 12 + 16 + HLL_M + 1;
+  }
+
+  observe(rec: FlowRecord, direction: Direction): void {
+    this.flows++;
+    const w = this.w;
+    srcWords(rec, w, 0);
+    dstWords(rec, w, 4);
+    const t = this.table;
+    const k = t.key;
+    k[0] = rec.family; k[1] = w[4] ?? 0; k[2] = w[5] ?? 0; k[3] = w[6] ?? 0; k[4] = w[7] ?? 0;
+    const h = t.hash();
+    const W = this.config.windowMs;
+    const now = rec.end;
+    let s = t.find(h);
+    if (s < 0) {
+      s = t.insert(h);
+      this.win[s] = now - (now % W);
+      this.pk[s] = 0; this.by[s] = 0; this.fl[s] = 0;
+      this.ePps[s] = 0; this.eBps[s] = 0; this.eFps[s] = 0; this.nWin[s] = 0;
+      this.peak.fill(0, s * 3, s * 3 + 3);
+      this.aFirst[s] = 0; this.aLast[s] = 0;
+      this.hll.fill(0, s * HLL_M, s * HLL_M + HLL_M);
+      this.dir[s] = direction;
+    } else if (now >= (this.win[s] ?? 0) + W) {
+      this.close(s, now);
+    }
+    const d = rec.end - rec.start;
+    const scale = d > W ? W / d : 1;
+    this.pk[s] = (this.pk[s] ?? 0) + rec.packets * scale;
+    this.by[s] = (this.by[s] ?? 0) + rec.bytes * scale;
+    this.fl[s] = (this.fl[s] ?? 0) + 1;
+    const sw = s * 4;
+    this.srcW[sw] = w[0] ?? 0; this.srcW[sw + 1] = w[1] ?? 0; this.srcW[sw + 2] = w[2] ?? 0; this.srcW[sw + 3] = w[3] ?? 0;
+    hllAdd(this.hll, s * HLL_M, HLL_M, hashWords(w, 0, 4));
+  }
+
+  /** closes slot s's window (now is past it): attack check, then baseline update; opens the window holding now */
+  private close(s: number, now: number): void {
+    const c = this.config;
+    const W = c.windowMs;
+    const sec = W / 1000;
+    const pps = (this.pk[s] ?? 0) / sec;
+    const bps = ((this.by[s] ?? 0) * 8) / sec;
+    const fps = (this.fl[s] ?? 0) / sec;
+    const ws = this.win[s] ?? 0;
+    const fixed = Math.max(pps / c.pps, bps / c.bps, fps / c.fps);
+    const warm = (this.nWin[s] ?? 0) >= c.warmupWindows;
+    const eP = this.ePps[s] ?? 0;
+    const eB = this.eBps[s] ?? 0;
+    const eF = this.eFps[s] ?? 0;
+    const ratio = Math.max(eP > 0 ? pps / eP : 0, eB > 0 ? bps / eB : 0, eF > 0 ? fps / eF : 0);
+    const learned = warm && ratio >= c.baselineFactor && fixed >= c.baselineFloor;
+    if (fixed >= 1 || learned) {
+      this.emit(s, ws, ws + W, pps, bps, fps, fixed, warm ? ratio : 0, learned);
+    } else {
+      const a = c.ewmaAlpha;
+      const n = this.nWin[s] ?? 0;
+      // the first window seeds the baseline; empty windows since the last one decay it
+      const missed = Math.max(0, Math.floor((now - ws) / W) - 1);
+      const decay = Math.pow(1 - a, Math.min(missed, 1000));
+      if (n === 0) { this.ePps[s] = pps; this.eBps[s] = bps; this.eFps[s] = fps; }
+      else {
+        this.ePps[s] = ((1 - a) * eP + a * pps) * decay;
+        this.eBps[s] = ((1 - a) * eB + a * bps) * decay;
+        this.eFps[s] = ((1 - a) * eF + a * fps) * decay;
+      }
+      this.nWin[s] = n + 1 + missed;
+    }
+    this.win[s] = now - (now % W);
+    this.pk[s] = 0; this.by[s] = 0; this.fl[s] = 0;
+    this.hll.fill(0, s * HLL_M, s * HLL_M + HLL_M);
+  }
+
+  private emit(s: number, from: number, to: number, pps: number, bps: number, fps: number, fixed: number, ratio: number, learned: boolean): void {
+    const c = this.config;
+    const p = s * 3;
+    this.peak[p] = Math.max(this.peak[p] ?? 0, pps);
+    this.peak[p + 1] = Math.max(this.peak[p + 1] ?? 0, bps);
+    this.peak[p + 2] = Math.max(this.peak[p + 2] ?? 0, fps);
+    if (!(this.aFirst[s] ?? 0)) this.aFirst[s] = from;
+    this.aLast[s] = to;
+    const family = this.table.keys[s * 5] ?? 4;
+    const target = wordsToString(family, this.table.keys, s * 5 + 1);
+    const sources = Math.round(hllCount(this.hll, s * HLL_M, HLL_M));
+    const oneSource = sources <= 1 ? wordsToString(family, this.srcW, s * 4) : null;
+    const dir = (this.dir[s] ?? 0) as Direction;
+    const outbound = dir === OUTBOUND;
+    const external = outbound ? target : oneSource;
+    const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+    const baselineScore = learned ? Math.min(1, 0.5 + 0.5 * (ratio / (4 * c.baselineFactor))) : 0;
+    const f: Finding = {
+      type: 'ddos',
+      key: findingKey('ddos', outbound ? target : null, 0, 0, outbound ? undefined : target),
+      external,
+      port: 0,
+      proto: 0,
+      direction: directionName(dir),
+      domestic: outbound ? [wordsToString(family, this.srcW, s * 4)] : [target],
+      domesticCount: outbound ? sources : 1,
+      firstSeen: this.aFirst[s] ?? from,
+      lastSeen: to,
+      score: r3(Math.max(Math.min(1, fixed), baselineScore)),
+      subscores: { pps: r3(Math.min(1, pps / c.pps)), bps: r3(Math.min(1, bps / c.bps)), fps: r3(Math.min(1, fps / c.fps)), baseline: r3(baselineScore) },
+      evidence: {
+        target,
+        window: { from, to, seconds: c.windowMs / 1000 },
+        rates: { pps: Math.round(pps), bps: Math.round(bps), flowsPerSecond: Math.round(fps) },
+        peak: { pps: Math.round(this.peak[p] ?? 0), bps: Math.round(this.peak[p + 1] ?? 0), flowsPerSecond: Math.round(this.peak[p + 2] ?? 0) },
+        thresholds: { pps: c.pps, bps: c.bps, flowsPerSecond: c.fps },
+        baseline: { pps: Math.round(this.ePps[s] ?? 0), bps: Math.round(this.eBps[s] ?? 0), flowsPerSecond: r3(this.eFps[s] ?? 0), windowsLearned: this.nWin[s] ?? 0, ratio: r3(ratio), factor: c.baselineFactor },
+        distinctSources: sources,
+      },
+      updates: 1,
+    };
+    this.emitted++;
+    this.sink(f);
+  }
+
+  /** closes every window that ended before now (so a burst is reported even if its target goes quiet) */
+  flush(now: number): void {
+    const t = this.table;
+    const end = t.end();
+    const W = this.config.windowMs;
+    for (let s = 0; s < end; s++) {
+      if (t.isUsed(s) && now >= (this.win[s] ?? 0) + W && (this.fl[s] ?? 0) > 0) this.close(s, now);
+    }
+  }
+
+  stats(): DetectorStats {
+    return { tracked: this.table.size, capacity: this.table.capacity, evictions: this.table.evictions, expired: 0, flows: this.flows, emitted: this.emitted, bytesPerKey: Math.round(this.bytesPerKey()) };
+  }
+}

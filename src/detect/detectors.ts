@@ -1,0 +1,134 @@
+/**
+ * createDetectors: every detector on every flow, findings upserted by key into one bounded store.
+ * Event time drives everything: the detectors flush (score changed pairs, close windows, emit) each
+ * time the flows' time passes another `flushEveryMs`, and on `flush(now)` at the end of a file.
+ */
+import type { FlowRecord } from '../flow/index.js';
+import type { Registry } from '../shared/metrics.js';
+import { BeaconDetector } from './beacon.js';
+import type { BeaconConfig } from './beacon.js';
+import { DdosDetector } from './ddos.js';
+import type { DdosConfig } from './ddos.js';
+import { FanInDetector } from './fanin.js';
+import type { FanInConfig } from './fanin.js';
+import { FindingStore } from './finding.js';
+import type { DetectorStats, Finding, FindingType } from './finding.js';
+import type { Direction } from './hash.js';
+import { IndicatorDetector } from './indicator.js';
+import type { IndicatorConfig } from './indicator.js';
+import { LongConnDetector } from './longconn.js';
+import type { LongConnConfig } from './longconn.js';
+import { ScanDetector } from './scan.js';
+import type { ScanConfig } from './scan.js';
+import { Counter, Gauge } from 'prom-client';
+
+export interface DetectorsConfig {
+  beacon?: Partial<BeaconConfig>;
+  fanIn?: Partial<FanInConfig>;
+  scan?: Partial<ScanConfig>;
+  ddos?: Partial<DdosConfig>;
+  indicator?: Partial<IndicatorConfig>;
+  longConnection?: Partial<LongConnConfig>;
+  /** event-time period between automatic flushes (default 60 s) */
+  flushEveryMs?: number;
+  /** findings held at most (default 100 000) */
+  findingCapacity?: number;
+  /** turn a detector off */
+  disable?: FindingType[];
+}
+
+export interface DetectorsDeps {
+  /** told of each new or updated finding, after it is stored */
+  onFinding?: (f: Finding) => void;
+  metrics?: Registry;
+}
+
+export interface Detectors {
+  observe(rec: FlowRecord, direction: Direction): void;
+  /** scores and emits everything pending as of event time `now` (ms) */
+  flush(now?: number): void;
+  readonly findings: FindingStore;
+  stats(): Record<string, DetectorStats>;
+  readonly beacon: BeaconDetector;
+  readonly fanIn: FanInDetector;
+  readonly scan: ScanDetector;
+  readonly ddos: DdosDetector;
+  readonly indicator: IndicatorDetector;
+  readonly longConnection: LongConnDetector;
+}
+
+export function createDetectors({ config = {}, deps = {} }: { config?: DetectorsConfig; deps?: DetectorsDeps } = {}): Detectors {
+  const findings = new FindingStore({ capacity: config.findingCapacity ?? 100_000 });
+  let found: Counter<'type'> | undefined;
+  if (deps.metrics) {
+    found = new Counter({ name: 'acd_detect_findings_total', help: 'findings emitted by the detectors (new and updated), by type', labelNames: ['type'], registers: [deps.metrics] });
+  }
+  const sink = (f: Finding): void => {
+    const stored = findings.upsert(f);
+    found?.inc({ type: f.type });
+    deps.onFinding?.(stored);
+  };
+  const off = new Set(config.disable ?? []);
+  const fanIn = new FanInDetector(config.fanIn ?? {}, sink);
+  const beacon = new BeaconDetector(config.beacon ?? {}, sink, off.has('fan-in') ? undefined : (p) => fanIn.onScored(p));
+  const scan = new ScanDetector(config.scan ?? {}, sink);
+  const ddos = new DdosDetector(config.ddos ?? {}, sink);
+  const indicator = new IndicatorDetector(config.indicator ?? {}, sink);
+  const longConnection = new LongConnDetector(config.longConnection ?? {}, sink);
+  const useBeacon = !off.has('beacon');
+  const useScan = !off.has('scan');
+  const useDdos = !off.has('ddos');
+  const useInd = !off.has('indicator') && (config.indicator?.indicators?.length ?? 0) > 0;
+  const useLong = !off.has('long-connection');
+  const every = config.flushEveryMs ?? 60_000;
+  let nextFlush = -1;
+  let latest = 0;
+  let flows = 0;
+
+  const stats = (): Record<string, DetectorStats> => ({
+    beacon: beacon.stats(), fanIn: fanIn.stats(), scan: scan.stats(), ddos: ddos.stats(), indicator: indicator.stats(), longConnection: longConnection.stats(),
+  });
+
+  if (deps.metrics) {
+    new Counter({ name: 'acd_detect_flows_total', help: 'flows the detectors looked at', registers: [deps.metrics], collect() { this.reset(); this.inc(flows); } });
+    new Gauge({
+      name: 'acd_detect_tracked_keys', help: 'keys (pairs, servers, sources, destinations) each detector holds', labelNames: ['detector'], registers: [deps.metrics],
+      collect() { for (const [d, s] of Object.entries(stats())) this.set({ detector: d }, s.tracked); },
+    });
+    new Gauge({
+      name: 'acd_detect_evictions', help: 'keys each detector dropped to stay within its capacity', labelNames: ['detector'], registers: [deps.metrics],
+      collect() { for (const [d, s] of Object.entries(stats())) this.set({ detector: d }, s.evictions); },
+    });
+  }
+
+  const flush = (now: number = latest): void => {
+    if (useBeacon) beacon.flush(now);
+    fanIn.flush(now);
+    if (useScan) scan.flush(now);
+    if (useDdos) ddos.flush(now);
+    if (useInd) indicator.flush(now);
+    if (useLong) longConnection.flush(now);
+  };
+
+  return {
+    observe(rec, direction) {
+      flows++;
+      const t = rec.end > rec.start ? rec.end : rec.start;
+      if (t > latest) latest = t;
+      if (nextFlush < 0) nextFlush = t + every;
+      if (useBeacon) beacon.observe(rec, direction);
+      if (useScan) scan.observe(rec, direction);
+      if (useDdos) ddos.observe(rec, direction);
+      if (useInd) indicator.observe(rec, direction);
+      if (useLong) longConnection.observe(rec, direction);
+      if (latest >= nextFlush) {
+        flush(latest);
+        nextFlush = latest + every;
+      }
+    },
+    flush,
+    findings,
+    stats,
+    beacon, fanIn, scan, ddos, indicator, longConnection,
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Fan-in: one external server (address, port, protocol) with beacon-like contact from many domestic
+ * hosts: the botnet view, and the main "attacker server" finding. Fed by the beacon detector's
+ * scored pairs (not by flows): a pair counts as a victim when its beacon score is at least
+ * `memberScore` (lower than the beacon threshold: many moderately regular hosts on one server say
+ * more than one very regular host).
+ *
+ *   victims  = 1 − exp(−(n − 1) / victimScale)     (n distinct victims; 1 victim gives 0)
+ *   regular  = mean beacon score of the victims
+ *   score    = victims^0.5 · regular · prevalence factor (as the beacon's: a server most domestic
+ *              hosts talk to is an update or telemetry service, not a botnet's)
+ *
+ * Memory: at most `capacity` servers (least victims, then oldest, evicted first); per server at most
+ * `victimCap` victims kept exactly (their scores, for the evidence) and beyond that a count.
+ */
+import type { BeaconScored } from './beacon.js';
+import type { DetectorStats, Finding, FindingSink } from './finding.js';
+import { findingKey } from './finding.js';
+
+export interface FanInConfig {
+  capacity: number;
+  memberScore: number;
+  minVictims: number;
+  victimScale: number;
+  victimCap: number;
+  /** victims listed in a finding's `domestic` */
+  listVictims: number;
+  threshold: number;
+  prevalenceShare: number;
+}
+
+export const DEFAULT_FANIN_CONFIG: FanInConfig = {
+  capacity: 100_000,
+  memberScore: 0.65,
+  minVictims: 3,
+  victimScale: 10,
+  victimCap: 1024,
+  listVictims: 50,
+  threshold: 0.5,
+  prevalenceShare: 0.2,
+};
+
+interface Server {
+  external: string;
+  port: number;
+  proto: number;
+  victims: Map<string, number>;
+  /** victims beyond victimCap */
+  overflow: number;
+  first: number;
+  last: number;
+  prevalence: number;
+  medianIntervals: number[];
+}
+
+export class FanInDetector {
+  readonly config: FanInConfig;
+  private readonly servers = new Map<string, Server>();
+  private readonly dirty = new Set<string>();
+  private readonly sink: FindingSink;
+  evictions = 0;
+  emitted = 0;
+  scored = 0;
+
+  constructor(config: Partial<FanInConfig>, sink: FindingSink) {
+    this.config = { ...DEFAULT_FANIN_CONFIG, ...config };
+    this.sink = sink;
+  }
+
+  /** one scored pair from the beacon detector */
+  onScored(p: BeaconScored): void {
+    this.scored++;
+    if (p.score < this.config.memberScore) return;
+    const id = `${p.external}|${p.port}/${p.proto}`;
+    let s = this.servers.get(id);
+    if (!s) {
+      if (this.servers.size >= this.config.capacity) this.evict();
+      s = { external: p.external, port: p.port, proto: p.proto, victims: new Map(), overflow: 0, first: p.firstSeen, last: p.lastSeen, prevalence: 0, medianIntervals: [] };
+      this.servers.set(id, s);
+    }
+    if (s.victims.has(p.domestic) || s.victims.size < this.config.victimCap) {
+      if (!s.victims.has(p.domestic) && s.medianIntervals.length < 64) s.medianIntervals.push(p.medianInterval);
+      s.victims.set(p.domestic, p.score);
+    } else s.overflow++;
+    s.first = Math.min(s.first, p.firstSeen);
+    s.last = Math.max(s.last, p.lastSeen);
+    s.prevalence = p.prevalence;
+    this.dirty.add(id);
+  }
+
+  private evict(): void {
+    let worst: string | undefined;
+    let ws: Server | undefined;
+    for (const [id, s] of this.servers) {
+      if (!ws || s.victims.size < ws.victims.size || (s.victims.size === ws.victims.size && s.last < ws.last)) { worst = id; ws = s; }
+    }
+    if (worst !== undefined) { this.servers.delete(worst); this.dirty.delete(worst); this.evictions++; }
+  }
+
+  /** emits a finding for each changed server with enough victims */
+  flush(_now: number): void {
+    const c = this.config;
+    for (const id of this.dirty) {
+      const s = this.servers.get(id);
+      if (!s) continue;
+      const n = s.victims.size + s.overflow;
+      if (n < c.minVictims) continue;
+      let sum = 0;
+      for (const v of s.victims.values()) sum += v;
+      const regular = sum / Math.max(1, s.victims.size);
+      const victims = 1 - Math.exp(-(n - 1) / c.victimScale);
+      const prevFactor = s.prevalence > c.prevalenceShare ? Math.max(0, 1 - (s.prevalence - c.prevalenceShare) / (1 - c.prevalenceShare)) : 1;
+      const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+      const score = r3(Math.sqrt(victims) * regular * prevFactor);
+      if (score < c.threshold) continue;
+      const listed = [...s.victims.entries()].sort((a, b) => b[1] - a[1]).slice(0, c.listVictims);
+      const mi = [...s.medianIntervals].sort((a, b) => a - b);
+      const f: Finding = {
+        type: 'fan-in',
+        key: findingKey('fan-in', s.external, s.port, s.proto),
+        external: s.external,
+        port: s.port,
+        proto: s.proto,
+        direction: 'outbound',
+        domestic: listed.map((e) => e[0]),
+        domesticCount: n,
+        firstSeen: s.first,
+        lastSeen: s.last,
+        score,
+        subscores: { victims: r3(victims), regularity: r3(regular), prevalence: r3(prevFactor) },
+        evidence: {
+          victims: n,
+          victimScores: listed.map(([d, sc]) => ({ domestic: d, beaconScore: sc })),
+          medianIntervalSeconds: mi.length ? r3(mi[Math.floor(mi.length / 2)] ?? 0) : null,
+          prevalenceShare: r3(s.prevalence),
+        },
+        updates: 1,
+      };
+      this.emitted++;
+      this.sink(f);
+    }
+    this.dirty.clear();
+  }
+
+  stats(): DetectorStats {
+    return { tracked: this.servers.size, capacity: this.config.capacity, evictions: this.evictions, expired: 0, flows: this.scored, emitted: this.emitted, bytesPerKey: 0 };
+  }
+}

@@ -1,0 +1,21 @@
+// The detection part's public interface: detectors, findings, and RITA's original score for comparison.
+export { createDetectors } from './detectors.js';
+export type { Detectors, DetectorsConfig, DetectorsDeps } from './detectors.js';
+export { FindingStore, findingKey, FINDING_TYPES } from './finding.js';
+export type { Finding, FindingType, FindingSink, DetectorStats } from './finding.js';
+export { OUTBOUND, INBOUND, directionName } from './hash.js';
+export type { Direction } from './hash.js';
+export { BeaconDetector, DEFAULT_BEACON_CONFIG } from './beacon.js';
+export type { BeaconConfig, BeaconScored } from './beacon.js';
+export { FanInDetector, DEFAULT_FANIN_CONFIG } from './fanin.js';
+export type { FanInConfig } from './fanin.js';
+export { ScanDetector, DEFAULT_SCAN_CONFIG, tcpOutcome } from './scan.js';
+export type { ScanConfig } from './scan.js';
+export { DdosDetector, DEFAULT_DDOS_CONFIG } from './ddos.js';
+export type { DdosConfig } from './ddos.js';
+export { IndicatorDetector } from './indicator.js';
+export type { Indicator, IndicatorConfig } from './indicator.js';
+export { LongConnDetector, DEFAULT_LONGCONN_CONFIG } from './longconn.js';
+export type { LongConnConfig } from './longconn.js';
+export { ritaScore } from './rita.js';
+export type { RitaScore } from './rita.js';

@@ -1,0 +1,158 @@
+/**
+ * KeyTable: a fixed-capacity hash table of fixed-width keys held in typed arrays (chaining through an
+ * Int32Array, one bucket per slot), the index every detector keeps its per-key state by. The caller
+ * stores its own state in parallel typed arrays indexed by slot, so a table and its state are a few
+ * large allocations whatever the traffic: memory is set at construction and never grows.
+ *
+ * When the table is full, `insert` evicts: it samples a few slots and frees the one the owner's
+ * `utility` ranks lowest (sampled eviction, as Redis does for LRU/LFU: constant time, close to exact).
+ */
+import { AcdError } from '../shared/errors.js';
+import { hashWords, Rng } from './hash.js';
+
+export interface KeyTableOptions {
+  /** slots; the table never holds more */
+  capacity: number;
+  /** 32-bit words per key */
+  words: number;
+  /** how many slots eviction samples (default 8) */
+  evictionSample?: number;
+  /** lower is evicted first */
+  utility: (slot: number) => number;
+  /** told before a slot is freed by eviction (to report or fold its state) */
+  onEvict?: (slot: number) => void;
+  seed?: number;
+}
+
+export class KeyTable {
+  readonly capacity: number;
+  readonly words: number;
+  readonly keys: Uint32Array;
+  /** scratch key the caller fills before find/insert */
+  readonly key: Uint32Array;
+  private readonly next: Int32Array;
+  private readonly heads: Int32Array;
+  private readonly used: Uint8Array;
+  private readonly mask: number;
+  private freeHead = -1;
+  private nextFresh = 0;
+  private readonly rng: Rng;
+  private readonly sample: number;
+  private readonly utility: (slot: number) => number;
+  private readonly onEvict: ((slot: number) => void) | undefined;
+  size = 0;
+  evictions = 0;
+
+  constructor(o: KeyTableOptions) {
+    if (!Number.isInteger(o.capacity) || o.capacity < 1 || o.capacity > 1 << 28) {
+      throw new AcdError('DETECT_BAD_CAPACITY', `detector table capacity ${o.capacity} must be an integer in [1, 2^28]`);
+    }
+    this.capacity = o.capacity;
+    this.words = o.words;
+    this.keys = new Uint32Array(o.capacity * o.words);
+    this.key = new Uint32Array(o.words);
+    this.next = new Int32Array(o.capacity);
+    let b = 1;
+    while (b < o.capacity) b <<= 1;
+    this.heads = new Int32Array(b).fill(-1);
+    this.mask = b - 1;
+    this.used = new Uint8Array(o.capacity);
+    this.rng = new Rng(o.seed ?? 0x1234567);
+    this.sample = o.evictionSample ?? 8;
+    this.utility = o.utility;
+    this.onEvict = o.onEvict;
+  }
+
+  /** bytes of the table itself per slot (keys, chain, bucket, used flag) */
+  bytesPerSlot(): number {
+    return this.words * 4 + 4 + (this.heads.length * 4) / this.capacity + 1;
+  }
+
+  hash(): number {
+    return hashWords(this.key, 0, this.words);
+  }
+
+  private same(slot: number): boolean {
+    const w = this.words;
+    const base = slot * w;
+    const k = this.key;
+    const keys = this.keys;
+    for (let i = 0; i < w; i++) if (keys[base + i] !== k[i]) return false;
+    return true;
+  }
+
+  /** slot holding the scratch key, or -1 */
+  find(h: number): number {
+    let s = this.heads[h & this.mask] ?? -1;
+    while (s >= 0) {
+      if (this.same(s)) return s;
+      s = this.next[s] ?? -1;
+    }
+    return -1;
+  }
+
+  /** inserts the scratch key (which must not be present) and returns its new slot; evicts when full */
+  insert(h: number): number {
+    let slot: number;
+    if (this.freeHead >= 0) {
+      slot = this.freeHead;
+      this.freeHead = this.next[slot] ?? -1;
+    } else if (this.nextFresh < this.capacity) {
+      slot = this.nextFresh++;
+    } else {
+      slot = this.pickVictim();
+      this.onEvict?.(slot);
+      this.unlink(slot);
+      this.evictions++;
+      this.size--;
+    }
+    this.keys.set(this.key, slot * this.words);
+    const b = h & this.mask;
+    this.next[slot] = this.heads[b] ?? -1;
+    this.heads[b] = slot;
+    this.used[slot] = 1;
+    this.size++;
+    return slot;
+  }
+
+  private pickVictim(): number {
+    // the table is full, so every slot is in use: sample uniformly
+    let best = this.rng.int(this.capacity);
+    let bestU = this.utility(best);
+    for (let i = 1; i < this.sample; i++) {
+      const s = this.rng.int(this.capacity);
+      const u = this.utility(s);
+      if (u < bestU) { best = s; bestU = u; }
+    }
+    return best;
+  }
+
+  private unlink(slot: number): void {
+    const h = hashWords(this.keys, slot * this.words, this.words) & this.mask;
+    let s = this.heads[h] ?? -1;
+    let prev = -1;
+    while (s >= 0 && s !== slot) { prev = s; s = this.next[s] ?? -1; }
+    if (s < 0) return;
+    if (prev < 0) this.heads[h] = this.next[slot] ?? -1;
+    else this.next[prev] = this.next[slot] ?? -1;
+    this.used[slot] = 0;
+  }
+
+  /** frees a slot (idle expiry); the owner clears its own state */
+  remove(slot: number): void {
+    if (!this.used[slot]) return;
+    this.unlink(slot);
+    this.next[slot] = this.freeHead;
+    this.freeHead = slot;
+    this.size--;
+  }
+
+  isUsed(slot: number): boolean {
+    return this.used[slot] === 1;
+  }
+
+  /** highest slot index ever handed out + 1 (iterate 0..end and test isUsed) */
+  end(): number {
+    return this.nextFresh;
+  }
+}

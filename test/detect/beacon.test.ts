@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createDetectors, BeaconDetector, OUTBOUND, INBOUND, ritaScore } from '../../src/detect/index.js';
+import type { Finding } from '../../src/detect/index.js';
+import { beaconTimes, flow, poissonTimes, prng } from './synth.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+function run(times: number[], bytes: (i: number) => number, cfg = {}): { det: ReturnType<typeof createDetectors>; found: Finding[] } {
+  const found: Finding[] = [];
+  const det = createDetectors({ config: { beacon: cfg }, deps: { onFinding: (f) => found.push(f) } });
+  times.forEach((t, i) => det.observe(flow({ src: '10.0.0.5', dst: '41.108.179.197', dstPort: 1177, start: t, bytes: bytes(i) }), OUTBOUND));
+  det.flush(times[times.length - 1] ?? 0);
+  return { det, found };
+}
+
+test('a jittered beacon (60 s ± 20 %, 120 connections) is found with a score above the threshold', () => {
+  const rand = prng(42);
+  const { det } = run(beaconTimes(rand, T0, 60_000, 0.2, 120), () => 310 + Math.floor(rand() * 30));
+  const b = det.findings.list('beacon');
+  assert.equal(b.length, 1);
+  const f = b[0]!;
+  assert.equal(f.external, '41.108.179.197');
+  assert.equal(f.port, 1177);
+  assert.equal(f.proto, 6);
+  assert.deepEqual(f.domestic, ['10.0.0.5']);
+  assert.ok(f.score >= det.beacon.config.threshold, `score ${f.score}`);
+  assert.equal((f.evidence as { connections: number }).connections, 120);
+  const med = (f.evidence as { intervalSeconds: { median: number } }).intervalSeconds.median;
+  assert.ok(med > 50 && med < 70, `median interval ${med}`);
+  assert.ok(JSON.parse(JSON.stringify(f)), 'finding is JSON');
+  // updated, not duplicated: more flushes keep one finding per key
+  det.flush(T0 + 10 * 3600_000);
+  assert.equal(det.findings.list('beacon').length, 1);
+});
+
+test('random (Poisson) traffic scores below the beacon threshold for ≥ 98 % of pairs at every size', () => {
+  const rand = prng(7);
+  let flagged = 0;
+  let total = 0;
+  for (const n of [6, 12, 25, 60, 150]) {
+    for (let p = 0; p < 40; p++) {
+      const found: Finding[] = [];
+      const d = new BeaconDetector({ capacity: 64 }, (f) => found.push(f));
+      const ts = poissonTimes(rand, T0, 60_000, n);
+      for (const t of ts) d.observe(flow({ src: '10.0.0.1', dst: '41.1.1.1', start: t, bytes: 100 + Math.floor(rand() * 5000) }), OUTBOUND);
+      d.flush(ts[n - 1]!);
+      total++;
+      if (found.some((f) => f.type === 'beacon')) flagged++;
+    }
+  }
+  assert.ok(flagged / total <= 0.02, `${flagged} of ${total} Poisson pairs flagged`);
+});
+
+test('jittered beacons are found at 5-30 % jitter and 30+ connections', () => {
+  const rand = prng(3);
+  let found = 0;
+  let n = 0;
+  for (const jitter of [0.05, 0.1, 0.2, 0.3]) {
+    for (let i = 0; i < 10; i++) {
+      const times = beaconTimes(rand, T0, 300_000, jitter, 30 + Math.floor(rand() * 60));
+      const { det } = run(times, () => 500 + Math.floor(rand() * 40));
+      n++;
+      if (det.findings.list('beacon').length === 1) found++;
+    }
+  }
+  assert.ok(found / n >= 0.95, `${found} of ${n} found`);
+});
+
+test('sleep-then-burst malware (bursts of 12 every hour) is found (its time histogram is far from flat)', () => {
+  const rand = prng(11);
+  const times: number[] = [];
+  let t = T0;
+  for (let b = 0; b < 8; b++) {
+    for (let i = 0; i < 12; i++) { times.push(Math.round(t)); t += 5000 * (1 + 0.1 * (2 * rand() - 1)); }
+    t += 3600_000;
+  }
+  const { det } = run(times, () => 200);
+  const f = det.findings.list('beacon')[0];
+  assert.ok(f, 'found');
+  assert.ok(f.score >= 0.8);
+});
+
+test('a strobe (2 connections/s for 10 min) is a strobe finding, not a beacon', () => {
+  const times: number[] = [];
+  for (let i = 0; i < 1200; i++) times.push(T0 + i * 500);
+  const { det } = run(times, () => 80);
+  assert.equal(det.findings.list('beacon').length, 0);
+  const s = det.findings.list('strobe');
+  assert.equal(s.length, 1);
+  assert.ok((s[0]!.evidence as { connectionsPerSecond: number }).connectionsPerSecond >= 1.9);
+});
+
+test('allowlisted services are not tracked: NTP by default, a configured prefix', () => {
+  const found: Finding[] = [];
+  const d = new BeaconDetector({ allowPrefixes: ['13.107.4.0/24'] }, (f) => found.push(f));
+  for (let i = 0; i < 50; i++) {
+    d.observe(flow({ src: '10.0.0.1', dst: '13.107.4.50', start: T0 + i * 60_000 }), OUTBOUND);
+    d.observe(flow({ src: '10.0.0.1', dst: '162.159.200.1', dstPort: 123, proto: 17, start: T0 + i * 64_000 }), OUTBOUND);
+  }
+  d.flush(T0 + 3600_000);
+  assert.equal(d.table.size, 0);
+  assert.equal(d.skipped, 100);
+  assert.equal(found.length, 0);
+});
+
+test('prevalence: a regular server that most domestic hosts call is discounted below the threshold, a rare one is not', () => {
+  const det = createDetectors();
+  const rand = prng(5);
+  // 100 domestic hosts all poll the update server every 10 min; one host beacons to a rare server
+  for (let i = 0; i < 36; i++) {
+    for (let h = 0; h < 100; h++) {
+      det.observe(flow({ src: (0x0a000100 + h) >>> 0, dst: '93.184.216.34', start: T0 + i * 600_000 + h * 1000 + Math.floor(rand() * 20_000), bytes: 900 }), OUTBOUND);
+    }
+    det.observe(flow({ src: '10.0.1.7', dst: '185.100.87.1', dstPort: 8443, start: T0 + i * 600_000 + Math.floor(rand() * 30_000), bytes: 300 }), OUTBOUND);
+  }
+  det.flush(T0 + 36 * 600_000);
+  const b = det.findings.list('beacon');
+  assert.deepEqual(b.map((f) => f.external), ['185.100.87.1']);
+  assert.equal(det.findings.list('fan-in').length, 0, 'the update server is no botnet');
+});
+
+test('inbound flows and replies from a domestic service are not beacon pairs', () => {
+  const d = new BeaconDetector({}, () => {});
+  for (let i = 0; i < 10; i++) {
+    d.observe(flow({ src: '41.1.1.1', dst: '10.0.0.1', start: T0 + i * 60_000 }), INBOUND);
+    d.observe(flow({ src: '10.0.0.1', srcPort: 443, dst: '41.1.1.1', dstPort: 50123, start: T0 + i * 60_000 }), OUTBOUND);
+  }
+  assert.equal(d.table.size, 0);
+  assert.equal(d.skipped, 10);
+});
+
+test('RITA\'s original score: a perfect 6 h beacon scores ≥ 0.9, Poisson lower, fewer than 4 connections none', () => {
+  const ts = Array.from({ length: 360 }, (_, i) => 1000 + i * 60);
+  const r = ritaScore(ts, ts.map(() => 400), 1000, 1000 + 6 * 3600);
+  assert.ok(r && r.score >= 0.9, JSON.stringify(r));
+  assert.equal(r.ts, 1);
+  assert.equal(r.ds, 1);
+  const rand = prng(9);
+  const p = poissonTimes(rand, 1000, 60, 360).map((x) => Math.floor(x));
+  const rp = ritaScore(p, p.map(() => 100 + Math.floor(rand() * 3000)), 1000, p[p.length - 1]!);
+  assert.ok(rp && rp.score < r.score);
+  assert.equal(ritaScore([1, 2, 3], [1, 2, 3], 0, 10), null);
+});
