@@ -22,7 +22,7 @@ test('every command has a description and a --help with an example', async () =>
     c.configureOutput({ writeOut: (s) => (help += s), writeErr: (s) => (help += s) });
     c.outputHelp();
     // commander prints addHelpText('after') only through the help event; emit it as --help would
-    c.emit('afterHelp', { error: false, command: c, write: (s: string) => (help += s) });
+    (c as unknown as NodeJS.EventEmitter).emit('afterHelp', { error: false, command: c, write: (s: string) => (help += s) });
     assert.match(help, /Usage:/, `${c.name()} --help`);
     assert.match(help, /Example/, `${c.name()} --help has no example`);
   }
