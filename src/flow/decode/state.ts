@@ -76,19 +76,36 @@ export class DecoderCore {
     if (this.error === null) this.error = reason;
   }
 
-  /** Installs (or refreshes) a template, within the per-exporter and total bounds. */
+  /**
+   * Installs a new or changed template within the bounds. An exporter at its own cap loses its least
+   * recently installed/refreshed template (a router that renumbers its templates keeps working; a
+   * flood from one exporter only ever evicts that exporter's templates). When the decoder-wide cap
+   * is reached, an exporter that has templates evicts its own; one that has none is refused
+   * (template_limit).
+   */
   putTemplate(ex: ExporterState, t: Template): boolean {
     const old = ex.templates.get(t.key);
-    if (!old) {
+    if (old) ex.templates.delete(t.key);
+    else {
       if (ex.templates.size >= this.limits.maxTemplatesPerExporter || this.templatesTotal >= this.limits.maxTemplatesTotal) {
-        this.fail('template_limit');
-        return false;
-      }
-      this.templatesTotal++;
+        const oldest = ex.templates.keys().next();
+        if (oldest.done) {
+          this.fail('template_limit');
+          return false;
+        }
+        ex.templates.delete(oldest.value);
+        ex.stats.templatesEvicted++;
+      } else this.templatesTotal++;
     }
     ex.templates.set(t.key, t);
     ex.stats.templates = ex.templates.size;
     return true;
+  }
+
+  /** A refresh with identical bytes: nothing to compile, the template becomes the most recent. */
+  touchTemplate(ex: ExporterState, t: Template): void {
+    ex.templates.delete(t.key);
+    ex.templates.set(t.key, t);
   }
 
   dropTemplate(ex: ExporterState, key: number): void {

@@ -19,7 +19,7 @@ export const MALFORMED_REASONS = [
   'bad_set_id',
   /** a variable-length field that runs past its set */
   'bad_record',
-  /** the exporter's (or the decoder's) template cache is full: the new template is refused */
+  /** the decoder's template cache is full and this exporter has none to give up: the template is refused */
   'template_limit',
   /** the decoder already tracks its maximum number of exporters: datagrams from new ones are dropped */
   'too_many_exporters',
@@ -49,6 +49,8 @@ export interface ExporterStats {
   sequenceResets: number;
   /** templates currently cached for this exporter */
   templates: number;
+  /** templates dropped to make room (the exporter's least recently installed or refreshed) */
+  templatesEvicted: number;
   /** options data records read (sampling, system init time) */
   optionsRecords: number;
   /** last sampling interval an exporter announced (options data, v5 header); 0 when none */
@@ -60,7 +62,7 @@ export function newExporterStats(exporter: string): ExporterStats {
   for (const r of MALFORMED_REASONS) byReason[r] = 0;
   return {
     exporter, datagrams: 0, flows: 0, packets: 0, bytes: 0, malformed: 0, malformedByReason: byReason,
-    unknownTemplate: 0, lost: 0, sequenceResets: 0, templates: 0, optionsRecords: 0, samplingInterval: 0,
+    unknownTemplate: 0, lost: 0, sequenceResets: 0, templates: 0, templatesEvicted: 0, optionsRecords: 0, samplingInterval: 0,
   };
 }
 
@@ -76,6 +78,7 @@ export function registerDecoderMetrics(registry: Registry, snapshot: () => Itera
     ['acd_flow_bytes_total', 'bytes in decoded flow records, per exporter', 'bytes'],
     ['acd_flow_unknown_template_total', 'data sets dropped because their template is not known, per exporter', 'unknownTemplate'],
     ['acd_flow_lost_total', 'flows (v5), datagrams (v9) or records (IPFIX) lost per the exporter sequence numbers', 'lost'],
+    ['acd_flow_templates_evicted_total', 'templates evicted to stay within the template cache bounds, per exporter', 'templatesEvicted'],
     ['acd_flow_sequence_resets_total', 'sequence number jumps treated as exporter restarts, per exporter', 'sequenceResets'],
   ];
   for (const [name, help, field] of simple) {

@@ -114,7 +114,7 @@ export function installTemplate(
   core.templatesSeen++;
   const key = templateKey(ipfix, domain, id);
   const old = ex.templates.get(key);
-  if (old && sameBytes(old.raw, b, start, end)) return; // refresh: compiled already
+  if (old && sameBytes(old.raw, b, start, end)) { core.touchTemplate(ex, old); return; } // refresh: compiled already
   const t = compileTemplate(core.scratch, count, ipfix, domain, id, options, copyBytes(b, start, end));
   if (!t) { core.fail('bad_template'); return; }
   core.putTemplate(ex, t);
