@@ -96,8 +96,8 @@ export async function createMerkleLog({ config, deps }: { config: MerkleLogConfi
     get size() {
       return tree.size;
     },
-    append: (entries) => addLeaves(entries.map((e) => hashLeaf(Buffer.from(canonicalAuditEntry(e), 'utf8')))),
-    appendCanonical: (texts) => addLeaves(texts.map((t) => entryLeafHash(t))),
+    append: async (entries) => addLeaves(entries.map((e) => hashLeaf(Buffer.from(canonicalAuditEntry(e), 'utf8')))),
+    appendCanonical: async (texts) => addLeaves(texts.map((t) => entryLeafHash(t))),
     signHead,
     latestHead: () => latest,
     inclusionProof: (index, treeSize) => tree.inclusionProof(index, treeSize),
