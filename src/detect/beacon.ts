@@ -104,6 +104,8 @@ export interface BeaconScored {
   lastSeen: number;
   /** share of domestic hosts that talk to this server */
   prevalence: number;
+  /** the discount the beacon score took for it (1: none; applied only once enough hosts are seen) */
+  prevalenceFactor: number;
 }
 
 const IV_RES = 10;
@@ -404,7 +406,7 @@ export class BeaconDetector {
     const first = this.first[s] ?? 0;
     const last = this.last[s] ?? 0;
     if (this.onScored && !r.strobe) {
-      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.cnt[s] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence });
+      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.cnt[s] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1 });
     }
     let type: 'beacon' | 'strobe' | null = null;
     const fast = (r.evidence.connectionsPerSecond as number) >= this.config.strobeRate;

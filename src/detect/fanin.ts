@@ -7,8 +7,8 @@
  *
  *   victims  = 1 − exp(−(n − 1) / victimScale)     (n distinct victims; 1 victim gives 0)
  *   regular  = mean beacon score of the victims
- *   score    = victims^0.5 · regular · prevalence factor (as the beacon's: a server most domestic
- *              hosts talk to is an update or telemetry service, not a botnet's)
+ *   score    = victims^0.5 · regular · the beacon detector's prevalence factor (a server most
+ *              domestic hosts talk to is an update or telemetry service, not a botnet's)
  *
  * Memory: at most `capacity` servers (least victims, then oldest, evicted first); per server at most
  * `victimCap` victims kept exactly (their scores, for the evidence) and beyond that a count.
@@ -26,7 +26,6 @@ export interface FanInConfig {
   /** victims listed in a finding's `domestic` */
   listVictims: number;
   threshold: number;
-  prevalenceShare: number;
 }
 
 export const DEFAULT_FANIN_CONFIG: FanInConfig = {
@@ -37,7 +36,6 @@ export const DEFAULT_FANIN_CONFIG: FanInConfig = {
   victimCap: 1024,
   listVictims: 50,
   threshold: 0.5,
-  prevalenceShare: 0.2,
 };
 
 interface Server {
@@ -50,6 +48,7 @@ interface Server {
   first: number;
   last: number;
   prevalence: number;
+  prevalenceFactor: number;
   medianIntervals: number[];
 }
 
@@ -75,7 +74,7 @@ export class FanInDetector {
     let s = this.servers.get(id);
     if (!s) {
       if (this.servers.size >= this.config.capacity) this.evict();
-      s = { external: p.external, port: p.port, proto: p.proto, victims: new Map(), overflow: 0, first: p.firstSeen, last: p.lastSeen, prevalence: 0, medianIntervals: [] };
+      s = { external: p.external, port: p.port, proto: p.proto, victims: new Map(), overflow: 0, first: p.firstSeen, last: p.lastSeen, prevalence: 0, prevalenceFactor: 1, medianIntervals: [] };
       this.servers.set(id, s);
     }
     if (s.victims.has(p.domestic) || s.victims.size < this.config.victimCap) {
@@ -85,6 +84,7 @@ export class FanInDetector {
     s.first = Math.min(s.first, p.firstSeen);
     s.last = Math.max(s.last, p.lastSeen);
     s.prevalence = p.prevalence;
+    s.prevalenceFactor = p.prevalenceFactor;
     this.dirty.add(id);
   }
 
@@ -109,7 +109,7 @@ export class FanInDetector {
       for (const v of s.victims.values()) sum += v;
       const regular = sum / Math.max(1, s.victims.size);
       const victims = 1 - Math.exp(-(n - 1) / c.victimScale);
-      const prevFactor = s.prevalence > c.prevalenceShare ? Math.max(0, 1 - (s.prevalence - c.prevalenceShare) / (1 - c.prevalenceShare)) : 1;
+      const prevFactor = s.prevalenceFactor;
       const r3 = (x: number): number => Math.round(x * 1000) / 1000;
       const score = r3(Math.sqrt(victims) * regular * prevFactor);
       if (score < c.threshold) continue;

@@ -1,6 +1,6 @@
 /**
  * KeyTable: a fixed-capacity hash table of fixed-width keys held in typed arrays (chaining through an
- * Int32Array, one bucket per slot), the index every detector keeps its per-key state by. The caller
+ * Int32Array, a bucket per one or two slots), the index every detector keeps its per-key state by. The caller
  * stores its own state in parallel typed arrays indexed by slot, so a table and its state are a few
  * large allocations whatever the traffic: memory is set at construction and never grows.
  *
@@ -52,8 +52,9 @@ export class KeyTable {
     this.keys = new Uint32Array(o.capacity * o.words);
     this.key = new Uint32Array(o.words);
     this.next = new Int32Array(o.capacity);
+    // one bucket per two slots, rounded up to a power of two: chains average ≤ 2 when full
     let b = 1;
-    while (b < o.capacity) b <<= 1;
+    while (b * 2 < o.capacity) b <<= 1;
     this.heads = new Int32Array(b).fill(-1);
     this.mask = b - 1;
     this.used = new Uint8Array(o.capacity);
