@@ -125,7 +125,7 @@ function schemaErrors(root: string, schema: TSchema, value: unknown, skip?: (pat
     } else if (e.message === 'Expected required property') {
       out.push(`${field}: is required`);
     } else if (e.message === 'Unexpected property') {
-      out.push(`${field}: is not a field of ${root.split('.').pop()?.replace(/\[\d+\]$/, '') ?? root}`);
+      out.push(`${field}: is not an allowed field`);
     } else {
       out.push(`${field}: ${show(e.value)}: ${e.message.replace(/^Expected/, 'expected')}`);
     }
