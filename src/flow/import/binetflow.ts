@@ -59,23 +59,38 @@ export function argusStateFlags(state: string): number {
   return NAMED_STATE_FLAGS[state] ?? CONN_STATE_FLAGS[state] ?? 0;
 }
 
+/** Digits s[from..to) as a number; NaN when one is not a digit. (Module-level: no closure per call in the hot path.) */
+function digits(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+// Date.UTC is the costly part of a line; lines come in time order, so the last minute is remembered.
+let minutePrefix = '';
+let minuteMs = 0;
+
 /** "2019/04/04 16:24:47.672448", "2019-04-04 16:24:47", "2019-04-04T16:24:47.5" (as UTC) or epoch seconds → ms; NaN when none. */
 export function parseArgusTime(s: string): number {
   const c0 = s.charCodeAt(4);
   if (s.length >= 19 && (c0 === 47 || c0 === 45)) {
-    const num = (from: number, to: number): number => {
-      let v = 0;
-      for (let i = from; i < to; i++) {
-        const d = s.charCodeAt(i) - 48;
-        if (d < 0 || d > 9) return NaN;
-        v = v * 10 + d;
-      }
-      return v;
-    };
     const t = s.charCodeAt(10);
     if (s.charCodeAt(7) !== c0 || (t !== 32 && t !== 84) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
-    const y = num(0, 4), mo = num(5, 7), d = num(8, 10), h = num(11, 13), mi = num(14, 16), sec = num(17, 19);
-    if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 60)) return NaN;
+    const sec = digits(s, 17, 19);
+    if (!(sec <= 60)) return NaN;
+    let base: number;
+    if (minutePrefix.length === 16 && s.startsWith(minutePrefix)) base = minuteMs;
+    else {
+      const y = digits(s, 0, 4), mo = digits(s, 5, 7), d = digits(s, 8, 10), h = digits(s, 11, 13), mi = digits(s, 14, 16);
+      if (!(y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59)) return NaN;
+      base = Date.UTC(y, mo - 1, d, h, mi, 0);
+      minutePrefix = s.slice(0, 16);
+      minuteMs = base;
+    }
     let frac = 0;
     if (s.length > 19) {
       if (s.charCodeAt(19) !== 46 || s.length === 20 || s.length > 30) return NaN;
@@ -89,7 +104,7 @@ export function parseArgusTime(s: string): number {
       }
       frac = (v * 1000) / scale;
     }
-    return Date.UTC(y, mo - 1, d, h, mi, sec) + frac;
+    return base + sec * 1000 + frac;
   }
   const secs = parseUDecimal(s);
   return secs * 1000;

@@ -237,6 +237,11 @@ function jsonCount(o: Json, k: string): number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : -1;
 }
 
+function jsonPort(o: Json, k: string): number {
+  const v = o[k];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? v : -1;
+}
+
 function jsonText(o: Json, k: string): string {
   const v = o[k];
   return typeof v === 'string' && v !== '-' && v !== '(empty)' ? v : '';
@@ -294,14 +299,10 @@ export class ZeekJsonParser implements LineParser {
       this.detail = 'id.orig_h or id.resp_h is not an IP address (or their families differ)';
       return LINE_MALFORMED;
     }
-    const port = (k: string): number => {
-      const v = o[k];
-      return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? v : -1;
-    };
     const dv = o['duration'];
     const dur = dv === undefined || dv === null ? 0 : typeof dv === 'number' && dv >= 0 ? dv : NaN;
     const protoName = typeof o['proto'] === 'string' ? o['proto'] : '';
-    const bad = finish(rec, this, jsonTime(o['ts']), dur, port('id.orig_p'), port('id.resp_p'), protoName,
+    const bad = finish(rec, this, jsonTime(o['ts']), dur, jsonPort(o, 'id.orig_p'), jsonPort(o, 'id.resp_p'), protoName,
       jsonText(o, 'conn_state'), jsonText(o, 'history'));
     if (bad !== '') { this.reason = bad; return LINE_MALFORMED; }
     const opk = jsonCount(o, 'orig_pkts');
