@@ -3,3 +3,14 @@ export { openStore, migrate, type Store, type StoreOptions, type Engine } from '
 export { batchInsert, type BatchColumn } from './batch.js';
 export type * from './schema.js';
 export { migrations, type Migration } from './migrations/index.js';
+
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * A part's view of the store with its own tables added. Each part declares its tables next to its
+ * code (e.g. src/reports/tables.ts) and adds its migration to ./migrations/index.ts.
+ */
+export function withTables<T>(db: Kysely<Database>): Kysely<Database & T> {
+  return db as unknown as Kysely<Database & T>;
+}

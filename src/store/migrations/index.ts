@@ -1,5 +1,7 @@
 /**
- * Every migration, in order. Each part of ACD adds its tables with a new file here; a migration,
+ * Every migration, in order of version. Version blocks by part (so parts can grow in parallel):
+ * 1–9 foundation · 10–19 reports · 20–29 intel · 30–39 operations · 40–49 selection (approvals, gate)
+ * · 50–59 oversight (Merkle log) · 60–69 detect (findings) · 70–79 flow · 80–89 bus. Each part of ACD adds its tables with a new file here; a migration,
  * once released, is never edited (the version table records which ran).
  */
 import type { Kysely } from 'kysely';
@@ -11,4 +13,6 @@ export interface Migration {
   up: (db: Kysely<unknown>) => Promise<void>;
 }
 
-export const migrations: Migration[] = [{ version: 1, name: 'foundation', up: m001.up }];
+export const migrations: Migration[] = [
+  { version: 1, name: 'foundation', up: m001.up },
+].sort((a, b) => a.version - b.version);
