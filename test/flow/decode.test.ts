@@ -250,3 +250,20 @@ test('prom-client registry: acd_flow_* counters per exporter, malformed per reas
   // scraped twice: still the totals, not doubled
   assert.match(await registry.metrics(), /acd_flow_datagrams_total\{exporter="192\.0\.2\.1:2055"\} 2/);
 });
+
+test('IPFIX: exporters that number a message with its own records (softflowd) are recognised, not counted as loss', () => {
+  const msg = (seq: number, n: number, withTpl = false) => ipfixMessage({ seq, exportTime: 1700000000, domain: 1 },
+    ...(withTpl ? [set(2, templateRecord(400, IPFIX_FIELDS))] : []),
+    set(400, ...Array.from({ length: n }, () => dataRecord(IPFIX_FIELDS, ipfixValues(flow, 1, 2)))));
+  // seen from its first message: seq 20 carries 20 records
+  let d = createFlowDecoder();
+  for (const [seq, n] of [[20, 20], [48, 28], [76, 28], [78, 2]] as const) d.decode(msg(seq, n, seq === 20), EX, () => {});
+  assert.equal(d.stats(EX)!.lost, 0);
+  // joined mid-stream: learnt at the second gap it explains, the first one taken back
+  d = createFlowDecoder();
+  for (const [seq, n] of [[100, 5], [110, 10], [112, 2], [142, 30]] as const) d.decode(msg(seq, n, seq === 100), EX, () => {});
+  assert.equal(d.stats(EX)!.lost, 0);
+  // and real loss is still loss after that: a 7-record message missing
+  d.decode(msg(142 + 7 + 3, 3), EX, () => {});
+  assert.equal(d.stats(EX)!.lost, 7);
+});

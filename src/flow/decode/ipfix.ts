@@ -48,7 +48,7 @@ export function decodeIpfix(core: DecoderCore, b: Uint8Array, len: number, ex: E
     p = end;
   }
   if (p !== msgLen) { core.fail('bad_length'); countable = false; }
-  core.sequence(ex, 10 * 4294967296 + domain, seq, records, countable);
+  core.sequence(ex, 10 * 4294967296 + domain, seq, records, countable, flows);
   return flows;
 }
 

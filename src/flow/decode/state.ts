@@ -33,10 +33,19 @@ export const DEFAULT_LIMITS: DecoderLimits = {
 };
 
 export interface SeqState {
-  /** the sequence number the next message should carry */
+  /** the sequence number the last message carried */
+  prev: number;
+  /** the sequence number the next message should carry (RFC semantics) */
   next: number;
   /** false when the last message could not be fully counted (IPFIX set with an unknown template) */
   known: boolean;
+  /**
+   * IPFIX only: the exporter numbers messages with the records sent *including* this message's flow
+   * records (softflowd 1.1 does), not before it as RFC 7011 §3.1 says. Learnt from the numbers.
+   */
+  inclusive: boolean;
+  /** a gap that the inclusive numbering would explain, counted as lost until a second one confirms it */
+  suspectGap: number;
 }
 
 export class ExporterState {
@@ -116,21 +125,36 @@ export class DecoderCore {
   /**
    * Checks a message's sequence number against the expected one and counts the gap as lost.
    * `seq` is what this message carries, `advance` how much it moves the counter (v5: its flows, v9:
-   * 1, IPFIX: its data records), `countable` false when `advance` is not exactly known.
+   * 1, IPFIX: its data records), `countable` false when `advance` is not exactly known. `flowsHere`
+   * (IPFIX): this message's flow records, to recognise exporters that count them in its own number.
    */
-  sequence(ex: ExporterState, key: number, seq: number, advance: number, countable: boolean): void {
+  sequence(ex: ExporterState, key: number, seq: number, advance: number, countable: boolean, flowsHere = -1): void {
     let s = ex.seq.get(key);
     if (!s) {
       if (ex.seq.size >= this.limits.maxDomainsPerExporter) return;
-      s = { next: 0, known: false };
+      // an exporter's first message numbered with its own flow records: inclusive numbering
+      s = { prev: seq, next: 0, known: false, inclusive: flowsHere > 0 && seq === flowsHere, suspectGap: -1 };
       ex.seq.set(key, s);
     } else if (s.known) {
-      const gap = (seq - s.next) >>> 0;
+      let gap = (seq - s.next) >>> 0;
+      if (flowsHere >= 0 && gap !== 0) {
+        const incl = (seq - s.prev - flowsHere) >>> 0;
+        if (s.inclusive) gap = incl;
+        else if (incl === 0) {
+          if (s.suspectGap >= 0) {
+            // the second gap the inclusive numbering explains: it is that, and the first was no loss
+            s.inclusive = true;
+            ex.stats.lost -= s.suspectGap;
+            gap = 0;
+          } else s.suspectGap = gap <= this.limits.maxSequenceGap ? gap : 0;
+        } else s.suspectGap = -1;
+      }
       if (gap !== 0) {
         if (gap <= this.limits.maxSequenceGap) ex.stats.lost += gap;
         else ex.stats.sequenceResets++;
       }
     }
+    s.prev = seq;
     s.next = (seq + advance) >>> 0;
     s.known = countable;
   }
