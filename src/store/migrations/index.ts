@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import * as m001 from './001-foundation.js';
+import * as m010 from './010-reports.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export interface Migration {
 
 export const migrations: Migration[] = [
   { version: 1, name: 'foundation', up: m001.up },
+  { version: 10, name: 'reports', up: m010.up },
 ].sort((a, b) => a.version - b.version);
