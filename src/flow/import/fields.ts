@@ -14,12 +14,11 @@ export const TCP_URG = 0x20;
 export const TCP_ECE = 0x40;
 export const TCP_CWR = 0x80;
 
-/** Unsigned decimal integer (digits only, at most 15 of them so it stays exact); -1 when not one. */
-export function parseUint(s: string): number {
-  const n = s.length;
-  if (n === 0 || n > 15) return -1;
+/** Unsigned decimal integer in s[a..b) (digits only, at most 15 so it stays exact); -1 when not one. */
+export function parseUintAt(s: string, a: number, b: number): number {
+  if (b <= a || b - a > 15) return -1;
   let v = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = a; i < b; i++) {
     const c = s.charCodeAt(i) - 48;
     if (c < 0 || c > 9) return -1;
     v = v * 10 + c;
@@ -27,50 +26,77 @@ export function parseUint(s: string): number {
   return v;
 }
 
-/** Non-negative decimal "123", "123.456" (no sign, exponent, blanks); NaN when not one. */
-export function parseUDecimal(s: string): number {
-  const n = s.length;
-  if (n === 0 || n > 32) return NaN;
-  let dot = false;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (dot || i === 0 || i === n - 1) return NaN;
-      dot = true;
-    } else if (c < 48 || c > 57) return NaN;
-  }
-  return Number(s);
+export function parseUint(s: string): number {
+  return parseUintAt(s, 0, s.length);
 }
 
-/** A port as decimal or as Argus' hex "0x0303"; -1 when not a 16-bit number. */
-export function parsePort(s: string): number {
-  if (s.length > 2 && s.charCodeAt(0) === 48 && (s.charCodeAt(1) | 0x20) === 120) {
-    if (s.length > 6) return -1;
+/**
+ * Non-negative decimal seconds in s[a..b) ("123", "123.456789") to milliseconds, summed from the
+ * integer and fraction digits (exact to the digit given, unlike Number(text) * 1000); NaN when not one.
+ */
+export function parseSecondsMsAt(s: string, a: number, b: number): number {
+  if (b <= a || b - a > 32) return NaN;
+  let int = 0;
+  let i = a;
+  for (; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) break;
+    const d = c - 48;
+    if (d < 0 || d > 9) return NaN;
+    int = int * 10 + d;
+  }
+  if (i === a) return NaN;
+  if (i === b) return int * 1000;
+  if (i === b - 1) return NaN; // "12."
+  let frac = 0;
+  let scale = 1;
+  for (let j = i + 1; j < b; j++) {
+    const d = s.charCodeAt(j) - 48;
+    if (d < 0 || d > 9) return NaN;
+    if (scale < 1e9) { frac = frac * 10 + d; scale *= 10; } // digits past nanoseconds do not matter
+  }
+  return int * 1000 + (frac * 1000) / scale;
+}
+
+/** Non-negative decimal "123", "123.456" (no sign, exponent, blanks); NaN when not one. */
+export function parseUDecimal(s: string): number {
+  return parseSecondsMsAt(s, 0, s.length) / 1000;
+}
+
+/** A port in s[a..b) as decimal or as Argus' hex "0x0303"; -1 when not a 16-bit number. */
+export function parsePortAt(s: string, a: number, b: number): number {
+  const n = b - a;
+  if (n > 2 && s.charCodeAt(a) === 48 && (s.charCodeAt(a + 1) | 0x20) === 120) {
+    if (n > 6) return -1;
     let v = 0;
-    for (let i = 2; i < s.length; i++) {
-      const c = s.charCodeAt(i);
+    for (let i = a + 2; i < b; i++) {
+      const c = s.charCodeAt(i) | 0x20;
       let d: number;
       if (c >= 48 && c <= 57) d = c - 48;
-      else if ((c | 0x20) >= 97 && (c | 0x20) <= 102) d = (c | 0x20) - 87;
+      else if (c >= 97 && c <= 102) d = c - 87;
       else return -1;
       v = v * 16 + d;
     }
     return v;
   }
-  if (s.length > 5) return -1;
-  const v = parseUint(s);
+  if (n > 5) return -1;
+  const v = parseUintAt(s, a, b);
   return v > 65535 ? -1 : v;
 }
 
-/** Dotted IPv4 to an unsigned 32-bit integer without allocating; -1 when not an IPv4 address. */
-export function parseIpv4Fast(s: string): number {
-  const n = s.length;
+export function parsePort(s: string): number {
+  return parsePortAt(s, 0, s.length);
+}
+
+/** Dotted IPv4 in s[a..b) to an unsigned 32-bit integer without allocating; -1 when not an IPv4 address. */
+export function parseIpv4At(s: string, a: number, b: number): number {
+  const n = b - a;
   if (n < 7 || n > 15) return -1;
   let v = 0;
   let part = 0;
   let digits = 0;
   let dots = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = a; i < b; i++) {
     const c = s.charCodeAt(i);
     if (c === 46) {
       if (digits === 0 || dots === 3) return -1;
@@ -87,21 +113,76 @@ export function parseIpv4Fast(s: string): number {
   return (v * 256 + part) >>> 0;
 }
 
-/** Sets family and both addresses of `rec` from text; false when either is not an address or the families differ. */
-export function setAddresses(rec: MutableFlowRecord, src: string, dst: string): boolean {
-  const a = parseIpv4Fast(src);
+export function parseIpv4Fast(s: string): number {
+  return parseIpv4At(s, 0, s.length);
+}
+
+/**
+ * Sets family and both addresses of `rec` from s[a1..b1) and s[a2..b2); false when either is not an
+ * address or the families differ. IPv4 allocates nothing; IPv6 goes through record.ts' parseIpv6.
+ */
+export function setAddressesAt(rec: MutableFlowRecord, s: string, a1: number, b1: number, a2: number, b2: number): boolean {
+  const a = parseIpv4At(s, a1, b1);
   if (a >= 0) {
-    const b = parseIpv4Fast(dst);
+    const b = parseIpv4At(s, a2, b2);
     if (b < 0) return false;
     rec.family = 4;
     rec.src4 = a;
     rec.dst4 = b;
     return true;
   }
-  if (src.length > 45 || dst.length > 45 || src.indexOf(':') < 0 || dst.indexOf(':') < 0) return false;
+  if (b1 - a1 > 45 || b2 - a2 > 45 || b1 - a1 < 2 || b2 - a2 < 2) return false;
+  const src = s.slice(a1, b1);
+  const dst = s.slice(a2, b2);
+  if (src.indexOf(':') < 0 || dst.indexOf(':') < 0) return false;
   if (parseIpv6(src, rec.src6) === null || parseIpv6(dst, rec.dst6) === null) return false;
   rec.family = 6;
   return true;
+}
+
+/** Sets family and both addresses of `rec` from text; false when either is not an address or the families differ. */
+export function setAddresses(rec: MutableFlowRecord, src: string, dst: string): boolean {
+  const line = `${src} ${dst}`;
+  return setAddressesAt(rec, line, 0, src.length, src.length + 1, line.length);
+}
+
+/** s[a..b) equals `lit` (without making a substring) */
+export function textIs(s: string, a: number, b: number, lit: string): boolean {
+  return b - a === lit.length && s.startsWith(lit, a);
+}
+
+/**
+ * Field boundaries of one line split on a separator, kept in reused typed arrays, so a parser reads
+ * the columns it needs in place instead of making a string for every column (String.split).
+ */
+export class FieldSplitter {
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+
+  constructor(readonly maxFields: number) {
+    this.starts = new Int32Array(maxFields);
+    this.ends = new Int32Array(maxFields);
+  }
+
+  /** The number of fields (as String.split would count them), or maxFields + 1 when there are more. */
+  split(line: string, sep: string): number {
+    const max = this.maxFields;
+    const step = sep.length;
+    let n = 0;
+    let pos = 0;
+    for (;;) {
+      const i = line.indexOf(sep, pos);
+      if (n === max) return max + 1;
+      this.starts[n] = pos;
+      if (i < 0) {
+        this.ends[n] = line.length;
+        return n + 1;
+      }
+      this.ends[n] = i;
+      n++;
+      pos = i + step;
+    }
+  }
 }
 
 /**

@@ -18,8 +18,8 @@
  */
 import type { MutableFlowRecord } from '../record.js';
 import {
-  TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN,
-  parseUDecimal, parseUint, protoNumber, setAddresses, setIcmpTypeCode,
+  FieldSplitter, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN,
+  parseSecondsMsAt, parseUintAt, protoNumber, setAddresses, setAddressesAt, setIcmpTypeCode, textIs,
 } from './fields.js';
 import {
   LINE_MALFORMED, LINE_RECORD, LINE_SKIPPED, LINE_WRONG_FORMAT, type LineOutcome, type LineParser,
@@ -42,6 +42,13 @@ export const CONN_STATE_FLAGS: Readonly<Record<string, number>> = {
   OTH: 0, // no SYN seen: midstream traffic
 };
 
+const STATE_MAP: ReadonlyMap<string, number> = new Map(Object.entries(CONN_STATE_FLAGS));
+
+/** TCP flags of a conn_state ('' or unknown: 0) */
+export function connStateFlags(state: string): number {
+  return STATE_MAP.get(state) ?? 0;
+}
+
 /** Flags per history letter (upper case: originator, lower case: responder; both count, the record is bidirectional). */
 const HISTORY_FLAGS = new Uint8Array(128);
 for (const [ch, f] of [
@@ -53,31 +60,34 @@ for (const [ch, f] of [
 }
 
 /** TCP flags implied by a Zeek history string; data (D/d) is taken as ACK+PSH, the usual flags of data segments. */
-export function historyFlags(h: string): number {
+export function historyFlags(h: string, from = 0, to = h.length): number {
   let f = 0;
-  for (let i = 0; i < h.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = h.charCodeAt(i);
     if (c < 128) f |= HISTORY_FLAGS[c] ?? 0;
   }
   return f;
 }
 
-function tcpFlagsFor(state: string, history: string): number {
-  return (CONN_STATE_FLAGS[state] ?? 0) | historyFlags(history);
+/** Zeek's proto column: the three names it writes, without making a substring for them. */
+function protoAt(s: string, a: number, b: number): number {
+  if (textIs(s, a, b, 'tcp')) return 6;
+  if (textIs(s, a, b, 'udp')) return 17;
+  if (textIs(s, a, b, 'icmp')) return 1;
+  return protoNumber(s.slice(a, b));
 }
 
 /** Fills the parts every Zeek variant shares; returns an error reason or '' when the record is complete. */
 function finish(
   rec: MutableFlowRecord, p: { detail: string },
-  ts: number, dur: number, origP: number, respP: number, protoName: string, state: string, history: string,
+  startMs: number, durMs: number, origP: number, respP: number, proto: number,
 ): string {
-  if (!Number.isFinite(ts)) { p.detail = 'ts is not a time'; return 'time'; }
-  if (Number.isNaN(dur)) { p.detail = 'duration is not a number'; return 'number'; }
-  const proto = protoNumber(protoName);
+  if (!Number.isFinite(startMs)) { p.detail = 'ts is not a time'; return 'time'; }
+  if (Number.isNaN(durMs)) { p.detail = 'duration is not a number'; return 'number'; }
   if (proto < 0) { p.detail = 'proto is not a known protocol'; return 'proto'; }
-  if (origP < 0 || respP < 0) { p.detail = 'id.orig_p or id.resp_p is not a port'; return 'port'; }
-  rec.start = Math.round(ts * 1000);
-  rec.end = Math.round((ts + dur) * 1000);
+  if (origP < 0 || respP < 0 || origP > 65535 || respP > 65535) { p.detail = 'id.orig_p or id.resp_p is not a port'; return 'port'; }
+  rec.start = Math.round(startMs);
+  rec.end = Math.round(startMs + durMs);
   if (proto === 1) {
     rec.proto = rec.family === 6 ? 58 : 1;
     setIcmpTypeCode(rec, origP, 0);
@@ -85,7 +95,6 @@ function finish(
     rec.proto = proto;
     rec.srcPort = origP;
     rec.dstPort = respP;
-    if (proto === 6) rec.tcpFlags = tcpFlagsFor(state, history);
   }
   return '';
 }
@@ -116,6 +125,7 @@ export class ZeekTsvParser implements LineParser {
   private iTs = -1; private iOh = -1; private iOp = -1; private iRh = -1; private iRp = -1; private iProto = -1;
   private iDur = -1; private iOpk = -1; private iRpk = -1; private iOb = -1; private iRb = -1; private ipBytes = false;
   private iState = -1; private iHist = -1; private iLabel = -1; private iDLabel = -1;
+  private fields = new FieldSplitter(8);
 
   /** null when the header read so far describes a conn.log, else why not */
   private headerProblem(): string | null {
@@ -146,6 +156,7 @@ export class ZeekTsvParser implements LineParser {
         const names = rest.split(this.sep);
         const ix = (n: string): number => names.indexOf(n);
         this.nFields = names.length;
+        this.fields = new FieldSplitter(names.length);
         this.haveFields = true;
         this.checked = false; // a new header block (concatenated logs) is checked again
         this.iTs = ix('ts'); this.iOh = ix('id.orig_h'); this.iOp = ix('id.orig_p');
@@ -163,18 +174,22 @@ export class ZeekTsvParser implements LineParser {
     }
   }
 
-  /** An optional count: unset/empty/absent → 0; -1 when not a count. */
-  private count(cols: string[], i: number): number {
-    if (i < 0) return 0;
-    const v = cols[i] ?? '';
-    if (v === this.unset || v === this.empty) return 0;
-    return parseUint(v);
+  /** the value of column i is unset or empty */
+  private isNone(line: string, i: number): boolean {
+    const a = this.fields.starts[i] ?? 0;
+    const b = this.fields.ends[i] ?? 0;
+    return textIs(line, a, b, this.unset) || textIs(line, a, b, this.empty);
   }
 
-  private text(cols: string[], i: number): string {
-    if (i < 0) return '';
-    const v = cols[i] ?? '';
-    return v === this.unset || v === this.empty ? '' : v;
+  /** An optional count: unset/empty/absent → 0; -1 when not a count. */
+  private count(line: string, i: number): number {
+    if (i < 0 || this.isNone(line, i)) return 0;
+    return parseUintAt(line, this.fields.starts[i] ?? 0, this.fields.ends[i] ?? 0);
+  }
+
+  private text(line: string, i: number): string {
+    if (i < 0 || this.isNone(line, i)) return '';
+    return line.slice(this.fields.starts[i] ?? 0, this.fields.ends[i] ?? 0);
   }
 
   parse(line: string, rec: MutableFlowRecord): LineOutcome {
@@ -189,31 +204,37 @@ export class ZeekTsvParser implements LineParser {
       if (why !== null) { this.detail = why; return LINE_WRONG_FORMAT; }
       this.checked = true;
     }
-    const cols = line.split(this.sep);
-    if (cols.length !== this.nFields) {
+    const n = this.fields.split(line, this.sep);
+    if (n !== this.nFields) {
       this.reason = 'columns';
-      this.detail = `${cols.length} columns, the #fields header has ${this.nFields}`;
+      this.detail = `${n > this.nFields ? 'more' : n} columns, the #fields header has ${this.nFields}`;
       return LINE_MALFORMED;
     }
-    if (!setAddresses(rec, cols[this.iOh] ?? '', cols[this.iRh] ?? '')) {
+    const st = this.fields.starts;
+    const en = this.fields.ends;
+    const oh = this.iOh, rh = this.iRh;
+    if (!setAddressesAt(rec, line, st[oh] ?? 0, en[oh] ?? 0, st[rh] ?? 0, en[rh] ?? 0)) {
       this.reason = 'address';
       this.detail = 'id.orig_h or id.resp_h is not an IP address (or their families differ)';
       return LINE_MALFORMED;
     }
-    const tsText = cols[this.iTs] ?? '';
-    const durText = this.text(cols, this.iDur);
-    const origP = parseUint(cols[this.iOp] ?? '');
-    const respP = parseUint(cols[this.iRp] ?? '');
+    const ts = this.iTs, dur = this.iDur, op = this.iOp, rp = this.iRp, pr = this.iProto;
+    const proto = protoAt(line, st[pr] ?? 0, en[pr] ?? 0);
     const bad = finish(
-      rec, this, parseUDecimal(tsText), durText === '' ? 0 : parseUDecimal(durText),
-      origP > 65535 ? -1 : origP, respP > 65535 ? -1 : respP,
-      cols[this.iProto] ?? '', this.text(cols, this.iState), this.text(cols, this.iHist),
+      rec, this, parseSecondsMsAt(line, st[ts] ?? 0, en[ts] ?? 0),
+      dur < 0 || this.isNone(line, dur) ? 0 : parseSecondsMsAt(line, st[dur] ?? 0, en[dur] ?? 0),
+      parseUintAt(line, st[op] ?? 0, en[op] ?? 0), parseUintAt(line, st[rp] ?? 0, en[rp] ?? 0), proto,
     );
     if (bad !== '') { this.reason = bad; return LINE_MALFORMED; }
-    const opk = this.count(cols, this.iOpk);
-    const rpk = this.count(cols, this.iRpk);
-    const ob = this.count(cols, this.iOb);
-    const rb = this.count(cols, this.iRb);
+    if (proto === 6) {
+      const h = this.iHist;
+      rec.tcpFlags = connStateFlags(this.text(line, this.iState))
+        | (h < 0 || this.isNone(line, h) ? 0 : historyFlags(line, st[h] ?? 0, en[h] ?? 0));
+    }
+    const opk = this.count(line, this.iOpk);
+    const rpk = this.count(line, this.iRpk);
+    const ob = this.count(line, this.iOb);
+    const rb = this.count(line, this.iRb);
     if (opk < 0 || rpk < 0 || ob < 0 || rb < 0) {
       this.reason = 'number';
       this.detail = 'a packet or byte count is not a non-negative integer';
@@ -222,8 +243,8 @@ export class ZeekTsvParser implements LineParser {
     rec.packets = opk + rpk;
     rec.bytes = ob + rb;
     if (this.hasLabels) {
-      this.label = this.text(cols, this.iLabel);
-      this.detailedLabel = this.text(cols, this.iDLabel);
+      this.label = this.text(line, this.iLabel);
+      this.detailedLabel = this.text(line, this.iDLabel);
     }
     return LINE_RECORD;
   }
@@ -301,10 +322,10 @@ export class ZeekJsonParser implements LineParser {
     }
     const dv = o['duration'];
     const dur = dv === undefined || dv === null ? 0 : typeof dv === 'number' && dv >= 0 ? dv : NaN;
-    const protoName = typeof o['proto'] === 'string' ? o['proto'] : '';
-    const bad = finish(rec, this, jsonTime(o['ts']), dur, jsonPort(o, 'id.orig_p'), jsonPort(o, 'id.resp_p'), protoName,
-      jsonText(o, 'conn_state'), jsonText(o, 'history'));
+    const proto = protoNumber(typeof o['proto'] === 'string' ? o['proto'] : '');
+    const bad = finish(rec, this, jsonTime(o['ts']) * 1000, dur * 1000, jsonPort(o, 'id.orig_p'), jsonPort(o, 'id.resp_p'), proto);
     if (bad !== '') { this.reason = bad; return LINE_MALFORMED; }
+    if (proto === 6) rec.tcpFlags = connStateFlags(jsonText(o, 'conn_state')) | historyFlags(jsonText(o, 'history'));
     const opk = jsonCount(o, 'orig_pkts');
     const rpk = jsonCount(o, 'resp_pkts');
     const ipBytes = o['orig_ip_bytes'] !== undefined || o['resp_ip_bytes'] !== undefined;
