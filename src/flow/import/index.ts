@@ -59,7 +59,7 @@ import { ZeekJsonParser, ZeekTsvParser } from './zeek.js';
 export * from './types.js';
 export { detectFormat, firstBinaryByte } from './detect.js';
 export { flowRecordToJson, flowRecordToJsonObject, parseFlowRecordJson } from './jsonl.js';
-export { CONN_STATE_FLAGS, historyFlags } from './zeek.js';
+export { CONN_STATE_FLAGS, connStateFlags, historyFlags } from './zeek.js';
 export { argusStateFlags, parseArgusTime } from './binetflow.js';
 export { LineSplitter } from './lines.js';
 
