@@ -1,6 +1,8 @@
 /**
  * Indicator criteria compiled for the hot path. A criterion matches a flow when either end matches:
- *   address / prefix: one Map per distinct prefix length, keyed by the masked address, longest first
+ *   address / prefix: IPv4: one sorted table of disjoint ranges, each holding the criterion of the
+ *                     longest prefix covering it (a /16 index + binary search, as for the scope);
+ *                     IPv6: one Map per distinct prefix length, keyed by the masked address
  *   asn:              the AS number of either end (the ASN table loads only when such a criterion exists)
  *   port:             either port equal (when given) and the protocol equal (when given)
  * `match` returns the index of the first matching criterion (in the approval's order of kinds above,
@@ -8,6 +10,7 @@
  */
 import type { FlowRecord } from '../flow/index.js';
 import { bytesToWords, mask32, parsePrefix } from './cidr.js';
+import { RangeSet4 } from './ranges.js';
 import { DETECTOR_BIT, type Criterion } from './approvals.js';
 
 export interface AsnLookup {
@@ -26,7 +29,7 @@ export interface CompiledCriteria {
 }
 
 export function compileCriteria(criteria: readonly Criterion[], asn: AsnLookup | null): CompiledCriteria {
-  const v4 = new Map<number, Map<number, number>>();
+  const v4: PrefixValue4[] = [];
   const v6 = new Map<number, Map<string, number>>();
   const asns = new Map<number, number>();
   const ports: { port: number; proto: number; idx: number }[] = [];
@@ -37,9 +40,7 @@ export function compileCriteria(criteria: readonly Criterion[], asn: AsnLookup |
       const p = parsePrefix(c.kind === 'address' ? c.address : c.prefix);
       if (!p) return; // parseApproval has rejected it already
       if (p.family === 4) {
-        let m = v4.get(p.length);
-        if (!m) v4.set(p.length, (m = new Map()));
-        if (!m.has(p.first)) m.set(p.first, idx);
+        v4.push({ first: p.first, last: p.last, length: p.length, idx });
       } else {
         let m = v6.get(p.length);
         if (!m) v6.set(p.length, (m = new Map()));
@@ -55,10 +56,11 @@ export function compileCriteria(criteria: readonly Criterion[], asn: AsnLookup |
       if (!detectorCriterion.has(c.detector)) detectorCriterion.set(c.detector, idx);
     }
   });
+  const map4 = prefixMap4(v4);
+  const ranges4 = map4.ranges;
+  const val4 = map4.values;
+  const has4 = ranges4.size > 0;
   // longest prefixes first
-  const v4lens = [...v4.keys()].sort((a, b) => b - a);
-  const v4masks = v4lens.map(mask32);
-  const v4maps = v4lens.map((l) => v4.get(l)!);
   const v6lens = [...v6.keys()].sort((a, b) => b - a);
   const v6maps = v6lens.map((l) => v6.get(l)!);
   const words = new Uint32Array(4);
@@ -66,11 +68,8 @@ export function compileCriteria(criteria: readonly Criterion[], asn: AsnLookup |
   const portN = ports.length;
 
   const matchAddr4 = (a: number): number => {
-    for (let i = 0; i < v4maps.length; i++) {
-      const hit = v4maps[i]!.get((a & v4masks[i]!) >>> 0);
-      if (hit !== undefined) return hit;
-    }
-    return -1;
+    const i = ranges4.find(a);
+    return i < 0 ? -1 : val4[i]!;
   };
   const matchAddr6 = (b: Uint8Array): number => {
     bytesToWords(b, words);
@@ -82,13 +81,13 @@ export function compileCriteria(criteria: readonly Criterion[], asn: AsnLookup |
   };
 
   return {
-    hasIndicators: v4.size + v6.size + asns.size + ports.length > 0,
+    hasIndicators: v4.length + v6.size + asns.size + ports.length > 0,
     detectorMask,
     detectorCriterion,
     match(rec) {
       let hit: number | undefined;
       if (rec.family === 4) {
-        if (v4maps.length > 0) {
+        if (has4) {
           const s = matchAddr4(rec.src4);
           if (s >= 0) return s;
           const d = matchAddr4(rec.dst4);
@@ -124,4 +123,58 @@ function key6(w: Uint32Array, len: number): string {
   let s = '';
   for (let i = 0; i < 4 && i * 32 < len; i++) s += `${(((w[i] ?? 0) & mask32(len - i * 32)) >>> 0).toString(16)}.`;
   return s;
+}
+
+interface PrefixValue4 {
+  first: number;
+  last: number;
+  length: number;
+  idx: number;
+}
+
+/**
+ * Turns CIDR prefixes (each nested in another or disjoint, as prefixes are) into disjoint ranges, each
+ * carrying the criterion of the longest prefix that covers it: a sweep with a stack of open prefixes.
+ */
+export function prefixMap4(prefixes: readonly PrefixValue4[]): { ranges: RangeSet4; values: Int32Array } {
+  const sorted = prefixes.slice().sort((a, b) => a.first - b.first || a.length - b.length || a.idx - b.idx);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const vals: number[] = [];
+  const emit = (s: number, e: number, v: number): void => {
+    const n = starts.length;
+    if (n > 0 && vals[n - 1] === v && ends[n - 1]! + 1 === s) ends[n - 1] = e;
+    else {
+      starts.push(s);
+      ends.push(e);
+      vals.push(v);
+    }
+  };
+  const stack: PrefixValue4[] = [];
+  let cursor = 0;
+  /** emits the covered points in [cursor, x) */
+  const until = (x: number): void => {
+    while (stack.length > 0 && cursor < x) {
+      const top = stack[stack.length - 1]!;
+      if (top.last < x) {
+        if (cursor <= top.last) emit(cursor, top.last, top.idx);
+        cursor = Math.max(cursor, top.last + 1);
+        stack.pop();
+      } else {
+        emit(cursor, x - 1, top.idx);
+        cursor = x;
+      }
+    }
+    if (stack.length === 0) cursor = Math.max(cursor, x);
+  };
+  let prev: PrefixValue4 | null = null;
+  for (const p of sorted) {
+    if (prev && prev.first === p.first && prev.length === p.length) continue; // the same prefix twice: the first criterion wins
+    prev = p;
+    until(p.first);
+    cursor = p.first;
+    stack.push(p);
+  }
+  until(4294967296);
+  return { ranges: new RangeSet4(Uint32Array.from(starts), Uint32Array.from(ends)), values: Int32Array.from(vals) };
 }

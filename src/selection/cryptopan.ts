@@ -9,9 +9,11 @@
  *
  * Speed: all the AES inputs of one address depend only on the original address, so they go to the
  * cipher in ONE ECB call (32 blocks for IPv4, 128 for IPv6) instead of one call per bit. On top of
- * that, results are cached in fixed-size direct-mapped tables: the whole address, the flips of its /24
- * (a miss costs 8 blocks) and of its /16 (a full table of 65,536); for IPv6 the whole address and its
- * /64. Memory is bounded; nothing grows with the traffic.
+ * that, IPv4 results are memoised per /24 in a fixed-size direct-mapped table: the /24's 24 flip bits
+ * and a 255-node trie of every flip its last 8 bits can need (the per-bit outputs; 36 bytes a /24),
+ * filled by one ECB call of 255-279 blocks, so every further address in that /24 costs eight table
+ * reads and no AES at all. The flips of each /16 are kept too (a full table of 65,536). For IPv6 the
+ * whole address and its /64 are cached. Memory is bounded; nothing grows with the traffic.
  *
  * Inversion (`decrypt4`/`decrypt6`) recovers the original bit by bit. It is exposed to the rest of ACD
  * only through `depseudonymise` in pseudonymiser.ts, which requires a commission decision id.
@@ -34,14 +36,14 @@ export class CryptoPan {
   private readonly useCache: boolean;
   /** 128 prepared AES input blocks: the pad, of which each call overwrites the address part */
   private readonly inBuf: Buffer;
+  private inBuf24: Buffer | null = null;
   // IPv4 caches
   private readonly mask: number;
   private readonly shift: number;
-  private readonly c4key: Uint32Array;
-  private readonly c4val: Uint32Array;
-  private readonly c4ok: Uint8Array;
+  /** /24 slots: the /24 (-1 = empty), its 24 flip bits, and the 255-node trie of the last 8 bits' flips */
   private readonly p24key: Int32Array;
   private readonly p24val: Uint32Array;
+  private readonly p24trie: Uint32Array;
   /** the top 16 flip bits of each /16, -1 when not yet computed */
   private readonly p16: Int32Array;
   // IPv6 caches: whole address (4 words in, 4 words out) and /64 (2 words in, 2 flip words)
@@ -68,11 +70,9 @@ export class CryptoPan {
     this.shift = 32 - bits;
     this.mask = (1 << bits) - 1;
     const n = 1 << bits;
-    this.c4key = new Uint32Array(n);
-    this.c4val = new Uint32Array(n);
-    this.c4ok = new Uint8Array(n);
     this.p24key = new Int32Array(n).fill(-1);
     this.p24val = new Uint32Array(n);
+    this.p24trie = new Uint32Array(n * 8);
     this.p16 = new Int32Array(this.useCache ? 65536 : 1).fill(-1);
     this.c6key = new Uint32Array(n * 4);
     this.c6val = new Uint32Array(n * 4);
@@ -108,28 +108,64 @@ export class CryptoPan {
   encrypt4(a: number): number {
     a >>>= 0;
     if (!this.useCache) return (a ^ this.flips4(a, 0, 32)) >>> 0;
-    const h = Math.imul(a, 0x9e3779b1) >>> this.shift;
-    if (this.c4ok[h] === 1 && this.c4key[h] === a) return this.c4val[h]!;
     const p = a >>> 8;
-    const hp = Math.imul(p, 0x85ebca6b) >>> this.shift;
-    let f: number;
-    if (this.p24key[hp] === p) {
-      f = this.p24val[hp]! | this.flips4(a, 24, 32);
-    } else {
-      const f16 = this.p16[a >>> 16]!;
-      if (f16 >= 0) f = ((f16 << 16) | this.flips4(a, 16, 32)) >>> 0;
-      else {
-        f = this.flips4(a, 0, 32);
-        this.p16[a >>> 16] = f >>> 16;
-      }
-      this.p24key[hp] = p;
-      this.p24val[hp] = (f & 0xffffff00) >>> 0;
+    const h = Math.imul(p, 0x9e3779b1) >>> this.shift;
+    if (this.p24key[h] !== p) this.fill24(a, h);
+    // walk the /24's trie: node of depth d for the top d bits of the last byte
+    const low = a & 255;
+    const trie = this.p24trie;
+    const o = h * 8;
+    let f = 0;
+    for (let d = 0; d < 8; d++) {
+      const node = (1 << d) - 1 + (low >>> (8 - d));
+      f |= ((trie[o + (node >>> 5)]! >>> (node & 31)) & 1) << (7 - d);
     }
-    const r = (a ^ f) >>> 0;
-    this.c4key[h] = a;
-    this.c4val[h] = r;
-    this.c4ok[h] = 1;
-    return r;
+    return (a ^ (this.p24val[h]! | f)) >>> 0;
+  }
+
+  /**
+   * Fills /24 slot `h` for address `a`: the flips of bits 0..23 (bits 0..15 from the /16 table when
+   * known) and all 255 flips the last 8 bits can need, from one ECB call of up to 279 blocks.
+   */
+  private fill24(a: number, h: number): void {
+    const buf = this.inBuf24 ??= (() => {
+      const b = Buffer.alloc(280 * 16);
+      for (let k = 0; k < 280; k++) b.set(this.pad, k * 16);
+      return b;
+    })();
+    const padw = this.padWords[0]!;
+    const f16 = this.p16[a >>> 16]!;
+    const from = f16 >= 0 ? 16 : 0;
+    let k = 0;
+    const put = (v: number): void => {
+      const o = k++ * 16;
+      buf[o] = v >>> 24;
+      buf[o + 1] = (v >>> 16) & 255;
+      buf[o + 2] = (v >>> 8) & 255;
+      buf[o + 3] = v & 255;
+    };
+    for (let pos = from; pos < 24; pos++) {
+      const m = mask32(pos);
+      put(((a & m) | (padw & ~m)) >>> 0);
+    }
+    const base = a & 0xffffff00;
+    for (let d = 0; d < 8; d++) {
+      const pos = 24 + d;
+      const m = mask32(pos);
+      for (let v = 0; v < 1 << d; v++) put(((((base | (v << (8 - d))) >>> 0) & m) | (padw & ~m)) >>> 0);
+    }
+    const out = this.cipher.update(buf.subarray(0, k * 16));
+    let f = f16 >= 0 ? (f16 << 16) >>> 0 : 0;
+    let b = 0;
+    for (let pos = from; pos < 24; pos++) f |= (out[b++ * 16]! >>> 7) << (31 - pos);
+    f >>>= 0;
+    if (f16 < 0) this.p16[a >>> 16] = f >>> 16;
+    const trie = this.p24trie;
+    const o = h * 8;
+    trie.fill(0, o, o + 8);
+    for (let node = 0; node < 255; node++) trie[o + (node >>> 5)]! |= (out[b++ * 16]! >>> 7) << (node & 31);
+    this.p24key[h] = a >>> 8;
+    this.p24val[h] = f;
   }
 
   /** The original of an IPv4 pseudonym, recovered bit by bit (32 AES blocks, no cache). */

@@ -61,6 +61,8 @@ export class MutableGateFlow implements SelectedFlow, DetectorFeedFlow {
   dstPseudonym = false;
   pseudonymKeyId: string | null = null;
   detectors = 0;
+  /** the v6 buffers hold a previous IPv6 flow's addresses (cleared lazily) */
+  private had6 = false;
 
   /** copies the record's fields (addresses as they are: the gate pseudonymises after) */
   from(r: FlowRecord): this {
@@ -74,9 +76,11 @@ export class MutableGateFlow implements SelectedFlow, DetectorFeedFlow {
     if (r.family === 6) {
       this.src6.set(r.src6);
       this.dst6.set(r.dst6);
-    } else {
+      this.had6 = true;
+    } else if (this.had6) {
       this.src6.fill(0);
       this.dst6.fill(0);
+      this.had6 = false;
     }
     this.srcPort = r.srcPort;
     this.dstPort = r.dstPort;

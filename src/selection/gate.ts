@@ -90,6 +90,8 @@ export interface Gate {
   totals(): Record<Metric, number>;
 }
 
+const NM = METRICS.length;
+
 interface CarrierState {
   readonly counts: CarrierCounts;
   readonly carrier: string | null;
@@ -128,8 +130,11 @@ export function createGate(opts: {
     });
   }
 
+  let lastExporter: string | null = null;
+  let lastState: CarrierState | null = null;
   const carrierState = (exporter: string): CarrierState => {
-    let cs = carriers.get(exporter);
+    // flows come in runs from one exporter (a datagram's worth at least): skip the Map then
+    let cs = exporter === lastExporter ? lastState : carriers.get(exporter);
     if (!cs) {
       const carrier = carrierOf(exporter);
       cs = { counts: new CarrierCounts(carrier ?? exporter), carrier, version: -1, fd: [], transit: [] };
@@ -141,12 +146,14 @@ export function createGate(opts: {
       cs.transit = c?.transit ?? [];
       cs.version = approvals.version;
     }
+    lastExporter = exporter;
+    lastState = cs;
     return cs;
   };
 
   /** adds one to a category's metric (and the totals) */
   const count = (hc: HourCounts, c: number, metric: number): void => {
-    hc.cat[c * METRICS.length + metric]!++;
+    hc.cat[c * NM + metric]!++;
     totals[metric]!++;
   };
   /** an outcome under an approval: the category's metric, and the approval's "received" and metric */

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { MutableFlowRecord, parseIpv4, parseIpv6 } from '../../src/flow/index.js';
 import { ATTRIBUTION, createScope, loadAsnTable, parsePrefix } from '../../src/selection/index.js';
 import { RangeBuilder4, RangeBuilder6 } from '../../src/selection/ranges.js';
+import { prefixMap4 } from '../../src/selection/criteria.js';
 import { AcdError } from '../../src/shared/errors.js';
 
 const v4 = (s: string): number => parseIpv4(s);
@@ -145,4 +146,38 @@ test('ASN lookup from the shipped data (loaded on first use, once)', () => {
   assert.equal(s.asn4(v4('10.1.2.3')), 0, 'private space has no AS');
   s.asn4(v4('9.9.9.9'));
   assert.equal(loads, 1, 'loaded once');
+});
+
+test('criteria prefix table: each address maps to the longest covering prefix, like a linear scan (fast-check, seed 23)', () => {
+  const prefix = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })).map(([a, len]) => {
+    const m = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+    return { first: (a & m) >>> 0, last: ((a & m) | ~m) >>> 0, length: len };
+  });
+  // nested prefixes are what matters: derive some from others
+  const prefixes = fc.array(prefix, { minLength: 1, maxLength: 12 }).chain((base) =>
+    fc.array(fc.tuple(fc.integer({ min: 0, max: base.length - 1 }), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })), { maxLength: 12 }).map((extra) => [
+      ...base,
+      ...extra.map(([i, r, add]) => {
+        const b = base[i]!;
+        const len = Math.min(32, b.length + add);
+        const m = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+        const a = (b.first | (r & ~(b.length === 0 ? 0 : (0xffffffff << (32 - b.length)) >>> 0))) >>> 0;
+        return { first: (a & m) >>> 0, last: ((a & m) | ~m) >>> 0, length: len };
+      }),
+    ]),
+  );
+  fc.assert(
+    fc.property(prefixes, fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 20, maxLength: 20 }), (ps, probes) => {
+      const list = ps.map((p, idx) => ({ ...p, idx }));
+      const { ranges, values } = prefixMap4(list);
+      const points = [...probes, ...list.flatMap((p) => [p.first, p.last, p.first - 1, p.last + 1])].filter((x) => x >= 0 && x <= 0xffffffff);
+      for (const x of points) {
+        let best: (typeof list)[number] | null = null;
+        for (const p of list) if (p.first <= x && x <= p.last && (!best || p.length > best.length)) best = p;
+        const i = ranges.find(x);
+        assert.equal(i < 0 ? -1 : values[i], best ? best.idx : -1, `address ${x}`);
+      }
+    }),
+    { seed: 23, numRuns: 300 },
+  );
 });
