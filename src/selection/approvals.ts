@@ -225,4 +225,23 @@ export function approvalPeriod(a: Approval): { start: number; end: number } {
   return { start: parseTime(a.start), end: parseTime(a.end) };
 }
 
+/**
+ * The approvals `acd analyze` runs under offline: one per category for the given carriers, selecting
+ * by every detector rule and nothing else, marked as an evaluation by their ids and approver.
+ */
+export function evaluationApprovals(carriers: readonly string[], start: number, end: number): Approval[] {
+  return CATEGORIES.map((category) =>
+    parseApproval({
+      id: `evaluation-${category}`,
+      category,
+      carriers: [...carriers],
+      criteria: DETECTORS.map((d) => ({ id: `detector-${d}`, kind: 'detector', detector: d })),
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
+      approvedBy: 'evaluation (offline analysis, no commission decision)',
+      status: 'approved',
+    }),
+  );
+}
+
 export type { Category };

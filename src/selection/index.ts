@@ -39,6 +39,7 @@ export {
   approvalErrors,
   criterionErrors,
   parseApproval,
+  evaluationApprovals,
   approvalPeriod,
   type Approval,
   type ApprovalInput,
@@ -62,3 +63,11 @@ export {
 } from './flows.js';
 export { METRICS, COUNT_CATEGORIES, type CountRow, type CountCategory, type Metric } from './counters.js';
 export { type AddressKey, type PairKey, type ServerKey, type KeyKind, type KeyOf } from './selected-keys.js';
+export {
+  createRetentionJob,
+  DEFAULT_RETENTION_DAYS,
+  type PurgeRecord,
+  type RetentionConfig,
+  type RetentionDeps,
+  type RetentionJob,
+} from './retention.js';
