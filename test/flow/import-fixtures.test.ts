@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { copyFlowRecord, ipv4ToString, type FlowRecord } from '../../src/flow/record.js';
 import { importFlowFile, type ImportFormat, type ImportStats } from '../../src/flow/import/index.js';
 import { TCP_SYN } from '../../src/flow/import/fields.js';
@@ -15,7 +17,7 @@ const FIX = new URL('./fixtures/import/', import.meta.url).pathname;
 async function load(name: string, exporter?: string): Promise<{ stats: ImportStats; recs: FlowRecord[]; labels: string[] }> {
   const recs: FlowRecord[] = [];
   const labels: string[] = [];
-  const stats = await importFlowFile(FIX + name, {
+  const stats = await importFlowFile(name.startsWith('/') ? name : FIX + name, {
     ...(exporter ? { exporter } : {}),
     sink: (r) => recs.push(copyFlowRecord(r)),
     onLabel: (_n, l, d) => labels.push(`${l}/${d}`),
@@ -73,4 +75,26 @@ test('flows.jsonl reads back to the records it was written from', async () => {
   const zeek = await load('conn-labeled.log', 'fixture');
   const jsonl = await load('flows.jsonl');
   assert.deepEqual(jsonl.recs, zeek.recs);
+});
+
+test('Zeek variants: another #separator, ISO 8601 ts in JSON, ICMP and unknown_transport', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acd-zeek-variants-'));
+  const tsv = [
+    '#separator \\x2c', '#unset_field,-', '#path,conn',
+    '#fields,ts,id.orig_h,id.orig_p,id.resp_h,id.resp_p,proto,duration,conn_state,orig_pkts,orig_ip_bytes,resp_pkts,resp_ip_bytes',
+    '100.25,10.0.0.1,8,10.0.0.2,0,icmp,1.5,OTH,2,168,2,168',
+    '100.5,fe80::1,135,ff02::1:ff00:1,136,icmp,-,OTH,1,72,0,0',
+    '101,10.0.0.1,0,10.0.0.2,0,unknown_transport,-,OTH,1,40,-,-',
+  ].join('\n');
+  writeFileSync(`${dir}/c.log`, tsv);
+  const t = await load(`${dir}/c.log`);
+  assert.equal(t.stats.format, 'zeek');
+  assert.deepEqual(t.recs.map((r) => [r.proto, r.srcPort, r.dstPort, r.start, r.end, r.packets, r.bytes]), [
+    [1, 0, 8 * 256, 100250, 101750, 4, 336], // echo request: type 8 in dstPort's high byte
+    [58, 0, 135 * 256, 100500, 100500, 1, 72], // ICMPv6 neighbour solicitation
+    [255, 0, 0, 101000, 101000, 1, 40],
+  ]);
+  writeFileSync(`${dir}/c.json`, '{"ts":"2022-09-29T14:40:56.755Z","id.orig_h":"10.0.0.1","id.orig_p":1,"id.resp_h":"10.0.0.2","id.resp_p":2,"proto":"udp","conn_state":"S0"}\n');
+  const j = await load(`${dir}/c.json`);
+  assert.equal(j.recs[0]?.start, Date.UTC(2022, 8, 29, 14, 40, 56, 755));
 });

@@ -23,7 +23,9 @@
  *
  * Errors: the promise rejects with AcdError only for the whole file: IMPORT_NO_FILE (cannot open),
  * IMPORT_UNKNOWN_FORMAT (detection failed: empty, binary, unknown first line), IMPORT_WRONG_FORMAT (the
- * file does not fit the format, e.g. no #fields before the first data line, or `format` forced wrongly).
+ * file does not fit the format: a Zeek file without #fields before its first data line or of another
+ * #path (dns.log), a binetflow file whose first line is not its header, a JSON-lines file whose first
+ * line is not an object of that kind; this also catches a wrongly forced `format`).
  * A malformed line never throws: it is counted, reported to onError as "FILE:LINE: reason: detail"
  * (the message never quotes the line, which may hold addresses), and the next line is read normally.
  * A truncated gzip stream ends the import with one malformed "decompress" count. An exception thrown
@@ -31,13 +33,20 @@
  *
  * Labels (ground truth for `npm run eval`, never part of FlowRecord): for files with label columns
  * (Zeek *.labeled: label/detailedlabel; binetflow: Label, detailed ''), onLabel is called synchronously
- * right BEFORE the sink receives the same line's record. To pair them, remember the label in onLabel
- * and read it in the sink:
+ * right BEFORE the sink receives the same line's record (never for skipped or malformed lines, never
+ * for files without label columns). To pair them, remember the label in onLabel and read it in the sink:
  *   let label = '';
  *   await importFlowFile(p, { onLabel: (_n, l) => { label = l; }, sink: (r) => score(r, label) });
  *
- * Mapping choices (bytes are IP-layer bytes both ways for Zeek, tcpFlags approximations from
- * conn_state/history and Argus State, ICMP type/code in dstPort) are documented in zeek.ts and binetflow.ts.
+ * Mapping choices, documented in zeek.ts and binetflow.ts: one bidirectional record per Zeek connection /
+ * Argus flow (originator = src); start/end in whole ms (Argus times read as UTC); Zeek bytes are IP-layer
+ * bytes both ways (orig_ip_bytes + resp_ip_bytes); tcpFlags approximated from conn_state + history or
+ * Argus State so that ACK means "accepted or data flowed" and SYN without ACK a failed attempt; ICMP
+ * type/code in dstPort as type·256 + code, srcPort 0 (NetFlow's convention).
+ *
+ * Speed: a hand-rolled line splitter over Buffer chunks and in-place column reads; figures against a
+ * readline line count of the same bytes in bench/flow/import.bench.ts. Memory stays flat whatever the
+ * file size (a 273 MiB conn.log: ~85 MiB RSS).
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
