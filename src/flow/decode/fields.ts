@@ -49,6 +49,13 @@ export const K_SAMPLING_PKT_INTERVAL = 33;
 export const K_SAMPLING_PKT_SPACE = 34;
 /** observationTimeMilliseconds (NAT events): the record's time when it has no flow start/end */
 export const K_OBS_MS = 35;
+export const N_KINDS = 36;
+
+/** Kinds the record loop reads only when a template has one of them (see Template.rare). */
+export const RARE_KINDS: readonly number[] = [
+  K_START_SEC, K_END_SEC, K_START_NTP, K_END_NTP, K_START_DELTA_US, K_END_DELTA_US, K_BYTES_TOTAL, K_PACKETS_TOTAL,
+  K_ICMP_TYPE_CODE, K_ICMP_TYPE, K_ICMP_CODE, K_DURATION_MS, K_DURATION_US, K_OBS_MS,
+];
 
 /** Which kind an element id maps to, with the lengths it may have; anything else is skipped. */
 interface ElementSpec {

@@ -24,10 +24,8 @@ export class RecordCtx {
   bytes = 0;
   /** the last record written was IPv6: its 16-byte addresses must be cleared before a v4 one */
   dirty6 = false;
-  readonly scratch: Int32Array;
-  constructor(maxFields: number) {
-    this.scratch = new Int32Array(maxFields * 3);
-  }
+  /** (offset, length) per kind of the current record of a variable-length template */
+  readonly at = new Int32Array(F.N_KINDS * 2);
 }
 
 /** Unsigned big-endian 32-bit integer at `o`. */
@@ -55,9 +53,81 @@ export function readUint(b: Uint8Array, o: number, len: number): number {
 }
 
 function ntpToMs(b: Uint8Array, o: number): number {
-  const secs = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-  const frac = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0;
+  const secs = u32(b, o);
+  const frac = u32(b, o + 4);
   return (secs - NTP_UNIX_SECS) * 1000 + Math.floor((frac * 1000) / 4294967296);
+}
+
+// (offset, length) slots in a template's `at` array
+const A_BYTES = F.K_BYTES * 2;
+const A_PACKETS = F.K_PACKETS * 2;
+const A_PROTO = F.K_PROTO * 2;
+const A_TCP_FLAGS = F.K_TCP_FLAGS * 2;
+const A_SRC_PORT = F.K_SRC_PORT * 2;
+const A_DST_PORT = F.K_DST_PORT * 2;
+const A_SRC4 = F.K_SRC4 * 2;
+const A_DST4 = F.K_DST4 * 2;
+const A_SRC6 = F.K_SRC6 * 2;
+const A_DST6 = F.K_DST6 * 2;
+const A_IN_IF = F.K_IN_IF * 2;
+const A_OUT_IF = F.K_OUT_IF * 2;
+const A_START_UPTIME = F.K_START_UPTIME * 2;
+const A_END_UPTIME = F.K_END_UPTIME * 2;
+const A_START_MS = F.K_START_MS * 2;
+const A_END_MS = F.K_END_MS * 2;
+
+/** An unsigned counter field of 1..8 bytes at `o` (4 and 8 bytes inline) */
+function counter(b: Uint8Array, o: number, len: number): number {
+  if (len === 4) return u32(b, o);
+  if (len === 8) {
+    const hi = u32(b, o);
+    return hi >= 0x200000 ? MAX_SAFE : hi * 4294967296 + u32(b, o + 4);
+  }
+  return readUint(b, o, len);
+}
+
+/** Rarely used fields, read only for templates that have one: times in other formats, totals, ICMP. */
+class RareOut {
+  startMs = -1;
+  endMs = -1;
+  bytesTotal = -1;
+  packetsTotal = -1;
+  icmp = -1;
+  durMs = -1;
+  obsMs = -1;
+}
+const rareOut = new RareOut();
+
+function readRare(b: Uint8Array, base: number, at: Int32Array, exportMs: number, r: RareOut): void {
+  let o = at[F.K_START_SEC * 2]!;
+  r.startMs = o >= 0 ? u32(b, base + o) * 1000 : -1;
+  o = at[F.K_END_SEC * 2]!;
+  r.endMs = o >= 0 ? u32(b, base + o) * 1000 : -1;
+  o = at[F.K_START_NTP * 2]!;
+  if (o >= 0) r.startMs = ntpToMs(b, base + o);
+  o = at[F.K_END_NTP * 2]!;
+  if (o >= 0) r.endMs = ntpToMs(b, base + o);
+  o = at[F.K_START_DELTA_US * 2]!;
+  if (o >= 0 && r.startMs < 0) r.startMs = exportMs - Math.floor(u32(b, base + o) / 1000);
+  o = at[F.K_END_DELTA_US * 2]!;
+  if (o >= 0 && r.endMs < 0) r.endMs = exportMs - Math.floor(u32(b, base + o) / 1000);
+  o = at[F.K_BYTES_TOTAL * 2]!;
+  r.bytesTotal = o >= 0 ? counter(b, base + o, at[F.K_BYTES_TOTAL * 2 + 1]!) : -1;
+  o = at[F.K_PACKETS_TOTAL * 2]!;
+  r.packetsTotal = o >= 0 ? counter(b, base + o, at[F.K_PACKETS_TOTAL * 2 + 1]!) : -1;
+  o = at[F.K_ICMP_TYPE_CODE * 2]!;
+  r.icmp = o >= 0 ? (b[base + o]! << 8) | b[base + o + 1]! : -1;
+  o = at[F.K_ICMP_TYPE * 2]!;
+  if (r.icmp < 0 && o >= 0) {
+    const c = at[F.K_ICMP_CODE * 2]!;
+    r.icmp = (b[base + o]! << 8) | (c >= 0 ? b[base + c]! : 0);
+  }
+  o = at[F.K_DURATION_MS * 2]!;
+  r.durMs = o >= 0 ? u32(b, base + o) : -1;
+  o = at[F.K_DURATION_US * 2]!;
+  if (o >= 0) r.durMs = Math.floor(u32(b, base + o) / 1000);
+  o = at[F.K_OBS_MS * 2]!;
+  r.obsMs = o >= 0 ? counter(b, base + o, at[F.K_OBS_MS * 2 + 1]!) : -1;
 }
 
 /**
@@ -72,21 +142,20 @@ export function decodeFlowRecords(
   const recLen = t.recordLen;
   const v6 = t.hasV6;
   const v4 = t.hasV4;
+  const rare = t.rare;
   const exportMs = ctx.exportMs;
   const uptime = ctx.uptimeMs;
   const hasUptime = ctx.hasUptime;
+  let at = t.at;
   let n = 0;
   let sumPackets = 0;
   let sumBytes = 0;
-  let plan = t.plan;
-  let base = 0;
+  if (ctx.dirty6 && !v6) { rec.src6.fill(0); rec.dst6.fill(0); ctx.dirty6 = false; }
   while (end - p >= recLen) {
-    let next: number;
-    if (fixed) {
-      base = p;
-      next = p + recLen;
-    } else {
-      next = resolveVarRecord(b, p, end, t.plan, ctx.scratch);
+    let base = p;
+    let next = p + recLen;
+    if (!fixed) {
+      next = resolveVarRecord(b, p, end, t.plan, ctx.at);
       if (next < 0) {
         // padding (all zero) after the last record is not an error; anything else is
         let zero = true;
@@ -94,78 +163,71 @@ export function decodeFlowRecords(
         ctx.flows += n; ctx.packets += sumPackets; ctx.bytes += sumBytes;
         return zero ? n : -1;
       }
-      plan = ctx.scratch;
+      at = ctx.at;
       base = 0;
     }
-    if (ctx.dirty6 && !v6) { rec.src6.fill(0); rec.dst6.fill(0); ctx.dirty6 = false; }
-    rec.src4 = 0; rec.dst4 = 0; rec.srcPort = 0; rec.dstPort = 0; rec.proto = 0; rec.tcpFlags = 0;
-    rec.inIf = 0; rec.outIf = 0;
-    let bytes = -1, packets = -1, bytesTotal = 0, packetsTotal = 0;
-    let obsMs = -1, startMs = -1, endMs = -1, startUp = -1, endUp = -1, startDelta = -1, endDelta = -1, durMs = -1;
-    let icmp = -1, icmpType = -1, icmpCode = 0;
-    const m = fixed ? plan.length : t.plan.length;
-    for (let i = 0; i < m; i += 3) {
-      const o = base + plan[i]!;
-      const len = plan[i + 1]!;
-      switch (plan[i + 2]!) {
-        case F.K_BYTES: bytes = readUint(b, o, len); break;
-        case F.K_PACKETS: packets = readUint(b, o, len); break;
-        case F.K_PROTO: rec.proto = b[o]!; break;
-        case F.K_TCP_FLAGS: rec.tcpFlags = readUint(b, o, len) & 0xff; break;
-        case F.K_SRC_PORT: rec.srcPort = (b[o]! << 8) | b[o + 1]!; break;
-        case F.K_DST_PORT: rec.dstPort = (b[o]! << 8) | b[o + 1]!; break;
-        case F.K_SRC4: rec.src4 = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0; break;
-        case F.K_DST4: rec.dst4 = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0; break;
-        case F.K_SRC6: { const a = rec.src6; for (let k = 0; k < 16; k++) a[k] = b[o + k]!; ctx.dirty6 = true; break; }
-        case F.K_DST6: { const a = rec.dst6; for (let k = 0; k < 16; k++) a[k] = b[o + k]!; ctx.dirty6 = true; break; }
-        case F.K_IN_IF: rec.inIf = readUint(b, o, len); break;
-        case F.K_OUT_IF: rec.outIf = readUint(b, o, len); break;
-        case F.K_START_UPTIME: startUp = readUint(b, o, 4); break;
-        case F.K_END_UPTIME: endUp = readUint(b, o, 4); break;
-        case F.K_START_SEC: startMs = readUint(b, o, 4) * 1000; break;
-        case F.K_END_SEC: endMs = readUint(b, o, 4) * 1000; break;
-        case F.K_START_MS: startMs = readUint(b, o, len); break;
-        case F.K_END_MS: endMs = readUint(b, o, len); break;
-        case F.K_START_NTP: startMs = ntpToMs(b, o); break;
-        case F.K_END_NTP: endMs = ntpToMs(b, o); break;
-        case F.K_START_DELTA_US: startDelta = readUint(b, o, 4); break;
-        case F.K_END_DELTA_US: endDelta = readUint(b, o, 4); break;
-        case F.K_BYTES_TOTAL: bytesTotal = readUint(b, o, len); break;
-        case F.K_PACKETS_TOTAL: packetsTotal = readUint(b, o, len); break;
-        case F.K_ICMP_TYPE_CODE: icmp = (b[o]! << 8) | b[o + 1]!; break;
-        case F.K_ICMP_TYPE: icmpType = b[o]!; break;
-        case F.K_ICMP_CODE: icmpCode = b[o]!; break;
-        case F.K_OBS_MS: obsMs = readUint(b, o, len); break;
-        case F.K_DURATION_MS: durMs = readUint(b, o, 4); break;
-        case F.K_DURATION_US: durMs = Math.floor(readUint(b, o, 4) / 1000); break;
-        default: break;
+    let o = at[A_SRC4]!;
+    rec.src4 = o >= 0 ? u32(b, base + o) : 0;
+    o = at[A_DST4]!;
+    rec.dst4 = o >= 0 ? u32(b, base + o) : 0;
+    if (v6) {
+      o = at[A_SRC6]!;
+      const s6 = rec.src6;
+      if (o >= 0) { o += base; for (let k = 0; k < 16; k++) s6[k] = b[o + k]!; } else s6.fill(0);
+      o = at[A_DST6]!;
+      const d6 = rec.dst6;
+      if (o >= 0) { o += base; for (let k = 0; k < 16; k++) d6[k] = b[o + k]!; } else d6.fill(0);
+      ctx.dirty6 = true;
+    }
+    o = at[A_SRC_PORT]!;
+    rec.srcPort = o >= 0 ? (b[base + o]! << 8) | b[base + o + 1]! : 0;
+    o = at[A_DST_PORT]!;
+    rec.dstPort = o >= 0 ? (b[base + o]! << 8) | b[base + o + 1]! : 0;
+    o = at[A_PROTO]!;
+    rec.proto = o >= 0 ? b[base + o]! : 0;
+    o = at[A_TCP_FLAGS]!;
+    rec.tcpFlags = o >= 0 ? b[base + o + at[A_TCP_FLAGS + 1]! - 1]! : 0; // the low byte, whatever the width
+    o = at[A_IN_IF]!;
+    rec.inIf = o >= 0 ? counter(b, base + o, at[A_IN_IF + 1]!) : 0;
+    o = at[A_OUT_IF]!;
+    rec.outIf = o >= 0 ? counter(b, base + o, at[A_OUT_IF + 1]!) : 0;
+    o = at[A_BYTES]!;
+    let bytes = o >= 0 ? counter(b, base + o, at[A_BYTES + 1]!) : -1;
+    o = at[A_PACKETS]!;
+    let packets = o >= 0 ? counter(b, base + o, at[A_PACKETS + 1]!) : -1;
+    // times: absolute ms first, then sysUptime-relative (the int32 difference survives uptime wrap)
+    o = at[A_START_MS]!;
+    let startMs = o >= 0 ? counter(b, base + o, at[A_START_MS + 1]!) : -1;
+    o = at[A_END_MS]!;
+    let endMs = o >= 0 ? counter(b, base + o, at[A_END_MS + 1]!) : -1;
+    o = at[A_START_UPTIME]!;
+    if (startMs < 0 && o >= 0 && hasUptime) startMs = exportMs - ((uptime - u32(b, base + o)) | 0);
+    o = at[A_END_UPTIME]!;
+    if (endMs < 0 && o >= 0 && hasUptime) endMs = exportMs - ((uptime - u32(b, base + o)) | 0);
+    if (rare) {
+      const r = rareOut;
+      readRare(b, base, at, exportMs, r);
+      if (startMs < 0) startMs = r.startMs;
+      if (endMs < 0) endMs = r.endMs;
+      if (r.durMs >= 0) {
+        if (endMs < 0 && startMs >= 0) endMs = startMs + r.durMs;
+        else if (startMs < 0 && endMs >= 0) startMs = endMs - r.durMs;
       }
+      if (startMs < 0 && endMs < 0 && r.obsMs >= 0) startMs = r.obsMs;
+      if (bytes < 0) bytes = r.bytesTotal;
+      if (packets < 0) packets = r.packetsTotal;
+      // ICMP type/code go in the destination port, as in NetFlow v5 and nfdump
+      if (r.icmp >= 0 && rec.dstPort === 0 && (rec.proto === 1 || rec.proto === 58)) rec.dstPort = r.icmp;
     }
-    // counters: delta counts, else total counts (an exporter sends one or the other)
-    rec.bytes = bytes >= 0 ? bytes : bytesTotal;
-    rec.packets = packets >= 0 ? packets : packetsTotal;
-    // times: absolute ms first, then sysUptime-relative (int32 difference survives uptime wrap), deltas
-    if (startMs < 0 && startUp >= 0 && hasUptime) startMs = exportMs - ((uptime - startUp) | 0);
-    if (endMs < 0 && endUp >= 0 && hasUptime) endMs = exportMs - ((uptime - endUp) | 0);
-    if (startMs < 0 && startDelta >= 0) startMs = exportMs - Math.floor(startDelta / 1000);
-    if (endMs < 0 && endDelta >= 0) endMs = exportMs - Math.floor(endDelta / 1000);
-    if (durMs >= 0) {
-      if (endMs < 0 && startMs >= 0) endMs = startMs + durMs;
-      else if (startMs < 0 && endMs >= 0) startMs = endMs - durMs;
-    }
-    if (startMs < 0 && endMs < 0 && obsMs >= 0) startMs = obsMs;
     if (startMs < 0) startMs = endMs >= 0 ? endMs : exportMs;
     if (endMs < 0) endMs = startMs;
     rec.start = startMs;
     rec.end = endMs;
+    rec.bytes = bytes = bytes < 0 ? 0 : bytes;
+    rec.packets = packets = packets < 0 ? 0 : packets;
     rec.family = v6 && (!v4 || (rec.src4 === 0 && rec.dst4 === 0)) ? 6 : 4;
-    // ICMP type/code go in the destination port, as in NetFlow v5 and nfdump
-    if (rec.dstPort === 0 && (rec.proto === 1 || rec.proto === 58)) {
-      if (icmp >= 0) rec.dstPort = icmp;
-      else if (icmpType >= 0) rec.dstPort = (icmpType << 8) | icmpCode;
-    }
-    sumPackets += rec.packets;
-    sumBytes += rec.bytes;
+    sumPackets += packets;
+    sumBytes += bytes;
     n++;
     sink(rec);
     p = next;
@@ -193,31 +255,22 @@ export function decodeOptionsRecords(
   b: Uint8Array, p: number, end: number, t: Template, ctx: RecordCtx, out: OptionsOut, onRecord: (o: OptionsOut) => void,
 ): number {
   let n = 0;
+  let at = t.at;
   while (end - p >= t.recordLen) {
-    let plan = t.plan;
     let base = p;
     let next = p + t.recordLen;
     if (!t.fixed) {
-      next = resolveVarRecord(b, p, end, t.plan, ctx.scratch);
+      next = resolveVarRecord(b, p, end, t.plan, ctx.at);
       if (next < 0) return n;
-      plan = ctx.scratch;
+      at = ctx.at;
       base = 0;
     }
-    out.samplingInterval = -1;
-    out.samplerId = -1;
-    out.sysInitMs = -1;
-    out.packetInterval = -1;
-    out.packetSpace = -1;
-    for (let i = 0; i < t.plan.length; i += 3) {
-      const o = base + plan[i]!;
-      const len = plan[i + 1]!;
-      const kind = plan[i + 2]!;
-      if (kind === F.K_SAMPLING_INTERVAL) out.samplingInterval = readUint(b, o, len);
-      else if (kind === F.K_SAMPLER_ID) out.samplerId = readUint(b, o, len);
-      else if (kind === F.K_SYS_INIT_MS) out.sysInitMs = readUint(b, o, len);
-      else if (kind === F.K_SAMPLING_PKT_INTERVAL) out.packetInterval = readUint(b, o, len);
-      else if (kind === F.K_SAMPLING_PKT_SPACE) out.packetSpace = readUint(b, o, len);
-    }
+    const get = (kind: number): number => (at[kind * 2]! >= 0 ? readUint(b, base + at[kind * 2]!, at[kind * 2 + 1]!) : -1);
+    out.samplingInterval = get(F.K_SAMPLING_INTERVAL);
+    out.samplerId = get(F.K_SAMPLER_ID);
+    out.sysInitMs = get(F.K_SYS_INIT_MS);
+    out.packetInterval = get(F.K_SAMPLING_PKT_INTERVAL);
+    out.packetSpace = get(F.K_SAMPLING_PKT_SPACE);
     if (out.samplingInterval < 0 && out.packetInterval > 0) {
       out.samplingInterval = out.packetSpace >= 0 ? Math.round((out.packetInterval + out.packetSpace) / out.packetInterval) : out.packetInterval;
     }

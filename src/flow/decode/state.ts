@@ -77,7 +77,7 @@ export class DecoderCore {
   templatesSeen = 0;
   sink: FlowSink = () => {};
   constructor(readonly limits: DecoderLimits) {
-    this.ctx = new RecordCtx(limits.maxFieldsPerTemplate);
+    this.ctx = new RecordCtx();
     this.scratch = new TemplateScratch(limits.maxFieldsPerTemplate);
   }
 

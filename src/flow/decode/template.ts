@@ -2,13 +2,16 @@
  * NetFlow v9 / IPFIX templates: reading a template record (RFC 3954 §5.2-5.3, RFC 7011 §3.4) and
  * compiling it ONCE into a compact plan the data-record loop walks without any lookups.
  *
- * Plan layout (Int32Array of triples):
- *  - fixed-length template: (offset in record, length, kind) for the fields ACD reads only; every
- *    other field is skipped by never being visited;
- *  - template with variable-length fields: (0, length or -1 for variable, kind) for every field,
- *    runs of skipped fixed-length fields merged into one; offsets are resolved per record.
+ * A compiled template is two small typed arrays:
+ *  - `at` (Int32Array, 2 per field kind): (offset in the record, length) of the field of each kind
+ *    ACD reads, offset -1 when the template has none. The record loop reads exactly the fields it
+ *    needs, in straight-line code, with no per-field dispatch; fields ACD does not read are never
+ *    visited. The first field of a kind wins (a repeated element is ignored).
+ *  - `plan` (Int32Array of triples) for templates with variable-length fields: (0, length or -1 for
+ *    variable, kind) for every field, runs of skipped fixed-length fields merged into one; it is
+ *    resolved into an `at` array per record.
  */
-import { K_SKIP, K_SRC4, K_DST4, K_SRC6, K_DST6, kindOf, isOptionKind } from './fields.js';
+import { K_SKIP, K_SRC4, K_DST4, K_SRC6, K_DST6, N_KINDS, RARE_KINDS, kindOf, isOptionKind } from './fields.js';
 
 export const VARLEN = 65535;
 
@@ -23,6 +26,10 @@ export interface Template {
   /** record length (fixed), or the least a record can take (1 byte per variable-length field) */
   readonly recordLen: number;
   readonly plan: Int32Array;
+  /** fixed-length templates: (offset, length) per field kind, offset -1 when absent */
+  readonly at: Int32Array;
+  /** it has a field of a rarely used kind (time formats other than uptime/ms, totals, ICMP...) */
+  readonly rare: boolean;
   readonly hasV4: boolean;
   readonly hasV6: boolean;
   /** the template record's own bytes: a refresh with the same bytes is not compiled again */
@@ -93,6 +100,8 @@ export function compileTemplate(
   if (recordLen === 0 || recordLen > 65535 - 20) return null;
   let hasV4 = false;
   let hasV6 = false;
+  let rare = false;
+  const at = new Int32Array(N_KINDS * 2).fill(-1);
   const triples: number[] = [];
   let offset = 0;
   for (let i = 0; i < count; i++) {
@@ -104,6 +113,8 @@ export function compileTemplate(
     if (options !== isOptionKind(kind)) kind = K_SKIP;
     if (kind === K_SRC4 || kind === K_DST4) hasV4 = true;
     if (kind === K_SRC6 || kind === K_DST6) hasV6 = true;
+    if (RARE_KINDS.includes(kind)) rare = true;
+    if (fixed && kind !== K_SKIP && at[kind * 2]! < 0) { at[kind * 2] = offset; at[kind * 2 + 1] = len; }
     if (fixed) {
       if (kind !== K_SKIP) triples.push(offset, len, kind);
     } else {
@@ -114,15 +125,16 @@ export function compileTemplate(
     }
     offset += varlen ? 0 : len;
   }
-  return { key: templateKey(ipfix, domain, id), domain, id, options, fixed, recordLen, plan: Int32Array.from(triples), hasV4, hasV6, raw };
+  return { key: templateKey(ipfix, domain, id), domain, id, options, fixed, recordLen, plan: Int32Array.from(triples), at, rare, hasV4, hasV6, raw };
 }
 
 /**
- * Resolves the plan of a variable-length template for the record at `p` into absolute offsets in
- * `out` (same triple layout); returns the record's end, or -1 if a length runs past `end`.
+ * Resolves the plan of a variable-length template for the record at `p` into `at` (absolute
+ * offsets, lengths per kind); returns the record's end, or -1 if a length runs past `end`.
  * RFC 7011 §7: a length < 255 is one byte; 255 is followed by a 2-byte length.
  */
-export function resolveVarRecord(b: Uint8Array, p: number, end: number, plan: Int32Array, out: Int32Array): number {
+export function resolveVarRecord(b: Uint8Array, p: number, end: number, plan: Int32Array, at: Int32Array): number {
+  at.fill(-1);
   for (let i = 0; i < plan.length; i += 3) {
     let len = plan[i + 1]!;
     if (len < 0) {
@@ -136,9 +148,8 @@ export function resolveVarRecord(b: Uint8Array, p: number, end: number, plan: In
       }
     }
     if (p + len > end) return -1;
-    out[i] = p;
-    out[i + 1] = len;
-    out[i + 2] = plan[i + 2]!;
+    const k = plan[i + 2]! * 2; // variable-length fields are always K_SKIP (0)
+    if (k !== 0 && at[k]! < 0) { at[k] = p; at[k + 1] = len; }
     p += len;
   }
   return p;
