@@ -1,13 +1,18 @@
 /**
- * The node store on the SQL store (PGlite or PostgreSQL through Kysely): one row per complete subtree,
+ * The node store on the SQL store (PGlite or PostgreSQL through Kysely), one row per leaf:
  *
- *   audit_merkle_nodes (level smallint, idx bigint, hash bytea, primary key (level, idx))
+ *   audit_merkle_nodes (idx bigint primary key, nodes bytea)
  *
- * append-only like audit_events (a trigger refuses UPDATE, DELETE and TRUNCATE; the primary key
- * refuses a second write of a node). Each NodeStore call is one statement: proofs read their ~50
- * nodes with one `join unnest(...)`, a batch of appends writes its ~2 rows per leaf with one
- * `insert … select from unnest(...)`. Hashes travel as hex text (portable across both drivers) and are
- * decoded by the database.
+ * Appending leaf i completes the leaf itself and one subtree per trailing 1-bit of i: (1, i>>1) when i
+ * is odd, (2, i>>2) when i ends in 11, and so on. The row of leaf i holds exactly those hashes, level
+ * by level: nodes = hash(0, i) ‖ hash(1, i>>1) ‖ … ‖ hash(t, i>>t), t = trailing ones of i. So node
+ * (L, j) lives in row (j+1)·2^L − 1 at offset 32·L. One row per entry (like audit_events itself, and
+ * half the rows and index entries of a (level, idx) table), every row written once and never changed:
+ * the primary key refuses a second write, a trigger refuses UPDATE, DELETE and TRUNCATE.
+ *
+ * Each NodeStore call is one statement: a proof reads its ~50 nodes from ≤ 50 rows with
+ * `idx = any($1)`, a batch of appends is one `insert … select from unnest(...)`. Hashes travel as hex
+ * text (portable across both drivers) and are decoded by the database.
  *
  * The integrator's migration (version block 50–59) calls createMerkleNodesTable(db).
  */
@@ -22,10 +27,8 @@ export async function createMerkleNodesTable<DB>(db: Kysely<DB>, table = MERKLE_
   const t = sql.id(table);
   const fn = sql.id(`${table}_append_only`);
   await sql`create table ${t} (
-      level smallint not null check (level >= 0 and level < 64),
-      idx bigint not null check (idx >= 0),
-      hash bytea not null check (length(hash) = 32),
-      primary key (level, idx))`.execute(db);
+      idx bigint primary key check (idx >= 0),
+      nodes bytea not null check (length(nodes) >= 32 and length(nodes) % 32 = 0))`.execute(db);
   await sql`create function ${fn}() returns trigger language plpgsql as $$
     begin
       raise exception '% is append-only: % refused', tg_table_name, tg_op;
@@ -36,11 +39,23 @@ export async function createMerkleNodesTable<DB>(db: Kysely<DB>, table = MERKLE_
     for each statement execute function ${fn}()`.execute(db);
 }
 
+/** the leaf whose append completed node (level, index) */
+export function completingLeaf(k: NodeKey): number {
+  return (k.index + 1) * 2 ** k.level - 1;
+}
+
+/** how many nodes the append of leaf i completes: 1 + its trailing 1-bits */
+export function nodesCompletedBy(i: number): number {
+  let t = 1;
+  for (let x = i; x % 2 === 1; x = (x - 1) / 2) t++;
+  return t;
+}
+
 const toBytes = (v: unknown): Uint8Array => {
   if (v instanceof Uint8Array) return v;
   // a driver that hands bytea back as '\x…' text
   if (typeof v === 'string' && v.startsWith('\\x')) return Buffer.from(v.slice(2), 'hex');
-  throw auditError('AUDIT_NODE_MISSING', 'the node store returned a hash that is not bytea');
+  throw auditError('AUDIT_NODE_MISSING', 'the node store returned nodes that are not bytea');
 };
 
 export class SqlNodeStore<DB> implements NodeStore {
@@ -50,41 +65,59 @@ export class SqlNodeStore<DB> implements NodeStore {
   ) {}
 
   async leafCount(): Promise<number> {
-    const r = await sql<{ n: string | number }>`select coalesce(max(idx) + 1, 0) as n from ${sql.id(this.table)} where level = 0`.execute(this.db);
+    const r = await sql<{ n: string | number }>`select coalesce(max(idx) + 1, 0) as n from ${sql.id(this.table)}`.execute(this.db);
     return Number(r.rows[0]?.n ?? 0);
   }
 
   async getNodes(keys: readonly NodeKey[]): Promise<Uint8Array[]> {
     if (keys.length === 0) return [];
-    const levels = keys.map((k) => k.level);
-    const idxs = keys.map((k) => k.index);
-    const r = await sql<{ level: number; idx: string | number; hash: unknown }>`
-      select n.level, n.idx, n.hash from ${sql.id(this.table)} n
-      join unnest(${levels}::smallint[], ${idxs}::bigint[]) as k(level, idx) on n.level = k.level and n.idx = k.idx`.execute(this.db);
-    const found = new Map<string, Uint8Array>();
-    for (const row of r.rows) found.set(`${row.level}:${Number(row.idx)}`, toBytes(row.hash));
+    const rows = [...new Set(keys.map(completingLeaf))];
+    const r = await sql<{ idx: string | number; nodes: unknown }>`
+      select idx, nodes from ${sql.id(this.table)} where idx = any(${rows}::bigint[])`.execute(this.db);
+    const found = new Map<number, Uint8Array>();
+    for (const row of r.rows) found.set(Number(row.idx), toBytes(row.nodes));
     return keys.map((k) => {
-      const h = found.get(`${k.level}:${k.index}`);
-      if (!h) throw auditError('AUDIT_NODE_MISSING', `the node store has no node at level ${k.level}, index ${k.index}`);
-      return h;
+      const nodes = found.get(completingLeaf(k));
+      const off = k.level * HASH_SIZE;
+      if (!nodes || nodes.length < off + HASH_SIZE) throw auditError('AUDIT_NODE_MISSING', `the node store has no node at level ${k.level}, index ${k.index}`);
+      return nodes.subarray(off, off + HASH_SIZE);
     });
   }
 
   async putNodes(nodes: readonly StoredNode[]): Promise<void> {
     if (nodes.length === 0) return;
+    // group into rows: each leaf followed by the nodes it completes, level by level
+    const idxs: number[] = [];
+    const blobs: string[] = [];
+    let current: Buffer[] = [];
+    let leaf = -1;
+    const flush = (): void => {
+      if (leaf < 0) return;
+      if (current.length !== nodesCompletedBy(leaf)) {
+        throw auditError('AUDIT_NODE_APPEND_ONLY', `leaf ${leaf} completes ${nodesCompletedBy(leaf)} nodes, the batch holds ${current.length} of them`);
+      }
+      idxs.push(leaf);
+      blobs.push(Buffer.concat(current).toString('hex'));
+    };
     for (const n of nodes) {
       if (n.hash.length !== HASH_SIZE) throw auditError('AUDIT_BAD_ARGUMENT', `node (${n.level}, ${n.index}) has a ${n.hash.length}-byte hash`);
+      if (n.level === 0) {
+        flush();
+        leaf = n.index;
+        current = [];
+      } else if (leaf < 0 || completingLeaf(n) !== leaf || n.level !== current.length) {
+        throw auditError('AUDIT_NODE_APPEND_ONLY', `node (${n.level}, ${n.index}) does not follow the leaf that completes it in the batch`);
+      }
+      current.push(Buffer.from(n.hash.buffer, n.hash.byteOffset, n.hash.byteLength));
     }
-    const levels = nodes.map((n) => n.level);
-    const idxs = nodes.map((n) => n.index);
-    const hashes = nodes.map((n) => Buffer.from(n.hash.buffer, n.hash.byteOffset, n.hash.byteLength).toString('hex'));
+    flush();
     try {
-      await sql`insert into ${sql.id(this.table)} (level, idx, hash)
-        select l, i, decode(h, 'hex') from unnest(${levels}::smallint[], ${idxs}::bigint[], ${hashes}::text[]) as t(l, i, h)`.execute(this.db);
+      await sql`insert into ${sql.id(this.table)} (idx, nodes)
+        select i, decode(h, 'hex') from unnest(${idxs}::bigint[], ${blobs}::text[]) as t(i, h)`.execute(this.db);
     } catch (e) {
       const msg = (e as Error).message ?? '';
       if (/duplicate key|unique/i.test(msg)) {
-        throw auditError('AUDIT_NODE_APPEND_ONLY', `a node of this batch (levels ${Math.min(...levels)}..${Math.max(...levels)}, from index ${idxs[0]}) is already stored: the node store only grows`);
+        throw auditError('AUDIT_NODE_APPEND_ONLY', `a leaf of this batch (${idxs[0]}..${idxs[idxs.length - 1]}) is already stored: the node store only grows`);
       }
       throw e;
     }
