@@ -13,6 +13,7 @@ export const M_SELECTED = 3;
 export const M_DISCARDED = 4;
 export const M_NO_KEY = 5;
 const NM = METRICS.length;
+const UNKNOWN_HOUR = -1e15;
 
 /** Row categories: the approval categories plus the flows dropped at the door. */
 export const COUNT_CATEGORIES = ['foreign-domestic', 'transit', 'out-of-scope'] as const;
@@ -26,7 +27,7 @@ export type CountRow = {
   category: CountCategory;
   /** null: the carrier's totals for the category; otherwise the flows handled under this approval */
   approvalId: string | null;
-  /** start of the hour, ISO 8601 */
+  /** start of the hour, ISO 8601; 'unknown' for flows whose time was not a number */
   hour: string;
 } & Record<Metric, number>;
 
@@ -57,7 +58,8 @@ export class CarrierCounts {
 
   /** the counts of the hour holding `time` (ms) */
   at(time: number): HourCounts {
-    const h = Math.floor(time / 3_600_000);
+    // a time that is not a valid date goes to one "unknown" bucket (a key no real hour has)
+    const h = time >= -8.64e15 && time <= 8.64e15 ? Math.floor(time / 3_600_000) : UNKNOWN_HOUR;
     if (h === this.lastHour && this.last) return this.last;
     let c = this.hours.get(h);
     if (!c) this.hours.set(h, (c = new HourCounts()));
@@ -69,7 +71,7 @@ export class CarrierCounts {
   rows(idOf: (index: number) => string | undefined, clear: boolean): CountRow[] {
     const out: CountRow[] = [];
     for (const [h, c] of [...this.hours].sort((a, b) => a[0] - b[0])) {
-      const hour = new Date(h * 3_600_000).toISOString();
+      const hour = h === UNKNOWN_HOUR ? 'unknown' : new Date(h * 3_600_000).toISOString();
       COUNT_CATEGORIES.forEach((category, ci) => {
         if (c.cat[ci * NM + M_RECEIVED] === 0) return;
         out.push(row(this.carrier, category, null, hour, c.cat, ci * NM));

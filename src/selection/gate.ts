@@ -206,7 +206,7 @@ export function createGate(opts: {
   /** a key entry counts when its approval is in force for this flow and pseudonymises with the same key */
   const acceptEntry = (e: KeyEntry): boolean => {
     for (const a of curList) {
-      if (a.id !== e.approvalId || curTime < a.start || curTime >= a.end) continue;
+      if (a.id !== e.approvalId || !(curTime >= a.start && curTime < a.end)) continue;
       if (flow.pseudonymKeyId !== null && pseudonymiser.keyFor(curTime, a.id)?.id !== flow.pseudonymKeyId) return false;
       hitApproval = a;
       return true;
@@ -231,7 +231,8 @@ export function createGate(opts: {
     let feedBy: CompiledApproval | null = null;
     for (let i = 0; i < list.length; i++) {
       const a = list[i]!;
-      if (t < a.start || t >= a.end) continue;
+      // written so that a NaN time is never in force (fail closed)
+      if (!(t >= a.start && t < a.end)) continue;
       first ??= a;
       if (feedBy === null && a.criteria.detectorMask !== 0) feedBy = a;
       const ci = a.criteria.match(rec);

@@ -375,6 +375,17 @@ test('expiry: an approval that ends mid-stream stops selection at its end time',
   assert.ok(g2.selected.every((f) => f.end < end && f.criterionId === 'c-beacon'));
 });
 
+test('a flow with no valid time is under no approval (fail closed)', () => {
+  const { gate, selected, feed, out } = setup();
+  for (const t of [NaN, Infinity, 1e300]) gate.process(flow4('carrier-a', '41.108.179.197', '147.32.83.234', t), out);
+  assert.equal(selected.length + feed.length, 0);
+  assert.equal(gate.totals().noApproval, 3);
+  assert.deepEqual(
+    gate.counts().map((r) => [r.hour, r.received, r.noApproval]),
+    [['unknown', 3, 3]],
+  );
+});
+
 test('selectKey refuses keys for unknown approvals, non-detector criteria, proposals and bad addresses', () => {
   const { gate } = setup();
   const key = { address: '45.33.32.156', pseudonym: false };
