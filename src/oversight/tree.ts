@@ -56,6 +56,7 @@ export class MerkleTree {
   /**
    * Appends leaf hashes (RFC 9162 §2.1.1 leaf hashes, 32 bytes each) as one batch: one putNodes() with
    * the leaves and every node they complete. Returns the index of the first new leaf and the new size.
+   * The hashes are read when the batch's turn comes: do not reuse their buffers before the promise settles.
    */
   appendLeaves(leafHashes: readonly Uint8Array[]): Promise<{ first: number; size: number }> {
     const run = this.queue.then(() => this.appendNow(leafHashes));
@@ -133,13 +134,16 @@ export class MerkleTree {
     return generateConsistencyProof(this.store, first, second);
   }
 
-  /** Leaf hashes [start, end), copied out (for exports and the verifier's localisation). */
+  /** Leaf hashes [start, end), copied out (for exports and the verifier's localisation), read 8192 at a time. */
   async leafHashes(start: number, end: number): Promise<Buffer[]> {
     this.checkSize(end, 'end');
     if (!Number.isSafeInteger(start) || start < 0 || start > end) throw auditError('AUDIT_BAD_ARGUMENT', `start ${start} is outside 0..${end}`);
-    const keys: NodeKey[] = [];
-    for (let i = start; i < end; i++) keys.push({ level: 0, index: i });
-    const hashes = keys.length ? await this.store.getNodes(keys) : [];
-    return hashes.map((h) => Buffer.from(h));
+    const out: Buffer[] = [];
+    for (let from = start; from < end; from += 8192) {
+      const keys: NodeKey[] = [];
+      for (let i = from; i < Math.min(end, from + 8192); i++) keys.push({ level: 0, index: i });
+      for (const h of await this.store.getNodes(keys)) out.push(Buffer.from(h));
+    }
+    return out;
   }
 }
