@@ -17,11 +17,12 @@ import { systemRoutes } from './routes/system.js';
 import { authRoutes } from './routes/auth.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
+import { reportRoutes } from './routes/reports.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => Promise<void>;
 
 /** Every route module of the API. Each part of ACD adds its own here. */
-export const routeModules: RouteModule[] = [systemRoutes, authRoutes, accountRoutes, auditRoutes];
+export const routeModules: RouteModule[] = [systemRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes];
 
 export interface BuiltServer {
   app: FastifyInstance;

@@ -1,0 +1,33 @@
+// The reports part's public interface: sectors' ministries, registered systems, incident reports on
+// deadlines, routing to the ministry and the agency, guidance, attachments, reminders.
+export type { ReportsTables } from './tables.js';
+export * from './deadlines.js';
+export { INDICATOR_TYPES, IMPACT_LEVELS, ReportContentSchema, IndicatorSchema, checkContent, type ReportContent } from './content.js';
+export { scopeOf, inScope, type Scope } from './scope.js';
+export { listSectors, linkMinistry, unlinkMinistry, checkSector, type SectorView } from './sectors.js';
+export { registerSystem, updateSystem, getSystem, listSystems, type SystemInput, type SystemView } from './systems.js';
+export {
+  STAGES,
+  SEVERITIES,
+  createReport,
+  submitStage,
+  listReports,
+  getReport,
+  acknowledge,
+  triage,
+  postMessage,
+  addGuidance,
+  reviseGuidance,
+  guidanceHistory,
+  reportIndicators,
+  type Severity,
+  type NewReport,
+  type Submission,
+  type ReportSummary,
+  type ReportView,
+  type GuidanceView,
+} from './reports.js';
+export { loadRules, setRule } from './rules.js';
+export { dueView, type DueItem } from './due.js';
+export { addAttachment, getAttachment, tooLarge, DEFAULT_MAX_ATTACHMENT_BYTES, type AttachmentMeta } from './attachments.js';
+export { createReminderJob, type ReminderConfig, type ReminderJob, type ReminderPayload } from './reminders.js';

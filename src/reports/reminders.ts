@@ -1,0 +1,145 @@
+/**
+ * Reminders: a job that finds the open reports with a milestone due soon or overdue and tells the
+ * operator and the recipients through a webhook (an HTTP POST of JSON to the configured URL). Each
+ * (report, milestone, state) is announced once; a failed POST is tried again on the next run.
+ * The payload names the report and the deadline, never its content. E-mail through SMTP is not built.
+ */
+import { Counter, type Registry } from 'prom-client';
+import { SYSTEM_ACTOR } from '../auth/index.js';
+import { recordAudit } from '../oversight/index.js';
+import type { Logger } from '../shared/log.js';
+import { silentLogger } from '../shared/log.js';
+import { statusOf } from './reports.js';
+import { loadRules } from './rules.js';
+import { base, rdb, type AnyDb } from './scope.js';
+
+export interface ReminderConfig {
+  /** where reminders are POSTed; no URL, no reminders */
+  webhookUrl?: string;
+  /** a milestone within this many hours is "due soon" */
+  soonHours?: number;
+  /** how often start() runs the job */
+  intervalSeconds?: number;
+  /** per POST */
+  timeoutMs?: number;
+  /** sent as `Authorization: Bearer …` when set */
+  webhookToken?: string;
+}
+
+export interface ReminderPayload {
+  type: 'acd.report.deadline';
+  reportId: string;
+  orgId: string;
+  sector: string;
+  kind: string;
+  milestone: string;
+  state: 'due_soon' | 'overdue';
+  dueAt: string;
+  dueAtJst: string;
+  /** organisations the reminder concerns: the operator, the sector's ministries */
+  notify: string[];
+}
+
+export interface ReminderRunResult {
+  found: number;
+  sent: number;
+  failed: number;
+}
+
+export interface ReminderJob {
+  runOnce(now?: Date): Promise<ReminderRunResult>;
+  start(): void;
+  stop(): void;
+}
+
+export function createReminderJob({ config, deps }: { config: ReminderConfig; deps: { db: AnyDb; logger?: Logger; registry?: Registry } }): ReminderJob {
+  const logger = deps.logger ?? silentLogger;
+  const soonHours = config.soonHours ?? 6;
+  const counter = new Counter({
+    name: 'acd_report_reminders_total',
+    help: 'report deadline reminders by state and outcome',
+    labelNames: ['state', 'outcome'] as const,
+    registers: deps.registry ? [deps.registry] : [],
+  });
+  let timer: NodeJS.Timeout | null = null;
+  let running = false;
+
+  async function post(payload: ReminderPayload): Promise<string> {
+    if (!config.webhookUrl) return 'no webhook configured';
+    try {
+      const res = await fetch(config.webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(config.webhookToken ? { authorization: `Bearer ${config.webhookToken}` } : {}) },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(config.timeoutMs ?? 5000),
+      });
+      await res.arrayBuffer();
+      return res.ok ? 'ok' : `http ${res.status}`;
+    } catch (e) {
+      return `error ${(e as Error).name}`;
+    }
+  }
+
+  async function runOnce(now = new Date()): Promise<ReminderRunResult> {
+    const db = rdb(deps.db);
+    const [open, rules, sent, ministries] = await Promise.all([
+      db.selectFrom('reports').selectAll().where('final_at', 'is', null).execute(),
+      loadRules(deps.db),
+      db.selectFrom('report_reminders').select(['report_id', 'milestone', 'state']).where('outcome', '=', 'ok').execute(),
+      db.selectFrom('sector_ministries').select(['sector', 'org_id']).execute(),
+    ]);
+    const done = new Set(sent.map((s) => `${s.report_id}/${s.milestone}/${s.state}`));
+    const result: ReminderRunResult = { found: 0, sent: 0, failed: 0 };
+    for (const r of open) {
+      for (const m of statusOf(r, rules, new Date(now))) {
+        if (m.metAt) continue;
+        const state = m.state === 'overdue' ? 'overdue' : m.dueAt.getTime() - now.getTime() <= soonHours * 3600_000 ? 'due_soon' : null;
+        if (!state || done.has(`${r.id}/${m.milestone}/${state}`)) continue;
+        result.found++;
+        const payload: ReminderPayload = {
+          type: 'acd.report.deadline',
+          reportId: r.id,
+          orgId: r.org_id,
+          sector: r.sector,
+          kind: r.kind,
+          milestone: m.milestone,
+          state,
+          dueAt: m.dueAt.toISOString(),
+          dueAtJst: m.dueAtJst,
+          notify: [r.org_id, ...ministries.filter((x) => x.sector === r.sector).map((x) => x.org_id)],
+        };
+        const outcome = await post(payload);
+        counter.inc({ state, outcome: outcome === 'ok' ? 'ok' : 'failed' });
+        if (outcome === 'ok') result.sent++;
+        else result.failed++;
+        await db.transaction().execute(async (trx) => {
+          await trx.insertInto('report_reminders').values({ report_id: r.id, milestone: m.milestone, state, channel: 'webhook', sent_at: now, outcome }).execute();
+          await recordAudit(base(trx), { actor: SYSTEM_ACTOR, action: 'report.remind', target: { type: 'report', id: r.id }, details: { milestone: m.milestone, state, outcome }, at: now });
+        });
+        if (outcome !== 'ok') logger.warn({ reportId: r.id, milestone: m.milestone, outcome }, 'report reminder not delivered');
+      }
+    }
+    return result;
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (timer) return;
+      timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        runOnce()
+          .catch((err: unknown) => logger.error({ err }, 'report reminder run failed'))
+          .finally(() => {
+            running = false;
+          });
+      }, (config.intervalSeconds ?? 300) * 1000);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+}
