@@ -1,0 +1,7 @@
+// The intel part's public interface: STIX 2.1 objects and TLP 2.0 markings, patterns, findings → tiers.
+export * from './ids.js';
+export * from './tlp.js';
+export * from './pattern.js';
+export * from './stix.js';
+export { checkStixObject, SCO_TYPES, type CheckedObject } from './validate.js';
+export { findingToStix, producerIdentity, TIERS, TIER_TLP, type Tier, type TierProduct, type PromoteOptions } from './findings.js';
