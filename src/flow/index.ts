@@ -6,3 +6,9 @@ export {
   flowRecordToJson, flowRecordToJsonObject, parseFlowRecordJson,
 } from './import/index.js';
 export type { ImportFormat, ImportOptions, ImportStats, ImportLineError, ImportProgress } from './import/index.js';
+// NetFlow v5/v9/IPFIX decoding and the UDP collector: API documented in decode/decoder.ts and collector.ts.
+export {
+  createFlowDecoder, DEFAULT_LIMITS, MALFORMED_REASONS, readPcap,
+  type FlowDecoder, type FlowDecoderOptions, type DecodeResult, type DecoderLimits, type MalformedReason, type ExporterStats, type PcapPacket,
+} from './decode/index.js';
+export { createUdpCollector, parseUdpUrl, exporterId, type UdpCollector, type UdpCollectorOptions } from './collector.js';

@@ -11,4 +11,5 @@ export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./admin.js'),
   () => import('./demo.js'),
   () => import('./import.js'),
+  () => import('./collect.js'),
 ];
