@@ -19,6 +19,8 @@ export type AuditLogErrorCode =
   | 'AUDIT_ENTRY_NOT_CANONICAL'
   /** an entry's leaf hash differs from the hash the log recorded (and signed) for that position */
   | 'AUDIT_ENTRY_MISMATCH'
+  /** an entry beyond the leaves the log recorded: a row the log never appended */
+  | 'AUDIT_ENTRY_UNLOGGED'
   /** a signed tree head covers an entry the export does not contain */
   | 'AUDIT_ENTRY_MISSING'
   /** a range of entries does not hash to the root a signed tree head commits to */

@@ -31,7 +31,10 @@ export interface VerifyLogInput {
   publicKey: string | LogVerifier;
   /** the log's name; defaults to the key's name */
   origin?: string;
-  /** the leaf hashes the log recorded, in order: lets the verifier name the exact entry that fails */
+  /**
+   * the leaf hashes the log recorded, in order (all of them, even past the last head): lets the verifier
+   * name the exact entry that fails, and refuse entries the log never appended
+   */
   leafHashes?: readonly Uint8Array[];
   /** consistencyProofs[i] (i ≥ 1): the log's proof from head i−1 to head i; checked when present */
   consistencyProofs?: readonly (readonly Uint8Array[] | null)[];
@@ -158,7 +161,8 @@ export async function verifyLog(input: VerifyLogInput): Promise<VerifyLogResult>
     // no trusted leaf hashes here: the root of the entries must equal the head's
     if (invalid && invalid.index < h.treeSize) return result(verified, invalid);
     if (h.treeSize > input.entries.length) {
-      return fail('entry', Math.max(verified, input.entries.length), 'AUDIT_ENTRY_MISSING', `signed tree head ${i} covers ${h.treeSize} entries, the export has ${input.entries.length}`, verified);
+      // without the log's leaves the heads cannot tell which of entries [verified, …) went missing
+      return fail('entry', verified, 'AUDIT_ENTRY_MISSING', `signed tree head ${i} covers ${h.treeSize} entries, the export has ${input.entries.length}: entries from ${verified} on are not vouched for`, verified);
     }
     if (!(await entryTree.root(h.treeSize)).equals(h.rootHash)) {
       return fail('entry', verified, 'AUDIT_ENTRIES_DO_NOT_MATCH_HEAD', `entries ${verified}..${h.treeSize - 1} do not hash to the root of signed tree head ${i}: one of them was changed, moved, inserted or deleted`, verified);
@@ -172,6 +176,11 @@ export async function verifyLog(input: VerifyLogInput): Promise<VerifyLogResult>
     if (!leaves[j]!.equals(recorded[j]!)) {
       return fail('entry', j, 'AUDIT_ENTRY_MISMATCH', `entry ${j} (after the last signed head) does not hash to the leaf the log recorded for it`, verified);
     }
+  }
+  // with the log's leaves at hand, an entry beyond them is a row the log never appended
+  if (input.leafHashes && leaves.length > recorded.length) {
+    const j = Math.max(verified, recorded.length);
+    return fail('entry', j, 'AUDIT_ENTRY_UNLOGGED', `entry ${j} is not in the log: the log recorded ${recorded.length} leaves, the export has ${leaves.length} entries`, verified);
   }
   return result(verified, null);
 }

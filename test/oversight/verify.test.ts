@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { canonicalAuditEntry, type AuditEntry } from '../../src/oversight/canonical.js';
 import { exportPublicKey, generateLogKey } from '../../src/oversight/keys.js';
 import { MemoryNodeStore } from '../../src/oversight/node-store.js';
@@ -71,7 +72,7 @@ test('a deleted entry fails at its position; a deleted last entry is reported mi
   failsAt(await verifyLog({ ...input, entries }), 'entry', 17, 'AUDIT_ENTRY_MISMATCH');
   failsAt(await verifyLog(withoutLeaves({ ...input, entries })), 'entry', 10, 'AUDIT_ENTRIES_DO_NOT_MATCH_HEAD');
   failsAt(await verifyLog({ ...input, entries: input.entries.slice(0, 39) }), 'entry', 39, 'AUDIT_ENTRY_MISSING');
-  failsAt(await verifyLog(withoutLeaves({ ...input, entries: input.entries.slice(0, 35) })), 'entry', 35, 'AUDIT_ENTRY_MISSING');
+  failsAt(await verifyLog(withoutLeaves({ ...input, entries: input.entries.slice(0, 35) })), 'entry', 30, 'AUDIT_ENTRY_MISSING');
 });
 
 test('two reordered entries fail at the first of them', async () => {
@@ -149,4 +150,36 @@ test('export files in another format are refused with AUDIT_EXPORT_INVALID', asy
   for (const bad of [null, { ...file, format: 'x' }, { ...file, entries: [1] }, { ...file, leafHashes: ['abc'] }, { ...file, consistencyProofs: [null, ['zz']] }]) {
     assert.throws(() => parseLogExport(bad), { code: 'AUDIT_EXPORT_INVALID' });
   }
+});
+
+test('an entry appended behind the log\'s back, after its last leaf, is refused as unlogged', async () => {
+  const { input } = await fixture();
+  const extra = canonicalAuditEntry(entry(40));
+  failsAt(await verifyLog({ ...input, entries: [...input.entries, extra] }), 'entry', 40, 'AUDIT_ENTRY_UNLOGGED');
+  const r = await verifyLog(withoutLeaves({ ...input, entries: [...input.entries, extra] }));
+  assert.deepEqual({ ok: r.ok, unsignedTail: r.unsignedTail }, { ok: true, unsignedTail: 1 }, 'without the log\'s leaves it can only be reported as not yet signed');
+});
+
+test('property: any single change, deletion, insertion or swap is named at its first position', async () => {
+  const { input } = await fixture();
+  const n = input.entries.length;
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('change', 'delete', 'insert', 'swap'), fc.nat(n - 1), fc.integer({ min: 1, max: n - 1 }), async (op, j, d) => {
+      const entries = [...input.entries];
+      const k = (j + d) % n;
+      if (op === 'change') entries[j] = canonicalAuditEntry({ ...entry(j), why: 'altered' });
+      if (op === 'delete') entries.splice(j, 1);
+      if (op === 'insert') entries.splice(j, 0, canonicalAuditEntry(entry(1000 + j)));
+      if (op === 'swap') [entries[j], entries[k]] = [entries[k]!, entries[j]!];
+      const first = op === 'swap' ? Math.min(j, k) : j;
+      const r = await verifyLog({ ...input, entries });
+      assert.equal(r.ok, false);
+      assert.equal(r.firstFailure?.index, first, `${op} at ${j}${op === 'swap' ? `/${k}` : ''}: ${r.firstFailure?.reason}`);
+      // without the recorded leaves: at the start of the first head's range that holds it
+      const coarse = await verifyLog(withoutLeaves({ ...input, entries }));
+      assert.equal(coarse.ok, false);
+      assert.equal(coarse.firstFailure?.index, Math.floor(first / 10) * 10, coarse.firstFailure?.reason);
+    }),
+    { seed: 2024, numRuns: 60 },
+  );
 });
