@@ -13,7 +13,7 @@
  */
 import type { MutableFlowRecord } from '../record.js';
 import {
-  FieldSplitter, NON_IP_PROTOS, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
+  FieldSplitter, MAX_TIME_MS, NON_IP_PROTOS, TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG,
   parsePortAt, parseSecondsMsAt, parseUintAt, protoNumber, setAddressesAt, setIcmpTypeCode, textIs,
 } from './fields.js';
 import { connStateFlags } from './zeek.js';
@@ -178,14 +178,14 @@ export class BinetflowParser implements LineParser {
       return LINE_MALFORMED;
     }
     const start = parseArgusTime(line, st[this.iStart] ?? 0, en[this.iStart] ?? 0);
-    if (!Number.isFinite(start)) { this.reason = 'time'; this.detail = 'StartTime is not a time'; return LINE_MALFORMED; }
+    if (!(start >= 0 && start < MAX_TIME_MS)) { this.reason = 'time'; this.detail = 'StartTime is not a time'; return LINE_MALFORMED; }
     const idur = this.iDur;
     const durMs = idur < 0 || st[idur] === en[idur] ? 0 : parseSecondsMsAt(line, st[idur] ?? 0, en[idur] ?? 0);
     const pkts = parseUintAt(line, st[this.iPkts] ?? 0, en[this.iPkts] ?? 0);
     const bytes = parseUintAt(line, st[this.iBytes] ?? 0, en[this.iBytes] ?? 0);
-    if (Number.isNaN(durMs) || pkts < 0 || bytes < 0) {
+    if (!(start + durMs < MAX_TIME_MS) || pkts < 0 || bytes < 0) {
       this.reason = 'number';
-      this.detail = 'Dur, TotPkts or TotBytes is not a non-negative number';
+      this.detail = 'Dur, TotPkts or TotBytes is not a non-negative number (or Dur ends after 10000 AD)';
       return LINE_MALFORMED;
     }
     const portless = proto !== 6 && proto !== 17 && proto !== 132;

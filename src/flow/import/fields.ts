@@ -14,6 +14,9 @@ export const TCP_URG = 0x20;
 export const TCP_ECE = 0x40;
 export const TCP_CWR = 0x80;
 
+/** Times past this (year 10000, in ms) are not times: a record's start and end stay below it. */
+export const MAX_TIME_MS = 253402300800000;
+
 /** Unsigned decimal integer in s[a..b) (digits only, at most 15 so it stays exact); -1 when not one. */
 export function parseUintAt(s: string, a: number, b: number): number {
   if (b <= a || b - a > 15) return -1;

@@ -9,7 +9,7 @@
 import {
   FLOW_RECORD_FIELDS, dstAddrString, srcAddrString, type FlowRecord, type MutableFlowRecord,
 } from '../record.js';
-import { setAddresses } from './fields.js';
+import { MAX_TIME_MS, setAddresses } from './fields.js';
 import {
   LINE_MALFORMED, LINE_RECORD, LINE_SKIPPED, LINE_WRONG_FORMAT, type LineOutcome, type LineParser,
 } from './types.js';
@@ -30,7 +30,7 @@ export function flowRecordToJson(r: FlowRecord): string {
 
 /** [key, max] of the numeric fields; max is the largest value the field can hold */
 const NUMERIC: ReadonlyArray<readonly [Exclude<(typeof FLOW_RECORD_FIELDS)[number], 'exporter' | 'family' | 'src4' | 'dst4' | 'src6' | 'dst6'>, number]> = [
-  ['domain', 0xffffffff], ['start', Number.MAX_SAFE_INTEGER], ['end', Number.MAX_SAFE_INTEGER],
+  ['domain', 0xffffffff], ['start', MAX_TIME_MS - 1], ['end', MAX_TIME_MS - 1],
   ['srcPort', 65535], ['dstPort', 65535], ['proto', 255], ['tcpFlags', 0xffff],
   ['packets', Number.MAX_SAFE_INTEGER], ['bytes', Number.MAX_SAFE_INTEGER],
   ['inIf', 0xffffffff], ['outIf', 0xffffffff],
@@ -71,6 +71,7 @@ export function parseFlowRecordJson(
     rec[k] = v;
   }
   if (o['end'] === undefined) rec.end = rec.start;
+  else if (rec.end < rec.start) { why.detail = 'end is before start'; return 'field'; }
   const ex = o['exporter'];
   if (ex !== undefined && (typeof ex !== 'string' || ex.length > 256)) { why.detail = 'exporter is not text of at most 256 characters'; return 'field'; }
   rec.exporter = typeof ex === 'string' && ex !== '' ? ex : defaultExporter;

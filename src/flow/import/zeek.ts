@@ -18,7 +18,7 @@
  */
 import type { MutableFlowRecord } from '../record.js';
 import {
-  FieldSplitter, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN,
+  FieldSplitter, MAX_TIME_MS, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN,
   parseSecondsMsAt, parseUintAt, protoNumber, setAddresses, setAddressesAt, setIcmpTypeCode, textIs,
 } from './fields.js';
 import {
@@ -82,8 +82,8 @@ function finish(
   rec: MutableFlowRecord, p: { detail: string },
   startMs: number, durMs: number, origP: number, respP: number, proto: number,
 ): string {
-  if (!Number.isFinite(startMs)) { p.detail = 'ts is not a time'; return 'time'; }
-  if (Number.isNaN(durMs)) { p.detail = 'duration is not a number'; return 'number'; }
+  if (!(startMs >= 0 && startMs < MAX_TIME_MS)) { p.detail = 'ts is not a time between 1970 and 9999'; return 'time'; }
+  if (!(durMs >= 0 && startMs + durMs < MAX_TIME_MS)) { p.detail = 'duration is not a number, or ends after 10000 AD'; return 'number'; }
   if (proto < 0) { p.detail = 'proto is not a known protocol'; return 'proto'; }
   if (origP < 0 || respP < 0 || origP > 65535 || respP > 65535) { p.detail = 'id.orig_p or id.resp_p is not a port'; return 'port'; }
   rec.start = Math.round(startMs);
