@@ -239,3 +239,14 @@ export function parseLogExport(value: unknown): Omit<VerifyLogInput, 'publicKey'
 export function verifyLogExport(file: unknown, publicKey: string | LogVerifier): Promise<VerifyLogResult> {
   return verifyLog({ ...parseLogExport(file), publicKey });
 }
+
+/** One line for people (the CLI's output): what was checked, or where it first fails and why. */
+export function describeVerifyResult(r: VerifyLogResult): string {
+  if (r.firstFailure) {
+    const f = r.firstFailure;
+    const where = f.kind === 'entry' ? `entry ${f.index}` : f.kind === 'tree-head' ? `signed tree head ${f.index}` : 'the public key';
+    return `audit log FAILS at ${where} [${f.code}]: ${f.reason}`;
+  }
+  const tail = r.unsignedTail ? `; ${r.unsignedTail} later entries are well-formed but not yet under a signed head` : '';
+  return `audit log verified: ${r.entries} entries, ${r.treeHeads} signed tree heads, the first ${r.verifiedSize} entries vouched for${tail}`;
+}

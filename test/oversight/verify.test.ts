@@ -7,7 +7,7 @@ import { MemoryNodeStore } from '../../src/oversight/node-store.js';
 import { createMerkleLog, type MerkleLog } from '../../src/oversight/log.js';
 import { signTreeHead, type SignedTreeHead } from '../../src/oversight/tree-head.js';
 import { merkleTreeHash, hashLeaf } from '../../src/oversight/merkle.js';
-import { parseLogExport, verifyLog, verifyLogExport, type VerifyLogInput, type VerifyLogResult } from '../../src/oversight/verify.js';
+import { describeVerifyResult, parseLogExport, verifyLog, verifyLogExport, type VerifyLogInput, type VerifyLogResult } from '../../src/oversight/verify.js';
 
 const ORIGIN = 'acd.test/audit';
 const key = generateLogKey(ORIGIN);
@@ -54,6 +54,7 @@ test('an intact export verifies end to end: all 40 entries under 4 signed heads'
   assert.equal(r.firstFailure, null);
   assert.deepEqual({ ok: r.ok, entries: r.entries, treeHeads: r.treeHeads, verifiedSize: r.verifiedSize, unsignedTail: r.unsignedTail }, { ok: true, entries: 40, treeHeads: 4, verifiedSize: 40, unsignedTail: 0 });
   assert.equal((await verifyLog(withoutLeaves(input))).ok, true, 'also without the recorded leaf hashes');
+  assert.equal(describeVerifyResult(r), 'audit log verified: 40 entries, 4 signed tree heads, the first 40 entries vouched for');
   assert.equal((await verifyLog({ ...input, entries: input.entries.map((e) => JSON.parse(e as string) as AuditEntry) })).ok, true, 'entries as objects');
   assert.deepEqual(log.latestHead()?.rootHash, merkleTreeHash(input.entries.map((e) => hashLeaf(Buffer.from(e as string)))));
 });
@@ -62,7 +63,9 @@ test('a changed entry fails at that entry (with leaf hashes) or at the first ent
   const { input } = await fixture();
   const entries = [...input.entries];
   entries[13] = canonicalAuditEntry({ ...entry(13), why: 'nothing to see' });
-  failsAt(await verifyLog({ ...input, entries }), 'entry', 13, 'AUDIT_ENTRY_MISMATCH');
+  const r = await verifyLog({ ...input, entries });
+  failsAt(r, 'entry', 13, 'AUDIT_ENTRY_MISMATCH');
+  assert.match(describeVerifyResult(r), /^audit log FAILS at entry 13 \[AUDIT_ENTRY_MISMATCH\]: entry 13 does not hash/);
   failsAt(await verifyLog(withoutLeaves({ ...input, entries })), 'entry', 10, 'AUDIT_ENTRIES_DO_NOT_MATCH_HEAD');
 });
 
