@@ -4,7 +4,8 @@
  * Generation follows the RFC's recursive definitions, but over *ranges* of leaves instead of hashes:
  * PATH and SUBPROOF name the subtrees whose MTH the proof carries; each such range is a handful of
  * complete subtrees (merkle.ts), read from the node store in one batch. A proof at 10 M entries is
- * then ~24 ranges, ~50 stored nodes and a few dozen hashes: nothing is recomputed from the leaves.
+ * then 24 ranges made of at most 30 stored nodes (a consistency proof: at most ~42), read in one batch,
+ * and a few hashes to fold the one incomplete range: nothing is recomputed from the leaves.
  *
  * Verification is the RFC's algorithm step by step, over hashes only.
  */

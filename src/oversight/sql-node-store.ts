@@ -10,7 +10,7 @@
  * half the rows and index entries of a (level, idx) table), every row written once and never changed:
  * the primary key refuses a second write, a trigger refuses UPDATE, DELETE and TRUNCATE.
  *
- * Each NodeStore call is one statement: a proof reads its ~50 nodes from ≤ 50 rows with
+ * Each NodeStore call is one statement: a proof reads its ≤ 42 nodes (10 M entries) from as many rows with
  * `idx = any($1)`, a batch of appends is one `insert … select from unnest(...)`. Hashes travel as hex
  * text (portable across both drivers) and are decoded by the database.
  *
