@@ -87,7 +87,7 @@ export class MemoryNodeStore implements NodeStore {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
       const level = this.levels[k.level];
-      if (level === undefined || !(k.index >= 0 && k.index < level.count)) {
+      if (level === undefined || !Number.isInteger(k.index) || !(k.index >= 0 && k.index < level.count)) {
         throw auditError('AUDIT_NODE_MISSING', `the node store has no node at level ${k.level}, index ${k.index}`);
       }
       out[i] = level.get(k.index);

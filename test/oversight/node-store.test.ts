@@ -28,6 +28,7 @@ test('the memory store is append-only: a rewrite, a gap or a bad hash is refused
   assert.deepEqual(Buffer.from(s.getNodes([{ level: 0, index: 1 }])[0]!), h(1));
   assert.throws(() => s.getNodes([{ level: 0, index: 2 }]), { code: 'AUDIT_NODE_MISSING' });
   assert.throws(() => s.getNodes([{ level: 5, index: 0 }]), { code: 'AUDIT_NODE_MISSING' });
+  assert.throws(() => s.getNodes([{ level: 0, index: 0.5 }]), { code: 'AUDIT_NODE_MISSING' });
 });
 
 test('the tree stores each leaf and each completed subtree once, and nothing else', async () => {
