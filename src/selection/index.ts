@@ -71,3 +71,4 @@ export {
   type RetentionDeps,
   type RetentionJob,
 } from './retention.js';
+export { createOfflineGate, type OfflineGate, type OfflineGateOptions } from './offline.js';

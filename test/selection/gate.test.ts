@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import { ipv4ToString, ipv6ToString, MutableFlowRecord, parseIpv4, parseIpv6, type FlowRecord } from '../../src/flow/index.js';
+import { FLOW_RECORD_FIELDS, ipv4ToString, ipv6ToString, MutableFlowRecord, parseIpv4, parseIpv6, type FlowRecord } from '../../src/flow/index.js';
 import {
   ApprovalSet,
   copyDetectorFeedFlow,
   copySelectedFlow,
   createGate,
+  createOfflineGate,
   createPseudonymiser,
   createScope,
   CryptoPan,
@@ -478,4 +479,37 @@ test('prometheus counter reports the totals by result', async () => {
     ],
   );
   assert.deepEqual(gate.counts(), [], 'takeCounts clears');
+});
+
+test('the offline gate (acd analyze): --domestic alone, every detector rule, pseudonyms under the given key', () => {
+  const { gate, keyId } = createOfflineGate({ domesticPrefixes: ['147.32.0.0/16'], key: KEY, carriers: ['capture.log'] });
+  assert.equal(keyId, 'given');
+  const sel: SelectedFlow[] = [];
+  const fed: DetectorFeedFlow[] = [];
+  const o: GateOutput = { selected: (f) => sel.push(copySelectedFlow(f)), feed: (f) => fed.push(copyDetectorFeedFlow(f)) };
+  gate.process(flow4('capture.log', '147.32.83.234', '41.108.179.197', T0), o);
+  gate.process(flow4('capture.log', '147.32.83.234', '147.32.1.1', T0), o);
+  gate.process(flow4('capture.log', '8.8.8.8', '41.108.179.197', T0), o);
+  gate.process(flow4('other', '147.32.83.234', '41.108.179.197', T0), o);
+  assert.equal(sel.length, 0, 'nothing is selected until a detector fires');
+  assert.deepEqual(fed.map((f) => [f.approvalId, f.category, f.detectors]), [
+    ['evaluation-foreign-domestic', 'foreign-domestic', 127],
+    ['evaluation-transit', 'transit', 127],
+  ]);
+  assert.equal(fed[0]!.src4, ref.encrypt4(parseIpv4('147.32.83.234')));
+  assert.equal(gate.criterionFor('evaluation-transit', 'scan'), 'detector-scan');
+});
+
+test('what leaves the gate holds only mechanical fields: numbers, flags, fixed buffers and ids from the approval', () => {
+  const { gate, selected, out } = setup();
+  gate.process(flow4('carrier-a', '41.108.179.197', '147.32.83.234', T0 + 3_600_000), out);
+  const f = selected[0]!;
+  const allowed = new Set<string>([...FLOW_RECORD_FIELDS, 'approvalId', 'criterionId', 'category', 'scope', 'srcPseudonym', 'dstPseudonym', 'pseudonymKeyId']);
+  for (const [k, v] of Object.entries(f)) {
+    assert.ok(allowed.has(k), `unexpected field ${k}`);
+    if (typeof v === 'string') assert.ok(['exporter', 'approvalId', 'criterionId', 'category', 'scope', 'pseudonymKeyId'].includes(k), `${k} is a string`);
+    else if (v instanceof Uint8Array) assert.equal(v.length, 16, k);
+    else assert.ok(typeof v === 'number' || typeof v === 'boolean', `${k}: ${typeof v}`);
+  }
+  assert.deepEqual([f.approvalId, f.criterionId, f.category, f.scope, f.pseudonymKeyId], ['A-fd', 'c-addr', 'foreign-domestic', 'foreign-domestic', 'k1']);
 });
