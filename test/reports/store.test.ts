@@ -1,0 +1,324 @@
+/**
+ * The reports part on both engines: registered systems with history, report stages and their order,
+ * optimistic versioning under concurrency, tenancy, routing and acknowledgement, Q&A, guidance
+ * versions, attachments in bytea, the due view and webhook reminders.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Store } from '../../src/store/index.js';
+import { listAudit } from '../../src/oversight/index.js';
+import {
+  acknowledge,
+  addAttachment,
+  addGuidance,
+  createReminderJob,
+  createReport,
+  dueView,
+  getAttachment,
+  getReport,
+  getSystem,
+  guidanceHistory,
+  listReports,
+  listSystems,
+  postMessage,
+  registerSystem,
+  reportIndicators,
+  reviseGuidance,
+  setRule,
+  submitStage,
+  triage,
+  updateSystem,
+  type ReminderPayload,
+} from '../../src/reports/index.js';
+import { AcdError } from '../../src/shared/errors.js';
+import { engineCases } from '../helpers/stores.js';
+import { content, makeWorld, type World } from './fixtures.js';
+
+const H = 3600_000;
+
+/** Asserts a promise rejects with an AcdError of this code and status, its message matching. */
+async function refused(p: Promise<unknown>, code: string, status: number, message?: RegExp): Promise<AcdError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof AcdError, `expected AcdError ${code}, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.status, status, e.message);
+    if (message) assert.match(e.message, message);
+    return e;
+  }
+  assert.fail(`expected ${code}, but it succeeded`);
+}
+
+const systemInput = (name: string) => ({
+  name,
+  function: 'grid control (SCADA master)',
+  products: [{ vendor: 'Acme', product: 'GridMaster', version: '7.2', cpe: 'cpe:2.3:a:acme:gridmaster:7.2:*:*:*:*:*:*:*' }],
+  networkLocation: 'control centre LAN 10.1.0.0/16, behind the OT firewall',
+  carrierLinks: [{ carrier: 'Telco East', circuit: 'MPLS-4411' }],
+});
+
+for (const engine of engineCases()) {
+  describe(`reports on ${engine.name}`, () => {
+    let store: Store;
+    let w: World;
+    before(async () => {
+      store = await engine.open();
+      w = await makeWorld(store.db, engine.name);
+    });
+    after(async () => {
+      await store.close();
+      await engine.cleanup();
+    });
+
+    test('registered systems keep their history; a change on an old version is a 409; bad CPE and carriers are refused', async () => {
+      const s = await registerSystem(store.db, w.opA, { ...systemInput('SCADA master'), carrierLinks: [{ carrier: 'Telco', carrierOrgId: w.carrierOrgId }] });
+      assert.equal(s.version, 1);
+      const s2 = await updateSystem(store.db, w.opA, s.id, 1, { ...systemInput('SCADA master'), products: [{ product: 'GridMaster', version: '7.3' }], changeNote: 'upgrade' });
+      assert.equal(s2.version, 2);
+      const full = await getSystem(store.db, w.opA, s.id, true);
+      assert.deepEqual(full.history!.map((h) => [h.version, h.products[0]!.version, h.changeNote]), [[2, '7.3', 'upgrade'], [1, '7.2', null]]);
+      const e = await refused(updateSystem(store.db, w.opA, s.id, 1, systemInput('stale')), 'VERSION_CONFLICT', 409, /version 2.*version 1/);
+      assert.deepEqual(e.details, { currentVersion: 2 });
+      await refused(registerSystem(store.db, w.opA, { ...systemInput('x'), products: [{ product: 'p', cpe: 'cpe:/a:acme:x' }] }), 'INVALID_CPE', 400, /products\/0\/cpe/);
+      await refused(registerSystem(store.db, w.opA, { ...systemInput('x'), carrierLinks: [{ carrier: 'c', carrierOrgId: w.opB.orgId }] }), 'INVALID_CARRIER', 400, /carrierLinks\/0\/carrierOrgId/);
+      await refused(registerSystem(store.db, w.agency, systemInput('x')), 'OPERATOR_ONLY', 403);
+      // tenancy of systems
+      await refused(getSystem(store.db, w.opB, s.id, false), 'NOT_FOUND', 404);
+      await refused(getSystem(store.db, w.minB, s.id, false), 'NOT_FOUND', 404);
+      await refused(updateSystem(store.db, w.opB, s.id, 2, systemInput('takeover')), 'NOT_FOUND', 404);
+      assert.equal((await getSystem(store.db, w.minA, s.id, false)).name, 'SCADA master');
+      assert.equal((await getSystem(store.db, w.agency, s.id, false)).version, 2);
+      const sb = await registerSystem(store.db, w.opB, systemInput('interlocking'));
+      const ids = (a: typeof w.opA) => listSystems(store.db, a).then((l) => l.map((x) => x.id).sort());
+      assert.deepEqual(await ids(w.opA), [s.id]);
+      assert.deepEqual(await ids(w.opB), [sb.id]);
+      assert.deepEqual(await ids(w.minA), [s.id]);
+      assert.deepEqual(await ids(w.minB), [sb.id]);
+      assert.deepEqual(await ids(w.agency), [s.id, sb.id].sort());
+      assert.deepEqual(await ids(w.carrier), []);
+      assert.deepEqual(await ids(w.partner), []);
+    });
+
+    test('stages: initial → updates → final; wrong order, an update to a final report and foreign systems are refused', async () => {
+      const sys = await registerSystem(store.db, w.opA, systemInput('historian'));
+      const other = await registerSystem(store.db, w.opB, systemInput('other'));
+      const detected = new Date(Date.now() - 2 * H);
+      await refused(createReport(store.db, w.opA, { kind: 'incident', title: 't', detectedAt: detected, content: content({ systemIds: [other.id] }) }), 'UNKNOWN_SYSTEM', 400, /content\/systemIds\/0/);
+      await refused(createReport(store.db, w.opA, { kind: 'incident', title: 't', detectedAt: new Date(Date.now() + 2 * H), content: content() }), 'INVALID_TIME', 400, /detectedAt.*future/);
+      await refused(createReport(store.db, w.opA, { kind: 'incident', title: 't', detectedAt: detected, content: content({ occurredAt: new Date().toISOString() }) }), 'INVALID_TIME', 400, /occurredAt/);
+      await refused(createReport(store.db, w.minA, { kind: 'incident', title: 't', detectedAt: detected, content: content() }), 'OPERATOR_ONLY', 403);
+      const r = await createReport(store.db, w.opA, {
+        kind: 'incident',
+        title: 'DDoS on VPN',
+        detectedAt: detected,
+        content: content({ systemIds: [sys.id], form: { type: 'ddos', startedAt: detected.toISOString(), attackVectors: ['udp_flood'], targets: ['198.51.100.10'], upstreamContacted: true } }),
+      });
+      assert.equal(r.stage, 'initial');
+      assert.equal(r.version, 1);
+      assert.equal(r.sector, 'electricity');
+      assert.deepEqual(r.deadlines.map((d) => d.state), ['met', 'pending', 'pending']);
+      await refused(submitStage(store.db, w.opA, r.id, { stage: 'initial' as 'update', version: 1, content: content() }), 'WRONG_STAGE_ORDER', 409, /^stage: /);
+      const u = await submitStage(store.db, w.opA, r.id, { stage: 'update', version: 1, content: content({ actionsTaken: 'blackholed at upstream' }) });
+      assert.equal(u.version, 2);
+      assert.equal(u.deadlines.find((d) => d.milestone === 'notification')!.state, 'met');
+      await refused(submitStage(store.db, w.opB, r.id, { stage: 'update', version: 2, content: content() }), 'NOT_FOUND', 404);
+      const f = await submitStage(store.db, w.opA, r.id, { stage: 'final', version: 2, content: content({ suspectedCause: 'booter service' }) });
+      assert.equal(f.stage, 'final');
+      assert.equal(f.deadlineState, 'done');
+      await refused(submitStage(store.db, w.opA, r.id, { stage: 'update', version: 3, content: content() }), 'REPORT_FINAL', 409, /no update can follow a final report/);
+      await refused(submitStage(store.db, w.opA, r.id, { stage: 'final', version: 3, content: content() }), 'REPORT_FINAL', 409);
+      const view = await getReport(store.db, w.opA, r.id);
+      assert.deepEqual(view.submissions.map((s) => [s.seq, s.stage, s.version]), [[1, 'initial', 1], [2, 'update', 2], [3, 'final', 3]]);
+      assert.equal((view.content as { suspectedCause?: string }).suspectedCause, 'booter service');
+    });
+
+    test('concurrent updates on one version: exactly one wins, the others get 409 naming the current version; nothing is lost', async () => {
+      const r = await createReport(store.db, w.opA, { kind: 'precursor', title: 'scan', detectedAt: new Date(Date.now() - H), content: content() });
+      const tries = await Promise.allSettled(
+        Array.from({ length: 6 }, (_v, i) => submitStage(store.db, w.opA, r.id, { stage: 'update', version: 1, content: content({ whatHappened: `writer ${i}` }) })),
+      );
+      const ok = tries.filter((t) => t.status === 'fulfilled');
+      const lost = tries.filter((t) => t.status === 'rejected') as PromiseRejectedResult[];
+      assert.equal(ok.length, 1);
+      assert.equal(lost.length, 5);
+      for (const l of lost) {
+        assert.ok(l.reason instanceof AcdError);
+        assert.equal(l.reason.code, 'VERSION_CONFLICT');
+        assert.equal(l.reason.status, 409);
+      }
+      // the losers re-read and re-apply: every writer's text ends up in the history, in order of versions
+      for (const [i, t] of tries.entries()) {
+        if (t.status === 'fulfilled') continue;
+        const cur = await getReport(store.db, w.opA, r.id);
+        await submitStage(store.db, w.opA, r.id, { stage: 'update', version: cur.version, content: content({ whatHappened: `writer ${i}` }) });
+      }
+      const view = await getReport(store.db, w.opA, r.id);
+      assert.equal(view.version, 7);
+      assert.deepEqual(view.submissions.map((s) => s.version), [1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(view.submissions.slice(1).map((s) => (s.content as { whatHappened: string }).whatHappened).sort(), [0, 1, 2, 3, 4, 5].map((i) => `writer ${i}`));
+      // triage and an update racing on the same version: one of them gets the 409
+      const race = await Promise.allSettled([
+        triage(store.db, w.agency, r.id, { version: 7, severity: 'high' }),
+        submitStage(store.db, w.opA, r.id, { stage: 'update', version: 7, content: content() }),
+      ]);
+      assert.deepEqual(race.map((x) => x.status).sort(), ['fulfilled', 'rejected']);
+      assert.equal((await getReport(store.db, w.agency, r.id)).version, 8);
+    });
+
+    test('tenancy: an operator sees its own reports, a ministry its sector, the agency all, others none; every read audited', async () => {
+      const a = await createReport(store.db, w.opA, { kind: 'incident', title: 'A', detectedAt: new Date(Date.now() - H), content: content() });
+      const b = await createReport(store.db, w.opB, { kind: 'incident', title: 'B', detectedAt: new Date(Date.now() - H), content: content() });
+      const sees = async (who: typeof w.opA) => new Set((await listReports(store.db, who, { limit: 500 })).map((r) => r.id));
+      const matrix: Array<[string, typeof w.opA, boolean, boolean]> = [
+        ['operator A', w.opA, true, false],
+        ['operator B', w.opB, false, true],
+        ['ministry A', w.minA, true, false],
+        ['ministry B', w.minB, false, true],
+        ['agency', w.agency, true, true],
+        ['agency lead', w.lead, true, true],
+        ['carrier', w.carrier, false, false],
+        ['partner', w.partner, false, false],
+      ];
+      for (const [name, who, seeA, seeB] of matrix) {
+        const set = await sees(who);
+        assert.equal(set.has(a.id), seeA, `${name} list, report A`);
+        assert.equal(set.has(b.id), seeB, `${name} list, report B`);
+        for (const [r, expected] of [[a, seeA], [b, seeB]] as const) {
+          if (expected) assert.equal((await getReport(store.db, who, r.id)).id, r.id);
+          else await refused(getReport(store.db, who, r.id), 'NOT_FOUND', 404);
+        }
+        const due = new Set((await dueView(store.db, who)).map((d) => d.reportId));
+        assert.equal(due.has(a.id), seeA, `${name} due view, report A`);
+        assert.equal(due.has(b.id), seeB, `${name} due view, report B`);
+      }
+      const reads = (await listAudit(store.db, { action: 'report.read', limit: 1000 })).filter((e) => e.target_id === a.id);
+      assert.ok(reads.some((e) => e.actor_user_id === w.minA.userId && (e.details as { view: string }).view === 'full'));
+      assert.ok(reads.some((e) => e.actor_user_id === w.opA.userId && (e.details as { view: string }).view === 'list'));
+      assert.ok(!reads.some((e) => e.actor_user_id === w.opB.userId), 'a refused read is not a read');
+    });
+
+    test('routing and acknowledgement: the report reaches its sector ministry and the agency, each acknowledges once', async () => {
+      const r = await createReport(store.db, w.opB, { kind: 'incident', title: 'signalling outage', detectedAt: new Date(Date.now() - H), content: content() });
+      const before = await getReport(store.db, w.opB, r.id);
+      const routed = before.routedTo.map((x) => x.orgId);
+      assert.ok(routed.includes(w.minB.orgId));
+      assert.ok(routed.includes(w.agency.orgId));
+      assert.ok(!routed.includes(w.minA.orgId), 'the other sector ministry is not a recipient');
+      assert.ok(before.routedTo.every((x) => x.acknowledgedAt === null));
+      const ack = await acknowledge(store.db, w.minB, r.id);
+      assert.equal(ack.already, false);
+      assert.equal((await acknowledge(store.db, w.minB, r.id)).already, true);
+      await acknowledge(store.db, w.agency, r.id);
+      await refused(acknowledge(store.db, w.opB, r.id), 'RECIPIENT_ONLY', 403);
+      await refused(acknowledge(store.db, w.minA, r.id), 'NOT_FOUND', 404);
+      const after = await getReport(store.db, w.opB, r.id);
+      assert.ok(after.routedTo.find((x) => x.orgId === w.minB.orgId)!.acknowledgedAt);
+      assert.equal(after.routedTo.find((x) => x.orgId === w.agency.orgId)!.acknowledgedBy, w.agency.userId);
+    });
+
+    test('triage, questions and answers, versioned guidance, indicators for STIX', async () => {
+      const r = await createReport(store.db, w.opA, { kind: 'incident', title: 'ransomware', detectedAt: new Date(Date.now() - 3 * H), content: content({ form: { type: 'ransomware', dataExfiltrated: 'unknown', ransomDemanded: true, ransomPaid: false, backupsUsable: 'yes' }, indicators: [{ type: 'file-sha256', value: 'a'.repeat(64) }, { type: 'domain-name', value: 'evil.example' }] }) });
+      const t = await triage(store.db, w.minA, r.id, { version: 1, severity: 'critical', assigneeUserId: w.agency.userId });
+      assert.equal(t.severity, 'critical');
+      assert.equal(t.assigneeUserId, w.agency.userId);
+      await refused(triage(store.db, w.agency, r.id, { version: 2, assigneeUserId: w.minB.userId }), 'INVALID_ASSIGNEE', 400, /assigneeUserId/);
+      await refused(triage(store.db, w.agency, r.id, { version: 2, assigneeUserId: w.opA.userId }), 'INVALID_ASSIGNEE', 400);
+      await refused(triage(store.db, w.agency, r.id, { version: 1, severity: 'low' }), 'VERSION_CONFLICT', 409);
+      await refused(triage(store.db, w.opA, r.id, { version: 2, severity: 'low' }), 'RECIPIENT_ONLY', 403);
+      const q = await postMessage(store.db, w.agency, r.id, { kind: 'question', body: 'Which backups?' });
+      await refused(postMessage(store.db, w.opA, r.id, { kind: 'question', body: 'x' }), 'RECIPIENT_ONLY', 403);
+      await refused(postMessage(store.db, w.opA, r.id, { kind: 'answer', body: 'x' }), 'REPLY_REQUIRED', 400, /replyTo/);
+      await refused(postMessage(store.db, w.minA, r.id, { kind: 'answer', body: 'x', replyTo: q.id }), 'OPERATOR_ONLY', 403);
+      const a = await postMessage(store.db, w.opA, r.id, { kind: 'answer', body: 'offline tapes', replyTo: q.id });
+      await refused(postMessage(store.db, w.opA, r.id, { kind: 'answer', body: 'x', replyTo: a.id }), 'INVALID_REPLY', 400);
+      const g = await addGuidance(store.db, w.agency, r.id, { kind: 'damage_control', title: 'Isolate', body: 'Disconnect affected hosts.' });
+      await refused(addGuidance(store.db, w.opA, r.id, { kind: 'prevention', title: 'x', body: 'x' }), 'RECIPIENT_ONLY', 403);
+      const g2 = await reviseGuidance(store.db, w.minA, r.id, g.id, 1, { title: 'Isolate and preserve', body: 'Disconnect; image disks first.' });
+      assert.equal(g2.version, 2);
+      await refused(reviseGuidance(store.db, w.agency, r.id, g.id, 1, { title: 'stale', body: 'stale' }), 'VERSION_CONFLICT', 409);
+      const hist = await guidanceHistory(store.db, w.opA, r.id, g.id);
+      assert.deepEqual(hist.map((h) => [h.version, h.title]), [[2, 'Isolate and preserve'], [1, 'Isolate']]);
+      await refused(guidanceHistory(store.db, w.opB, r.id, g.id), 'NOT_FOUND', 404);
+      const view = await getReport(store.db, w.opA, r.id);
+      assert.deepEqual(view.messages.map((m) => [m.kind, m.replyTo]), [['question', null], ['answer', q.id]]);
+      assert.deepEqual(view.guidance.map((x) => [x.id, x.version]), [[g.id, 2]]);
+      assert.deepEqual(await reportIndicators(store.db, w.agency, r.id), [{ type: 'file-sha256', value: 'a'.repeat(64) }, { type: 'domain-name', value: 'evil.example' }]);
+      await refused(reportIndicators(store.db, w.opA, r.id), 'RECIPIENT_ONLY', 403);
+    });
+
+    test('attachments: every byte value round-trips through bytea, SHA-256 recorded, oversized refused naming the limit', async () => {
+      const r = await createReport(store.db, w.opA, { kind: 'incident', title: 'evidence', detectedAt: new Date(Date.now() - H), content: content() });
+      const bytes = Buffer.alloc(4096);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 255;
+      const meta = await addAttachment(store.db, w.opA, r.id, { filename: 'pcap-excerpt.bin', mediaType: 'application/octet-stream', content: bytes }, 4096);
+      assert.equal(meta.sha256, createHash('sha256').update(bytes).digest('hex'));
+      const back = await getAttachment(store.db, w.minA, r.id, meta.id);
+      assert.ok(back.content.equals(bytes));
+      const big = await refused(addAttachment(store.db, w.opA, r.id, { filename: 'big', mediaType: 'x/y', content: Buffer.alloc(4097) }, 4096), 'ATTACHMENT_TOO_LARGE', 413, /limit of 4096 bytes/);
+      assert.deepEqual(big.details, { limitBytes: 4096 });
+      await refused(addAttachment(store.db, w.opA, r.id, { filename: '../etc/passwd', mediaType: 'x/y', content: Buffer.from('x') }), 'INVALID_FILENAME', 400, /filename/);
+      await refused(addAttachment(store.db, w.opB, r.id, { filename: 'x', mediaType: 'x/y', content: Buffer.from('x') }), 'NOT_FOUND', 404);
+      await refused(getAttachment(store.db, w.opB, r.id, meta.id), 'NOT_FOUND', 404);
+      const reads = await listAudit(store.db, { action: 'report.attachment.read', limit: 1000 });
+      assert.ok(reads.some((e) => e.actor_user_id === w.minA.userId && e.target_id === r.id));
+    });
+
+    test('deadline rules per sector and kind change the due times; reminders go to a real webhook once per state, failures are retried', async () => {
+      const got: ReminderPayload[] = [];
+      const failedOnce = new Set<string>();
+      const server: Server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          const p = JSON.parse(body) as ReminderPayload;
+          // the first POST of each report's reminder fails: it must be tried again on the next run
+          if (!failedOnce.has(p.reportId)) {
+            failedOnce.add(p.reportId);
+            res.writeHead(503).end();
+            return;
+          }
+          got.push(p);
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+        await setRule(store.db, w.lead, { sector: 'railways', kind: 'precursor', milestone: 'notification', hours: 10, months: 0 });
+        // a world of its own, so reports of the other tests do not remind here
+        const t0 = new Date('2030-01-01T00:00:00Z');
+        const r = await createReport(store.db, w.opB, { kind: 'precursor', title: 'probe', detectedAt: t0, content: content() }, new Date(t0.getTime() + H));
+        assert.equal(r.deadlines.find((d) => d.milestone === 'notification')!.dueAt, '2030-01-01T10:00:00.000Z');
+        assert.equal(r.deadlines.find((d) => d.milestone === 'notification')!.dueAtJst, '2030-01-01T19:00:00+09:00');
+        const job = createReminderJob({ config: { webhookUrl: url, soonHours: 2 }, deps: { db: store.db } });
+        const mine = () => got.filter((g) => g.reportId === r.id).map((g) => `${g.milestone}:${g.state}`);
+        // 08:30: notification due in 1.5 h — due soon; the first POST fails (503) and is retried next run
+        const first = await job.runOnce(new Date(t0.getTime() + 8.5 * H));
+        assert.ok(first.failed >= 1);
+        assert.deepEqual(mine(), []);
+        await job.runOnce(new Date(t0.getTime() + 8.6 * H));
+        assert.deepEqual(mine(), ['notification:due_soon']);
+        await job.runOnce(new Date(t0.getTime() + 9 * H));
+        assert.deepEqual(mine(), ['notification:due_soon'], 'once per state');
+        await job.runOnce(new Date(t0.getTime() + 11 * H));
+        assert.deepEqual(mine(), ['notification:due_soon', 'notification:overdue']);
+        const p = got.find((g) => g.reportId === r.id)!;
+        assert.equal(p.orgId, w.opB.orgId);
+        assert.ok(p.notify.includes(w.minB.orgId));
+        assert.equal(JSON.stringify(p).includes('whatHappened'), false, 'no report content in a reminder');
+        const due = (await dueView(store.db, w.minB, new Date(t0.getTime() + 11 * H))).filter((d) => d.reportId === r.id);
+        assert.deepEqual(due.map((d) => [d.milestone, d.state]), [['notification', 'overdue'], ['final', 'pending']]);
+        await submitStage(store.db, w.opB, r.id, { stage: 'final', version: 1, content: content() }, new Date(t0.getTime() + 12 * H));
+        const after = await getReport(store.db, w.opB, r.id, new Date(t0.getTime() + 12 * H));
+        assert.deepEqual(after.deadlines.map((d) => d.state), ['met', 'met_late', 'met']);
+        assert.equal((await dueView(store.db, w.minB, new Date(t0.getTime() + 12 * H))).filter((d) => d.reportId === r.id).length, 0);
+      } finally {
+        server.close();
+      }
+    });
+  });
+}
