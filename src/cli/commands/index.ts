@@ -10,6 +10,7 @@ export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./serve.js'),
   () => import('./admin.js'),
   () => import('./demo.js'),
+  () => import('./analyze.js'),
   () => import('./import.js'),
   () => import('./collect.js'),
 ];

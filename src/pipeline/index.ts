@@ -1,0 +1,3 @@
+// The pipeline's public interface: gate + detectors composed in one process.
+export { createPipeline, type Pipeline, type PipelineConfig, type PipelineDeps } from './pipeline.js';
+export { analyzeFiles, OFFLINE_CARRIER, type AnalyzeOptions, type AnalyzeResult } from './offline.js';

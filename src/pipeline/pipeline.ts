@@ -1,0 +1,164 @@
+/**
+ * The pipeline in one process: decoded flows → the lawful gate → the detectors → findings, and the
+ * detector rules' selections back into the gate.
+ *
+ *   FlowRecord ─► gate ─► selected (kept under approval + criterion) ─► onSelected, detectors
+ *                    └──► detector feed (machine-only, discarded after) ─► detectors (by the approval's mask)
+ *   detectors ─► finding ─► onFinding; at or above `selectScore`, its server is selected by the
+ *                            detector-rule criterion of every approval in force that names the detector
+ *
+ * Decisions:
+ * - A feed flow reaches only the detectors its approval's mask names (DETECTOR_BIT): a detector the
+ *   approval does not name keeps no state from it.
+ * - Selected flows reach every detector: they are lawfully kept anyway, and the indicator detector
+ *   is how an indicator-selected flow becomes a finding.
+ * - Direction comes from the gate's scope class. Transit (foreign→foreign) is treated as outbound
+ *   from its source: the "domestic" side of such a finding is a foreign address, not a pseudonym.
+ */
+import type { FlowRecord, FlowSink } from '../flow/index.js';
+import {
+  DETECTOR_BIT,
+  createGate,
+  type ApprovalSet,
+  type DetectorName,
+  type Gate,
+  type GateFlow,
+  type Pseudonymiser,
+  type Scope,
+  type SelectedFlow,
+} from '../selection/index.js';
+import { INBOUND, OUTBOUND, createDetectors, type Detectors, type DetectorsConfig, type Finding, type FindingType } from '../detect/index.js';
+import type { Registry } from '../shared/metrics.js';
+import { silentLogger, type Logger } from '../shared/log.js';
+
+export interface PipelineConfig {
+  detectors?: DetectorsConfig;
+  /** a finding at or above this score selects its server under the approvals' detector rules (default 0.7) */
+  selectScore?: number;
+  /** event-time period between detector flushes (default 60 s) */
+  flushEveryMs?: number;
+}
+
+export interface PipelineDeps {
+  registry?: Registry;
+  logger?: Logger;
+  /** each selected flow (a reused object: copy with copySelectedFlow to keep) */
+  onSelected?: (f: SelectedFlow) => void;
+  /** each new or updated finding */
+  onFinding?: (f: Finding) => void;
+}
+
+export interface Pipeline {
+  readonly gate: Gate;
+  readonly detectors: Detectors;
+  /** the sink a decoder or importer feeds */
+  readonly sink: FlowSink;
+  /** scores everything pending as of event time `now` (default: the latest flow's time) */
+  flush(now?: number): void;
+  /** selections made by detector rules so far */
+  readonly selections: number;
+}
+
+const DETECTOR_OF: Record<FindingType, DetectorName> = {
+  beacon: 'beacon',
+  strobe: 'strobe',
+  'fan-in': 'fan-in',
+  scan: 'scan',
+  ddos: 'ddos',
+  indicator: 'indicator',
+  'long-connection': 'long-connection',
+};
+
+const BEACON_MASK = DETECTOR_BIT.beacon | DETECTOR_BIT['fan-in'] | DETECTOR_BIT.strobe;
+const ALL = 0x7fffffff;
+
+export function createPipeline(opts: {
+  scope: Scope;
+  approvals: ApprovalSet;
+  pseudonymiser: Pseudonymiser;
+  config?: PipelineConfig;
+  deps?: PipelineDeps;
+}): Pipeline {
+  const config = opts.config ?? {};
+  const deps = opts.deps ?? {};
+  const logger = deps.logger ?? silentLogger;
+  const selectScore = config.selectScore ?? 0.7;
+  const every = config.flushEveryMs ?? 60_000;
+  let selections = 0;
+  let latest = 0;
+  let nextFlush = -1;
+
+  const gate = createGate({
+    scope: opts.scope,
+    approvals: opts.approvals,
+    pseudonymiser: opts.pseudonymiser,
+    deps: { ...(deps.registry ? { registry: deps.registry } : {}), logger },
+  });
+
+  const onFinding = (f: Finding): void => {
+    if (f.score >= selectScore && f.external) selectByDetectorRule(f);
+    deps.onFinding?.(f);
+  };
+
+  const detectors = createDetectors({
+    config: { ...config.detectors, flushEveryMs: Number.MAX_SAFE_INTEGER },
+    deps: { onFinding, ...(deps.registry ? { metrics: deps.registry } : {}) },
+  });
+
+  function selectByDetectorRule(f: Finding): void {
+    const detector = DETECTOR_OF[f.type];
+    const at = f.lastSeen;
+    for (const a of opts.approvals.list()) {
+      if (a.status !== 'approved') continue;
+      const compiled = opts.approvals.get(a.id);
+      if (!compiled || at < compiled.start || at >= compiled.end) continue;
+      const criterionId = gate.criterionFor(a.id, detector);
+      if (!criterionId) continue;
+      try {
+        gate.selectKey('server', { address: f.external!, pseudonym: false, port: f.port, proto: f.proto }, a.id, criterionId);
+        selections++;
+      } catch (e) {
+        // the approval refused it (e.g. ended meanwhile): the finding stays, nothing is selected
+        logger.warn({ approval: a.id, detector, code: (e as { code?: string }).code }, 'detector selection refused');
+      }
+    }
+  }
+
+  function observe(f: GateFlow, mask: number): void {
+    const dir = f.scope === 'foreign-domestic' ? INBOUND : OUTBOUND;
+    const t = f.end > f.start ? f.end : f.start;
+    if (t > latest) latest = t;
+    if (nextFlush < 0) nextFlush = t + every;
+    if (mask & BEACON_MASK) detectors.beacon.observe(f, dir);
+    if (mask & DETECTOR_BIT.scan) detectors.scan.observe(f, dir);
+    if (mask & DETECTOR_BIT.ddos) detectors.ddos.observe(f, dir);
+    if (mask & DETECTOR_BIT.indicator) detectors.indicator.observe(f, dir);
+    if (mask & DETECTOR_BIT['long-connection']) detectors.longConnection.observe(f, dir);
+    if (latest >= nextFlush) {
+      detectors.flush(latest);
+      nextFlush = latest + every;
+    }
+  }
+
+  const out = {
+    selected: (f: SelectedFlow) => {
+      deps.onSelected?.(f);
+      observe(f, ALL);
+    },
+    feed: (f: GateFlow & { detectors: number }) => observe(f, f.detectors),
+  };
+
+  const sink: FlowSink = (rec: FlowRecord) => gate.process(rec, out);
+
+  return {
+    gate,
+    detectors,
+    sink,
+    flush(now = latest) {
+      detectors.flush(now);
+    },
+    get selections() {
+      return selections;
+    },
+  };
+}
