@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { runImport, type ImportCliOptions } from '../../src/cli/commands/import.js';
 import { buildProgram } from '../../src/cli/main.js';
 
@@ -78,4 +79,15 @@ test('the command is registered with a help text and an example', async () => {
   cmd.outputHelp();
   assert.match(help, /--format <format>/);
   assert.match(help, /Examples:\n {2}\$ acd import/);
+});
+
+test('- reads standard input (gzip detected there too)', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const text = '{"src":"10.1.2.3","dst":"10.3.2.1","start":1}\n{"src":"10.1.2.3","dst":"10.3.2.1","start":2}\n';
+  for (const bytes of [Buffer.from(text), gzipSync(text)]) {
+    let out = '';
+    const code = await runImport(['-'], {}, { stdout: (s) => { out += s; }, stderr: () => {}, tty: false, stdin: Readable.from([bytes]) });
+    assert.equal(code, 0);
+    assert.match(out, /^stdin: jsonl.*, 2 lines: 2 records, 0 skipped, 0 malformed/);
+  }
 });

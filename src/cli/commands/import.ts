@@ -7,8 +7,8 @@
 import type { Command } from 'commander';
 import { AcdError } from '../../shared/errors.js';
 import {
-  IMPORT_FORMATS, importFlowFile, isImportFormat,
-  type ImportFormat, type ImportProgress, type ImportStats,
+  IMPORT_FORMATS, importFlowFile, importFlowStream, isImportFormat,
+  type ImportFormat, type ImportOptions, type ImportProgress, type ImportStats,
 } from '../../flow/import/index.js';
 
 export interface ImportCliOptions {
@@ -24,6 +24,8 @@ interface Out {
   stderr: (s: string) => void;
   /** draw progress on one line with \r (a terminal) rather than a line per update */
   tty: boolean;
+  /** what "-" reads */
+  stdin?: AsyncIterable<Buffer | string>;
 }
 
 const MiB = 1024 * 1024;
@@ -40,9 +42,9 @@ function summary(s: ImportStats): string {
 }
 
 function progressLine(p: ImportProgress): string {
-  const pct = p.totalBytes > 0 ? ` (${Math.min(100, (100 * p.bytesRead) / p.totalBytes).toFixed(0)}%)` : '';
+  const size = p.totalBytes > 0 ? `/${(p.totalBytes / MiB).toFixed(1)} MiB (${Math.min(100, (100 * p.bytesRead) / p.totalBytes).toFixed(0)}%)` : ' MiB';
   const rate = p.elapsedMs > 0 ? Math.round((p.records * 1000) / p.elapsedMs) : 0;
-  return `${p.file}: ${(p.bytesRead / MiB).toFixed(1)}/${(p.totalBytes / MiB).toFixed(1)} MiB${pct}, ${p.records} records, ${rate} records/s`;
+  return `${p.file}: ${(p.bytesRead / MiB).toFixed(1)}${size}, ${p.records} records, ${rate} records/s`;
 }
 
 /** Runs the import of `files`; returns the exit code (0 all files read, 1 a file was rejected). */
@@ -61,7 +63,7 @@ export async function runImport(files: string[], opts: ImportCliOptions, out: Ou
     let shown = 0;
     let drew = false;
     try {
-      const stats = await importFlowFile(file, {
+      const options: ImportOptions = {
         ...(format ? { format } : {}),
         ...(opts.exporter ? { exporter: opts.exporter } : {}),
         sink: () => { /* counted by the importer; no gate wired yet, so nothing is kept */ },
@@ -78,7 +80,10 @@ export async function runImport(files: string[], opts: ImportCliOptions, out: Ou
             drew = out.tty;
           },
         } : {}),
-      });
+      };
+      const stats = file === '-'
+        ? await importFlowStream(out.stdin ?? process.stdin, 'stdin', options)
+        : await importFlowFile(file, options);
       if (drew) out.stderr('\n');
       results.push(stats);
       if (!opts.json) out.stdout(`${summary(stats)}\n`);
@@ -103,7 +108,7 @@ export function register(program: Command): void {
   program
     .command('import')
     .description('Import flow files (Zeek conn.log TSV or JSON, Argus/Stratosphere .binetflow, FlowRecord JSON lines; plain or .gz) and print per-file counts: lines, records, skipped and malformed by reason. Prints counts only, never flow addresses.')
-    .argument('<files...>', 'files to import')
+    .argument('<files...>', 'files to import; - reads standard input')
     .option('--format <format>', `read as this format instead of detecting it: ${IMPORT_FORMATS.join(' | ')}`)
     .option('--exporter <id>', 'exporter id for the records (default file:NAME)')
     .option('--json', 'print the per-file statistics as JSON')
@@ -119,6 +124,7 @@ export function register(program: Command): void {
       '  $ acd import ../shared/data/stratosphere/stratosphere-security-datasets-for-testing/001-zeek-scenario-malicious/conn.log',
       '  $ acd import --json capture.binetflow conn.log.gz',
       '  $ acd import --format zeek-json --exporter carrier-a/link-3 conn.json',
+      '  $ zcat conn.*.log.gz | acd import -',
     ].join('\n'))
     .action(async (files: string[], opts: ImportCliOptions & { progress?: boolean }) => {
       // commander sets progress true by default because of --no-progress: only a terminal or an explicit --progress shows it

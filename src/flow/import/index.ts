@@ -12,6 +12,7 @@
  *     onLabel?,        // (lineNo, label, detailedLabel) — evaluation only, see below
  *     maxLineBytes?,   // default 1 MiB; a longer line is malformed (too-long) and never buffered whole
  *   }): Promise<ImportStats>
+ *   importFlowStream(chunks, name, options)  the same over any byte stream (stdin: `acd import -`)
  *   importFlowBuffer(bytes, name, options)   the same over bytes in memory (tests, benchmarks)
  *   detectFormat(head, name), flowRecordToJson(rec), flowRecordToJsonObject(rec), parseFlowRecordJson(line, rec)
  *
@@ -51,7 +52,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { AcdError } from '../../shared/errors.js';
 import { MutableFlowRecord } from '../record.js';
@@ -244,23 +245,46 @@ export async function importFlowFile(path: string, options: ImportOptions): Prom
   }
 }
 
-/** Imports bytes held in memory (gzip detected by magic), named `name` in stats and messages. */
-export async function importFlowBuffer(bytes: Buffer, name: string, options: ImportOptions): Promise<ImportStats> {
-  const gzip = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  const CHUNK = 256 * 1024;
+/**
+ * Imports from any stream of bytes (stdin, a socket, an HTTP body), named `name` in stats and messages;
+ * gzip is detected from the first chunk's magic bytes. `totalBytes` (for progress) is 0 when unknown.
+ */
+export async function importFlowStream(
+  input: AsyncIterable<Buffer | Uint8Array | string>, name: string, options: ImportOptions & { totalBytes?: number },
+): Promise<ImportStats> {
+  const it = input[Symbol.asyncIterator]();
+  const asBuffer = (c: Buffer | Uint8Array | string): Buffer => (Buffer.isBuffer(c) ? c : typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+  const first = await it.next();
+  const head = first.done ? null : asBuffer(first.value);
+  const gzip = head !== null && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   let read = 0;
-  async function* plain(): AsyncIterable<Buffer> {
-    for (let i = 0; i < bytes.length; i += CHUNK) {
-      const c = bytes.subarray(i, Math.min(i + CHUNK, bytes.length));
-      read += c.length;
-      yield c;
+  async function* raw(): AsyncIterable<Buffer> {
+    if (head) { read += head.length; yield head; }
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      const b = asBuffer(n.value);
+      read += b.length;
+      yield b;
     }
   }
-  let chunks: AsyncIterable<Buffer> = plain();
+  let chunks: AsyncIterable<Buffer> = raw();
   if (gzip) {
-    const gunzip = createGunzip();
-    Readable.from(plain()).pipe(gunzip);
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    pipeline(Readable.from(raw()), gunzip, () => { /* an error reaches the reader through gunzip */ });
     chunks = gunzip;
   }
-  return importChunks(name, { chunks, gzip, totalBytes: bytes.length, bytesRead: () => read }, options);
+  return importChunks(name, { chunks, gzip, totalBytes: options.totalBytes ?? 0, bytesRead: () => read }, options);
+}
+
+/** Imports bytes held in memory (gzip detected by magic), named `name` in stats and messages. */
+export async function importFlowBuffer(bytes: Buffer, name: string, options: ImportOptions): Promise<ImportStats> {
+  const CHUNK = 256 * 1024;
+  function* chunks(): Iterable<Buffer> {
+    for (let i = 0; i < bytes.length; i += CHUNK) yield bytes.subarray(i, Math.min(i + CHUNK, bytes.length));
+  }
+  async function* asAsync(): AsyncIterable<Buffer> {
+    yield* chunks();
+  }
+  return importFlowStream(asAsync(), name, { ...options, totalBytes: bytes.length });
 }
