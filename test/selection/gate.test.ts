@@ -109,8 +109,10 @@ const domesticRanges = DOMESTIC.map((p) => parsePrefix(p)!);
 const big6 = (b: Uint8Array) => b.reduce((acc, x) => (acc << 8n) | BigInt(x), 0n);
 const bigW = (w: Uint32Array) => w.reduce((acc, x) => (acc << 32n) | BigInt(x), 0n);
 
+const parsed = new Map<string, NonNullable<ReturnType<typeof parsePrefix>>>();
 function inPrefix(text: string, family: 4 | 6, a4: number, a6: Uint8Array): boolean {
-  const p = parsePrefix(text)!;
+  let p = parsed.get(text);
+  if (!p) parsed.set(text, (p = parsePrefix(text)!));
   if (p.family !== family) return false;
   if (p.family === 4) return p.first <= a4 && a4 <= p.last;
   const v = big6(a6);
