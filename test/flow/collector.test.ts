@@ -145,29 +145,23 @@ async function listening(err: () => string): Promise<number> {
   throw new Error(`acd collect did not start: ${err()}`);
 }
 
-test('acd collect --seconds N --json: stops by itself and prints the totals', async () => {
-  const run = cli(['collect', '--listen', 'udp://127.0.0.1:0', '--seconds', '1.5', '--json']);
-  const port = await listening(run.err);
+test('acd collect (the real CLI, two runs side by side): --seconds N --json stops by itself; --stats prints the table on SIGINT', async () => {
+  const timed = cli(['collect', '--listen', 'udp://127.0.0.1:0', '--seconds', '2', '--json']);
+  const interrupted = cli(['collect', '--listen', 'udp://127.0.0.1:0', '--stats']);
+  const [p1, p2] = await Promise.all([listening(timed.err), listening(interrupted.err)]);
   const s = await sender();
-  await s.send(v5Datagram({ seq: 0, uptime: 1, secs: 1 }, [f, f]), port);
-  s.s.close();
-  assert.equal(await run.done, 0);
-  const res = JSON.parse(run.out()) as { exporters: Array<{ exporter: string; flows: number; bytes: number }> };
-  assert.deepEqual(res.exporters.map((e) => [e.exporter, e.flows, e.bytes]), [[`127.0.0.1:${s.port}`, 2, 800]]);
-});
-
-test('acd collect --stats: prints the per-exporter table on SIGINT', async () => {
-  const run = cli(['collect', '--listen', 'udp://127.0.0.1:0', '--stats']);
-  const port = await listening(run.err);
-  const s = await sender();
-  await s.send(v5Datagram({ seq: 0, uptime: 1, secs: 1 }, [f]), port);
-  await s.send(Buffer.from([0, 10, 0, 99]), port);
+  await s.send(v5Datagram({ seq: 0, uptime: 1, secs: 1 }, [f, f]), p1);
+  await s.send(v5Datagram({ seq: 0, uptime: 1, secs: 1 }, [f]), p2);
+  await s.send(Buffer.from([0, 10, 0, 99]), p2);
   await sleep(300);
   s.s.close();
-  run.child.kill('SIGINT');
-  assert.equal(await run.done, 0);
-  assert.match(run.out(), new RegExp(`^127\\.0\\.0\\.1:${s.port}\\s+2\\s+1\\s+4\\s+400\\s+1\\s+0\\s+0$`, 'm'));
-  assert.match(run.out(), /malformed: truncated 1/);
+  interrupted.child.kill('SIGINT');
+  assert.equal(await interrupted.done, 0);
+  assert.match(interrupted.out(), new RegExp(`^127\\.0\\.0\\.1:${s.port}\\s+2\\s+1\\s+4\\s+400\\s+1\\s+0\\s+0$`, 'm'));
+  assert.match(interrupted.out(), /malformed: truncated 1/);
+  assert.equal(await timed.done, 0);
+  const res = JSON.parse(timed.out()) as { exporters: Array<{ exporter: string; flows: number; bytes: number }> };
+  assert.deepEqual(res.exporters.map((e) => [e.exporter, e.flows, e.bytes]), [[`127.0.0.1:${s.port}`, 2, 800]]);
 });
 
 test('acd collect with a bad --listen: refused with COLLECTOR_LISTEN naming it (the CLI exits 2 with the message)', async () => {
