@@ -1,0 +1,153 @@
+/** The administrator: organisations, people, API tokens. */
+import { useState } from 'react';
+import { api, fill, type Me, type Spec } from '../api.js';
+import { ApiAction, DataTable, ErrorNote, NotAvailable, Section, useLoad } from '../ui.js';
+
+type Row = Record<string, unknown>;
+
+export function AdminView({ spec }: { me: Me; spec: Spec }) {
+  const orgs = useLoad<Row[]>(spec.has('GET', '/api/v1/organisations') ? '/api/v1/organisations' : null);
+  const [org, setOrg] = useState<Row | null>(null);
+  const [person, setPerson] = useState<Row | null>(null);
+  const peoplePath = org && spec.has('GET', '/api/v1/organisations/{orgId}/people') ? fill('/api/v1/organisations/{orgId}/people', { orgId: String(org.id) }) : null;
+  const people = useLoad<Row[]>(peoplePath);
+
+  return (
+    <div className="grid two">
+      <Section title="Organisations">
+        {!spec.has('GET', '/api/v1/organisations') ? (
+          <NotAvailable what="the list of organisations" expected="GET /api/v1/organisations" />
+        ) : (
+          <>
+            <ErrorNote error={orgs.error} />
+            <DataTable
+              caption="Organisations"
+              rows={orgs.data ?? []}
+              columns={['name', 'kind', 'sector', 'country']}
+              picked={org?.id}
+              onPick={(r) => {
+                setOrg(r);
+                setPerson(null);
+              }}
+            />
+          </>
+        )}
+        <details className="form-box">
+          <summary>Create an organisation</summary>
+          <ApiAction
+            spec={spec}
+            patterns={[/^\/api\/v1\/organisations$/]}
+            what="creating organisations"
+            expected="POST /api/v1/organisations"
+            submitLabel="Create organisation"
+            onDone={(o) => {
+              orgs.reload();
+              setOrg(o as Row);
+            }}
+          />
+        </details>
+      </Section>
+
+      <Section title={org ? `People of ${String(org.name)}` : 'People'}>
+        {!org ? (
+          <p className="muted">Choose an organisation to see and add its people.</p>
+        ) : !peoplePath ? (
+          <NotAvailable what="the people of an organisation" expected="GET /api/v1/organisations/{orgId}/people" />
+        ) : (
+          <>
+            <ErrorNote error={people.error} />
+            <DataTable
+              caption="People"
+              rows={people.data ?? []}
+              columns={['username', 'displayName', 'roles', 'disabled']}
+              picked={person?.id}
+              onPick={setPerson}
+              empty="No people in this organisation yet."
+            />
+            <details className="form-box">
+              <summary>Create a person in {String(org.name)}</summary>
+              <ApiAction
+                key={String(org.id)}
+                spec={spec}
+                patterns={[/^\/api\/v1\/people$/]}
+                what="creating people"
+                expected="POST /api/v1/people"
+                submitLabel="Create person"
+                fixed={{ orgId: org.id }}
+                onDone={(p) => {
+                  people.reload();
+                  setPerson(p as Row);
+                }}
+              />
+            </details>
+          </>
+        )}
+      </Section>
+
+      {person ? <Tokens spec={spec} person={person} /> : null}
+    </div>
+  );
+}
+
+function Tokens({ spec, person }: { spec: Spec; person: Row }) {
+  const id = String(person.id);
+  const listPath = '/api/v1/people/{userId}/tokens';
+  const tokens = useLoad<Row[]>(spec.has('GET', listPath) ? fill(listPath, { userId: id }) : null);
+  const [issued, setIssued] = useState<Row | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <Section title={`API tokens of ${String(person.username)}`}>
+      {!spec.has('GET', listPath) ? (
+        <NotAvailable what="the list of a person's tokens" expected={`GET ${listPath}`} />
+      ) : (
+        <>
+          <ErrorNote error={tokens.error ?? error} />
+          <DataTable
+            caption="Tokens"
+            rows={tokens.data ?? []}
+            columns={['name', 'createdAt', 'expiresAt', 'revoked']}
+            empty="No tokens."
+            cell={(k, r) =>
+              k === 'revoked' && r.revoked !== true && spec.has('DELETE', '/api/v1/people/{userId}/tokens/{tokenId}') ? (
+                <button
+                  type="button"
+                  className="danger"
+                  aria-label={`Revoke token ${String(r.name)}`}
+                  onClick={() => {
+                    setError(null);
+                    api('DELETE', fill('/api/v1/people/{userId}/tokens/{tokenId}', { userId: id, tokenId: String(r.id) }))
+                      .then(() => tokens.reload())
+                      .catch(setError);
+                  }}
+                >
+                  Revoke
+                </button>
+              ) : undefined
+            }
+          />
+        </>
+      )}
+      {issued ? (
+        <div className="secret" role="status">
+          New token <strong>{String(issued.name)}</strong> — copy it now, it is shown once: <code>{String(issued.token)}</code>
+        </div>
+      ) : null}
+      <details className="form-box">
+        <summary>Issue a token</summary>
+        <ApiAction
+          key={id}
+          spec={spec}
+          patterns={[/^\/api\/v1\/people\/\{userId\}\/tokens$/]}
+          params={{ userId: id }}
+          what="issuing tokens"
+          expected="POST /api/v1/people/{userId}/tokens"
+          submitLabel="Issue token"
+          onDone={(t) => {
+            setIssued(t as Row);
+            tokens.reload();
+          }}
+        />
+      </details>
+    </Section>
+  );
+}

@@ -1,0 +1,337 @@
+/** The agency's analysts: the pipeline live, findings with their evidence, promotion, operations. */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { api, fill, type Me, type Spec } from '../api.js';
+import { Chart, type ChartOption } from '../chart.js';
+import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, label, useLoad } from '../ui.js';
+import { IntelSection } from './Intel.js';
+
+type Row = Record<string, unknown>;
+
+export function AnalystView({ me, spec }: { me: Me; spec: Spec }) {
+  const [finding, setFinding] = useState<Row | null>(null);
+  return (
+    <div className="stack">
+      <Pipeline spec={spec} />
+      <div className="grid two">
+        <ApiList
+          spec={spec}
+          title="Findings"
+          what="findings"
+          patterns={[/^\/api\/v1\/findings$/, /^\/api\/v1\/detect\/findings$/]}
+          expected="GET /api/v1/findings"
+          everyMs={5000}
+          render={(rows) => (
+            <DataTable
+              caption="Findings, highest score first"
+              rows={[...rows].sort((a, b) => Number(b.score ?? 0) - Number(a.score ?? 0))}
+              columns={pickColumns(rows, ['type', 'external', 'port', 'domesticCount', 'score', 'lastSeen', 'status'])}
+              picked={finding ? (finding.id ?? finding.key) : undefined}
+              onPick={setFinding}
+              empty="No findings yet: the detectors report here as soon as a rule fires."
+            />
+          )}
+        />
+        <FindingDetail spec={spec} finding={finding} />
+      </div>
+      <div className="grid two">
+        <Section title="Draft an operation">
+          <ApiAction
+            spec={spec}
+            patterns={[/^\/api\/v1\/operations$/]}
+            what="drafting operations"
+            expected="POST /api/v1/operations"
+            submitLabel="Save draft"
+            hints={finding ? { findingId: [{ value: String(finding.id ?? finding.key), label: `${String(finding.type)} ${String(finding.external ?? '')}` }] } : {}}
+          />
+        </Section>
+        <ApiList
+          spec={spec}
+          title="Operations"
+          what="operations"
+          patterns={[/^\/api\/v1\/operations$/]}
+          expected="GET /api/v1/operations"
+          render={(rows) => <DataTable caption="Operations" rows={rows} columns={pickColumns(rows, ['title', 'name', 'state', 'status', 'target', 'createdAt', 'updatedAt'])} />}
+        />
+      </div>
+      <IntelSection spec={spec} me={me} />
+    </div>
+  );
+}
+
+function pickColumns(rows: Row[], prefer: string[]): string[] | undefined {
+  if (rows.length === 0) return undefined;
+  const have = new Set(rows.flatMap((r) => Object.keys(r)));
+  const cols = prefer.filter((p) => have.has(p));
+  return cols.length >= 2 ? cols : undefined;
+}
+
+// ---- the pipeline: received / out of scope / discarded / selected per second ----
+
+const STAGES = ['received', 'outOfScope', 'discarded', 'selected'] as const;
+type Stage = (typeof STAGES)[number];
+const STAGE_NAMES: Record<Stage, string> = { received: 'received', outOfScope: 'out of scope', discarded: 'discarded', selected: 'selected' };
+const STAGE_RE: Record<Stage, RegExp> = {
+  received: /received/i,
+  outOfScope: /out_?of_?scope/i,
+  discarded: /discarded/i,
+  selected: /(^|_)selected/i,
+};
+
+/** totals by stage from the gate's counters on /metrics (Prometheus text), or null when it has none */
+export function stagesFromMetrics(text: string): Record<Stage, number> | null {
+  const totals: Record<Stage, number> = { received: 0, outOfScope: 0, discarded: 0, selected: 0 };
+  let found = false;
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+([-+\deE.]+|NaN)/.exec(line);
+    if (!m) continue;
+    const name = m[1] ?? '';
+    if (!/(gate|selection|pipeline)/i.test(name) || /_(bucket|sum|count)$/.test(name) && !/_total$/.test(name)) continue;
+    for (const s of STAGES) {
+      if (STAGE_RE[s].test(name) && !(s === 'received' && /datagram|bytes/i.test(name))) {
+        totals[s] += Number(m[3]);
+        found = true;
+      }
+    }
+  }
+  return found ? totals : null;
+}
+
+/** totals by stage from a JSON answer: numbers under keys named after the stages, summed over rows */
+export function stagesFromJson(data: unknown): Record<Stage, number> | null {
+  const totals: Record<Stage, number> = { received: 0, outOfScope: 0, discarded: 0, selected: 0 };
+  let found = false;
+  const visit = (v: unknown, depth: number) => {
+    if (depth > 4 || v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) return v.forEach((x) => visit(x, depth + 1));
+    for (const [k, x] of Object.entries(v)) {
+      const stage = STAGES.find((s) => s.toLowerCase() === k.toLowerCase().replace(/_/g, ''));
+      if (stage && typeof x === 'number') {
+        totals[stage] += x;
+        found = true;
+      } else visit(x, depth + 1);
+    }
+  };
+  visit(data, 0);
+  return found ? totals : null;
+}
+
+function Pipeline({ spec }: { spec: Spec }) {
+  const route = spec.find('GET', /^\/api\/v1\/pipeline/, /^\/api\/v1\/(gate|selection)\/(stats|statistics|counters|live)/, /^\/api\/v1\/statistics\/live/);
+  const [history, setHistory] = useState<Array<{ t: number } & Record<Stage, number>>>([]);
+  const [source, setSource] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [none, setNone] = useState(false);
+  const last = useRef<{ t: number; v: Record<Stage, number> } | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    async function poll() {
+      try {
+        let totals: Record<Stage, number> | null = null;
+        let from = '';
+        if (route) {
+          totals = stagesFromJson(await api('GET', route.path));
+          from = `GET ${route.path}`;
+        }
+        if (!totals) {
+          const res = await fetch('/metrics', { credentials: 'same-origin' });
+          totals = res.ok ? stagesFromMetrics(await res.text()) : null;
+          from = 'the gate counters on /metrics';
+        }
+        if (!live) return;
+        setError(null);
+        if (!totals) {
+          setNone(true);
+          return;
+        }
+        setNone(false);
+        setSource(from);
+        const now = Date.now();
+        const prev = last.current;
+        last.current = { t: now, v: totals };
+        if (prev) {
+          const dt = Math.max(0.001, (now - prev.t) / 1000);
+          const point = { t: now } as { t: number } & Record<Stage, number>;
+          for (const s of STAGES) point[s] = Math.max(0, (totals[s] - prev.v[s]) / dt);
+          setHistory((h) => [...h.slice(-59), point]);
+        }
+      } catch (e) {
+        if (live) setError(e);
+      }
+    }
+    void poll();
+    const t = setInterval(() => void poll(), 2000);
+    return () => {
+      live = false;
+      clearInterval(t);
+    };
+  }, [route]);
+
+  const option = useMemo<ChartOption>(
+    () => ({
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0 },
+      grid: { left: 60, right: 16, top: 32, bottom: 28 },
+      xAxis: { type: 'time' },
+      yAxis: { type: 'value', name: 'flows/s' },
+      series: STAGES.map((s) => ({ name: STAGE_NAMES[s], type: 'line', showSymbol: false, data: history.map((p) => [p.t, Math.round(p[s])]) })),
+    }),
+    [history],
+  );
+  const latest = history[history.length - 1];
+  return (
+    <Section title="Pipeline, live">
+      <ErrorNote error={error} />
+      {none ? (
+        <NotAvailable what="the gate's live counters" expected="GET /api/v1/pipeline, or gate/selection counters on /metrics" />
+      ) : (
+        <>
+          <dl className="stats" aria-live="polite">
+            {STAGES.map((s) => (
+              <div key={s}>
+                <dt>{STAGE_NAMES[s]}</dt>
+                <dd>{latest ? `${Math.round(latest[s]).toLocaleString('en')}/s` : '…'}</dd>
+              </div>
+            ))}
+          </dl>
+          <Chart label="Flows per second received, out of scope, discarded and selected over the last two minutes" option={option} height={200} />
+          <p className="muted small">From {source ?? '…'}, every 2 s. Flows not selected are counted and deleted at once; only the counts are shown.</p>
+        </>
+      )}
+    </Section>
+  );
+}
+
+// ---- a finding and its evidence ----
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v ?? 0);
+}
+
+function obj(v: unknown): Row {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {};
+}
+
+/** the charts that make a finding's evidence checkable by eye */
+export function evidenceCharts(f: Row): Array<{ label: string; option: ChartOption }> {
+  const ev = obj(f.evidence);
+  const out: Array<{ label: string; option: ChartOption }> = [];
+  const bar = (title: string, names: string[], values: number[], extra: Row = {}): ChartOption => ({
+    title: { text: title, left: 0, textStyle: { fontSize: 13 } },
+    tooltip: {},
+    grid: { left: 60, right: 12, top: 36, bottom: 48 },
+    xAxis: { type: 'category', data: names, axisLabel: { rotate: names.length > 6 ? 30 : 0 } },
+    yAxis: { type: 'value' },
+    series: [{ type: 'bar', data: values, ...extra }],
+  });
+  const hist = ev.intervalHistogram;
+  if (Array.isArray(hist) && hist.length) {
+    const h = hist as Array<{ bin: string; count: number }>;
+    out.push({ label: 'Histogram of the intervals between connections', option: bar('Intervals between connections', h.map((x) => x.bin), h.map((x) => num(x.count))) });
+  }
+  const th = obj(ev.timeHistogram);
+  if (Array.isArray(th.counts) && th.counts.length) {
+    const c = th.counts as number[];
+    out.push({ label: 'Connections over time', option: bar(`Connections per ${fmt(th.binSeconds)} s`, c.map((_, i) => String(i)), c) });
+  }
+  const victims = ev.victimScores;
+  if (Array.isArray(victims) && victims.length) {
+    const v = victims as Array<{ domestic: string; beaconScore: number }>;
+    out.push({
+      label: 'Domestic victims of the fan-in and their beacon scores',
+      option: bar(`Victims (${fmt(ev.victims ?? v.length)} in all): beacon score`, v.map((x) => String(x.domestic)), v.map((x) => num(x.beaconScore))),
+    });
+  }
+  if (ev.firstContacts !== undefined) {
+    const hosts = obj(ev.maxHostsOnOnePort);
+    const ports = obj(ev.maxPortsOnOneHost);
+    out.push({
+      label: 'Scan progress: first contacts, failures, and the thresholds',
+      option: bar(
+        'Scan progress',
+        ['first contacts', 'failed', 'succeeded', 'hosts on one port', 'host threshold', 'ports on one host', 'port threshold'],
+        [num(ev.firstContacts), num(ev.failedFirstContacts), num(ev.successfulFirstContacts), num(hosts.hosts), num(hosts.threshold), num(ports.ports), num(ports.threshold)],
+      ),
+    });
+  }
+  const rates = obj(ev.rates);
+  if (rates.pps !== undefined) {
+    const thr = obj(ev.thresholds);
+    const peak = obj(ev.peak);
+    const keys = ['pps', 'flowsPerSecond'];
+    out.push({
+      label: 'DDoS rates against thresholds',
+      option: {
+        title: { text: 'Rates, peak and thresholds', left: 0, textStyle: { fontSize: 13 } },
+        tooltip: {},
+        legend: { top: 0, right: 0 },
+        grid: { left: 70, right: 12, top: 36, bottom: 28 },
+        xAxis: { type: 'category', data: keys },
+        yAxis: { type: 'log' },
+        series: [
+          { name: 'window', type: 'bar', data: keys.map((k) => Math.max(1, num(rates[k]))) },
+          { name: 'peak', type: 'bar', data: keys.map((k) => Math.max(1, num(peak[k]))) },
+          { name: 'threshold', type: 'bar', data: keys.map((k) => Math.max(1, num(thr[k]))) },
+        ],
+      },
+    });
+  }
+  const subs = obj(f.subscores);
+  if (Object.keys(subs).length) {
+    out.push({ label: 'Score parts', option: bar('Score parts (0–1)', Object.keys(subs), Object.values(subs).map(num)) });
+  }
+  return out;
+}
+
+function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
+  const id = finding ? String(finding.id ?? finding.key ?? '') : '';
+  const one = spec.find('GET', /^\/api\/v1\/findings\/\{\w+\}$/);
+  const full = useLoad<Row>(finding && one ? fill(one.path, Object.fromEntries([[/\{(\w+)\}/.exec(one.path)?.[1] ?? 'id', id]])) : null);
+  const f = full.data ?? finding;
+  const charts = useMemo(() => (f ? evidenceCharts(f) : []), [f]);
+  const [done, setDone] = useState<string | null>(null);
+  if (!f) {
+    return (
+      <Section title="Evidence">
+        <p className="muted">Choose a finding to see its evidence.</p>
+      </Section>
+    );
+  }
+  const promote = spec.find('POST', /^\/api\/v1\/findings\/\{\w+\}\/promot/, /^\/api\/v1\/intel(ligence)?\/promot/, /^\/api\/v1\/intel(ligence)?\/findings/);
+  const paramName = promote ? (/\{(\w+)\}/.exec(promote.path)?.[1] ?? 'id') : 'id';
+  const ev = obj(f.evidence);
+  return (
+    <Section title={`Evidence: ${String(f.type ?? 'finding')} ${String(f.external ?? '')}`}>
+      <ErrorNote error={full.error} />
+      <dl className="facts">
+        {['type', 'external', 'port', 'proto', 'direction', 'domesticCount', 'score', 'firstSeen', 'lastSeen', 'updates'].filter((k) => f[k] !== undefined).map((k) => (
+          <div key={k}>
+            <dt>{label(k)}</dt>
+            <dd>{fmt(f[k])}</dd>
+          </div>
+        ))}
+      </dl>
+      {charts.map((c) => (
+        <Chart key={c.label} label={c.label} option={c.option} height={200} />
+      ))}
+      {charts.length === 0 ? <pre className="json">{JSON.stringify(ev, null, 1).slice(0, 1500)}</pre> : null}
+      <details className="form-box">
+        <summary>Promote to intelligence</summary>
+        {done ? <p role="status">{done}</p> : null}
+        <ApiAction
+          key={id}
+          spec={spec}
+          patterns={[/^\/api\/v1\/findings\/\{\w+\}\/promot/, /^\/api\/v1\/intel(ligence)?\/promot/, /^\/api\/v1\/intel(ligence)?\/findings/]}
+          what="promoting a finding to intelligence"
+          expected="POST /api/v1/findings/{id}/promote"
+          submitLabel="Promote"
+          params={{ [paramName]: id }}
+          fixed={promote && /\{/.test(promote.path) ? {} : { findingId: id }}
+          onDone={() => setDone('Promoted; the promotion is in the audit log.')}
+        />
+      </details>
+    </Section>
+  );
+}
+
