@@ -5,3 +5,29 @@ export * from './pattern.js';
 export * from './stix.js';
 export { checkStixObject, SCO_TYPES, type CheckedObject } from './validate.js';
 export { findingToStix, producerIdentity, TIERS, TIER_TLP, type Tier, type TierProduct, type PromoteOptions } from './findings.js';
+export type { IntelTables } from './tables.js';
+export {
+  addObjects,
+  collectionsFor,
+  createCollection,
+  decodeNext,
+  encodeNext,
+  formatUs,
+  getCollection,
+  getStatus,
+  membershipOf,
+  queryObjects,
+  rightsOf,
+  saveStatus,
+  timeUs,
+  visibleTo,
+  type AddResult,
+  type Collection,
+  type Membership,
+  type NewCollection,
+  type ObjectQuery,
+  type Page,
+  type Rights,
+  type StatusResource,
+  type StoredVersion,
+} from './store.js';

@@ -1,0 +1,437 @@
+/**
+ * Stored intelligence: collections and the versions of their objects (TAXII 2.1 §5), with
+ * - date_added in microseconds, strictly increasing within a collection and given under a
+ *   per-collection lock held to commit, so date order is commit order: a reader walking by date_added
+ *   (or by `next`) never skips or repeats an object while others are being added;
+ * - each version's audience (TLP level, recipient organisations and people, who added it), filtered
+ *   in SQL by the same rule as tlp.ts's tlpAllows before a page is cut.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { withTables, batchInsert, type Database } from '../store/index.js';
+import type { Actor, Role } from '../auth/index.js';
+import { recordAudit } from '../oversight/index.js';
+import { AcdError, notFound } from '../shared/errors.js';
+import type { IntelTables, CollectionTable } from './tables.js';
+import { checkStixObject } from './validate.js';
+import { isTlpLevel, tlpOf, type Reader, type TlpLevel } from './tlp.js';
+import type { Selectable } from 'kysely';
+import type { StixObject } from './stix.js';
+
+export type IntelDb = Kysely<Database & IntelTables>;
+type AnyDb = Kysely<Database> | Transaction<Database> | IntelDb | Transaction<Database & IntelTables>;
+const db$ = (db: AnyDb): IntelDb => withTables<IntelTables>(db as Kysely<Database>);
+
+export type Collection = Selectable<CollectionTable>;
+
+// ---------- time: microseconds ----------
+
+/** A STIX/TAXII timestamp as microseconds since the epoch (fractions beyond µs are cut). */
+export function timeUs(s: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(s);
+  if (!m) throw new AcdError('INTEL_TIMESTAMP', `${JSON.stringify(s)} is not a UTC timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z)`);
+  const whole = Date.parse(`${m[1]}Z`);
+  if (Number.isNaN(whole)) throw new AcdError('INTEL_TIMESTAMP', `${JSON.stringify(s)} is not a valid time`);
+  const frac = Number((m[2] ?? '').padEnd(6, '0').slice(0, 6));
+  return whole * 1000 + frac;
+}
+
+/** Microseconds since the epoch as a TAXII timestamp with six fractional digits. */
+export function formatUs(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 19)}.${String(us % 1_000_000).padStart(6, '0')}Z`;
+}
+
+const nowUs = (): number => Date.now() * 1000;
+
+// ---------- collections and rights ----------
+
+export interface NewCollection {
+  apiRoot?: string;
+  alias?: string | null;
+  title: string;
+  description?: string | null;
+  ownerOrgId: string;
+  groupId?: string | null;
+  readRoles: readonly Role[];
+  writeRoles: readonly Role[];
+  readOrgs?: string[] | null;
+  writeOrgs?: string[] | null;
+  defaultTlp: TlpLevel;
+  audienceOrgs?: string[];
+  audienceUsers?: string[];
+}
+
+export async function createCollection(db: AnyDb, actor: Actor, c: NewCollection): Promise<Collection> {
+  const id = randomUUID();
+  const apiRoot = c.apiRoot ?? 'acd';
+  return db$(db)
+    .transaction()
+    .execute(async (trx) => {
+      const root = await trx.selectFrom('intel_api_roots').select('id').where('id', '=', apiRoot).executeTakeFirst();
+      if (!root) throw notFound('API root', apiRoot);
+      if (c.groupId) {
+        const g = await trx.selectFrom('intel_sharing_groups').select('id').where('id', '=', c.groupId).executeTakeFirst();
+        if (!g) throw notFound('sharing group', c.groupId);
+      }
+      if (c.alias) {
+        const dup = await trx.selectFrom('intel_collections').select('id').where('api_root', '=', apiRoot).where('alias', '=', c.alias).executeTakeFirst();
+        if (dup) throw new AcdError('CONFLICT', `API root ${apiRoot} already has a collection with the alias ${c.alias}`, { status: 409 });
+      }
+      const row = await trx
+        .insertInto('intel_collections')
+        .values({
+          id,
+          api_root: apiRoot,
+          alias: c.alias ?? null,
+          title: c.title,
+          description: c.description ?? null,
+          owner_org_id: c.ownerOrgId,
+          group_id: c.groupId ?? null,
+          read_roles: [...c.readRoles],
+          write_roles: [...c.writeRoles],
+          read_orgs: c.readOrgs ?? null,
+          write_orgs: c.writeOrgs ?? null,
+          default_tlp: c.defaultTlp,
+          audience_orgs: c.audienceOrgs ?? [c.ownerOrgId],
+          audience_users: c.audienceUsers ?? [],
+          created_at: new Date(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx as unknown as Kysely<Database>, { actor, action: 'intel.collection.create', target: { type: 'intel_collection', id }, details: { title: c.title, apiRoot, defaultTlp: c.defaultTlp, groupId: c.groupId ?? null } });
+      return row;
+    });
+}
+
+export async function getCollection(db: AnyDb, apiRoot: string, idOrAlias: string): Promise<Collection | undefined> {
+  return db$(db)
+    .selectFrom('intel_collections')
+    .selectAll()
+    .where('api_root', '=', apiRoot)
+    .where((eb) => eb.or([eb('id', '=', idOrAlias), eb('alias', '=', idOrAlias)]))
+    .executeTakeFirst();
+}
+
+/** What an actor may do with a collection, and who they are to the marking rule. */
+export interface Rights {
+  canRead: boolean;
+  canWrite: boolean;
+  reader: Reader;
+}
+
+export interface Membership {
+  groups: Set<string>;
+  clientOf: string[];
+}
+
+export async function membershipOf(db: AnyDb, orgId: string): Promise<Membership> {
+  const d = db$(db);
+  const [groups, clients] = await Promise.all([
+    d.selectFrom('intel_group_members').select('group_id').where('org_id', '=', orgId).execute(),
+    d.selectFrom('intel_org_clients').select('org_id').where('client_org_id', '=', orgId).execute(),
+  ]);
+  return { groups: new Set(groups.map((g) => g.group_id)), clientOf: clients.map((c) => c.org_id) };
+}
+
+/**
+ * A collection's rights: the role must be one the collection names; the organisation must be its
+ * owner, or be named (when it names organisations) and belong to its sharing group (when it has one).
+ */
+export function rightsOf(actor: Actor, c: Collection, m: Membership): Rights {
+  const owner = actor.orgId === c.owner_org_id;
+  const inGroup = c.group_id === null || m.groups.has(c.group_id);
+  const may = (roles: string[], orgs: string[] | null): boolean =>
+    actor.roles.some((r) => roles.includes(r)) && (owner || ((orgs === null || orgs.includes(actor.orgId)) && inGroup));
+  return {
+    canRead: may(c.read_roles, c.read_orgs),
+    canWrite: may(c.write_roles, c.write_orgs),
+    reader: { userId: actor.userId, orgId: actor.orgId, community: owner || inGroup, clientOf: m.clientOf },
+  };
+}
+
+export async function collectionsFor(db: AnyDb, actor: Actor, apiRoot: string): Promise<Array<{ c: Collection; rights: Rights }>> {
+  const m = await membershipOf(db, actor.orgId);
+  const rows = await db$(db).selectFrom('intel_collections').selectAll().where('api_root', '=', apiRoot).orderBy('created_at').orderBy('id').execute();
+  return rows.map((c) => ({ c, rights: rightsOf(actor, c, m) })).filter((x) => x.rights.canRead || x.rights.canWrite);
+}
+
+// ---------- adding objects ----------
+
+export interface AddResult {
+  successes: Array<{ id: string; version: string; message?: string }>;
+  failures: Array<{ id: string; version?: string; message: string }>;
+  /** versions that were new (the others were already stored) */
+  added: number;
+  dateAddedFirst: string | null;
+  dateAddedLast: string | null;
+}
+
+export interface AddOptions {
+  /** who adds (null for ACD itself, e.g. a feed) */
+  actor: Actor | null;
+  /** explicit recipients (else the collection's audience) */
+  recipientOrgs?: string[];
+  recipientUsers?: string[];
+  /** the audit action and details */
+  action?: string;
+  details?: Record<string, unknown>;
+}
+
+const OBJECT_COLUMNS = [
+  { name: 'collection_id', type: 'text' },
+  { name: 'stix_id', type: 'text' },
+  { name: 'stix_type', type: 'text' },
+  { name: 'spec_version', type: 'text' },
+  { name: 'version', type: 'text' },
+  { name: 'version_us', type: 'bigint' },
+  { name: 'date_added_us', type: 'bigint' },
+  { name: 'tlp', type: 'text' },
+  { name: 'recipient_orgs', type: 'text[]' },
+  { name: 'recipient_users', type: 'text[]' },
+  { name: 'added_by_user', type: 'text' },
+  { name: 'added_by_org', type: 'text' },
+  { name: 'object', type: 'jsonb' },
+];
+
+/**
+ * Adds objects to a collection in one transaction: each is checked (a refusal is a failure with its
+ * reason, the others go on), a version already stored is a success that adds nothing, and each new
+ * version gets the next date_added of the collection.
+ */
+export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o: AddOptions): Promise<AddResult> {
+  const res: AddResult = { successes: [], failures: [], added: 0, dateAddedFirst: null, dateAddedLast: null };
+  const rows: unknown[][] = [];
+  const keys: Array<{ id: string; version: string; us: number; versionless: boolean }> = [];
+  const seenInBatch = new Set<string>();
+  const recipientOrgs = o.recipientOrgs ?? c.audience_orgs;
+  const recipientUsers = o.recipientUsers ?? c.audience_users;
+  const start = nowUs();
+  for (const x of objects) {
+    const ch = checkStixObject(x);
+    if ('error' in ch) {
+      const id = typeof (x as { id?: unknown })?.id === 'string' ? ((x as { id: string }).id) : '';
+      res.failures.push({ id, message: ch.error });
+      continue;
+    }
+    const version = ch.version ?? formatUs(start);
+    let versionUs: number;
+    try {
+      versionUs = timeUs(version);
+    } catch (e) {
+      res.failures.push({ id: ch.id, message: (e as Error).message });
+      continue;
+    }
+    // an object without created/modified (a cyber-observable) has one version: the first stored
+    const k = ch.version === null ? ch.id : `${ch.id}|${versionUs}`;
+    if (seenInBatch.has(k)) {
+      res.successes.push({ id: ch.id, version, message: 'the same version appears twice in the request; stored once' });
+      continue;
+    }
+    seenInBatch.add(k);
+    // TLP: the object's own marking; marking definitions are public; else the collection's default
+    const tlp: TlpLevel = tlpOf(ch.markingRefs) ?? (ch.type === 'marking-definition' ? 'clear' : (isTlpLevel(c.default_tlp) ? c.default_tlp : 'amber+strict'));
+    keys.push({ id: ch.id, version, us: versionUs, versionless: ch.version === null });
+    rows.push([c.id, ch.id, ch.type, ch.specVersion, version, versionUs, 0, tlp, recipientOrgs, recipientUsers, o.actor?.userId ?? null, o.actor?.orgId ?? null, ch.object]);
+  }
+  if (rows.length === 0) return res;
+  await db$(db)
+    .transaction()
+    .execute(async (trx) => {
+      // one writer per collection until commit: date_added order is commit order
+      await sql`select pg_advisory_xact_lock(hashtext(${'intel:' + c.id}))`.execute(trx);
+      const existing = new Set<string>();
+      for (let i = 0; i < keys.length; i += 5000) {
+        const part = keys.slice(i, i + 5000);
+        const found = await trx
+          .selectFrom('intel_objects')
+          .select(['stix_id', 'version_us'])
+          .where('collection_id', '=', c.id)
+          .where('stix_id', 'in', [...new Set(part.map((k) => k.id))])
+          .execute();
+        for (const f of found) {
+          existing.add(`${f.stix_id}|${f.version_us}`);
+          existing.add(f.stix_id);
+        }
+      }
+      const last = await trx.selectFrom('intel_objects').select((eb) => eb.fn.max('date_added_us').as('m')).where('collection_id', '=', c.id).executeTakeFirst();
+      let next = Math.max(nowUs(), Number(last?.m ?? 0) + 1);
+      const fresh: unknown[][] = [];
+      keys.forEach((k, i) => {
+        if (existing.has(k.versionless ? k.id : `${k.id}|${k.us}`)) {
+          res.successes.push({ id: k.id, version: k.version, message: 'this version was already in the collection' });
+          return;
+        }
+        const row = rows[i]!;
+        row[6] = next++;
+        fresh.push(row);
+        res.successes.push({ id: k.id, version: k.version });
+      });
+      if (fresh.length) {
+        await batchInsert(trx, 'intel_objects', OBJECT_COLUMNS, fresh, { chunk: 2000 });
+        res.added = fresh.length;
+        res.dateAddedFirst = formatUs(fresh[0]![6] as number);
+        res.dateAddedLast = formatUs(fresh[fresh.length - 1]![6] as number);
+      }
+      await recordAudit(trx as unknown as Kysely<Database>, {
+        actor: o.actor,
+        action: o.action ?? 'intel.objects.add',
+        target: { type: 'intel_collection', id: c.id },
+        details: { received: objects.length, added: res.added, failed: res.failures.length, ...(o.details ?? {}) },
+      });
+    });
+  return res;
+}
+
+// ---------- reading ----------
+
+/** The marking rule of tlp.ts as SQL over intel_objects aliased `alias`. */
+export function visibleTo(reader: Reader, alias = 'o'): RawBuilder<boolean> {
+  const a = sql.raw(alias);
+  const amberOrgs = [reader.orgId, ...reader.clientOf];
+  return sql<boolean>`(${a}.added_by_user = ${reader.userId}
+    or (${a}.tlp <> 'red' and ${a}.added_by_org = ${reader.orgId})
+    or ${a}.tlp = 'clear'
+    or (${a}.tlp = 'green' and ${reader.community})
+    or (${a}.tlp = 'amber' and ${a}.recipient_orgs && ${amberOrgs}::text[])
+    or (${a}.tlp = 'amber+strict' and ${reader.orgId} = any(${a}.recipient_orgs))
+    or (${a}.tlp = 'red' and ${reader.userId} = any(${a}.recipient_users)))`;
+}
+
+export interface ObjectQuery {
+  reader: Reader;
+  /** microseconds: only versions added after */
+  addedAfterUs?: number;
+  limit: number;
+  /** the opaque `next` of the previous page */
+  next?: string;
+  ids?: string[];
+  types?: string[];
+  /** 'first' | 'last' | 'all' | timestamps; default last */
+  versions?: string[];
+  specVersions?: string[];
+}
+
+export interface StoredVersion {
+  stix_id: string;
+  stix_type: string;
+  spec_version: string;
+  version: string;
+  date_added_us: number;
+  tlp: string;
+  object: StixObject;
+}
+
+export interface Page {
+  rows: StoredVersion[];
+  more: boolean;
+  next?: string;
+}
+
+export function encodeNext(us: number): string {
+  return Buffer.from(`a${us}`).toString('base64url');
+}
+
+export function decodeNext(next: string): number {
+  const s = Buffer.from(next, 'base64url').toString('utf8');
+  if (!/^a\d{1,17}$/.test(s)) throw new AcdError('INTEL_BAD_NEXT', `next=${JSON.stringify(next)} is not a value this server gave`);
+  return Number(s.slice(1));
+}
+
+/** One page of object versions of a collection the reader may see, oldest date_added first. */
+export async function queryObjects(db: AnyDb, c: Collection, q: ObjectQuery, withObject = true): Promise<Page> {
+  const after = Math.max(q.addedAfterUs ?? -1, q.next !== undefined ? decodeNext(q.next) : -1);
+  const conds: RawBuilder<unknown>[] = [sql`o.collection_id = ${c.id}`, visibleTo(q.reader, 'o')];
+  if (after >= 0) conds.push(sql`o.date_added_us > ${after}`);
+  if (q.ids?.length) conds.push(sql`o.stix_id = any(${q.ids}::text[])`);
+  if (q.types?.length) conds.push(sql`o.stix_type = any(${q.types}::text[])`);
+  if (q.specVersions?.length) conds.push(sql`o.spec_version = any(${q.specVersions}::text[])`);
+  const versions = q.versions?.length ? q.versions : ['last'];
+  if (!versions.includes('all')) {
+    const alt: RawBuilder<unknown>[] = [];
+    const same = sql`v.collection_id = o.collection_id and v.stix_id = o.stix_id and ${visibleTo(q.reader, 'v')}`;
+    if (versions.includes('last')) alt.push(sql`not exists (select 1 from intel_objects v where ${same} and v.version_us > o.version_us)`);
+    if (versions.includes('first')) alt.push(sql`not exists (select 1 from intel_objects v where ${same} and v.version_us < o.version_us)`);
+    const stamps = versions.filter((v) => v !== 'last' && v !== 'first');
+    if (stamps.length) {
+      const us = stamps.map((s) => {
+        try {
+          return timeUs(s);
+        } catch {
+          throw new AcdError('INTEL_BAD_MATCH', `match[version]=${s} is not first, last, all or a timestamp`);
+        }
+      });
+      alt.push(sql`o.version_us = any(${us}::bigint[])`);
+    }
+    conds.push(sql`(${sql.join(alt, sql` or `)})`);
+  }
+  const cols = withObject ? sql`o.stix_id, o.stix_type, o.spec_version, o.version, o.date_added_us, o.tlp, o.object` : sql`o.stix_id, o.stix_type, o.spec_version, o.version, o.date_added_us, o.tlp`;
+  const res = await sql<StoredVersion>`select ${cols} from intel_objects o where ${sql.join(conds, sql` and `)}
+    order by o.date_added_us limit ${q.limit + 1}`.execute(db as Kysely<Database>);
+  const rows = res.rows.map((r) => ({ ...r, date_added_us: Number(r.date_added_us) }));
+  const more = rows.length > q.limit;
+  if (more) rows.length = q.limit;
+  const last = rows[rows.length - 1];
+  return { rows, more, ...(more && last ? { next: encodeNext(last.date_added_us) } : {}) };
+}
+
+// ---------- status ----------
+
+export interface StatusResource {
+  id: string;
+  status: 'pending' | 'complete';
+  request_timestamp: string;
+  total_count: number;
+  success_count: number;
+  successes: Array<{ id: string; version?: string; message?: string }>;
+  failure_count: number;
+  failures: Array<{ id: string; version?: string; message?: string }>;
+  pending_count: number;
+  pendings: Array<{ id: string; version?: string }>;
+}
+
+export async function saveStatus(db: AnyDb, apiRoot: string, c: Collection, actor: Actor, requestUs: number, total: number, r: AddResult): Promise<StatusResource> {
+  const id = randomUUID();
+  await db$(db)
+    .insertInto('intel_status')
+    .values({
+      id,
+      api_root: apiRoot,
+      collection_id: c.id,
+      requested_by: actor.userId,
+      requested_org: actor.orgId,
+      request_timestamp_us: requestUs,
+      status: 'complete',
+      total_count: total,
+      success_count: r.successes.length,
+      failure_count: r.failures.length,
+      pending_count: 0,
+      successes: JSON.stringify(r.successes),
+      failures: JSON.stringify(r.failures),
+    })
+    .execute();
+  return statusView({ id, request_timestamp_us: requestUs, status: 'complete', total_count: total, success_count: r.successes.length, failure_count: r.failures.length, pending_count: 0, successes: r.successes, failures: r.failures });
+}
+
+function statusView(s: { id: string; request_timestamp_us: number; status: string; total_count: number; success_count: number; failure_count: number; pending_count: number; successes: StatusResource['successes']; failures: StatusResource['failures'] }): StatusResource {
+  return {
+    id: s.id,
+    status: s.status === 'pending' ? 'pending' : 'complete',
+    request_timestamp: formatUs(Number(s.request_timestamp_us)),
+    total_count: s.total_count,
+    success_count: s.success_count,
+    successes: s.successes,
+    failure_count: s.failure_count,
+    failures: s.failures,
+    pending_count: s.pending_count,
+    pendings: [],
+  };
+}
+
+/** A status resource, to the person who made the request or their organisation. */
+export async function getStatus(db: AnyDb, apiRoot: string, id: string, actor: Actor): Promise<StatusResource | undefined> {
+  const s = await db$(db).selectFrom('intel_status').selectAll().where('id', '=', id).where('api_root', '=', apiRoot).executeTakeFirst();
+  if (!s || (s.requested_by !== actor.userId && s.requested_org !== actor.orgId)) return undefined;
+  return statusView({ ...s, request_timestamp_us: Number(s.request_timestamp_us) });
+}
