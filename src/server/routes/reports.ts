@@ -395,9 +395,11 @@ export function createReportRoutes(opts: ReportRoutesOptions = {}) {
       schema: { summary: 'The indicators of a report, structured (type, value) for turning into STIX', tags: ['reports'], params: ReportParams, response: { 200: Type.Array(Type.Object({ type: Type.String(), value: Type.String(), note: Type.Optional(Type.String()) })) } },
     }, async (req) => reportIndicators(db, actorOf(req), req.params.reportId));
 
-    // Evidence files: the body is the file, its media type the Content-Type. Read here with a byte
+    // Evidence files: the body is the file, its media type the Content-Type (any type). Read here with a byte
     // limit of our own so an oversized file is refused with a 413 that names the limit.
     await app.register(async (sub) => {
+      // here every body is the file, whatever its type (a JSON or text file is evidence like any other)
+      sub.removeAllContentTypeParsers();
       sub.addContentTypeParser('*', (req, payload, done) => {
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > maxBytes) {
@@ -441,8 +443,8 @@ export function createReportRoutes(opts: ReportRoutesOptions = {}) {
           response: { 201: AttachmentMetaSchema },
         },
       }, async (req, reply) => {
-        if (!Buffer.isBuffer(req.body)) {
-          throw new AcdError('ATTACHMENT_BODY', 'attachment: send the file itself as the request body with its media type (e.g. application/octet-stream), not JSON', { status: 415 });
+        if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
+          throw new AcdError('ATTACHMENT_EMPTY', 'attachment: the request body is the file (with its media type as Content-Type), and it is empty');
         }
         const mediaType = String(req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim().slice(0, 200);
         const meta = await addAttachment(db, actorOf(req), req.params.reportId, { filename: req.query.filename, mediaType, content: req.body }, maxBytes);
