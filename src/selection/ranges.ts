@@ -1,8 +1,9 @@
 /**
  * Address sets as sorted, merged, non-overlapping ranges in typed arrays, looked up without allocation.
  *
- * IPv4: `starts`/`ends` Uint32Array plus an index by the top 16 bits (65,537 entries) that narrows the
- * binary search to the ranges that touch one /16, so a lookup is one table read and a few compares.
+ * IPv4: `starts`/`ends` Uint32Array plus an index by the top bits (up to 16: 65,537 entries) that
+ * narrows the binary search to the ranges that touch one /16, so a lookup is one table read and a few
+ * compares; and, for the domestic set, a 2-bit-per-/24 map that answers most lookups in one read.
  * IPv6: four big-endian uint32 words per bound; the search compares the top 64 bits and reads the low
  * 64 only on a tie. The top 64 bits alone are not enough: 13 of DB-IP's JP ranges end inside a /64.
  * (bench: exact search 0.8x the speed of a top-64-only search, both well over 5 M lookups/s.)
@@ -12,21 +13,32 @@ import { cmp128 } from './cidr.js';
 export class RangeSet4 {
   readonly starts: Uint32Array;
   readonly ends: Uint32Array;
-  /** idx[h] = the first range whose end is ≥ h << 16 (n when none) */
+  /** bits of the index: idx[h] = the first range whose end is ≥ h << (32 − bits) (n when none) */
+  private readonly bits: number;
   private readonly idx: Uint32Array;
+  /**
+   * Optional: 2 bits per /24 (4 MiB): 0 = no address of the /24 is in the set, 1 = all are, 2 = some
+   * are (search). Most lookups then cost one array read.
+   */
+  private readonly map24: Uint8Array | null;
 
-  constructor(starts: Uint32Array, ends: Uint32Array) {
+  constructor(starts: Uint32Array, ends: Uint32Array, opts: { map24?: boolean } = {}) {
     this.starts = starts;
     this.ends = ends;
     const n = starts.length;
-    this.idx = new Uint32Array(65537);
+    // the index grows with the set (a few entries for a handful of criteria, 65,537 for a country)
+    this.bits = Math.min(16, Math.max(1, Math.ceil(Math.log2(n + 1))));
+    const buckets = 2 ** this.bits;
+    const width = 2 ** (32 - this.bits);
+    this.idx = new Uint32Array(buckets + 1);
     let i = 0;
-    for (let h = 0; h < 65536; h++) {
-      const base = h * 65536;
-      while (i < n && (ends[i] as number) < base) i++;
+    for (let h = 0; h < buckets; h++) {
+      const base = h * width;
+      while (i < n && ends[i]! < base) i++;
       this.idx[h] = i;
     }
-    this.idx[65536] = n;
+    this.idx[buckets] = n;
+    this.map24 = opts.map24 ? buildMap24(starts, ends) : null;
   }
 
   get size(): number {
@@ -34,32 +46,51 @@ export class RangeSet4 {
   }
 
   has(a: number): boolean {
-    const h = a >>> 16;
-    let lo = this.idx[h] as number;
-    let hi = Math.min(this.idx[h + 1] as number, this.starts.length - 1);
-    const ends = this.ends;
-    // first range in [lo, hi] whose end is ≥ a
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((ends[mid] as number) < a) lo = mid + 1;
-      else hi = mid;
+    const m = this.map24;
+    if (m !== null) {
+      const v = (m[a >>> 10]! >>> ((a >>> 7) & 6)) & 3;
+      if (v !== 2) return v === 1;
     }
-    return lo < this.starts.length && (this.starts[lo] as number) <= a && a <= (ends[lo] as number);
+    return this.find(a) >= 0;
   }
 
   /** The index of the range holding `a`, or -1. */
   find(a: number): number {
-    const h = a >>> 16;
-    let lo = this.idx[h] as number;
-    let hi = Math.min(this.idx[h + 1] as number, this.starts.length - 1);
+    const h = a >>> (32 - this.bits);
+    let lo = this.idx[h]!;
+    let hi = Math.min(this.idx[h + 1]!, this.starts.length - 1);
     const ends = this.ends;
+    // first range in [lo, hi] whose end is ≥ a (the range holding a, if any, is among them)
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if ((ends[mid] as number) < a) lo = mid + 1;
+      if (ends[mid]! < a) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.starts.length && (this.starts[lo] as number) <= a && a <= (ends[lo] as number) ? lo : -1;
+    return lo < this.starts.length && this.starts[lo]! <= a && a <= ends[lo]! ? lo : -1;
   }
+}
+
+/** The 2-bit-per-/24 summary of disjoint sorted ranges (see RangeSet4.map24). */
+function buildMap24(starts: Uint32Array, ends: Uint32Array): Uint8Array {
+  const m = new Uint8Array(1 << 22);
+  const set = (p: number, v: number): void => {
+    const sh = (p & 3) << 1;
+    const cur = (m[p >>> 2]! >>> sh) & 3;
+    // "some" wins over "all" when two ranges share a /24 (neither covers it whole)
+    const next = cur === 0 ? v : cur === 1 && v === 1 ? 1 : 2;
+    m[p >>> 2] = (m[p >>> 2]! & ~(3 << sh)) | (next << sh);
+  };
+  for (let i = 0; i < starts.length; i++) {
+    const s = starts[i]!;
+    const e = ends[i]!;
+    const p0 = s >>> 8;
+    const p1 = e >>> 8;
+    for (let p = p0; p <= p1; p++) {
+      const whole = (p !== p0 || (s & 255) === 0) && (p !== p1 || (e & 255) === 255);
+      set(p, whole ? 1 : 2);
+    }
+  }
+  return m;
 }
 
 export class RangeSet6 {
@@ -143,7 +174,7 @@ export class RangeBuilder4 {
     return this;
   }
 
-  build(): RangeSet4 {
+  build(opts: { map24?: boolean } = {}): RangeSet4 {
     const order = this.s.map((_, i) => i).sort((a, b) => this.s[a]! - this.s[b]!);
     let merged: [number, number][] = [];
     for (const i of order) {
@@ -164,7 +195,7 @@ export class RangeBuilder4 {
       }
       merged = next;
     }
-    return new RangeSet4(Uint32Array.from(merged, (r) => r[0]), Uint32Array.from(merged, (r) => r[1]));
+    return new RangeSet4(Uint32Array.from(merged, (r) => r[0]), Uint32Array.from(merged, (r) => r[1]), opts);
   }
 }
 

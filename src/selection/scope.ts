@@ -85,7 +85,7 @@ export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTab
   if (!config.useCountryData && !config.domesticPrefixes?.length && !config.extraPrefixes?.length) {
     throw new AcdError('SCOPE_BAD_CONFIG', 'scope: no domestic address space: enable the country data or give domestic prefixes');
   }
-  const d4: RangeSet4 = b4.build();
+  const d4: RangeSet4 = b4.build({ map24: true });
   const d6: RangeSet6 = b6.build();
 
   let asn: AsnTable | null = null;

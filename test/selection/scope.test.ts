@@ -101,11 +101,13 @@ test('range sets answer like a linear scan over the unmerged ranges (fast-check,
       for (const [s, e] of add) b.add(s, e);
       for (const [s, e] of cut) b.remove(s, e);
       const set = b.build();
+      const mapped = b.build({ map24: true });
       // probe at and around every edge as well as at random
       const points = [...probes, ...add.flatMap(([s, e]) => [s, e, s - 1, e + 1]), ...cut.flatMap(([s, e]) => [s, e, s - 1, e + 1])].filter((p) => p >= 0 && p <= 0xffffffff);
       for (const p of points) {
         const expect = add.some(([s, e]) => s <= p && p <= e) && !cut.some(([s, e]) => s <= p && p <= e);
         assert.equal(set.has(p), expect, `${p}`);
+        assert.equal(mapped.has(p), expect, `${p} (with the /24 map)`);
       }
     }),
     { seed: 21, numRuns: 200 },
