@@ -22,7 +22,7 @@ import {
   v5Datagram, v9Datagram, ipfixMessage, templateRecord, set, dataRecord, V9_FIELDS, IPFIX_FIELDS, v9Values, ipfixValues, type SimpleFlow,
 } from '../../test/flow/fixtures/build.js';
 import { prng } from '../../test/flow/fixtures/fuzz.js';
-import { hasBinary, startNfcapd, nfdumpSummary, freeUdpPort, waitExit, binPath } from '../../test/flow/fixtures/peers.js';
+import { hasBinary, startNfcapd, nfcapdFileFlows, freeUdpPort, waitExit, binPath } from '../../test/flow/fixtures/peers.js';
 
 const FLOWS = Number(process.env.ACD_BENCH_FLOWS ?? 10_000_000);
 const LONG = Number(process.env.ACD_BENCH_LONG_FLOWS ?? 20_000_000);
@@ -114,7 +114,7 @@ async function nfcapdFile(w: Workload, passes: number, dir: string): Promise<str
 
 /** `nfdump -r FILE -s srcip/bytes` timed by bash's `time` (wall, user + system). */
 function nfdumpAggregate(file: string): { wall: Measurement; cpu: Measurement } {
-  const flows = nfdumpSummary(file).flows;
+  const flows = nfcapdFileFlows(file);
   const script = `TIMEFORMAT='%3R %3U %3S'; time ${binPath('nfdump')} -r "$1" -s srcip/bytes -n 10 -q > /dev/null`;
   const r = spawnSync('bash', ['-c', script, 'bash', file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`nfdump failed: ${r.stderr}`);

@@ -76,12 +76,13 @@ const A_END_UPTIME = F.K_END_UPTIME * 2;
 const A_START_MS = F.K_START_MS * 2;
 const A_END_MS = F.K_END_MS * 2;
 
-/** An unsigned counter field of 1..8 bytes at `o` (4 and 8 bytes inline) */
-function counter(b: Uint8Array, o: number, len: number): number {
-  if (len === 4) return u32(b, o);
+/** An unsigned counter field of 1..8 bytes at `o` (4 and 8 bytes through the DataView: inlined) */
+function counter(dv: DataView, b: Uint8Array, o: number, len: number): number {
+  if (len === 4) return dv.getUint32(o);
   if (len === 8) {
-    const hi = u32(b, o);
-    return hi >= 0x200000 ? MAX_SAFE : hi * 4294967296 + u32(b, o + 4);
+    const hi = dv.getUint32(o);
+    if (hi === 0) return dv.getUint32(o + 4); // the common case stays in integer arithmetic
+    return hi >= 0x200000 ? MAX_SAFE : hi * 4294967296 + dv.getUint32(o + 4);
   }
   return readUint(b, o, len);
 }
@@ -98,7 +99,7 @@ class RareOut {
 }
 const rareOut = new RareOut();
 
-function readRare(b: Uint8Array, base: number, at: Int32Array, exportMs: number, r: RareOut): void {
+function readRare(dv: DataView, b: Uint8Array, base: number, at: Int32Array, exportMs: number, r: RareOut): void {
   let o = at[F.K_START_SEC * 2]!;
   r.startMs = o >= 0 ? u32(b, base + o) * 1000 : -1;
   o = at[F.K_END_SEC * 2]!;
@@ -112,9 +113,9 @@ function readRare(b: Uint8Array, base: number, at: Int32Array, exportMs: number,
   o = at[F.K_END_DELTA_US * 2]!;
   if (o >= 0 && r.endMs < 0) r.endMs = exportMs - Math.floor(u32(b, base + o) / 1000);
   o = at[F.K_BYTES_TOTAL * 2]!;
-  r.bytesTotal = o >= 0 ? counter(b, base + o, at[F.K_BYTES_TOTAL * 2 + 1]!) : -1;
+  r.bytesTotal = o >= 0 ? counter(dv, b, base + o, at[F.K_BYTES_TOTAL * 2 + 1]!) : -1;
   o = at[F.K_PACKETS_TOTAL * 2]!;
-  r.packetsTotal = o >= 0 ? counter(b, base + o, at[F.K_PACKETS_TOTAL * 2 + 1]!) : -1;
+  r.packetsTotal = o >= 0 ? counter(dv, b, base + o, at[F.K_PACKETS_TOTAL * 2 + 1]!) : -1;
   o = at[F.K_ICMP_TYPE_CODE * 2]!;
   r.icmp = o >= 0 ? (b[base + o]! << 8) | b[base + o + 1]! : -1;
   o = at[F.K_ICMP_TYPE * 2]!;
@@ -127,7 +128,7 @@ function readRare(b: Uint8Array, base: number, at: Int32Array, exportMs: number,
   o = at[F.K_DURATION_US * 2]!;
   if (o >= 0) r.durMs = Math.floor(u32(b, base + o) / 1000);
   o = at[F.K_OBS_MS * 2]!;
-  r.obsMs = o >= 0 ? counter(b, base + o, at[F.K_OBS_MS * 2 + 1]!) : -1;
+  r.obsMs = o >= 0 ? counter(dv, b, base + o, at[F.K_OBS_MS * 2 + 1]!) : -1;
 }
 
 /**
@@ -147,6 +148,7 @@ export function decodeFlowRecords(
   const uptime = ctx.uptimeMs;
   const hasUptime = ctx.hasUptime;
   let at = t.at;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let n = 0;
   let sumPackets = 0;
   let sumBytes = 0;
@@ -167,9 +169,9 @@ export function decodeFlowRecords(
       base = 0;
     }
     let o = at[A_SRC4]!;
-    rec.src4 = o >= 0 ? u32(b, base + o) : 0;
+    rec.src4 = o >= 0 ? dv.getUint32(base + o) : 0;
     o = at[A_DST4]!;
-    rec.dst4 = o >= 0 ? u32(b, base + o) : 0;
+    rec.dst4 = o >= 0 ? dv.getUint32(base + o) : 0;
     if (v6) {
       o = at[A_SRC6]!;
       const s6 = rec.src6;
@@ -180,33 +182,33 @@ export function decodeFlowRecords(
       ctx.dirty6 = true;
     }
     o = at[A_SRC_PORT]!;
-    rec.srcPort = o >= 0 ? (b[base + o]! << 8) | b[base + o + 1]! : 0;
+    rec.srcPort = o >= 0 ? dv.getUint16(base + o) : 0;
     o = at[A_DST_PORT]!;
-    rec.dstPort = o >= 0 ? (b[base + o]! << 8) | b[base + o + 1]! : 0;
+    rec.dstPort = o >= 0 ? dv.getUint16(base + o) : 0;
     o = at[A_PROTO]!;
     rec.proto = o >= 0 ? b[base + o]! : 0;
     o = at[A_TCP_FLAGS]!;
     rec.tcpFlags = o >= 0 ? b[base + o + at[A_TCP_FLAGS + 1]! - 1]! : 0; // the low byte, whatever the width
     o = at[A_IN_IF]!;
-    rec.inIf = o >= 0 ? counter(b, base + o, at[A_IN_IF + 1]!) : 0;
+    rec.inIf = o >= 0 ? counter(dv, b, base + o, at[A_IN_IF + 1]!) : 0;
     o = at[A_OUT_IF]!;
-    rec.outIf = o >= 0 ? counter(b, base + o, at[A_OUT_IF + 1]!) : 0;
+    rec.outIf = o >= 0 ? counter(dv, b, base + o, at[A_OUT_IF + 1]!) : 0;
     o = at[A_BYTES]!;
-    let bytes = o >= 0 ? counter(b, base + o, at[A_BYTES + 1]!) : -1;
+    let bytes = o >= 0 ? counter(dv, b, base + o, at[A_BYTES + 1]!) : -1;
     o = at[A_PACKETS]!;
-    let packets = o >= 0 ? counter(b, base + o, at[A_PACKETS + 1]!) : -1;
+    let packets = o >= 0 ? counter(dv, b, base + o, at[A_PACKETS + 1]!) : -1;
     // times: absolute ms first, then sysUptime-relative (the int32 difference survives uptime wrap)
     o = at[A_START_MS]!;
-    let startMs = o >= 0 ? counter(b, base + o, at[A_START_MS + 1]!) : -1;
+    let startMs = o >= 0 ? counter(dv, b, base + o, at[A_START_MS + 1]!) : -1;
     o = at[A_END_MS]!;
-    let endMs = o >= 0 ? counter(b, base + o, at[A_END_MS + 1]!) : -1;
+    let endMs = o >= 0 ? counter(dv, b, base + o, at[A_END_MS + 1]!) : -1;
     o = at[A_START_UPTIME]!;
-    if (startMs < 0 && o >= 0 && hasUptime) startMs = exportMs - ((uptime - u32(b, base + o)) | 0);
+    if (startMs < 0 && o >= 0 && hasUptime) startMs = exportMs - ((uptime - dv.getUint32(base + o)) | 0);
     o = at[A_END_UPTIME]!;
-    if (endMs < 0 && o >= 0 && hasUptime) endMs = exportMs - ((uptime - u32(b, base + o)) | 0);
+    if (endMs < 0 && o >= 0 && hasUptime) endMs = exportMs - ((uptime - dv.getUint32(base + o)) | 0);
     if (rare) {
       const r = rareOut;
-      readRare(b, base, at, exportMs, r);
+      readRare(dv, b, base, at, exportMs, r);
       if (startMs < 0) startMs = r.startMs;
       if (endMs < 0) endMs = r.endMs;
       if (r.durMs >= 0) {

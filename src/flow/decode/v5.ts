@@ -30,18 +30,19 @@ export function decodeV5(core: DecoderCore, b: Uint8Array, len: number, ex: Expo
   if (core.ctx.dirty6) { rec.src6.fill(0); rec.dst6.fill(0); core.ctx.dirty6 = false; }
   let packets = 0;
   let bytes = 0;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   for (let i = 0, p = V5_HEADER; i < count; i++, p += V5_RECORD) {
-    rec.src4 = u32(b, p);
-    rec.dst4 = u32(b, p + 4);
-    rec.inIf = (b[p + 12]! << 8) | b[p + 13]!;
-    rec.outIf = (b[p + 14]! << 8) | b[p + 15]!;
-    rec.packets = u32(b, p + 16);
-    rec.bytes = u32(b, p + 20);
+    rec.src4 = dv.getUint32(p);
+    rec.dst4 = dv.getUint32(p + 4);
+    rec.inIf = dv.getUint16(p + 12);
+    rec.outIf = dv.getUint16(p + 14);
+    rec.packets = dv.getUint32(p + 16);
+    rec.bytes = dv.getUint32(p + 20);
     // first/last are sysUptime ms: the int32 difference to the header's uptime survives its wrap
-    rec.start = exportMs - ((uptime - u32(b, p + 24)) | 0);
-    rec.end = exportMs - ((uptime - u32(b, p + 28)) | 0);
-    rec.srcPort = (b[p + 32]! << 8) | b[p + 33]!;
-    rec.dstPort = (b[p + 34]! << 8) | b[p + 35]!;
+    rec.start = exportMs - ((uptime - dv.getUint32(p + 24)) | 0);
+    rec.end = exportMs - ((uptime - dv.getUint32(p + 28)) | 0);
+    rec.srcPort = dv.getUint16(p + 32);
+    rec.dstPort = dv.getUint16(p + 34);
     rec.tcpFlags = b[p + 37]!;
     rec.proto = b[p + 38]!;
     packets += rec.packets;
