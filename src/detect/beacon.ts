@@ -110,14 +110,14 @@ export interface BeaconScored {
 
 const IV_RES = 10;
 const SZ_RES = 8;
-const IV_BINS = 16;
+const IV_BINS = 15;
 const T_BINS = 16;
 const F_DIRTY = 1;
 const F_BEACON = 2;
 const F_STROBE = 4;
 const KEY_WORDS = 9;
 
-/** the octave bin of an interval in seconds: 0 is < 1 s, i is [2^(i-1), 2^i) s, 15 is ≥ 2^14 s */
+/** the octave bin of an interval in seconds: 0 is < 1 s, i is [2^(i-1), 2^i) s, 14 is ≥ 2^13 s (2.3 h) */
 export function intervalBin(sec: number): number {
   if (sec < 1) return 0;
   const b = 1 + Math.floor(Math.log2(sec));
@@ -157,6 +157,8 @@ export class BeaconDetector {
   private readonly scratch = new Float64Array(Math.max(IV_RES, SZ_RES));
   private readonly merged = new Float64Array(T_BINS);
   private windowStart = Infinity;
+  /** distinct domestic hosts, counted once per flush (4096 registers are not read per pair) */
+  private population = 0;
   flows = 0;
   skipped = 0;
   expired = 0;
@@ -213,7 +215,6 @@ export class BeaconDetector {
     if (this.allow.size > 0 && this.allow.match(rec.family, w, 4) !== undefined) { this.skipped++; return; }
     const ts = rec.start;
     if (ts < this.windowStart) this.windowStart = ts;
-    this.prevalence.observe(rec.family, w, 4, hashWords(w, 0, 4, 0x1b873593), ts);
 
     const t = this.table;
     const k = t.key;
@@ -223,6 +224,8 @@ export class BeaconDetector {
     const h = t.hash();
     let s = t.find(h);
     if (s < 0) {
+      // prevalence counts distinct domestic hosts per server: a new pair is the only news for it
+      this.prevalence.observe(rec.family, w, 4, hashWords(w, 0, 4, 0x1b873593), ts);
       s = t.insert(h);
       this.cnt[s] = 1;
       this.first[s] = ts;
@@ -279,6 +282,7 @@ export class BeaconDetector {
     const t = this.table;
     const end = t.end();
     const idle = this.config.idleTimeoutMs;
+    this.population = this.prevalence.population();
     for (let s = 0; s < end; s++) {
       if (!t.isUsed(s)) continue;
       if (((this.flags[s] ?? 0) & F_DIRTY) !== 0) {
@@ -355,7 +359,7 @@ export class BeaconDetector {
     const k = this.table.keys;
     this.w[4] = k[s * KEY_WORDS + 5] ?? 0; this.w[5] = k[s * KEY_WORDS + 6] ?? 0; this.w[6] = k[s * KEY_WORDS + 7] ?? 0; this.w[7] = k[s * KEY_WORDS + 8] ?? 0;
     const family = (k[s * KEY_WORDS] ?? 0) >>> 24;
-    const pop = this.prevalence.population();
+    const pop = this.population || this.prevalence.population();
     const hosts = this.prevalence.hosts(family, this.w, 4);
     const share = pop > 0 ? Math.min(1, hosts / pop) : 0;
     const p0 = this.config.prevalenceShare;

@@ -12,12 +12,14 @@ export function hllAdd(regs: Uint8Array, at: number, m: number, hash: number): b
   return false;
 }
 
+const POW2NEG = Float64Array.from({ length: 64 }, (_, r) => 2 ** -r);
+
 export function hllCount(regs: Uint8Array, at: number, m: number): number {
   let sum = 0;
   let zeros = 0;
   for (let j = 0; j < m; j++) {
     const r = regs[at + j] ?? 0;
-    sum += 2 ** -r;
+    sum += POW2NEG[r] ?? 0;
     if (r === 0) zeros++;
   }
   const alpha = m === 16 ? 0.673 : m === 32 ? 0.697 : m === 64 ? 0.709 : 0.7213 / (1 + 1.079 / m);

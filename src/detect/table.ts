@@ -4,8 +4,9 @@
  * stores its own state in parallel typed arrays indexed by slot, so a table and its state are a few
  * large allocations whatever the traffic: memory is set at construction and never grows.
  *
- * When the table is full, `insert` evicts: it samples a few slots and frees the one the owner's
- * `utility` ranks lowest (sampled eviction, as Redis does for LRU/LFU: constant time, close to exact).
+ * When the table is full, `insert` evicts: it samples a run of consecutive slots from a random start
+ * and frees the one the owner's `utility` ranks lowest (sampled eviction, as Redis does for LRU/LFU:
+ * constant time, close to exact; slots are filled in arrival order, so a run is a random sample of keys).
  */
 import { AcdError } from '../shared/errors.js';
 import { hashWords, Rng } from './hash.js';
@@ -31,6 +32,8 @@ export class KeyTable {
   /** scratch key the caller fills before find/insert */
   readonly key: Uint32Array;
   private readonly next: Int32Array;
+  /** each slot's full hash: a chain walk compares it before touching the key words */
+  private readonly hashes: Uint32Array;
   private readonly heads: Int32Array;
   private readonly used: Uint8Array;
   private readonly mask: number;
@@ -52,6 +55,7 @@ export class KeyTable {
     this.keys = new Uint32Array(o.capacity * o.words);
     this.key = new Uint32Array(o.words);
     this.next = new Int32Array(o.capacity);
+    this.hashes = new Uint32Array(o.capacity);
     // one bucket per two slots, rounded up to a power of two: chains average ≤ 2 when full
     let b = 1;
     while (b * 2 < o.capacity) b <<= 1;
@@ -64,9 +68,9 @@ export class KeyTable {
     this.onEvict = o.onEvict;
   }
 
-  /** bytes of the table itself per slot (keys, chain, bucket, used flag) */
+  /** bytes of the table itself per slot (keys, hash, chain, bucket, used flag) */
   bytesPerSlot(): number {
-    return this.words * 4 + 4 + (this.heads.length * 4) / this.capacity + 1;
+    return this.words * 4 + 4 + 4 + (this.heads.length * 4) / this.capacity + 1;
   }
 
   hash(): number {
@@ -84,9 +88,10 @@ export class KeyTable {
 
   /** slot holding the scratch key, or -1 */
   find(h: number): number {
+    h >>>= 0;
     let s = this.heads[h & this.mask] ?? -1;
     while (s >= 0) {
-      if (this.same(s)) return s;
+      if (this.hashes[s] === h && this.same(s)) return s;
       s = this.next[s] ?? -1;
     }
     return -1;
@@ -108,6 +113,7 @@ export class KeyTable {
       this.size--;
     }
     this.keys.set(this.key, slot * this.words);
+    this.hashes[slot] = h >>> 0;
     const b = h & this.mask;
     this.next[slot] = this.heads[b] ?? -1;
     this.heads[b] = slot;
@@ -117,11 +123,15 @@ export class KeyTable {
   }
 
   private pickVictim(): number {
-    // the table is full, so every slot is in use: sample uniformly
-    let best = this.rng.int(this.capacity);
-    let bestU = this.utility(best);
-    for (let i = 1; i < this.sample; i++) {
-      const s = this.rng.int(this.capacity);
+    // the table is full, so every slot is in use: sample a run of consecutive slots from a random
+    // start (the owner's utility arrays are read a cache line at a time, not one line per sample)
+    const n = this.sample;
+    let start = this.rng.int(this.capacity);
+    if (start + n > this.capacity) start = Math.max(0, this.capacity - n);
+    let best = start;
+    let bestU = this.utility(start);
+    const end = Math.min(this.capacity, start + n);
+    for (let s = start + 1; s < end; s++) {
       const u = this.utility(s);
       if (u < bestU) { best = s; bestU = u; }
     }
@@ -129,7 +139,7 @@ export class KeyTable {
   }
 
   private unlink(slot: number): void {
-    const h = hashWords(this.keys, slot * this.words, this.words) & this.mask;
+    const h = (this.hashes[slot] ?? 0) & this.mask;
     let s = this.heads[h] ?? -1;
     let prev = -1;
     while (s >= 0 && s !== slot) { prev = s; s = this.next[s] ?? -1; }

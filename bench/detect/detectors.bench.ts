@@ -1,0 +1,105 @@
+/**
+ * Detector throughput, memory per tracked pair, and heap over a long run.
+ *  - all detectors together (createDetectors, default capacities) vs a baseline in the same run that
+ *    generates the same flows and counts them per pair key in a Map (the least a per-pair detector does)
+ *  - bytes per tracked beacon pair: declared (typed-array layout) and measured (arrayBuffers growth)
+ *  - heap, array buffers and RSS every few million flows over ACD_BENCH_FLOWS flows (default 20 M),
+ *    with a million-pair key space churning through the beacon table's cap
+ */
+import { createDetectors, BeaconDetector, OUTBOUND, INBOUND } from '../../src/detect/index.js';
+import { MutableFlowRecord } from '../../src/flow/index.js';
+import { measure, report } from '../lib.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const gc = (globalThis as { gc?: () => void }).gc;
+const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
+
+/**
+ * Two traffic mixes. 'churn': 2 % of flows from 2 000 beaconing pairs, the rest random pairs over
+ * 65 k domestic hosts × 2^20 external addresses, so nearly every flow is a new pair and every table
+ * evicts on every flow (the worst case). 'typical': 80 % of flows from a working set of 200 k pairs
+ * (active conversations), 20 % random. Both: ~6 % inbound, 1/64 failed SYNs, 1/16 UDP.
+ */
+function makeGen(seed: number, hot = 0): (r: MutableFlowRecord, i: number) => number {
+  let s = seed >>> 0;
+  const rnd = (): number => { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; return s >>> 0; };
+  return (r, i) => {
+    const x = rnd();
+    const t = T0 + i * 0.1; // 10 k flows per second of event time
+    r.start = t; r.end = t + (x & 1023);
+    r.family = 4;
+    r.proto = (x & 15) === 0 ? 17 : 6;
+    r.srcPort = 32768 + (x >>> 17);
+    r.packets = 1 + (x & 31);
+    r.bytes = 60 + (x & 4095);
+    r.tcpFlags = (x & 63) === 0 ? 0x02 : 0x1b;
+    let dir = OUTBOUND as 0 | 1;
+    if ((x & 63) < 1) { // beacon pairs
+      const b = (x >>> 8) % 2000;
+      r.src4 = (0x0a000000 + b) >>> 0; r.dst4 = (0x29000000 + b) >>> 0; r.dstPort = 443;
+    } else {
+      const y = rnd();
+      r.src4 = (0x0a000000 + (y & 0xffff)) >>> 0;
+      r.dst4 = (0x50000000 + (rnd() & 0xfffff)) >>> 0;
+      if (hot > 0 && (x >>> 24) < 205) { const p = y % hot; r.src4 = (0x0a000000 + (p & 0xffff)) >>> 0; r.dst4 = (0x50000000 + ((p * 2654435761) >>> 12)) >>> 0; }
+      r.dstPort = (y >>> 16) % 10 === 0 ? 80 : 443;
+      if ((y >>> 28) === 0) { dir = INBOUND; const a = r.src4; r.src4 = r.dst4; r.dst4 = a; r.srcPort = r.dstPort; r.dstPort = 40000; }
+    }
+    return dir;
+  };
+}
+
+const N = Number(process.env.ACD_BENCH_N ?? 3_000_000);
+const r = new MutableFlowRecord();
+
+for (const [mix, hot] of [['typical', 200_000], ['churn', 0]] as const) {
+  // baseline: the same flows, each pair key hashed into a Map of counts
+  const gen0 = makeGen(1, hot);
+  const base = await measure(() => {
+    const m = new Map<number, number>();
+    for (let i = 0; i < N; i++) {
+      gen0(r, i);
+      const k = (Math.imul(r.src4, 0x9e3779b1) ^ Math.imul(r.dst4, 0x85ebca6b) ^ r.dstPort) >>> 0;
+      m.set(k, (m.get(k) ?? 0) + 1);
+      if (m.size > 1_000_000) m.clear();
+    }
+    return N;
+  });
+  report(`${mix}: baseline (generate + Map count per pair)`, base, null, 'flows');
+  const det = createDetectors();
+  const gen1 = makeGen(1, hot);
+  // warm-up: the JIT compiles the hot paths, the tables' pages are touched
+  for (let i = 0; i < 1_000_000; i++) det.observe(r, gen1(r, i) as 0 | 1);
+  const all = await measure(() => {
+    for (let i = 1_000_000; i < 1_000_000 + N; i++) det.observe(r, gen1(r, i) as 0 | 1);
+    return N;
+  });
+  report(`${mix}: all detectors (createDetectors)`, all, base, 'flows', 'baseline');
+  const st = det.stats();
+  console.log(`  tracked: beacon ${st.beacon!.tracked}/${st.beacon!.capacity} (${st.beacon!.evictions} evicted), scan ${st.scan!.tracked}, ddos ${st.ddos!.tracked}, findings ${det.findings.size}`);
+}
+
+// bytes per beacon pair: declared layout and measured array-buffer growth for 1 M pairs
+gc?.();
+const ab0 = process.memoryUsage().arrayBuffers;
+const one = new BeaconDetector({ capacity: 1_000_000, prevalenceCapacity: 1024 }, () => {});
+const ab1 = process.memoryUsage().arrayBuffers;
+console.log(`bytes per tracked beacon pair: declared ${one.bytesPerKey().toFixed(1)}, measured ${((ab1 - ab0) / 1_000_000).toFixed(1)} (1 M pairs: ${mib(ab1 - ab0)})`);
+
+// long run: heap and buffers stay flat while the key space churns through the caps
+const total = Number(process.env.ACD_BENCH_FLOWS ?? 20_000_000);
+const every = Math.max(1_000_000, Math.floor(total / 10));
+const long = createDetectors();
+const gen2 = makeGen(7, 200_000);
+gc?.();
+const t0 = process.hrtime.bigint();
+for (let i = 0; i < total; i++) {
+  long.observe(r, gen2(r, i) as 0 | 1);
+  if ((i + 1) % every === 0) {
+    gc?.();
+    const m = process.memoryUsage();
+    const s = long.stats();
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(`  ${((i + 1) / 1e6).toFixed(0).padStart(3)} M flows  heapUsed ${mib(m.heapUsed).padStart(10)}  arrayBuffers ${mib(m.arrayBuffers).padStart(10)}  rss ${mib(m.rss).padStart(10)}  beacon pairs ${s.beacon!.tracked} (evicted ${s.beacon!.evictions})  findings ${long.findings.size}  ${((i + 1) / secs / 1e6).toFixed(2)} M flows/s`);
+  }
+}
