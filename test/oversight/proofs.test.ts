@@ -233,3 +233,20 @@ test('property: a random proof never verifies for a random claim (no false posit
     { seed: 6962, numRuns: 300 },
   );
 });
+
+test('property: a random consistency path never links two roots of different histories', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 500 }),
+      fc.integer({ min: 1, max: 500 }),
+      fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 12 }),
+      (a, b, path) => {
+        const [m, n] = a < b ? [a, b] : [b, a + 1];
+        const first = merkleTreeHash(Array.from({ length: Math.min(m, 8) }, (_, i) => leaf(i)));
+        const second = merkleTreeHash(Array.from({ length: Math.min(n, 9) }, (_, i) => leaf(i + 100)));
+        assert.ok(!verifyConsistency(m, n, first, second, path));
+      },
+    ),
+    { seed: 6962, numRuns: 300 },
+  );
+});
