@@ -200,3 +200,15 @@ test('importFlowBuffer reads bytes in memory the same way as a file', async () =
   assert.deepEqual({ ...mem, file: '', elapsedMs: 0 }, { ...fromFile.stats, file: '', elapsedMs: 0 });
   assert.deepEqual(recs.map((r) => ({ ...r, exporter: '' })), fromFile.recs.map((r) => ({ ...r, exporter: '' })));
 });
+
+test('a UTF-8 byte order mark before the first line is ignored, in every format', async () => {
+  const bom = '\ufeff';
+  for (const [name, text] of [
+    ['bom.log', `${ZEEK_HEAD}\n${zl(1)}\n`],
+    ['bom.jsonl', '{"src":"10.0.0.1","dst":"10.0.0.2","start":1}\n'],
+    ['bom.binetflow', 'StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State,sTos,dTos,TotPkts,TotBytes,SrcBytes,Label\n2018/09/27 22:40:52.403669,0.008364,udp,192.168.2.12,56343,  <->,192.168.2.1,53,CON,0,0,2,208,72,\n'],
+  ] as const) {
+    const { stats } = await run(file(bom + text, name));
+    assert.deepEqual([stats.records, stats.malformed], [1, 0], name);
+  }
+});

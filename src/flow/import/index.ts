@@ -123,6 +123,8 @@ async function importChunks(file: string, src: Source, options: ImportOptions): 
   const onLine = (buf: Buffer, s: number, e: number): void => {
     stats.lines++;
     if (e > s && buf[e - 1] === 13) e--;
+    // a UTF-8 byte order mark before the first line (Windows editors) is not part of the data
+    if (stats.lines === 1 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
     const p = parser as LineParser;
     rec.reset();
     rec.exporter = exporter;
