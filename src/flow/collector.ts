@@ -49,16 +49,22 @@ export function createUdpCollector(opts: UdpCollectorOptions): UdpCollector {
   const { decoder, sink, logger } = opts;
   let socket: Socket | null = null;
   let received = 0;
-  // exporter id strings are cached per peer, so a datagram does not build a new string
-  const ids = new Map<string, string>();
+  // exporter id strings are cached per peer (address → port → id), so a datagram builds no string;
+  // bounded like the decoder's exporter table (spoofed sources beyond it get a fresh string each time)
+  const ids = new Map<string, Map<number, string>>();
+  let cached = 0;
 
   function onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     received++;
-    const key = rinfo.address + rinfo.port;
-    let id = ids.get(key);
+    let ports = ids.get(rinfo.address);
+    let id = ports?.get(rinfo.port);
     if (id === undefined) {
       id = exporterId(rinfo);
-      if (ids.size < decoder.limits.maxExporters * 2) ids.set(key, id);
+      if (cached < decoder.limits.maxExporters) {
+        if (!ports) { ports = new Map(); ids.set(rinfo.address, ports); }
+        ports.set(rinfo.port, id);
+        cached++;
+      }
     }
     decoder.decode(msg, id, sink); // never throws: bad datagrams are counted per exporter
   }

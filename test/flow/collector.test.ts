@@ -1,7 +1,7 @@
 /**
  * The UDP collector and `acd collect`: listen URLs, start/stop, exporter id from the socket peer,
  * bad datagrams over the wire counted and survived, totals printed per exporter after --seconds and
- * on SIGINT (the real CLI in a child process).
+ * on SIGINT (the command in a child process; test/cli checks its registration in `acd`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -127,7 +127,7 @@ test('--seconds must be a positive number', () => {
 });
 
 function cli(args: string[]): { child: ReturnType<typeof spawn>; out: () => string; err: () => string; done: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/flow/fixtures/collect-cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -145,7 +145,7 @@ async function listening(err: () => string): Promise<number> {
   throw new Error(`acd collect did not start: ${err()}`);
 }
 
-test('acd collect (the real CLI, two runs side by side): --seconds N --json stops by itself; --stats prints the table on SIGINT', async () => {
+test('acd collect (the command as registered, in child processes, two side by side): --seconds N --json stops by itself; --stats prints the table on SIGINT', async () => {
   const timed = cli(['collect', '--listen', 'udp://127.0.0.1:0', '--seconds', '2', '--json']);
   const interrupted = cli(['collect', '--listen', 'udp://127.0.0.1:0', '--stats']);
   const [p1, p2] = await Promise.all([listening(timed.err), listening(interrupted.err)]);
