@@ -23,14 +23,20 @@ import { measure as measureWall, report, type Measurement } from '../lib.js';
 
 /**
  * The machine is shared (other processes compete for its 2 cores), so every figure is measured by
- * this process's CPU time (user + system) as well as by the wall clock; "per core" means per CPU
- * second. `report` prints the CPU-time figure; the wall-clock one follows in brackets.
+ * this process's CPU time (user + system) as well as by the wall clock, best of 3 runs; "per core"
+ * means per CPU second. `report` prints the CPU-time figure; the wall-clock one follows in brackets.
  */
-async function measure(fn: () => number): Promise<Measurement & { wallMs: number }> {
-  const c0 = process.cpuUsage();
-  const m = await measureWall(fn);
-  const c = process.cpuUsage(c0);
-  return { ops: m.ops, ms: (c.user + c.system) / 1000, wallMs: m.ms };
+async function measure(fn: () => number, repeat = 3): Promise<Measurement & { wallMs: number }> {
+  // best of `repeat` runs: on a shared machine the slower runs measure the neighbours
+  let best: (Measurement & { wallMs: number }) | null = null;
+  for (let i = 0; i < repeat; i++) {
+    const c0 = process.cpuUsage();
+    const m = await measureWall(fn);
+    const c = process.cpuUsage(c0);
+    const r = { ops: m.ops, ms: (c.user + c.system) / 1000, wallMs: m.ms };
+    if (!best || r.ms < best.ms) best = r;
+  }
+  return best!;
 }
 function show(name: string, m: Measurement & { wallMs: number }, base: Measurement | null, unit: string, baseName: string): void {
   report(name, m, base, unit, baseName);
@@ -87,7 +93,7 @@ const idx4 = await measure(() => {
   hits += h;
   return 3 * N;
 });
-show('scope IPv4 lookup (/16 index + binary search)', idx4, base4, 'lookups', 'plain binary search');
+show('scope IPv4 lookup (/24 map, else binary search)', idx4, base4, 'lookups', 'plain binary search');
 
 const N6 = 200_000;
 const addrs6: Uint8Array[] = [];
@@ -194,7 +200,7 @@ if (!refCheck) throw new Error('per-bit baseline disagrees with CryptoPan');
 const panPerBit = await measure(() => {
   for (let i = 0; i < 20_000; i++) sink ^= perBit(stream[i]!);
   return 20_000;
-});
+}, 1);
 const panPlain = await measure(() => {
   for (let i = 0; i < 100_000; i++) sink ^= uncached.encrypt4(stream[i]!);
   return 100_000;
@@ -208,7 +214,7 @@ const panCold = new CryptoPan(key);
 const panUnique = await measure(() => {
   for (let i = 0; i < 100_000; i++) sink ^= panCold.encrypt4(addrs[2 * i + 1]!);
   return 100_000;
-});
+}, 1); // once: a second run would find the caches warm
 show('Crypto-PAn IPv4, one ECB call per address', panPlain, panPerBit, 'addresses', 'one AES call per bit');
 show('Crypto-PAn IPv4, cached, skewed 50k hosts', panCached, panPlain, 'addresses', 'no cache');
 show('Crypto-PAn IPv4, cached, all different', panUnique, panPlain, 'addresses', 'no cache');
@@ -303,11 +309,11 @@ function runGate(cache: boolean, rounds: number): ReturnType<typeof measure> {
   return measure(() => {
     for (let r = 0; r < rounds; r++) for (let i = 0; i < P; i++) gate.process(flows[i]!, out);
     return rounds * P;
-  });
+  }, cache ? 3 : 1);
 }
 const gateUncached = await runGate(false, 2);
 nSel = 0;
 nFeed = 0;
-const gateCached = await runGate(true, 40);
+const gateCached = await runGate(true, 20);
 show('gate: classify + approvals + criteria + pseudonyms', gateCached, gateUncached, 'flows', 'Crypto-PAn caches off');
-console.log(`  (per ${P} flows: ${(nSel / 41).toFixed(0)} selected, ${(nFeed / 41).toFixed(0)} to the detector feed; ${hits > 0 && sink !== 0.5 ? 'checked' : ''})`);
+console.log(`  (per ${P} flows: ${(nSel / 61).toFixed(0)} selected, ${(nFeed / 61).toFixed(0)} to the detector feed; ${hits > 0 && sink !== 0.5 ? 'checked' : ''})`);
