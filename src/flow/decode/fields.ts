@@ -6,7 +6,7 @@
  * Element ids: RFC 3954 §8 (v9) and the IANA IPFIX registry (RFC 7012); ids below 128 are shared.
  */
 
-/** Field kinds in a compiled plan. Kept dense so the decode switch compiles to a jump table. */
+/** Field kinds: a compiled template keeps (offset, length) per kind, at index kind·2 (see template.ts). */
 export const K_SKIP = 0;
 export const K_BYTES = 1;
 export const K_PACKETS = 2;

@@ -25,6 +25,7 @@ export interface Template {
   readonly fixed: boolean;
   /** record length (fixed), or the least a record can take (1 byte per variable-length field) */
   readonly recordLen: number;
+  /** variable-length templates only (empty otherwise): see the file comment */
   readonly plan: Int32Array;
   /** fixed-length templates: (offset, length) per field kind, offset -1 when absent */
   readonly at: Int32Array;
@@ -115,9 +116,7 @@ export function compileTemplate(
     if (kind === K_SRC6 || kind === K_DST6) hasV6 = true;
     if (RARE_KINDS.includes(kind)) rare = true;
     if (fixed && kind !== K_SKIP && at[kind * 2]! < 0) { at[kind * 2] = offset; at[kind * 2 + 1] = len; }
-    if (fixed) {
-      if (kind !== K_SKIP) triples.push(offset, len, kind);
-    } else {
+    if (!fixed) {
       const n = triples.length;
       // merge a skipped fixed-length field into a preceding skipped fixed-length run
       if (kind === K_SKIP && !varlen && n >= 3 && triples[n - 1] === K_SKIP && triples[n - 2]! >= 0) triples[n - 2] = triples[n - 2]! + len;
