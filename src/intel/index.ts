@@ -31,3 +31,16 @@ export {
   type StatusResource,
   type StoredVersion,
 } from './store.js';
+export {
+  DEFAULT_PAGE,
+  MAX_PAGE,
+  STIX_MEDIA_TYPE,
+  TAXII_MEDIA_TYPE,
+  acceptsTaxii,
+  errorResource,
+  isTaxiiContentType,
+  parseFilter,
+  type TaxiiError,
+  type TaxiiFilter,
+  type TaxiiQuery,
+} from './taxii.js';

@@ -14,6 +14,7 @@ import { recordAudit } from '../oversight/index.js';
 import { AcdError, notFound } from '../shared/errors.js';
 import type { IntelTables, CollectionTable } from './tables.js';
 import { checkStixObject } from './validate.js';
+import { addressTerms } from './pattern.js';
 import { isTlpLevel, tlpOf, type Reader, type TlpLevel } from './tlp.js';
 import type { Selectable } from 'kysely';
 import type { StixObject } from './stix.js';
@@ -166,6 +167,8 @@ export interface AddResult {
   added: number;
   dateAddedFirst: string | null;
   dateAddedLast: string | null;
+  /** candidate criteria recorded (imports only) */
+  candidates?: number;
 }
 
 export interface AddOptions {
@@ -174,6 +177,8 @@ export interface AddOptions {
   /** explicit recipients (else the collection's audience) */
   recipientOrgs?: string[];
   recipientUsers?: string[];
+  /** imported intelligence: the addresses of new STIX indicators become candidate selection criteria */
+  candidates?: string;
   /** the audit action and details */
   action?: string;
   details?: Record<string, unknown>;
@@ -273,15 +278,37 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
         res.added = fresh.length;
         res.dateAddedFirst = formatUs(fresh[0]![6] as number);
         res.dateAddedLast = formatUs(fresh[fresh.length - 1]![6] as number);
+        if (o.candidates) res.candidates = await addCandidates(trx, c.id, fresh.map((r) => r[12] as StixObject), o.candidates);
       }
       await recordAudit(trx as unknown as Kysely<Database>, {
         actor: o.actor,
         action: o.action ?? 'intel.objects.add',
         target: { type: 'intel_collection', id: c.id },
-        details: { received: objects.length, added: res.added, failed: res.failures.length, ...(o.details ?? {}) },
+        details: { received: objects.length, added: res.added, failed: res.failures.length, ...(res.candidates ? { candidates: res.candidates } : {}), ...(o.details ?? {}) },
       });
     });
   return res;
+}
+
+/**
+ * Imported indicators name addresses; each becomes a candidate criterion, which selection's approval
+ * process must still adopt (nothing here selects a flow).
+ */
+async function addCandidates(trx: AnyDb, collectionId: string, objects: StixObject[], source: string): Promise<number> {
+  const rows: unknown[][] = [];
+  for (const obj of objects) {
+    if (obj.type !== 'indicator' || obj.pattern_type !== 'stix' || typeof obj.pattern !== 'string') continue;
+    for (const t of addressTerms(obj.pattern)) rows.push([randomUUID(), collectionId, obj.id, t.address, t.port, source]);
+  }
+  if (!rows.length) return 0;
+  return batchInsert(trx as Kysely<Database>, 'intel_candidates', [
+    { name: 'id', type: 'text' },
+    { name: 'collection_id', type: 'text' },
+    { name: 'stix_id', type: 'text' },
+    { name: 'address', type: 'text' },
+    { name: 'port', type: 'integer' },
+    { name: 'source', type: 'text' },
+  ], rows, { onConflict: 'nothing' });
 }
 
 // ---------- reading ----------

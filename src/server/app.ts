@@ -19,11 +19,12 @@ import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
 import { reportRoutes } from './routes/reports.js';
 import { webRoutes } from './routes/web.js';
+import { taxiiRoutes } from './routes/taxii.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => Promise<void>;
 
 /** Every route module of the API. Each part of ACD adds its own here. */
-export const routeModules: RouteModule[] = [systemRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, webRoutes];
+export const routeModules: RouteModule[] = [systemRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, webRoutes, taxiiRoutes];
 
 export interface BuiltServer {
   app: FastifyInstance;

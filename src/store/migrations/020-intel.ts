@@ -100,9 +100,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       port integer,
       source text not null,
       status text not null default 'candidate' check (status in ('candidate','adopted','rejected')),
-      created_at timestamptz not null default now(),
-      unique (stix_id, address, port)
+      created_at timestamptz not null default now()
     )`.execute(db);
+  await sql`create unique index intel_candidates_once on intel_candidates(stix_id, address, coalesce(port, -1))`.execute(db);
   await sql`
     create table intel_feeds (
       id text primary key,
