@@ -19,8 +19,10 @@ test('the Merkle tree on the SQL store (embedded PostgreSQL): proofs, reopen, an
     const t = await MerkleTree.open(nodes);
     for (let i = 0; i < 250; i += 50) await t.appendLeaves(leaves.slice(i, i + 50));
     assert.equal(await nodes.leafCount(), 250);
-    // reopened from the table alone
-    const t2 = await MerkleTree.open(new SqlNodeStore(store.db));
+    assert.equal(nodes.cachedNodes, 0, 'no node of level >= 8 yet (250 leaves)');
+    // reopened from the table alone, with a cache from level 2 to exercise it
+    const cachedStore = new SqlNodeStore(store.db, { cacheFromLevel: 2 });
+    const t2 = await MerkleTree.open(cachedStore);
     assert.equal(t2.size, 250);
     await t2.appendLeaves(leaves.slice(250));
     const root = merkleTreeHash(leaves);
@@ -28,6 +30,10 @@ test('the Merkle tree on the SQL store (embedded PostgreSQL): proofs, reopen, an
     assert.deepEqual(await t2.root(123), merkleTreeHash(leaves.slice(0, 123)));
     for (const m of [0, 1, 127, 128, 255, 299]) assert.ok(verifyInclusion(leaves[m]!, m, 300, await t2.inclusionProof(m), root), `inclusion ${m}`);
     assert.ok(verifyConsistency(77, 300, merkleTreeHash(leaves.slice(0, 77)), root, await t2.consistencyProof(77, 300)));
+    assert.ok(cachedStore.cachedNodes > 0, 'upper nodes are kept in memory');
+    // the same proofs again, now partly from the cache, still verify
+    for (const m of [0, 1, 127, 128, 255, 299]) assert.ok(verifyInclusion(leaves[m]!, m, 300, await t2.inclusionProof(m), root), `inclusion ${m} (cached)`);
+    assert.deepEqual(await t2.root(123), merkleTreeHash(leaves.slice(0, 123)));
     // one row per leaf, holding 300 leaves and 150 + 75 + 37 + 18 + 9 + 4 + 2 + 1 inner nodes
     const count = await sql<{ n: number; bytes: number }>`select count(*)::int as n, sum(length(nodes))::int as bytes from audit_merkle_nodes`.execute(store.db);
     assert.deepEqual(count.rows[0], { n: 300, bytes: 32 * (300 + 150 + 75 + 37 + 18 + 9 + 4 + 2 + 1) });
