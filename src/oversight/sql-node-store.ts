@@ -62,6 +62,10 @@ const toBytes = (v: unknown): Uint8Array => {
  * Nodes never change once written, so a cache of them can never be stale. The store keeps the nodes at
  * level ≥ `cacheFromLevel` (default 8: one node in 256 per level, ~2.5 MB at 10 M entries) in memory as
  * it writes or reads them; a proof then reads only its lower nodes from the database.
+ *
+ * Give it the Kysely instance, where each putNodes() commits on its own. Inside a transaction that may
+ * roll back, the cache (and the MerkleTree's frontier) would outlive nodes that never committed: open a
+ * new SqlNodeStore and MerkleTree after a rollback.
  */
 export interface SqlNodeStoreOptions {
   table?: string;
