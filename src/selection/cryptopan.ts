@@ -10,9 +10,10 @@
  * Speed: all the AES inputs of one address depend only on the original address, so they go to the
  * cipher in ONE ECB call (32 blocks for IPv4, 128 for IPv6) instead of one call per bit. On top of
  * that, IPv4 results are memoised per /24 in a fixed-size direct-mapped table: the /24's 24 flip bits
- * and a 255-node trie of every flip its last 8 bits can need (the per-bit outputs; 36 bytes a /24),
- * filled by one ECB call of 255-279 blocks, so every further address in that /24 costs eight table
- * reads and no AES at all. The flips of each /16 are kept too (a full table of 65,536). For IPv6 the
+ * (from its first address), and from its second address on a 255-node trie of every flip its last 8
+ * bits can need (the per-bit outputs; 36 bytes a /24, one ECB call of 255 blocks), so every further
+ * address in that /24 costs eight table reads and no AES at all. Traffic with no /24 locality costs
+ * what it costs uncached; traffic with locality costs almost nothing. The flips of each /16 are kept too (a full table of 65,536). For IPv6 the
  * whole address and its /64 are cached. Memory is bounded; nothing grows with the traffic.
  *
  * Inversion (`decrypt4`/`decrypt6`) recovers the original bit by bit. It is exposed to the rest of ACD
@@ -37,6 +38,8 @@ export class CryptoPan {
   /** 128 prepared AES input blocks: the pad, of which each call overwrites the address part */
   private readonly inBuf: Buffer;
   private inBuf24: Buffer | null = null;
+  /** 1 when the /24 slot's trie is filled */
+  private readonly p24full: Uint8Array;
   // IPv4 caches
   private readonly mask: number;
   private readonly shift: number;
@@ -73,6 +76,7 @@ export class CryptoPan {
     this.p24key = new Int32Array(n).fill(-1);
     this.p24val = new Uint32Array(n);
     this.p24trie = new Uint32Array(n * 8);
+    this.p24full = new Uint8Array(n);
     this.p16 = new Int32Array(this.useCache ? 65536 : 1).fill(-1);
     this.c6key = new Uint32Array(n * 4);
     this.c6val = new Uint32Array(n * 4);
@@ -110,7 +114,22 @@ export class CryptoPan {
     if (!this.useCache) return (a ^ this.flips4(a, 0, 32)) >>> 0;
     const p = a >>> 8;
     const h = Math.imul(p, 0x9e3779b1) >>> this.shift;
-    if (this.p24key[h] !== p) this.fill24(a, h);
+    if (this.p24key[h] !== p) {
+      // first address of this /24 (in this slot): this address alone, one ECB call of 16 or 32 blocks
+      const f16 = this.p16[a >>> 16]!;
+      let f: number;
+      if (f16 >= 0) f = ((f16 << 16) | this.flips4(a, 16, 32)) >>> 0;
+      else {
+        f = this.flips4(a, 0, 32);
+        this.p16[a >>> 16] = f >>> 16;
+      }
+      this.p24key[h] = p;
+      this.p24val[h] = (f & 0xffffff00) >>> 0;
+      this.p24full[h] = 0;
+      return (a ^ f) >>> 0;
+    }
+    // second address of the /24: memoise every flip its last 8 bits can need (then no more AES)
+    if (this.p24full[h] === 0) this.fillTrie(a, h);
     // walk the /24's trie: node of depth d for the top d bits of the last byte
     const low = a & 255;
     const trie = this.p24trie;
@@ -123,49 +142,30 @@ export class CryptoPan {
     return (a ^ (this.p24val[h]! | f)) >>> 0;
   }
 
-  /**
-   * Fills /24 slot `h` for address `a`: the flips of bits 0..23 (bits 0..15 from the /16 table when
-   * known) and all 255 flips the last 8 bits can need, from one ECB call of up to 279 blocks.
-   */
-  private fill24(a: number, h: number): void {
-    const buf = this.inBuf24 ??= (() => {
-      const b = Buffer.alloc(280 * 16);
-      for (let k = 0; k < 280; k++) b.set(this.pad, k * 16);
-      return b;
-    })();
+  /** Fills the trie of /24 slot `h` (the /24 of `a`): the 255 flips of bits 24..31, one ECB call. */
+  private fillTrie(a: number, h: number): void {
+    // 255 blocks of the pad, of which each fill overwrites the first 4 bytes
+    const buf = (this.inBuf24 ??= Buffer.concat(Array.from({ length: 255 }, () => this.pad)));
     const padw = this.padWords[0]!;
-    const f16 = this.p16[a >>> 16]!;
-    const from = f16 >= 0 ? 16 : 0;
-    let k = 0;
-    const put = (v: number): void => {
-      const o = k++ * 16;
-      buf[o] = v >>> 24;
-      buf[o + 1] = (v >>> 16) & 255;
-      buf[o + 2] = (v >>> 8) & 255;
-      buf[o + 3] = v & 255;
-    };
-    for (let pos = from; pos < 24; pos++) {
-      const m = mask32(pos);
-      put(((a & m) | (padw & ~m)) >>> 0);
-    }
     const base = a & 0xffffff00;
+    let k = 0;
     for (let d = 0; d < 8; d++) {
-      const pos = 24 + d;
-      const m = mask32(pos);
-      for (let v = 0; v < 1 << d; v++) put(((((base | (v << (8 - d))) >>> 0) & m) | (padw & ~m)) >>> 0);
+      const m = mask32(24 + d);
+      for (let v = 0; v < 1 << d; v++) {
+        const w = (((base | (v << (8 - d))) & m) | (padw & ~m)) >>> 0;
+        const o = k++ * 16;
+        buf[o] = w >>> 24;
+        buf[o + 1] = (w >>> 16) & 255;
+        buf[o + 2] = (w >>> 8) & 255;
+        buf[o + 3] = w & 255;
+      }
     }
-    const out = this.cipher.update(buf.subarray(0, k * 16));
-    let f = f16 >= 0 ? (f16 << 16) >>> 0 : 0;
-    let b = 0;
-    for (let pos = from; pos < 24; pos++) f |= (out[b++ * 16]! >>> 7) << (31 - pos);
-    f >>>= 0;
-    if (f16 < 0) this.p16[a >>> 16] = f >>> 16;
+    const out = this.cipher.update(buf);
     const trie = this.p24trie;
     const o = h * 8;
     trie.fill(0, o, o + 8);
-    for (let node = 0; node < 255; node++) trie[o + (node >>> 5)]! |= (out[b++ * 16]! >>> 7) << (node & 31);
-    this.p24key[h] = a >>> 8;
-    this.p24val[h] = f;
+    for (let node = 0; node < 255; node++) trie[o + (node >>> 5)]! |= (out[node * 16]! >>> 7) << (node & 31);
+    this.p24full[h] = 1;
   }
 
   /** The original of an IPv4 pseudonym, recovered bit by bit (32 AES blocks, no cache). */
