@@ -25,7 +25,8 @@
  *  - prevalence: the score is multiplied by max(0, 1 − (share − p0) / (1 − p0)) once share > p0
  *    (default 0.2), share = domestic hosts talking to the server / all domestic hosts seen, applied
  *    once at least `prevalenceMinPopulation` domestic hosts have been seen.
- *  - allowlist: configured prefixes and port/protocol pairs (default: NTP, 123/udp) are not tracked.
+ *  - allowlist: configured prefixes, AS numbers (with an ASN lookup given) and port/protocol pairs
+ *    (default: NTP, 123/udp) are not scored.
  * Strobes (≥ `strobeRate` connections/s sustained over `strobeMinSpanMs`) are reported as 'strobe',
  * not 'beacon': RITA's own treatment, and a strobe's regularity says nothing.
  *
@@ -33,6 +34,7 @@
  * to a high port are taken as replies of a domestic service and skipped.
  */
 import type { FlowRecord } from '../flow/index.js';
+import { AcdError } from '../shared/errors.js';
 import { AddressSet } from './addrset.js';
 import type { DetectorStats, Finding, FindingSink } from './finding.js';
 import { findingKey } from './finding.js';
@@ -63,6 +65,12 @@ export interface BeaconConfig {
   idleTimeoutMs: number;
   /** external prefixes never tracked (known benign periodic services) */
   allowPrefixes: string[];
+  /**
+   * external AS numbers whose pairs are never scored (a vendor's update and telemetry network),
+   * looked up through the `asn` given to the detector; empty by default: a cloud provider's AS also
+   * hosts C2, so which networks to trust is the operator's call
+   */
+  allowAsns: number[];
   /** port/protocol never tracked (default [{port: 123, proto: 17}], NTP) */
   allowPorts: { port: number; proto: number }[];
   /** share of domestic hosts above which the score is discounted (default 0.2) */
@@ -72,6 +80,20 @@ export interface BeaconConfig {
   /** width of the first time-histogram bin (default 60 s) */
   histBaseMs: number;
 }
+
+/**
+ * An example allowlist an operator may choose (not a default): the own networks of vendors whose
+ * update and telemetry clients call home on a timer. Each of these ASes also hosts that vendor's
+ * cloud customers (Azure is AS8075), so C2 on those clouds is not scored when it is used.
+ */
+export const VENDOR_UPDATE_ASNS: Readonly<Record<number, string>> = {
+  8075: 'Microsoft',
+  714: 'Apple',
+  6185: 'Apple',
+  15169: 'Google',
+  50881: 'ESET',
+  19679: 'Dropbox',
+};
 
 export const DEFAULT_BEACON_CONFIG: BeaconConfig = {
   capacity: 1_000_000,
@@ -84,6 +106,7 @@ export const DEFAULT_BEACON_CONFIG: BeaconConfig = {
   strobeMinSpanMs: 5 * 60_000,
   idleTimeoutMs: 26 * 3600_000,
   allowPrefixes: [],
+  allowAsns: [],
   allowPorts: [{ port: 123, proto: 17 }],
   prevalenceShare: 0.2,
   prevalenceMinPopulation: 50,
@@ -115,6 +138,14 @@ const T_BINS = 16;
 const F_DIRTY = 1;
 const F_BEACON = 2;
 const F_STROBE = 4;
+/** allowlisted (prefix or AS): counted, never scored */
+const F_ALLOWED = 8;
+
+/** AS number of an address (0 when unknown): the shape of selection's lookup, given, not imported */
+export interface AsnLookup {
+  asn4(a: number): number;
+  asn6(b: Uint8Array): number;
+}
 const KEY_WORDS = 9;
 
 /** the octave bin of an interval in seconds: 0 is < 1 s, i is [2^(i-1), 2^i) s, 14 is ≥ 2^13 s (2.3 h) */
@@ -150,6 +181,8 @@ export class BeaconDetector {
   private readonly rng = new Rng(0xbeac0);
   private readonly allow: AddressSet;
   private readonly allowPort = new Set<number>();
+  private readonly allowAsn: Set<number>;
+  private readonly asn: AsnLookup | null;
   private readonly sink: FindingSink;
   private readonly onScored: ((s: BeaconScored) => void) | undefined;
   private readonly sortIv = new Float64Array(IV_RES);
@@ -164,7 +197,7 @@ export class BeaconDetector {
   expired = 0;
   emitted = 0;
 
-  constructor(config: Partial<BeaconConfig>, sink: FindingSink, onScored?: (s: BeaconScored) => void) {
+  constructor(config: Partial<BeaconConfig>, sink: FindingSink, onScored?: (s: BeaconScored) => void, asn?: AsnLookup) {
     const c: BeaconConfig = { ...DEFAULT_BEACON_CONFIG, ...config };
     if (config.capacity !== undefined && config.prevalenceCapacity === undefined) c.prevalenceCapacity = Math.max(1024, Math.ceil(c.capacity / 4));
     this.config = c;
@@ -193,6 +226,9 @@ export class BeaconDetector {
     this.allow = new AddressSet();
     for (const p of c.allowPrefixes) this.allow.add(p, true, 'beacon allowPrefixes');
     for (const p of c.allowPorts) this.allowPort.add((p.proto << 16) | p.port);
+    this.allowAsn = new Set(c.allowAsns);
+    this.asn = asn ?? null;
+    if (this.allowAsn.size > 0 && !this.asn) throw new AcdError('DETECT_NO_ASN', 'beacon allowAsns is set but the detectors were given no ASN lookup (deps.asn)');
     this.sink = sink;
     this.onScored = onScored;
   }
@@ -212,7 +248,6 @@ export class BeaconDetector {
     const w = this.w;
     srcWords(rec, w, 0);
     dstWords(rec, w, 4);
-    if (this.allow.size > 0 && this.allow.match(rec.family, w, 4) !== undefined) { this.skipped++; return; }
     const ts = rec.start;
     if (ts < this.windowStart) this.windowStart = ts;
 
@@ -223,10 +258,15 @@ export class BeaconDetector {
     k[5] = w[4] ?? 0; k[6] = w[5] ?? 0; k[7] = w[6] ?? 0; k[8] = w[7] ?? 0;
     const h = t.hash();
     let s = t.find(h);
+    if (s >= 0 && ((this.flags[s] ?? 0) & F_ALLOWED) !== 0) { this.skipped++; this.last[s] = ts; return; }
     if (s < 0) {
       // prevalence counts distinct domestic hosts per server: a new pair is the only news for it
       this.prevalence.observe(rec.family, w, 4, hashWords(w, 0, 4, 0x1b873593), ts);
+      // allowlists are looked up once per pair, not per flow: the pair is kept, flagged, never scored
+      let allowed = this.allow.size > 0 && this.allow.match(rec.family, w, 4) !== undefined;
+      if (!allowed && this.allowAsn.size > 0 && this.asn) allowed = this.allowAsn.has(rec.family === 4 ? this.asn.asn4(rec.dst4) : this.asn.asn6(rec.dst6));
       s = t.insert(h);
+      if (allowed) { this.flags[s] = F_ALLOWED; this.last[s] = ts; this.cnt[s] = 0; this.skipped++; return; }
       this.cnt[s] = 1;
       this.first[s] = ts;
       this.last[s] = ts;
@@ -447,6 +487,23 @@ export class BeaconDetector {
     };
     this.emitted++;
     this.sink(f);
+  }
+
+  /** every scorable pair and its score as of `now`, highest first (evaluation, tools; allocates) */
+  pairScores(now: number): { domestic: string; external: string; port: number; proto: number; score: number; strobe: boolean; connections: number }[] {
+    const out: { domestic: string; external: string; port: number; proto: number; score: number; strobe: boolean; connections: number }[] = [];
+    this.population = this.prevalence.population();
+    const t = this.table;
+    const k = t.keys;
+    for (let s = 0; s < t.end(); s++) {
+      if (!t.isUsed(s)) continue;
+      const r = this.score(s, now);
+      if (!r) continue;
+      const meta = k[s * KEY_WORDS] ?? 0;
+      const family = meta >>> 24;
+      out.push({ domestic: wordsToString(family, k, s * KEY_WORDS + 1), external: wordsToString(family, k, s * KEY_WORDS + 5), port: meta & 0xffff, proto: (meta >>> 16) & 255, score: r.score, strobe: r.strobe, connections: this.cnt[s] ?? 0 });
+    }
+    return out.sort((a, b) => b.score - a.score);
   }
 
   /** slot of a pair by its key words (tests, tools): -1 when untracked */

@@ -6,7 +6,7 @@
 import type { FlowRecord } from '../flow/index.js';
 import type { Registry } from '../shared/metrics.js';
 import { BeaconDetector } from './beacon.js';
-import type { BeaconConfig } from './beacon.js';
+import type { AsnLookup, BeaconConfig } from './beacon.js';
 import { DdosDetector } from './ddos.js';
 import type { DdosConfig } from './ddos.js';
 import { FanInDetector } from './fanin.js';
@@ -41,6 +41,8 @@ export interface DetectorsDeps {
   /** told of each new or updated finding, after it is stored */
   onFinding?: (f: Finding) => void;
   metrics?: Registry;
+  /** AS number lookup (selection's scope has one): needed only for beacon.allowAsns */
+  asn?: AsnLookup;
 }
 
 export interface Detectors {
@@ -70,7 +72,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
   };
   const off = new Set(config.disable ?? []);
   const fanIn = new FanInDetector(config.fanIn ?? {}, sink);
-  const beacon = new BeaconDetector(config.beacon ?? {}, sink, off.has('fan-in') ? undefined : (p) => fanIn.onScored(p));
+  const beacon = new BeaconDetector(config.beacon ?? {}, sink, off.has('fan-in') ? undefined : (p) => fanIn.onScored(p), deps.asn);
   const scan = new ScanDetector(config.scan ?? {}, sink);
   const ddos = new DdosDetector(config.ddos ?? {}, sink);
   const indicator = new IndicatorDetector(config.indicator ?? {}, sink);

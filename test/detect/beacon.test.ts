@@ -91,7 +91,7 @@ test('a strobe (2 connections/s for 10 min) is a strobe finding, not a beacon', 
   assert.ok((s[0]!.evidence as { connectionsPerSecond: number }).connectionsPerSecond >= 1.9);
 });
 
-test('allowlisted services are not tracked: NTP by default, a configured prefix', () => {
+test('allowlisted services are not scored: NTP by default (not even tracked), a configured prefix (kept flagged)', () => {
   const found: Finding[] = [];
   const d = new BeaconDetector({ allowPrefixes: ['13.107.4.0/24'] }, (f) => found.push(f));
   for (let i = 0; i < 50; i++) {
@@ -99,9 +99,24 @@ test('allowlisted services are not tracked: NTP by default, a configured prefix'
     d.observe(flow({ src: '10.0.0.1', dst: '162.159.200.1', dstPort: 123, proto: 17, start: T0 + i * 64_000 }), OUTBOUND);
   }
   d.flush(T0 + 3600_000);
-  assert.equal(d.table.size, 0);
+  assert.equal(d.table.size, 1);
   assert.equal(d.skipped, 100);
   assert.equal(found.length, 0);
+});
+
+test('an AS allowlist uses the ASN lookup given, once per pair; without a lookup it is refused', () => {
+  const found: Finding[] = [];
+  let lookups = 0;
+  const asn = { asn4: (a: number): number => { lookups++; return a >>> 24 === 20 ? 8075 : 64500; }, asn6: (): number => 0 };
+  const d = new BeaconDetector({ allowAsns: [8075] }, (f) => found.push(f), undefined, asn);
+  for (let i = 0; i < 60; i++) {
+    d.observe(flow({ src: '10.0.0.1', dst: '20.54.24.231', start: T0 + i * 60_000, bytes: 500 }), OUTBOUND);
+    d.observe(flow({ src: '10.0.0.1', dst: '41.1.1.1', start: T0 + i * 60_000 + 7, bytes: 500 }), OUTBOUND);
+  }
+  d.flush(T0 + 3600_000);
+  assert.equal(lookups, 2);
+  assert.deepEqual(found.map((f) => f.external), ['41.1.1.1']);
+  assert.throws(() => new BeaconDetector({ allowAsns: [8075] }, () => {}), /no ASN lookup/);
 });
 
 test('prevalence: a regular server that most domestic hosts call is discounted below the threshold, a rare one is not', () => {
