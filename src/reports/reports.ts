@@ -133,35 +133,27 @@ export async function createReport(db: AnyDb, actor: Actor, input: NewReport, no
   checkContent(input.content, input.detectedAt, now);
   const id = randomUUID();
   const row = await rdb(db).transaction().execute(async (trx) => {
-    const org = await trx.selectFrom('organisations').select(['sector']).where('id', '=', actor.orgId).executeTakeFirstOrThrow();
-    if (!org.sector) throw new AcdError('SECTOR_REQUIRED', `operator organisation ${actor.orgId} has no sector`);
-    await checkOwnSystems(trx, actor.orgId, input.content.systemIds, 'content/systemIds');
+    if (input.content.systemIds.length) await checkOwnSystems(trx, actor.orgId, input.content.systemIds, 'content/systemIds');
     const content = JSON.stringify(input.content);
-    const inserted = await trx
-      .insertInto('reports')
-      .values({
-        id,
-        org_id: actor.orgId,
-        sector: org.sector,
-        kind: input.kind,
-        stage: 'initial',
-        version: 1,
-        title: input.title,
-        detected_at: input.detectedAt,
-        content,
-        severity: null,
-        assignee_user_id: null,
-        created_by: actor.userId,
-        created_at: now,
-        updated_at: now,
-        early_warning_at: now,
-        notification_at: null,
-        final_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx.insertInto('report_submissions').values({ report_id: id, seq: 1, stage: 'initial', version: 1, content, submitted_by: actor.userId, submitted_at: now }).execute();
-    await recordAudit(base(trx), { actor, action: 'report.create', target: { type: 'report', id }, details: { kind: input.kind, sector: org.sector }, at: now });
+    // one statement for the report and its first submission, the sector read from the organisation
+    const res = await sql<ReportRow>`
+      with o as (select sector from organisations where id = ${actor.orgId} and sector is not null),
+      r as (
+        insert into reports (id, org_id, sector, kind, stage, version, title, detected_at, content, severity, assignee_user_id,
+                             created_by, created_at, updated_at, early_warning_at, notification_at, final_at)
+        select ${id}, ${actor.orgId}, o.sector, ${input.kind}, 'initial', 1, ${input.title}, ${input.detectedAt}, ${content}::jsonb, null, null,
+               ${actor.userId}, ${now}, ${now}, ${now}, null, null
+        from o
+        returning *
+      ),
+      s as (
+        insert into report_submissions (report_id, seq, stage, version, content, submitted_by, submitted_at)
+        select r.id, 1, 'initial', 1, r.content, ${actor.userId}, ${now} from r
+      )
+      select * from r`.execute(trx);
+    const inserted = res.rows[0];
+    if (!inserted) throw new AcdError('SECTOR_REQUIRED', `operator organisation ${actor.orgId} has no sector`);
+    await recordAudit(base(trx), { actor, action: 'report.create', target: { type: 'report', id }, details: { kind: input.kind, sector: inserted.sector }, at: now });
     return inserted;
   });
   return summary(row, await loadRules(db), now);

@@ -7,7 +7,22 @@ import { checkSector } from './sectors.js';
 import { rdb, type AnyDb } from './scope.js';
 import { base } from './scope.js';
 
+/**
+ * Rules change rarely and are read on every report view: kept for a few seconds per store (a change
+ * made through this process is seen at once; one made by another process within RULES_TTL_MS).
+ */
+const RULES_TTL_MS = 5000;
+const cache = new WeakMap<object, { at: number; rules: DeadlineRule[] }>();
+
 export async function loadRules(db: AnyDb): Promise<DeadlineRule[]> {
+  const hit = cache.get(db);
+  if (hit && Date.now() - hit.at < RULES_TTL_MS) return hit.rules;
+  const rules = await readRules(db);
+  cache.set(db, { at: Date.now(), rules });
+  return rules;
+}
+
+async function readRules(db: AnyDb): Promise<DeadlineRule[]> {
   const rows = await rdb(db).selectFrom('deadline_rules').select(['sector', 'kind', 'milestone', 'hours', 'months']).execute();
   return rows.map((r) => ({ sector: r.sector, kind: r.kind, milestone: r.milestone as Milestone, hours: r.hours, months: r.months }));
 }
@@ -26,5 +41,6 @@ export async function setRule(db: AnyDb, actor: Actor, rule: DeadlineRule): Prom
       .execute();
     await recordAudit(base(trx), { actor, action: 'report.rule.set', target: { type: 'deadline_rule', id: `${rule.sector}/${rule.kind}/${rule.milestone}` }, details: { hours: rule.hours, months: rule.months } });
   });
+  cache.delete(db);
   return rule;
 }

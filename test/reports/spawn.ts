@@ -63,10 +63,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function serve(dbUrl: string, env: Record<string, string> = {}): Promise<Served> {
+export async function serve(dbUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Served> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--db', dbUrl, '--port', String(port), '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, 'serve', '--db', dbUrl, '--port', String(port), '--host', '127.0.0.1'], {
     env: { ...process.env, ACD_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
