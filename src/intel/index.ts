@@ -44,3 +44,17 @@ export {
   type TaxiiFilter,
   type TaxiiQuery,
 } from './taxii.js';
+export {
+  SHARING_MANAGERS,
+  addClient,
+  addGroupMember,
+  createGroup,
+  importBundle,
+  listCandidates,
+  listGroups,
+  promoteFinding,
+  type CandidateView,
+  type GroupView,
+  type Promotion,
+  type PromotionResult,
+} from './sharing.js';

@@ -20,11 +20,12 @@ import { auditRoutes } from './routes/audit.js';
 import { reportRoutes } from './routes/reports.js';
 import { webRoutes } from './routes/web.js';
 import { taxiiRoutes } from './routes/taxii.js';
+import { intelRoutes } from './routes/intel.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => Promise<void>;
 
 /** Every route module of the API. Each part of ACD adds its own here. */
-export const routeModules: RouteModule[] = [systemRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, webRoutes, taxiiRoutes];
+export const routeModules: RouteModule[] = [systemRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, webRoutes, taxiiRoutes, intelRoutes];
 
 export interface BuiltServer {
   app: FastifyInstance;

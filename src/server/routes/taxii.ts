@@ -76,14 +76,8 @@ export async function taxiiRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
 async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = withTables<IntelTables>(ctx.store.db);
-  const rootCache = new Map<string, { at: number; row: { id: string; title: string; description: string | null; max_content_length: number } | null }>();
-  const apiRoot = async (id: string) => {
-    const hit = rootCache.get(id);
-    if (hit && Date.now() - hit.at < 10_000) return hit.row;
-    const row = (await db.selectFrom('intel_api_roots').select(['id', 'title', 'description', 'max_content_length']).where('id', '=', id).executeTakeFirst()) ?? null;
-    rootCache.set(id, { at: Date.now(), row });
-    return row;
-  };
+  const apiRoot = async (id: string) =>
+    (await db.selectFrom('intel_api_roots').select(['id', 'title', 'description', 'max_content_length']).where('id', '=', id).executeTakeFirst()) ?? null;
   const requireRoot = async (id: string) => {
     const r = await apiRoot(id);
     if (!r) throw new AcdError('TAXII_NOT_FOUND', `there is no API root ${id}`, { status: 404 });

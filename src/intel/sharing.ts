@@ -1,0 +1,168 @@
+/**
+ * Sharing groups (with confidential groups, whose members cannot see each other), organisations'
+ * clients (TLP:AMBER reaches them), promotion of a finding to a tier by an analyst, bundle import and
+ * the candidate criteria imported indicators give. Every change is audited in its transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/index.js';
+import type { Actor } from '../auth/index.js';
+import type { Finding } from '../detect/index.js';
+import { recordAudit } from '../oversight/index.js';
+import { AcdError, forbidden, notFound } from '../shared/errors.js';
+import { findingToStix, producerIdentity, type Tier } from './findings.js';
+import { addObjects, getCollection, membershipOf, rightsOf, type AddResult, type IntelDb } from './store.js';
+import type { TlpLevel } from './tlp.js';
+
+/** Roles that manage sharing: groups, clients, collections. */
+export const SHARING_MANAGERS = ['admin', 'agency_lead'] as const;
+const manages = (a: Actor): boolean => a.roles.some((r) => (SHARING_MANAGERS as readonly string[]).includes(r));
+const audit = (db: IntelDb, e: Parameters<typeof recordAudit>[1]) => recordAudit(db as unknown as Kysely<Database>, e);
+
+export interface GroupView {
+  id: string;
+  name: string;
+  confidential: boolean;
+  ownerOrgId: string;
+  /** the members the caller may see: all of them for managers and open groups; only their own organisation in a confidential group */
+  members: string[];
+  /** how many members in all; null where the group is confidential to the caller */
+  memberCount: number | null;
+}
+
+export async function createGroup(db: IntelDb, actor: Actor, g: { name: string; confidential: boolean }): Promise<GroupView> {
+  const id = randomUUID();
+  return db.transaction().execute(async (trx) => {
+    const dup = await trx.selectFrom('intel_sharing_groups').select('id').where('name', '=', g.name).executeTakeFirst();
+    if (dup) throw new AcdError('CONFLICT', `a sharing group named ${g.name} exists`, { status: 409 });
+    await trx.insertInto('intel_sharing_groups').values({ id, name: g.name, confidential: g.confidential, owner_org_id: actor.orgId, created_at: new Date() }).execute();
+    await audit(trx, { actor, action: 'intel.group.create', target: { type: 'intel_group', id }, details: { name: g.name, confidential: g.confidential } });
+    return { id, name: g.name, confidential: g.confidential, ownerOrgId: actor.orgId, members: [], memberCount: 0 };
+  });
+}
+
+export async function addGroupMember(db: IntelDb, actor: Actor, groupId: string, orgId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const g = await trx.selectFrom('intel_sharing_groups').select('id').where('id', '=', groupId).executeTakeFirst();
+    if (!g) throw notFound('sharing group', groupId);
+    const o = await trx.selectFrom('organisations').select('id').where('id', '=', orgId).executeTakeFirst();
+    if (!o) throw notFound('organisation', orgId);
+    const already = await trx.selectFrom('intel_group_members').select('org_id').where('group_id', '=', groupId).where('org_id', '=', orgId).executeTakeFirst();
+    if (already) return;
+    await trx.insertInto('intel_group_members').values({ group_id: groupId, org_id: orgId, added_at: new Date() }).execute();
+    await audit(trx, { actor, action: 'intel.group.member.add', target: { type: 'intel_group', id: groupId }, details: { orgId } });
+  });
+}
+
+/** The groups a caller may see, with the members they may see. */
+export async function listGroups(db: IntelDb, actor: Actor): Promise<GroupView[]> {
+  const all = manages(actor);
+  const groups = await db.selectFrom('intel_sharing_groups').selectAll().orderBy('name').execute();
+  const members = await db.selectFrom('intel_group_members').select(['group_id', 'org_id']).orderBy('org_id').execute();
+  const byGroup = new Map<string, string[]>();
+  for (const m of members) byGroup.set(m.group_id, [...(byGroup.get(m.group_id) ?? []), m.org_id]);
+  const out: GroupView[] = [];
+  for (const g of groups) {
+    const ms = byGroup.get(g.id) ?? [];
+    const mine = ms.includes(actor.orgId) || g.owner_org_id === actor.orgId;
+    if (!all && !mine) continue;
+    const hidden = g.confidential && !all && g.owner_org_id !== actor.orgId;
+    out.push({ id: g.id, name: g.name, confidential: g.confidential, ownerOrgId: hidden ? '' : g.owner_org_id, members: hidden ? [actor.orgId] : ms, memberCount: hidden ? null : ms.length });
+  }
+  return out;
+}
+
+export async function addClient(db: IntelDb, actor: Actor, orgId: string, clientOrgId: string): Promise<void> {
+  if (orgId === clientOrgId) throw new AcdError('INTEL_CLIENT_SELF', 'an organisation cannot be its own client');
+  await db.transaction().execute(async (trx) => {
+    for (const id of [orgId, clientOrgId]) {
+      const o = await trx.selectFrom('organisations').select('id').where('id', '=', id).executeTakeFirst();
+      if (!o) throw notFound('organisation', id);
+    }
+    await trx.insertInto('intel_org_clients').values({ org_id: orgId, client_org_id: clientOrgId }).onConflict((oc) => oc.doNothing()).execute();
+    await audit(trx, { actor, action: 'intel.client.add', target: { type: 'organisation', id: orgId }, details: { clientOrgId } });
+  });
+}
+
+export interface Promotion {
+  finding: Finding;
+  tier: Tier;
+  collectionId: string;
+  apiRoot?: string;
+  tlp?: TlpLevel;
+  comment?: string;
+  /** AMBER / AMBER+STRICT recipients (else: full → the analyst's organisation; others → the collection's audience) */
+  recipientOrgs?: string[];
+  /** RED: the people it is for (else the analyst) */
+  recipientUsers?: string[];
+  reason?: string;
+}
+
+export interface PromotionResult extends AddResult {
+  tier: Tier;
+  tlp: TlpLevel;
+  reportId: string;
+  objectIds: string[];
+}
+
+/**
+ * An analyst promotes a finding to a tier: the tier's objects are built and added to a collection the
+ * analyst may write, and the promotion is audited in the same transaction. The full tier stays inside
+ * the agency: every recipient organisation (and every named person's organisation) must be an agency.
+ */
+export async function promoteFinding(db: IntelDb, actor: Actor, p: Promotion): Promise<PromotionResult> {
+  const root = p.apiRoot ?? 'acd';
+  const c = await getCollection(db, root, p.collectionId);
+  if (!c) throw notFound('collection', p.collectionId);
+  const rights = rightsOf(actor, c, await membershipOf(db, actor.orgId));
+  if (!rights.canWrite) throw forbidden(`you may not add to collection ${c.id}`);
+  let recipientOrgs = p.recipientOrgs;
+  let recipientUsers = p.recipientUsers;
+  if (p.tier === 'full') {
+    recipientOrgs ??= [actor.orgId];
+    recipientUsers ??= [actor.userId];
+    const orgs = recipientOrgs.length ? await db.selectFrom('organisations').select(['id', 'kind']).where('id', 'in', recipientOrgs).execute() : [];
+    const users = recipientUsers.length ? await db.selectFrom('users').innerJoin('organisations', 'organisations.id', 'users.org_id').select(['users.id', 'organisations.kind']).where('users.id', 'in', recipientUsers).execute() : [];
+    if (orgs.length !== recipientOrgs.length || users.length !== recipientUsers.length) throw new AcdError('INTEL_RECIPIENT', 'a recipient of the full tier does not exist');
+    if ([...orgs, ...users].some((x) => x.kind !== 'agency')) throw new AcdError('INTEL_FULL_TIER_AGENCY_ONLY', 'the full tier goes to the agency only: every recipient must belong to an agency');
+  }
+  const org = await db.selectFrom('organisations').select(['id', 'name']).where('id', '=', actor.orgId).executeTakeFirst();
+  const producer = producerIdentity(actor.orgId, org?.name ?? actor.orgId);
+  const product = findingToStix(p.finding, { tier: p.tier, producer, ...(p.tlp ? { tlp: p.tlp } : {}), ...(p.comment ? { comment: p.comment } : {}) });
+  const r = await addObjects(db, c, product.objects, {
+    actor,
+    ...(recipientOrgs ? { recipientOrgs } : {}),
+    ...(recipientUsers ? { recipientUsers } : {}),
+    action: 'intel.promote',
+    details: { tier: p.tier, tlp: product.tlp, finding: p.finding.key, reportId: product.reportId, ...(p.reason ? { reason: p.reason } : {}) },
+  });
+  return { ...r, tier: p.tier, tlp: product.tlp, reportId: product.reportId, objectIds: product.objects.map((o) => o.id) };
+}
+
+/** Imports a STIX bundle file into a collection; its indicators' addresses become candidate criteria. */
+export async function importBundle(db: IntelDb, actor: Actor, collectionId: string, bundle: unknown, apiRoot = 'acd'): Promise<AddResult> {
+  const c = await getCollection(db, apiRoot, collectionId);
+  if (!c) throw notFound('collection', collectionId);
+  const rights = rightsOf(actor, c, await membershipOf(db, actor.orgId));
+  if (!rights.canWrite) throw forbidden(`you may not add to collection ${c.id}`);
+  if (typeof bundle !== 'object' || bundle === null || (bundle as { type?: unknown }).type !== 'bundle' || !Array.isArray((bundle as { objects?: unknown }).objects)) {
+    throw new AcdError('INTEL_BAD_BUNDLE', 'a STIX bundle is an object with type "bundle" and an "objects" list');
+  }
+  return addObjects(db, c, (bundle as { objects: unknown[] }).objects, { actor, candidates: `bundle:${actor.orgId}`, action: 'intel.import', details: { bundle: String((bundle as { id?: unknown }).id ?? '') } });
+}
+
+export interface CandidateView {
+  id: string;
+  collectionId: string;
+  indicator: string;
+  address: string;
+  port: number | null;
+  source: string;
+  status: string;
+  createdAt: string;
+}
+
+export async function listCandidates(db: IntelDb, status = 'candidate', limit = 500): Promise<CandidateView[]> {
+  const rows = await db.selectFrom('intel_candidates').selectAll().where('status', '=', status).orderBy('created_at').orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ id: r.id, collectionId: r.collection_id, indicator: r.stix_id, address: r.address, port: r.port, source: r.source, status: r.status, createdAt: new Date(r.created_at).toISOString() }));
+}

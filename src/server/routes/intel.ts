@@ -1,0 +1,231 @@
+/**
+ * Intel administration and analysis outside TAXII: collections, sharing groups, clients, promotion of
+ * a finding to a tier, bundle import, candidate criteria from imported indicators.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import type { AppContext } from '../context.js';
+import { actorOf } from '../access.js';
+import { ROLES, type Role } from '../../auth/index.js';
+import { FINDING_TYPES, type Finding } from '../../detect/index.js';
+import {
+  TIERS,
+  TLP_LEVELS,
+  addClient,
+  addGroupMember,
+  createCollection,
+  createGroup,
+  importBundle,
+  listCandidates,
+  listGroups,
+  promoteFinding,
+  type IntelTables,
+  type TlpLevel,
+} from '../../intel/index.js';
+import { withTables } from '../../store/index.js';
+
+const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+
+const NewCollectionBody = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    alias: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' })),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    apiRoot: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' })),
+    ownerOrgId: Type.Optional(Id),
+    groupId: Type.Optional(Id),
+    readRoles: Type.Array(lit(ROLES), { minItems: 1 }),
+    writeRoles: Type.Array(lit(ROLES)),
+    readOrgs: Type.Optional(Type.Array(Id)),
+    writeOrgs: Type.Optional(Type.Array(Id)),
+    defaultTlp: lit(TLP_LEVELS),
+    audienceOrgs: Type.Optional(Type.Array(Id)),
+    audienceUsers: Type.Optional(Type.Array(Id)),
+  },
+  { additionalProperties: false },
+);
+
+const FindingBody = Type.Object({
+  type: lit(FINDING_TYPES),
+  key: Type.String({ minLength: 1, maxLength: 500 }),
+  external: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  proto: Type.Integer({ minimum: 0, maximum: 255 }),
+  direction: lit(['outbound', 'inbound'] as const),
+  domestic: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10000 }),
+  domesticCount: Type.Integer({ minimum: 0 }),
+  firstSeen: Type.Number(),
+  lastSeen: Type.Number(),
+  score: Type.Number({ minimum: 0, maximum: 1 }),
+  subscores: Type.Record(Type.String(), Type.Number()),
+  evidence: Type.Record(Type.String(), Type.Unknown()),
+  updates: Type.Integer({ minimum: 0 }),
+});
+
+const PromotionBody = Type.Object(
+  {
+    finding: FindingBody,
+    tier: lit(TIERS),
+    collectionId: Id,
+    apiRoot: Type.Optional(Type.String()),
+    tlp: Type.Optional(lit(TLP_LEVELS)),
+    comment: Type.Optional(Type.String({ maxLength: 5000 })),
+    recipientOrgs: Type.Optional(Type.Array(Id)),
+    recipientUsers: Type.Optional(Type.Array(Id)),
+    reason: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+const AddResultView = Type.Object({
+  added: Type.Integer(),
+  successes: Type.Array(Type.Object({ id: Type.String(), version: Type.Optional(Type.String()), message: Type.Optional(Type.String()) })),
+  failures: Type.Array(Type.Object({ id: Type.String(), version: Type.Optional(Type.String()), message: Type.String() })),
+  dateAddedFirst: Type.Union([Type.String(), Type.Null()]),
+  dateAddedLast: Type.Union([Type.String(), Type.Null()]),
+  candidates: Type.Optional(Type.Integer()),
+});
+
+const GroupViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  confidential: Type.Boolean(),
+  ownerOrgId: Type.String(),
+  members: Type.Array(Type.String()),
+  memberCount: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+const ANALYSTS: Role[] = ['agency_analyst', 'agency_lead'];
+const MANAGERS: Role[] = ['admin', 'agency_lead'];
+
+export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const db = withTables<IntelTables>(ctx.store.db);
+
+  app.post<{ Body: Static<typeof NewCollectionBody> }>(
+    '/api/v1/intel/collections',
+    {
+      config: { access: { roles: MANAGERS } },
+      schema: { summary: 'Create a TAXII collection with its read/write rights and audience', tags: ['intel'], body: NewCollectionBody, response: { 201: Type.Object({ id: Type.String(), apiRoot: Type.String(), title: Type.String(), alias: Type.Union([Type.String(), Type.Null()]) }) } },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const actor = actorOf(req);
+      const c = await createCollection(db, actor, {
+        title: b.title,
+        alias: b.alias ?? null,
+        description: b.description ?? null,
+        ...(b.apiRoot ? { apiRoot: b.apiRoot } : {}),
+        ownerOrgId: b.ownerOrgId ?? actor.orgId,
+        groupId: b.groupId ?? null,
+        readRoles: b.readRoles as Role[],
+        writeRoles: b.writeRoles as Role[],
+        readOrgs: b.readOrgs ?? null,
+        writeOrgs: b.writeOrgs ?? null,
+        defaultTlp: b.defaultTlp as TlpLevel,
+        ...(b.audienceOrgs ? { audienceOrgs: b.audienceOrgs } : {}),
+        ...(b.audienceUsers ? { audienceUsers: b.audienceUsers } : {}),
+      });
+      void reply.status(201);
+      return { id: c.id, apiRoot: c.api_root, title: c.title, alias: c.alias };
+    },
+  );
+
+  app.post<{ Body: { name: string; confidential?: boolean } }>(
+    '/api/v1/intel/groups',
+    {
+      config: { access: { roles: MANAGERS } },
+      schema: { summary: 'Create a sharing group (confidential: members cannot see each other)', tags: ['intel'], body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), confidential: Type.Optional(Type.Boolean()) }, { additionalProperties: false }), response: { 201: GroupViewSchema } },
+    },
+    async (req, reply) => {
+      const g = await createGroup(db, actorOf(req), { name: req.body.name, confidential: req.body.confidential ?? false });
+      void reply.status(201);
+      return g;
+    },
+  );
+
+  app.post<{ Params: { groupId: string }; Body: { orgId: string } }>(
+    '/api/v1/intel/groups/:groupId/members',
+    {
+      config: { access: { roles: MANAGERS } },
+      schema: { summary: 'Add an organisation to a sharing group', tags: ['intel'], params: Type.Object({ groupId: Type.String() }), body: Type.Object({ orgId: Id }, { additionalProperties: false }), response: { 200: Type.Object({ added: Type.String() }) } },
+    },
+    async (req) => {
+      await addGroupMember(db, actorOf(req), req.params.groupId, req.body.orgId);
+      return { added: req.body.orgId };
+    },
+  );
+
+  app.get(
+    '/api/v1/intel/groups',
+    {
+      config: { access: { roles: 'any' } },
+      schema: { summary: 'Sharing groups you belong to (managers: all); members of confidential groups are not shown to each other', tags: ['intel'], response: { 200: Type.Array(GroupViewSchema) } },
+    },
+    async (req) => listGroups(db, actorOf(req)),
+  );
+
+  app.post<{ Body: { orgId: string; clientOrgId: string } }>(
+    '/api/v1/intel/clients',
+    {
+      config: { access: { roles: ['admin'] } },
+      schema: { summary: "Record an organisation's client (TLP:AMBER reaches clients)", tags: ['intel'], body: Type.Object({ orgId: Id, clientOrgId: Id }, { additionalProperties: false }), response: { 200: Type.Object({ orgId: Type.String(), clientOrgId: Type.String() }) } },
+    },
+    async (req) => {
+      await addClient(db, actorOf(req), req.body.orgId, req.body.clientOrgId);
+      return req.body;
+    },
+  );
+
+  app.post<{ Body: Static<typeof PromotionBody> }>(
+    '/api/v1/intel/promotions',
+    {
+      config: { access: { roles: ANALYSTS } },
+      schema: {
+        summary: 'Promote a finding to a tier (full: agency only; shareable: operators and partners; public alert: TLP:CLEAR) into a collection; audited',
+        tags: ['intel'],
+        body: PromotionBody,
+        response: { 201: Type.Composite([AddResultView, Type.Object({ tier: Type.String(), tlp: Type.String(), reportId: Type.String(), objectIds: Type.Array(Type.String()) })]) },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const r = await promoteFinding(db, actorOf(req), {
+        finding: b.finding as Finding,
+        tier: b.tier,
+        collectionId: b.collectionId,
+        ...(b.apiRoot ? { apiRoot: b.apiRoot } : {}),
+        ...(b.tlp ? { tlp: b.tlp as TlpLevel } : {}),
+        ...(b.comment ? { comment: b.comment } : {}),
+        ...(b.recipientOrgs ? { recipientOrgs: b.recipientOrgs } : {}),
+        ...(b.recipientUsers ? { recipientUsers: b.recipientUsers } : {}),
+        ...(b.reason ? { reason: b.reason } : {}),
+      });
+      void reply.status(201);
+      return r;
+    },
+  );
+
+  app.post<{ Params: { collectionId: string }; Body: unknown }>(
+    '/api/v1/intel/collections/:collectionId/bundles',
+    {
+      config: { access: { roles: ANALYSTS } },
+      schema: { summary: 'Import a STIX 2.1 bundle into a collection; indicators become candidate criteria', tags: ['intel'], params: Type.Object({ collectionId: Type.String() }), response: { 200: AddResultView } },
+    },
+    async (req) => importBundle(db, actorOf(req), req.params.collectionId, req.body),
+  );
+
+  app.get<{ Querystring: { status?: 'candidate' | 'adopted' | 'rejected' } }>(
+    '/api/v1/intel/candidates',
+    {
+      config: { access: { roles: ANALYSTS } },
+      schema: {
+        summary: 'Candidate selection criteria from imported indicators (an approval must still adopt them)',
+        tags: ['intel'],
+        querystring: Type.Object({ status: Type.Optional(lit(['candidate', 'adopted', 'rejected'] as const)) }),
+        response: { 200: Type.Array(Type.Object({ id: Type.String(), collectionId: Type.String(), indicator: Type.String(), address: Type.String(), port: Type.Union([Type.Integer(), Type.Null()]), source: Type.String(), status: Type.String(), createdAt: Type.String() })) },
+      },
+    },
+    async (req) => listCandidates(db, req.query.status ?? 'candidate'),
+  );
+}
