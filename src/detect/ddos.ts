@@ -7,6 +7,14 @@
  *
  * A flow's packets and bytes are attributed to the window holding its end, scaled by
  * min(1, window / duration): a long flow adds its average rate, not its whole volume, to one window.
+ * Prefilter: most destinations receive a trickle that can never be an attack. Each flow first adds
+ * its share of the thresholds (packets/pps + bits/bps + 1/fps, per window second) to one cell of a
+ * 65 536-cell counting filter keyed by the destination's hash, cleared every window; a destination
+ * gets a table slot only once its cell reaches `trackFraction` (1 %) of the thresholds, and a cell that
+ * holds no tracked destination needs no table lookup. A collision only adds load (an upper bound),
+ * so no destination above the fraction is missed. A destination that was never tracked was below
+ * the fraction: its baseline starts at that bound, warm, so a jump from under 1 % to over 10 % of the
+ * thresholds in one window is a ≥ 10× rise and flagged as one.
  * Direction: inbound (domestic target) lists the target as domestic and names the source as the
  * external address only when one source sent it all (distinct sources by a 32-register HLL);
  * outbound (a domestic host floods an external target) names the target.
@@ -14,7 +22,7 @@
 import type { FlowRecord } from '../flow/index.js';
 import type { DetectorStats, Finding, FindingSink } from './finding.js';
 import { findingKey } from './finding.js';
-import { directionName, dstWords, hashWords, OUTBOUND, srcWords, wordsToString } from './hash.js';
+import { directionName, dstWords, fmix32, hashWords, OUTBOUND, srcWords, wordsToString } from './hash.js';
 import type { Direction } from './hash.js';
 import { hllAdd, hllCount } from './hll.js';
 import { KeyTable } from './table.js';
@@ -31,6 +39,11 @@ export interface DdosConfig {
   /** fraction of the fixed thresholds a baseline-triggered attack must reach (default 0.1) */
   baselineFloor: number;
   warmupWindows: number;
+  /**
+   * fraction of the fixed thresholds a destination must reach within a window, on a shared
+   * 65 536-cell counting filter, before it gets per-destination state (default 0.01)
+   */
+  trackFraction: number;
 }
 
 export const DEFAULT_DDOS_CONFIG: DdosConfig = {
@@ -43,7 +56,10 @@ export const DEFAULT_DDOS_CONFIG: DdosConfig = {
   baselineFactor: 10,
   baselineFloor: 0.1,
   warmupWindows: 12,
+  trackFraction: 0.01,
 };
+
+const FILTER_CELLS = 1 << 16;
 
 const HLL_M = 32;
 
@@ -66,6 +82,12 @@ export class DdosDetector {
   private readonly dir: Uint8Array;
   private readonly w = new Uint32Array(8);
   private readonly sink: FindingSink;
+  private readonly fLoad = new Float32Array(FILTER_CELLS);
+  private readonly fTracked = new Uint8Array(FILTER_CELLS);
+  private readonly cellOf: Uint16Array;
+  private fWin = -Infinity;
+  /** flows to destinations below the tracking fraction: counted only in the filter */
+  filtered = 0;
   flows = 0;
   emitted = 0;
 
@@ -87,30 +109,48 @@ export class DdosDetector {
     this.srcW = new Uint32Array(n * 4);
     this.hll = new Uint8Array(n * HLL_M);
     this.dir = new Uint8Array(n);
-    this.table = new KeyTable({ capacity: n, words: 5, utility: (s) => (this.win[s] ?? 0) + Math.min(this.nWin[s] ?? 0, 720) * 5000 + ((this.aLast[s] ?? 0) > 0 ? 3600_000 : 0), seed: 0xdd05 });
+    this.cellOf = new Uint16Array(n);
+    this.table = new KeyTable({
+      capacity: n, words: 5, seed: 0xdd05,
+      utility: (s) => (this.win[s] ?? 0) + Math.min(this.nWin[s] ?? 0, 720) * 5000 + ((this.aLast[s] ?? 0) > 0 ? 3600_000 : 0),
+      onEvict: (s) => { const c = this.cellOf[s] ?? 0; const v = this.fTracked[c] ?? 0; if (v > 0 && v < 255) this.fTracked[c] = v - 1; },
+    });
   }
 
   bytesPerKey(): number {
-    return this.table.bytesPerSlot() + 8 * 6 + 4 * 3 + 4 + 12 + 16 + HLL_M + 1;
+    return this.table.bytesPerSlot() + 8 * 6 + 4 * 3 + 4 + 12 + 16 + HLL_M + 1 + 2;
   }
 
   observe(rec: FlowRecord, direction: Direction): void {
     this.flows++;
+    const c = this.config;
+    const W = c.windowMs;
+    const now = rec.end;
+    const d = rec.end - rec.start;
+    const scale = d > W ? W / d : 1;
+    if (now >= this.fWin + W) { this.fLoad.fill(0); this.fWin = now - (now % W); }
     const w = this.w;
-    srcWords(rec, w, 0);
     dstWords(rec, w, 4);
+    const cell = (rec.family === 4 ? fmix32(rec.dst4 ^ 0x7f4a7c15) : hashWords(w, 4, 4, 0x7f4a7c15)) & (FILTER_CELLS - 1);
+    const sec = W / 1000;
+    const load = (this.fLoad[cell] ?? 0) + (scale * (rec.packets / c.pps + (rec.bytes * 8) / c.bps) + 1 / c.fps) / sec;
+    this.fLoad[cell] = load;
+    if (load < c.trackFraction && (this.fTracked[cell] ?? 0) === 0) { this.filtered++; return; }
+    srcWords(rec, w, 0);
     const t = this.table;
     const k = t.key;
     k[0] = rec.family; k[1] = w[4] ?? 0; k[2] = w[5] ?? 0; k[3] = w[6] ?? 0; k[4] = w[7] ?? 0;
     const h = t.hash();
-    const W = this.config.windowMs;
-    const now = rec.end;
     let s = t.find(h);
     if (s < 0) {
+      if (load < c.trackFraction) { this.filtered++; return; }
       s = t.insert(h);
+      this.cellOf[s] = cell;
+      if ((this.fTracked[cell] ?? 0) < 255) this.fTracked[cell] = (this.fTracked[cell] ?? 0) + 1;
       this.win[s] = now - (now % W);
       this.pk[s] = 0; this.by[s] = 0; this.fl[s] = 0;
-      this.ePps[s] = 0; this.eBps[s] = 0; this.eFps[s] = 0; this.nWin[s] = 0;
+      // never tracked so far = below trackFraction of the thresholds: the baseline starts there, warm
+      this.ePps[s] = c.pps * c.trackFraction; this.eBps[s] = c.bps * c.trackFraction; this.eFps[s] = c.fps * c.trackFraction; this.nWin[s] = c.warmupWindows;
       this.peak.fill(0, s * 3, s * 3 + 3);
       this.aFirst[s] = 0; this.aLast[s] = 0;
       this.hll.fill(0, s * HLL_M, s * HLL_M + HLL_M);
@@ -118,8 +158,6 @@ export class DdosDetector {
     } else if (now >= (this.win[s] ?? 0) + W) {
       this.close(s, now);
     }
-    const d = rec.end - rec.start;
-    const scale = d > W ? W / d : 1;
     this.pk[s] = (this.pk[s] ?? 0) + rec.packets * scale;
     this.by[s] = (this.by[s] ?? 0) + rec.bytes * scale;
     this.fl[s] = (this.fl[s] ?? 0) + 1;
@@ -152,8 +190,7 @@ export class DdosDetector {
       // the first window seeds the baseline; empty windows since the last one decay it
       const missed = Math.max(0, Math.floor((now - ws) / W) - 1);
       const decay = Math.pow(1 - a, Math.min(missed, 1000));
-      if (n === 0) { this.ePps[s] = pps; this.eBps[s] = bps; this.eFps[s] = fps; }
-      else {
+      {
         this.ePps[s] = ((1 - a) * eP + a * pps) * decay;
         this.eBps[s] = ((1 - a) * eB + a * bps) * decay;
         this.eFps[s] = ((1 - a) * eF + a * fps) * decay;

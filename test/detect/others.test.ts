@@ -29,15 +29,15 @@ test('DDoS: a 5 s burst of 40 k pps from many sources to one domestic host cross
   assert.ok(ev.distinctSources > 1000);
 });
 
-test('DDoS: the learned baseline flags 20x the usual rate below the fixed thresholds; the usual rate is not flagged', () => {
+test('DDoS: the learned baseline flags 30x the usual rate below the fixed thresholds; the usual rate is not flagged', () => {
   const found: Finding[] = [];
   const d = new DdosDetector({}, (f) => found.push(f));
   // 2 minutes of 100 pps (one 500-packet flow per 5 s window)
   for (let i = 0; i < 24; i++) d.observe(flow({ src: '10.0.0.3', dst: '198.51.100.10', start: T0 + i * 5000 + 1000, durationMs: 10, packets: 500, bytes: 300_000 }), OUTBOUND);
   assert.equal(found.length, 0);
-  // then 2 000 pps (10 % of FastNetMon's 20 k) for one window
+  // then 3 000 pps (15 % of FastNetMon's 20 k) for one window
   const t1 = T0 + 24 * 5000;
-  for (let i = 0; i < 20; i++) d.observe(flow({ src: '10.0.0.3', dst: '198.51.100.10', start: t1 + i * 200 + 100, durationMs: 10, packets: 500, bytes: 300_000 }), OUTBOUND);
+  for (let i = 0; i < 30; i++) d.observe(flow({ src: '10.0.0.3', dst: '198.51.100.10', start: t1 + i * 150 + 100, durationMs: 10, packets: 500, bytes: 300_000 }), OUTBOUND);
   d.flush(t1 + 10_000);
   assert.equal(found.length, 1);
   const f = found[0]!;
@@ -45,6 +45,16 @@ test('DDoS: the learned baseline flags 20x the usual rate below the fixed thresh
   assert.equal(f.direction, 'outbound');
   assert.ok(f.subscores.baseline! >= 0.5);
   assert.ok(f.subscores.pps! < 1);
+  // 100 pps (0.5 % of the thresholds) never needed a table slot: the prefilter counted it
+  assert.ok(d.filtered >= 24);
+});
+
+test('DDoS prefilter: 100 k flows to 100 k quiet destinations hold no per-destination state', () => {
+  const d = new DdosDetector({ capacity: 1000 }, () => {});
+  const r = flow({ src: '10.0.0.1', dst: 0, start: T0, packets: 3, bytes: 300 });
+  for (let i = 0; i < 100_000; i++) { r.dst4 = (0x50000000 + i * 7) >>> 0; r.start = T0 + i * 10; r.end = r.start + 5; d.observe(r, OUTBOUND); }
+  assert.equal(d.table.size, 0);
+  assert.equal(d.filtered, 100_000);
 });
 
 test('indicator hits: address, prefix and port indicators; the finding counts flows, bytes and domestic hosts', () => {
