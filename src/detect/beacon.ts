@@ -135,6 +135,30 @@ const IV_RES = 10;
 const SZ_RES = 8;
 const IV_BINS = 15;
 const T_BINS = 16;
+/*
+ * Per-pair record, STRIDE = 152 bytes, one cache-friendly block per pair (a flow touches 3 lines, not
+ * one per field): 0 first f64 · 8 last f64 · 16 bytes f32 · 20 ivMin f32 · 24 ivMax f32 · 28 count u32 ·
+ * 32 interval reservoir 10×f32 · 72 size reservoir 8×f32 · 104 interval histogram 15×u16 ·
+ * 134 time histogram 16×u8 · 150 time-bin exponent u8 · 151 flags u8
+ */
+const STRIDE = 152;
+const F64S = STRIDE / 8;
+const F32S = STRIDE / 4;
+const U16S = STRIDE / 2;
+const U8S = STRIDE;
+const U32S = STRIDE / 4;
+const FIRST = 0;
+const LAST = 1;
+const BYTES = 4;
+const IVMIN = 5;
+const IVMAX = 6;
+const CNT = 7;
+const IVR = 8;
+const SZR = 18;
+const IVH = 52;
+const TH = 134;
+const TEXP = 150;
+const FLG = 151;
 const F_DIRTY = 1;
 const F_BEACON = 2;
 const F_STROBE = 4;
@@ -165,18 +189,12 @@ export class BeaconDetector {
   readonly config: BeaconConfig;
   readonly table: KeyTable;
   readonly prevalence: Prevalence;
-  private readonly cnt: Uint32Array;
-  private readonly first: Float64Array;
-  private readonly last: Float64Array;
-  private readonly bytes: Float32Array;
-  private readonly ivMin: Float32Array;
-  private readonly ivMax: Float32Array;
-  private readonly ivRes: Float32Array;
-  private readonly szRes: Float32Array;
-  private readonly ivHist: Uint16Array;
-  private readonly tHist: Uint8Array;
-  private readonly tExp: Uint8Array;
-  private readonly flags: Uint8Array;
+  /** one record of STRIDE bytes per pair (see the layout above), read through four views */
+  private readonly f64: Float64Array;
+  private readonly f32: Float32Array;
+  private readonly u32: Uint32Array;
+  private readonly u16: Uint16Array;
+  private readonly u8: Uint8Array;
   private readonly w = new Uint32Array(8);
   private readonly rng = new Rng(0xbeac0);
   private readonly allow: AddressSet;
@@ -202,24 +220,18 @@ export class BeaconDetector {
     if (config.capacity !== undefined && config.prevalenceCapacity === undefined) c.prevalenceCapacity = Math.max(1024, Math.ceil(c.capacity / 4));
     this.config = c;
     const n = c.capacity;
-    this.cnt = new Uint32Array(n);
-    this.first = new Float64Array(n);
-    this.last = new Float64Array(n);
-    this.bytes = new Float32Array(n);
-    this.ivMin = new Float32Array(n);
-    this.ivMax = new Float32Array(n);
-    this.ivRes = new Float32Array(n * IV_RES);
-    this.szRes = new Float32Array(n * SZ_RES);
-    this.ivHist = new Uint16Array(n * IV_BINS);
-    this.tHist = new Uint8Array(n * T_BINS);
-    this.tExp = new Uint8Array(n);
-    this.flags = new Uint8Array(n);
+    const buf = new ArrayBuffer(n * STRIDE);
+    this.f64 = new Float64Array(buf);
+    this.f32 = new Float32Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.u16 = new Uint16Array(buf);
+    this.u8 = new Uint8Array(buf);
     // least useful first: pairs below the scoring minimum, then the longest unseen
     const minC = c.minConnections;
     this.table = new KeyTable({
       capacity: n,
       words: KEY_WORDS,
-      utility: (s) => (this.last[s] ?? 0) + ((this.cnt[s] ?? 0) >= minC ? 6 * 3600_000 : 0) + ((this.flags[s] ?? 0) & (F_BEACON | F_STROBE) ? 24 * 3600_000 : 0),
+      utility: (s) => (this.f64[s * F64S + LAST] ?? 0) + ((this.u32[s * U32S + CNT] ?? 0) >= minC ? 6 * 3600_000 : 0) + ((this.u8[s * U8S + FLG] ?? 0) & (F_BEACON | F_STROBE) ? 24 * 3600_000 : 0),
       seed: 0xbeac1,
     });
     this.prevalence = new Prevalence(c.prevalenceCapacity);
@@ -235,7 +247,7 @@ export class BeaconDetector {
 
   /** bytes of state per tracked pair: the table's key and chain plus the per-pair arrays */
   bytesPerKey(): number {
-    return this.table.bytesPerSlot() + 4 + 8 + 8 + 4 + 4 + 4 + IV_RES * 4 + SZ_RES * 4 + IV_BINS * 2 + T_BINS + 1 + 1;
+    return this.table.bytesPerSlot() + STRIDE;
   }
 
   observe(rec: FlowRecord, direction: Direction): void {
@@ -258,7 +270,7 @@ export class BeaconDetector {
     k[5] = w[4] ?? 0; k[6] = w[5] ?? 0; k[7] = w[6] ?? 0; k[8] = w[7] ?? 0;
     const h = t.hash();
     let s = t.find(h);
-    if (s >= 0 && ((this.flags[s] ?? 0) & F_ALLOWED) !== 0) { this.skipped++; this.last[s] = ts; return; }
+    if (s >= 0 && ((this.u8[s * U8S + FLG] ?? 0) & F_ALLOWED) !== 0) { this.skipped++; this.f64[s * F64S + LAST] = ts; return; }
     if (s < 0) {
       // prevalence counts distinct domestic hosts per server: a new pair is the only news for it
       this.prevalence.observe(rec.family, w, 4, hashWords(w, 0, 4, 0x1b873593), ts);
@@ -266,55 +278,55 @@ export class BeaconDetector {
       let allowed = this.allow.size > 0 && this.allow.match(rec.family, w, 4) !== undefined;
       if (!allowed && this.allowAsn.size > 0 && this.asn) allowed = this.allowAsn.has(rec.family === 4 ? this.asn.asn4(rec.dst4) : this.asn.asn6(rec.dst6));
       s = t.insert(h);
-      if (allowed) { this.flags[s] = F_ALLOWED; this.last[s] = ts; this.cnt[s] = 0; this.skipped++; return; }
-      this.cnt[s] = 1;
-      this.first[s] = ts;
-      this.last[s] = ts;
-      this.bytes[s] = rec.bytes;
-      this.ivMin[s] = Infinity;
-      this.ivMax[s] = 0;
-      this.ivHist.fill(0, s * IV_BINS, s * IV_BINS + IV_BINS);
-      this.tHist.fill(0, s * T_BINS, s * T_BINS + T_BINS);
-      this.tHist[s * T_BINS] = 1;
-      this.tExp[s] = 0;
-      this.flags[s] = 0;
-      this.szRes[s * SZ_RES] = rec.bytes;
+      if (allowed) { this.u8[s * U8S + FLG] = F_ALLOWED; this.f64[s * F64S + LAST] = ts; this.u32[s * U32S + CNT] = 0; this.skipped++; return; }
+      this.u32[s * U32S + CNT] = 1;
+      this.f64[s * F64S + FIRST] = ts;
+      this.f64[s * F64S + LAST] = ts;
+      this.f32[s * F32S + BYTES] = rec.bytes;
+      this.f32[s * F32S + IVMIN] = Infinity;
+      this.f32[s * F32S + IVMAX] = 0;
+      this.u16.fill(0, (s * U16S + IVH), (s * U16S + IVH) + IV_BINS);
+      this.u8.fill(0, (s * U8S + TH), (s * U8S + TH) + T_BINS);
+      this.u8[(s * U8S + TH)] = 1;
+      this.u8[s * U8S + TEXP] = 0;
+      this.u8[s * U8S + FLG] = 0;
+      this.f32[(s * F32S + SZR)] = rec.bytes;
       return;
     }
-    const c = (this.cnt[s] ?? 0) + 1;
-    this.cnt[s] = c;
-    this.bytes[s] = (this.bytes[s] ?? 0) + rec.bytes;
+    const c = (this.u32[s * U32S + CNT] ?? 0) + 1;
+    this.u32[s * U32S + CNT] = c;
+    this.f32[s * F32S + BYTES] = (this.f32[s * F32S + BYTES] ?? 0) + rec.bytes;
     // sizes: reservoir over all connections (Algorithm R)
-    if (c <= SZ_RES) this.szRes[s * SZ_RES + c - 1] = rec.bytes;
-    else { const j = this.rng.int(c); if (j < SZ_RES) this.szRes[s * SZ_RES + j] = rec.bytes; }
-    const prev = this.last[s] ?? ts;
+    if (c <= SZ_RES) this.f32[(s * F32S + SZR) + c - 1] = rec.bytes;
+    else { const j = this.rng.int(c); if (j < SZ_RES) this.f32[(s * F32S + SZR) + j] = rec.bytes; }
+    const prev = this.f64[s * F64S + LAST] ?? ts;
     if (ts >= prev) {
       const iv = (ts - prev) / 1000;
-      this.last[s] = ts;
+      this.f64[s * F64S + LAST] = ts;
       const n = c - 1; // intervals offered so far
-      if (n <= IV_RES) this.ivRes[s * IV_RES + n - 1] = iv;
-      else { const j = this.rng.int(n); if (j < IV_RES) this.ivRes[s * IV_RES + j] = iv; }
-      const hb = s * IV_BINS + intervalBin(iv);
-      if ((this.ivHist[hb] ?? 0) < 65535) this.ivHist[hb] = (this.ivHist[hb] ?? 0) + 1;
-      if (iv > 0 && iv < (this.ivMin[s] ?? Infinity)) this.ivMin[s] = iv;
-      if (iv > (this.ivMax[s] ?? 0)) this.ivMax[s] = iv;
+      if (n <= IV_RES) this.f32[(s * F32S + IVR) + n - 1] = iv;
+      else { const j = this.rng.int(n); if (j < IV_RES) this.f32[(s * F32S + IVR) + j] = iv; }
+      const hb = (s * U16S + IVH) + intervalBin(iv);
+      if ((this.u16[hb] ?? 0) < 65535) this.u16[hb] = (this.u16[hb] ?? 0) + 1;
+      if (iv > 0 && iv < (this.f32[s * F32S + IVMIN] ?? Infinity)) this.f32[s * F32S + IVMIN] = iv;
+      if (iv > (this.f32[s * F32S + IVMAX] ?? 0)) this.f32[s * F32S + IVMAX] = iv;
     }
     // time histogram over the pair's span: 16 bins, doubling in width when the span outgrows them
-    let e = this.tExp[s] ?? 0;
-    const first = this.first[s] ?? ts;
+    let e = this.u8[s * U8S + TEXP] ?? 0;
+    const first = this.f64[s * F64S + FIRST] ?? ts;
     let bin = Math.floor((ts - first) / (this.config.histBaseMs * 2 ** e));
     if (bin < 0) bin = 0;
     while (bin >= T_BINS && e < 40) {
-      const base = s * T_BINS;
-      for (let i = 0; i < T_BINS / 2; i++) this.tHist[base + i] = Math.min(255, (this.tHist[base + 2 * i] ?? 0) + (this.tHist[base + 2 * i + 1] ?? 0));
-      this.tHist.fill(0, base + T_BINS / 2, base + T_BINS);
+      const base = (s * U8S + TH);
+      for (let i = 0; i < T_BINS / 2; i++) this.u8[base + i] = Math.min(255, (this.u8[base + 2 * i] ?? 0) + (this.u8[base + 2 * i + 1] ?? 0));
+      this.u8.fill(0, base + T_BINS / 2, base + T_BINS);
       e++;
       bin = Math.floor((ts - first) / (this.config.histBaseMs * 2 ** e));
     }
-    this.tExp[s] = e;
-    const tb = s * T_BINS + (bin >= T_BINS ? T_BINS - 1 : bin);
-    if ((this.tHist[tb] ?? 0) < 255) this.tHist[tb] = (this.tHist[tb] ?? 0) + 1;
-    if (c >= this.config.minConnections) this.flags[s] = (this.flags[s] ?? 0) | F_DIRTY;
+    this.u8[s * U8S + TEXP] = e;
+    const tb = (s * U8S + TH) + (bin >= T_BINS ? T_BINS - 1 : bin);
+    if ((this.u8[tb] ?? 0) < 255) this.u8[tb] = (this.u8[tb] ?? 0) + 1;
+    if (c >= this.config.minConnections) this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) | F_DIRTY;
   }
 
   /** Scores every pair that changed since the last flush, emits findings, drops idle pairs. */
@@ -325,22 +337,22 @@ export class BeaconDetector {
     this.population = this.prevalence.population();
     for (let s = 0; s < end; s++) {
       if (!t.isUsed(s)) continue;
-      if (((this.flags[s] ?? 0) & F_DIRTY) !== 0) {
-        this.flags[s] = (this.flags[s] ?? 0) & ~F_DIRTY;
+      if (((this.u8[s * U8S + FLG] ?? 0) & F_DIRTY) !== 0) {
+        this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) & ~F_DIRTY;
         this.evaluate(s, now);
       }
-      if (now - (this.last[s] ?? 0) > idle) { t.remove(s); this.expired++; }
+      if (now - (this.f64[s * F64S + LAST] ?? 0) > idle) { t.remove(s); this.expired++; }
     }
   }
 
   /** The score of one pair and its parts, or null when it is not scorable yet. */
   score(s: number, now: number): { score: number; subscores: Record<string, number>; evidence: Record<string, unknown>; strobe: boolean; prevalence: number; medianInterval: number } | null {
-    const c = this.cnt[s] ?? 0;
+    const c = this.u32[s * U32S + CNT] ?? 0;
     if (c < this.config.minConnections) return null;
     const nIv = Math.min(c - 1, IV_RES);
     let nz = 0;
     for (let i = 0; i < nIv; i++) {
-      const v = this.ivRes[s * IV_RES + i] ?? 0;
+      const v = this.f32[(s * F32S + IVR) + i] ?? 0;
       if (v > 0) this.sortIv[nz++] = v;
     }
     if (nz < 3) return null;
@@ -350,37 +362,37 @@ export class BeaconDetector {
     // MAD carries twice the weight of skew: a symmetric spread of any width has no skew
     const ts = (tsB.score + 2 * tsM.score) / 3;
     const nSz = Math.min(c, SZ_RES);
-    for (let i = 0; i < nSz; i++) this.sortSz[i] = this.szRes[s * SZ_RES + i] ?? 0;
+    for (let i = 0; i < nSz; i++) this.sortSz[i] = this.f32[(s * F32S + SZR) + i] ?? 0;
     const sz = this.sortSz.subarray(0, nSz).sort();
     const dsB = bowley(sz, nSz, 10);
     const dsM = madScore(sz, nSz, this.scratch, 0);
     const ds = (dsB.score + dsM.score) / 2;
 
     // interval mode: the two busiest adjacent octave bins
-    const hb = s * IV_BINS;
+    const hb = (s * U16S + IVH);
     let total = 0;
     let best = 0;
     for (let i = 0; i < IV_BINS; i++) {
-      const v = this.ivHist[hb + i] ?? 0;
+      const v = this.u16[hb + i] ?? 0;
       total += v;
-      const pair = v + (i + 1 < IV_BINS ? (this.ivHist[hb + i + 1] ?? 0) : 0);
+      const pair = v + (i + 1 < IV_BINS ? (this.u16[hb + i + 1] ?? 0) : 0);
       if (pair > best) best = pair;
     }
     // shrunk towards 0.5 (what Poisson traffic scores) by 4 pseudo-intervals: 3 intervals in one bin prove little
     const mode = (best + 2) / (total + 4);
 
     // time histogram over the pair's span, bins merged to at least one median interval
-    const first = this.first[s] ?? 0;
-    const last = this.last[s] ?? 0;
+    const first = this.f64[s * F64S + FIRST] ?? 0;
+    const last = this.f64[s * F64S + LAST] ?? 0;
     const span = last - first;
-    const width = this.config.histBaseMs * 2 ** (this.tExp[s] ?? 0);
+    const width = this.config.histBaseMs * 2 ** (this.u8[s * U8S + TEXP] ?? 0);
     const median = tsM.median;
     let f = 1;
     while (f * width < median * 1000 && f < T_BINS) f *= 2;
     const usedBins = Math.min(T_BINS, Math.floor(span / width) + 1);
     const nb = Math.ceil(usedBins / f);
     this.merged.fill(0);
-    for (let i = 0; i < usedBins; i++) this.merged[Math.floor(i / f)] = (this.merged[Math.floor(i / f)] ?? 0) + (this.tHist[s * T_BINS + i] ?? 0);
+    for (let i = 0; i < usedBins; i++) this.merged[Math.floor(i / f)] = (this.merged[Math.floor(i / f)] ?? 0) + (this.u8[(s * U8S + TH) + i] ?? 0);
     // the last bin is partial unless the span ends on its edge: leave it out when there are enough
     const nbScored = nb >= 5 ? nb - 1 : nb;
     let hist = 0;
@@ -411,11 +423,11 @@ export class BeaconDetector {
 
     const ivHistogram: { bin: string; count: number }[] = [];
     for (let i = 0; i < IV_BINS; i++) {
-      const v = this.ivHist[hb + i] ?? 0;
+      const v = this.u16[hb + i] ?? 0;
       if (v > 0) ivHistogram.push({ bin: intervalBinLabel(i), count: v });
     }
     const timeHistogram: number[] = [];
-    for (let i = 0; i < usedBins; i++) timeHistogram.push(this.tHist[s * T_BINS + i] ?? 0);
+    for (let i = 0; i < usedBins; i++) timeHistogram.push(this.u8[(s * U8S + TH) + i] ?? 0);
     const r3 = (x: number): number => Math.round(x * 1000) / 1000;
     return {
       score: r3(score),
@@ -427,9 +439,9 @@ export class BeaconDetector {
         connections: c,
         spanSeconds: Math.round(span / 1000),
         connectionsPerSecond: r3(rate),
-        intervalSeconds: { median: r3(median), mad: r3(tsM.mad), bowleySkew: r3(tsB.skew), min: r3(this.ivMin[s] === Infinity ? 0 : (this.ivMin[s] ?? 0)), max: r3(this.ivMax[s] ?? 0), sampled: nz },
+        intervalSeconds: { median: r3(median), mad: r3(tsM.mad), bowleySkew: r3(tsB.skew), min: r3(this.f32[s * F32S + IVMIN] === Infinity ? 0 : (this.f32[s * F32S + IVMIN] ?? 0)), max: r3(this.f32[s * F32S + IVMAX] ?? 0), sampled: nz },
         intervalHistogram: ivHistogram,
-        bytes: { total: Math.round(this.bytes[s] ?? 0), median: r3(medianSorted(sz, 0, nSz)), mad: r3(dsM.mad), bowleySkew: r3(dsB.skew), sampled: nSz },
+        bytes: { total: Math.round(this.f32[s * F32S + BYTES] ?? 0), median: r3(medianSorted(sz, 0, nSz)), mad: r3(dsM.mad), bowleySkew: r3(dsB.skew), sampled: nSz },
         timeHistogram: { binSeconds: width / 1000, counts: timeHistogram },
         prevalence: { domesticHosts: Math.round(hosts), population: Math.round(pop), share: r3(share) },
       },
@@ -447,10 +459,10 @@ export class BeaconDetector {
     const port = meta & 0xffff;
     const external = wordsToString(family, k, base + 5);
     const domestic = wordsToString(family, k, base + 1);
-    const first = this.first[s] ?? 0;
-    const last = this.last[s] ?? 0;
+    const first = this.f64[s * F64S + FIRST] ?? 0;
+    const last = this.f64[s * F64S + LAST] ?? 0;
     if (this.onScored && !r.strobe) {
-      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.cnt[s] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1 });
+      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.u32[s * U32S + CNT] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1 });
     }
     let type: 'beacon' | 'strobe' | null = null;
     const fast = (r.evidence.connectionsPerSecond as number) >= this.config.strobeRate;
@@ -458,7 +470,7 @@ export class BeaconDetector {
     else if (fast) return; // a strobe in the making: its regularity is no beacon's
     else if (r.score >= this.config.threshold) type = 'beacon';
     if (!type) return;
-    this.flags[s] = (this.flags[s] ?? 0) | (type === 'strobe' ? F_STROBE : F_BEACON);
+    this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) | (type === 'strobe' ? F_STROBE : F_BEACON);
     let score = r.score;
     const subscores = r.subscores;
     if (type === 'strobe') {
@@ -501,7 +513,7 @@ export class BeaconDetector {
       if (!r) continue;
       const meta = k[s * KEY_WORDS] ?? 0;
       const family = meta >>> 24;
-      out.push({ domestic: wordsToString(family, k, s * KEY_WORDS + 1), external: wordsToString(family, k, s * KEY_WORDS + 5), port: meta & 0xffff, proto: (meta >>> 16) & 255, score: r.score, strobe: r.strobe, connections: this.cnt[s] ?? 0 });
+      out.push({ domestic: wordsToString(family, k, s * KEY_WORDS + 1), external: wordsToString(family, k, s * KEY_WORDS + 5), port: meta & 0xffff, proto: (meta >>> 16) & 255, score: r.score, strobe: r.strobe, connections: this.u32[s * U32S + CNT] ?? 0 });
     }
     return out.sort((a, b) => b.score - a.score);
   }
