@@ -35,7 +35,9 @@ import {
 } from '../../src/reports/index.js';
 import { AcdError } from '../../src/shared/errors.js';
 import { engineCases } from '../helpers/stores.js';
+import { rdb } from '../../src/reports/scope.js';
 import { content, makeWorld, type World } from './fixtures.js';
+import { hasSmtpd, startSmtpd } from './smtpd.js';
 
 const H = 3600_000;
 
@@ -318,6 +320,29 @@ for (const engine of engineCases()) {
         assert.equal((await dueView(store.db, w.minB, new Date(t0.getTime() + 12 * H))).filter((d) => d.reportId === r.id).length, 0);
       } finally {
         server.close();
+      }
+    });
+
+    test('reminders by e-mail through a real SMTP server, once per state, beside the webhook channel', async (t) => {
+      if (!hasSmtpd) return t.skip('python3 smtpd (Python <= 3.11) is not available');
+      const smtpd = await startSmtpd();
+      try {
+        const t0 = new Date('2031-03-01T00:00:00Z');
+        const r = await createReport(store.db, w.opA, { kind: 'incident', title: 'mail me', detectedAt: t0, content: content() }, new Date(t0.getTime() + H));
+        const job = createReminderJob({ config: { soonHours: 1, smtp: { host: '127.0.0.1', port: smtpd.port, from: 'acd@agency.example', to: ['duty@meti.example'] } }, deps: { db: store.db } });
+        const mails = () => smtpd.out().split('END MESSAGE').filter((m) => m.includes(r.id));
+        await job.runOnce(new Date(t0.getTime() + 73 * H));
+        await job.runOnce(new Date(t0.getTime() + 74 * H));
+        for (let i = 0; i < 100 && mails().length < 1; i++) await new Promise((res) => setTimeout(res, 50));
+        const got = mails();
+        assert.equal(got.length, 1, 'one e-mail for the overdue notification, not one per run');
+        assert.match(got[0]!, /^Subject: \[ACD\] notification OVERDUE: incident report /m);
+        assert.match(got[0]!, /Due: 2031-03-04T09:00:00\+09:00 \(JST\) = 2031-03-04T00:00:00\.000Z \(UTC\)/);
+        assert.doesNotMatch(got[0]!, /SCADA|whatHappened/, 'no report content in a reminder');
+        const rows = await rdb(store.db).selectFrom('report_reminders').select(['channel', 'state', 'outcome']).where('report_id', '=', r.id).execute();
+        assert.deepEqual(rows.map((x) => [x.channel, x.state, x.outcome]), [['email', 'overdue', 'ok']]);
+      } finally {
+        smtpd.child.kill();
       }
     });
   });

@@ -229,12 +229,23 @@ export interface ReportRoutesOptions {
   reminders?: ReminderConfig;
 }
 
-/** Options from the environment until the configuration file has keys for them. */
+/**
+ * Options from the environment until the configuration file has keys for them:
+ * ACD_REPORTS_MAX_ATTACHMENT_BYTES, ACD_REPORTS_WEBHOOK_URL, ACD_REPORTS_WEBHOOK_TOKEN,
+ * ACD_REPORTS_SMTP_HOST, ACD_REPORTS_SMTP_PORT (25), ACD_REPORTS_SMTP_FROM, ACD_REPORTS_SMTP_TO (comma-separated).
+ */
 export function reportOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ReportRoutesOptions {
   const max = Number(env.ACD_REPORTS_MAX_ATTACHMENT_BYTES);
+  const reminders: ReminderConfig = {
+    ...(env.ACD_REPORTS_WEBHOOK_URL ? { webhookUrl: env.ACD_REPORTS_WEBHOOK_URL } : {}),
+    ...(env.ACD_REPORTS_WEBHOOK_TOKEN ? { webhookToken: env.ACD_REPORTS_WEBHOOK_TOKEN } : {}),
+    ...(env.ACD_REPORTS_SMTP_HOST && env.ACD_REPORTS_SMTP_FROM && env.ACD_REPORTS_SMTP_TO
+      ? { smtp: { host: env.ACD_REPORTS_SMTP_HOST, port: Number(env.ACD_REPORTS_SMTP_PORT ?? 25), from: env.ACD_REPORTS_SMTP_FROM, to: env.ACD_REPORTS_SMTP_TO.split(',').map((x) => x.trim()).filter(Boolean) } }
+      : {}),
+  };
   return {
     ...(Number.isInteger(max) && max > 0 ? { maxAttachmentBytes: max } : {}),
-    ...(env.ACD_REPORTS_WEBHOOK_URL ? { reminders: { webhookUrl: env.ACD_REPORTS_WEBHOOK_URL, ...(env.ACD_REPORTS_WEBHOOK_TOKEN ? { webhookToken: env.ACD_REPORTS_WEBHOOK_TOKEN } : {}) } } : {}),
+    ...(reminders.webhookUrl || reminders.smtp ? { reminders } : {}),
   };
 }
 
@@ -243,7 +254,7 @@ export function createReportRoutes(opts: ReportRoutesOptions = {}) {
   return async function reportRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
     const { db } = ctx.store;
 
-    if (opts.reminders?.webhookUrl) {
+    if (opts.reminders?.webhookUrl || opts.reminders?.smtp) {
       const job = createReminderJob({ config: opts.reminders, deps: { db, logger: ctx.logger, registry: ctx.registry } });
       job.start();
       app.addHook('onClose', async () => job.stop());
