@@ -58,3 +58,16 @@ export {
   type Promotion,
   type PromotionResult,
 } from './sharing.js';
+export {
+  createFeed,
+  createFeedScheduler,
+  createTaxiiClient,
+  pullFeed,
+  type Feed,
+  type FeedSchedulerConfig,
+  type FeedSchedulerDeps,
+  type PullResult,
+  type TaxiiAuth,
+  type TaxiiClient,
+  type TaxiiPage,
+} from './client.js';
