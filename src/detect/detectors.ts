@@ -45,8 +45,19 @@ export interface DetectorsDeps {
   asn?: AsnLookup;
 }
 
+/**
+ * Bits of a per-flow detector mask, in selection's DETECTORS order (selection's DETECTOR_BIT; a test
+ * checks they agree): the gate says which detector rules an approval names, and a detector outside
+ * the mask keeps no state from that flow. Beacon state serves beacon, strobe and fan-in alike.
+ */
+export const DETECTOR_MASK: Readonly<Record<FindingType, number>> = {
+  beacon: 1, 'fan-in': 2, scan: 4, ddos: 8, indicator: 16, 'long-connection': 32, strobe: 64,
+};
+const BEACON_STATE = DETECTOR_MASK.beacon | DETECTOR_MASK['fan-in'] | DETECTOR_MASK.strobe;
+
 export interface Detectors {
-  observe(rec: FlowRecord, direction: Direction): void;
+  /** one flow; `mask` (DETECTOR_MASK bits, default all) limits which detectors may keep state from it */
+  observe(rec: FlowRecord, direction: Direction, mask?: number): void;
   /** scores and emits everything pending as of event time `now` (ms) */
   flush(now?: number): void;
   readonly findings: FindingStore;
@@ -113,16 +124,16 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
   };
 
   return {
-    observe(rec, direction) {
+    observe(rec, direction, mask = 127) {
       flows++;
       const t = rec.end > rec.start ? rec.end : rec.start;
       if (t > latest) latest = t;
       if (nextFlush < 0) nextFlush = t + every;
-      if (useBeacon) beacon.observe(rec, direction);
-      if (useScan) scan.observe(rec, direction);
-      if (useDdos) ddos.observe(rec, direction);
-      if (useInd) indicator.observe(rec, direction);
-      if (useLong) longConnection.observe(rec, direction);
+      if (useBeacon && (mask & BEACON_STATE) !== 0) beacon.observe(rec, direction);
+      if (useScan && (mask & 4) !== 0) scan.observe(rec, direction);
+      if (useDdos && (mask & 8) !== 0) ddos.observe(rec, direction);
+      if (useInd && (mask & 16) !== 0) indicator.observe(rec, direction);
+      if (useLong && (mask & 32) !== 0) longConnection.observe(rec, direction);
       if (latest >= nextFlush) {
         flush(latest);
         nextFlush = latest + every;

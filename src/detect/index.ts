@@ -1,5 +1,5 @@
 // The detection part's public interface: detectors, findings, and RITA's original score for comparison.
-export { createDetectors } from './detectors.js';
+export { createDetectors, DETECTOR_MASK } from './detectors.js';
 export type { Detectors, DetectorsConfig, DetectorsDeps } from './detectors.js';
 export { FindingStore, findingKey, FINDING_TYPES } from './finding.js';
 export type { Finding, FindingType, FindingSink, DetectorStats } from './finding.js';

@@ -112,3 +112,16 @@ test('long connections: one 13 h record reaches the 12 h tier; NetFlow records c
   d.observe(flow({ src: '10.0.0.3', dst: '203.0.113.11', start: T0, durationMs: 500 }), OUTBOUND);
   assert.equal(d.table.size, 2);
 });
+
+test('the per-flow detector mask agrees with selection\'s DETECTOR_BIT and keeps masked-out detectors stateless', async () => {
+  const { DETECTOR_BIT } = await import('../../src/selection/index.js');
+  const { DETECTOR_MASK } = await import('../../src/detect/index.js');
+  for (const [name, bit] of Object.entries(DETECTOR_BIT)) assert.equal(DETECTOR_MASK[name as keyof typeof DETECTOR_MASK], bit, name);
+  const det = createDetectors();
+  for (let i = 0; i < 50; i++) det.observe(flow({ src: '10.0.0.1', dst: (0x50000000 + i) >>> 0, start: T0 + i, flags: 0x02 }), OUTBOUND, DETECTOR_MASK.ddos);
+  assert.equal(det.beacon.table.size, 0);
+  assert.equal(det.scan.sources.size, 0);
+  det.observe(flow({ src: '10.0.0.1', dst: '41.1.1.1', start: T0, flags: 0x02 }), OUTBOUND, DETECTOR_MASK.scan | DETECTOR_MASK.strobe);
+  assert.equal(det.beacon.table.size, 1);
+  assert.equal(det.scan.sources.size, 1);
+});
