@@ -4,8 +4,7 @@ import { recordAudit } from '../oversight/index.js';
 import { AcdError } from '../shared/errors.js';
 import { MILESTONES, REPORT_KINDS, type DeadlineRule, type Milestone } from './deadlines.js';
 import { checkSector } from './sectors.js';
-import { rdb, type AnyDb } from './scope.js';
-import { base } from './scope.js';
+import { base, rdb, type AnyDb } from './scope.js';
 
 /**
  * Rules change rarely and are read on every report view: kept for a few seconds per store (a change

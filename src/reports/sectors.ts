@@ -2,8 +2,7 @@
 import { SECTORS, type Actor } from '../auth/index.js';
 import { recordAudit } from '../oversight/index.js';
 import { AcdError, notFound } from '../shared/errors.js';
-import { rdb, type AnyDb } from './scope.js';
-import { base } from './scope.js';
+import { base, rdb, type AnyDb } from './scope.js';
 
 export interface SectorView {
   sector: string;

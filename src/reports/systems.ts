@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/index.js';
 import { recordAudit } from '../oversight/index.js';
 import { AcdError, notFound } from '../shared/errors.js';
-import { inScope, rdb, requireOperator, scopeOf, type AnyDb, type RDb } from './scope.js';
-import { base } from './scope.js';
+import { base, inScope, rdb, requireOperator, scopeOf, type AnyDb, type RDb } from './scope.js';
 import type { CarrierLink, ProductRef } from './tables.js';
 
 export interface SystemInput {
