@@ -159,7 +159,10 @@ const IVH = 52;
 const TH = 134;
 const TEXP = 150;
 const FLG = 151;
+/** changed at a checkpoint: scored at the next flush */
 const F_DIRTY = 1;
+/** changed since last scored: scored by a full flush (end of a file, or the caller's request) */
+const F_CHANGED = 16;
 const F_BEACON = 2;
 const F_STROBE = 4;
 /** allowlisted (prefix or AS): counted, never scored */
@@ -215,7 +218,10 @@ export class BeaconDetector {
   expired = 0;
   emitted = 0;
 
-  constructor(config: Partial<BeaconConfig>, sink: FindingSink, onScored?: (s: BeaconScored) => void, asn?: AsnLookup) {
+  /** pairs scoring below this are not reported to onScored (the fan-in detector's member score) */
+  private readonly onScoredMin: number;
+
+  constructor(config: Partial<BeaconConfig>, sink: FindingSink, onScored?: (s: BeaconScored) => void, asn?: AsnLookup, onScoredMin = 0) {
     const c: BeaconConfig = { ...DEFAULT_BEACON_CONFIG, ...config };
     if (config.capacity !== undefined && config.prevalenceCapacity === undefined) c.prevalenceCapacity = Math.max(1024, Math.ceil(c.capacity / 4));
     this.config = c;
@@ -243,6 +249,7 @@ export class BeaconDetector {
     if (this.allowAsn.size > 0 && !this.asn) throw new AcdError('DETECT_NO_ASN', 'beacon allowAsns is set but the detectors were given no ASN lookup (deps.asn)');
     this.sink = sink;
     this.onScored = onScored;
+    this.onScoredMin = onScoredMin;
   }
 
   /** bytes of state per tracked pair: the table's key and chain plus the per-pair arrays */
@@ -326,19 +333,27 @@ export class BeaconDetector {
     this.u8[s * U8S + TEXP] = e;
     const tb = (s * U8S + TH) + (bin >= T_BINS ? T_BINS - 1 : bin);
     if ((this.u8[tb] ?? 0) < 255) this.u8[tb] = (this.u8[tb] ?? 0) + 1;
-    if (c >= this.config.minConnections) this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) | F_DIRTY;
+    // re-scored at checkpoints: every connection up to 16, every 16th up to 256, then every 256th
+    if (c >= this.config.minConnections) {
+      const fl = (this.u8[s * U8S + FLG] ?? 0) | F_CHANGED;
+      this.u8[s * U8S + FLG] = c < 16 || ((c & 15) === 0 && (c < 256 || (c & 255) === 0)) ? fl | F_DIRTY : fl;
+    }
   }
 
-  /** Scores every pair that changed since the last flush, emits findings, drops idle pairs. */
-  flush(now: number): void {
+  /**
+   * Scores the pairs that reached a checkpoint since the last flush (`all`: every pair that changed
+   * since it was last scored), emits findings, drops idle pairs.
+   */
+  flush(now: number, all = false): void {
+    const mask = all ? F_DIRTY | F_CHANGED : F_DIRTY;
     const t = this.table;
     const end = t.end();
     const idle = this.config.idleTimeoutMs;
     this.population = this.prevalence.population();
     for (let s = 0; s < end; s++) {
       if (!t.isUsed(s)) continue;
-      if (((this.u8[s * U8S + FLG] ?? 0) & F_DIRTY) !== 0) {
-        this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) & ~F_DIRTY;
+      if (((this.u8[s * U8S + FLG] ?? 0) & mask) !== 0) {
+        this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) & ~(F_DIRTY | F_CHANGED);
         this.evaluate(s, now);
       }
       if (now - (this.f64[s * F64S + LAST] ?? 0) > idle) { t.remove(s); this.expired++; }
@@ -346,7 +361,7 @@ export class BeaconDetector {
   }
 
   /** The score of one pair and its parts, or null when it is not scorable yet. */
-  score(s: number, now: number): { score: number; subscores: Record<string, number>; evidence: Record<string, unknown>; strobe: boolean; prevalence: number; medianInterval: number } | null {
+  score(s: number, now: number, withEvidence = true): { score: number; subscores: Record<string, number>; evidence: Record<string, unknown>; strobe: boolean; rate: number; prevalence: number; medianInterval: number } | null {
     const c = this.u32[s * U32S + CNT] ?? 0;
     if (c < this.config.minConnections) return null;
     const nIv = Math.min(c - 1, IV_RES);
@@ -421,6 +436,9 @@ export class BeaconDetector {
     const rate = span > 0 ? (c - 1) / (span / 1000) : 0;
     const strobe = rate >= this.config.strobeRate && span >= this.config.strobeMinSpanMs;
 
+    const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+    const subscores = { ts: r3(ts), ds: r3(ds), mode: r3(mode), hist: r3(hist), dur: r3(dur), confidence: r3(conf), prevalence: r3(prevFactor) };
+    if (!withEvidence) return { score: r3(score), strobe, rate, prevalence: share, medianInterval: median, subscores, evidence: {} };
     const ivHistogram: { bin: string; count: number }[] = [];
     for (let i = 0; i < IV_BINS; i++) {
       const v = this.u16[hb + i] ?? 0;
@@ -428,13 +446,13 @@ export class BeaconDetector {
     }
     const timeHistogram: number[] = [];
     for (let i = 0; i < usedBins; i++) timeHistogram.push(this.u8[(s * U8S + TH) + i] ?? 0);
-    const r3 = (x: number): number => Math.round(x * 1000) / 1000;
     return {
       score: r3(score),
       strobe,
+      rate,
       prevalence: share,
       medianInterval: median,
-      subscores: { ts: r3(ts), ds: r3(ds), mode: r3(mode), hist: r3(hist), dur: r3(dur), confidence: r3(conf), prevalence: r3(prevFactor) },
+      subscores,
       evidence: {
         connections: c,
         spanSeconds: Math.round(span / 1000),
@@ -449,8 +467,14 @@ export class BeaconDetector {
   }
 
   private evaluate(s: number, now: number): void {
-    const r = this.score(s, now);
+    // scored without evidence first: most pairs emit nothing, and evidence is objects and strings
+    let r = this.score(s, now, false);
     if (!r) return;
+    const fast = r.rate >= this.config.strobeRate;
+    const emit = r.strobe || (!fast && r.score >= this.config.threshold);
+    const tell = this.onScored !== undefined && !r.strobe && r.score >= this.onScoredMin;
+    if (!emit && !tell) return;
+    if (emit) r = this.score(s, now, true) ?? r;
     const k = this.table.keys;
     const base = s * KEY_WORDS;
     const meta = k[base] ?? 0;
@@ -461,11 +485,10 @@ export class BeaconDetector {
     const domestic = wordsToString(family, k, base + 1);
     const first = this.f64[s * F64S + FIRST] ?? 0;
     const last = this.f64[s * F64S + LAST] ?? 0;
-    if (this.onScored && !r.strobe) {
+    if (this.onScored && tell) {
       this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.u32[s * U32S + CNT] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1 });
     }
     let type: 'beacon' | 'strobe' | null = null;
-    const fast = (r.evidence.connectionsPerSecond as number) >= this.config.strobeRate;
     if (r.strobe) type = 'strobe';
     else if (fast) return; // a strobe in the making: its regularity is no beacon's
     else if (r.score >= this.config.threshold) type = 'beacon';
@@ -475,7 +498,7 @@ export class BeaconDetector {
     const subscores = r.subscores;
     if (type === 'strobe') {
       // a strobe's certainty is how long and how fast it held, not its regularity
-      const rate = (r.evidence.connectionsPerSecond as number) / this.config.strobeRate;
+      const rate = r.rate / this.config.strobeRate;
       const held = (last - first) / this.config.strobeMinSpanMs;
       score = Math.round(Math.min(1, 0.5 + 0.25 * Math.min(1, rate / 4) + 0.25 * Math.min(1, held / 12)) * 1000) / 1000;
       subscores.rate = Math.round(Math.min(1, rate / 4) * 1000) / 1000;

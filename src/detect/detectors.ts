@@ -31,7 +31,7 @@ export interface DetectorsConfig {
   longConnection?: Partial<LongConnConfig>;
   /** event-time period between automatic flushes (default 60 s) */
   flushEveryMs?: number;
-  /** findings held at most (default 100 000) */
+  /** findings held at most (default 20 000; each holds its evidence, a few hundred bytes to 2 kB) */
   findingCapacity?: number;
   /** turn a detector off */
   disable?: FindingType[];
@@ -58,8 +58,12 @@ const BEACON_STATE = DETECTOR_MASK.beacon | DETECTOR_MASK['fan-in'] | DETECTOR_M
 export interface Detectors {
   /** one flow; `mask` (DETECTOR_MASK bits, default all) limits which detectors may keep state from it */
   observe(rec: FlowRecord, direction: Direction, mask?: number): void;
-  /** scores and emits everything pending as of event time `now` (ms) */
-  flush(now?: number): void;
+  /**
+   * Scores and emits everything pending as of event time `now` (ms; default the latest flow's).
+   * An explicit flush is complete (every changed pair re-scored: end of a file, a report); the
+   * automatic one every `flushEveryMs` re-scores a pair only at checkpoints of its connection count.
+   */
+  flush(now?: number, complete?: boolean): void;
   readonly findings: FindingStore;
   stats(): Record<string, DetectorStats>;
   readonly beacon: BeaconDetector;
@@ -71,7 +75,7 @@ export interface Detectors {
 }
 
 export function createDetectors({ config = {}, deps = {} }: { config?: DetectorsConfig; deps?: DetectorsDeps } = {}): Detectors {
-  const findings = new FindingStore({ capacity: config.findingCapacity ?? 100_000 });
+  const findings = new FindingStore({ capacity: config.findingCapacity ?? 20_000 });
   let found: Counter<'type'> | undefined;
   if (deps.metrics) {
     found = new Counter({ name: 'acd_detect_findings_total', help: 'findings emitted by the detectors (new and updated), by type', labelNames: ['type'], registers: [deps.metrics] });
@@ -83,7 +87,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
   };
   const off = new Set(config.disable ?? []);
   const fanIn = new FanInDetector(config.fanIn ?? {}, sink);
-  const beacon = new BeaconDetector(config.beacon ?? {}, sink, off.has('fan-in') ? undefined : (p) => fanIn.onScored(p), deps.asn);
+  const beacon = new BeaconDetector(config.beacon ?? {}, sink, off.has('fan-in') ? undefined : (p) => fanIn.onScored(p), deps.asn, fanIn.config.memberScore);
   const scan = new ScanDetector(config.scan ?? {}, sink);
   const ddos = new DdosDetector(config.ddos ?? {}, sink);
   const indicator = new IndicatorDetector(config.indicator ?? {}, sink);
@@ -114,8 +118,8 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     });
   }
 
-  const flush = (now: number = latest): void => {
-    if (useBeacon) beacon.flush(now);
+  const flush = (now: number = latest, complete = true): void => {
+    if (useBeacon) beacon.flush(now, complete);
     fanIn.flush(now);
     if (useScan) scan.flush(now);
     if (useDdos) ddos.flush(now);
@@ -135,7 +139,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
       if (useInd && (mask & 16) !== 0) indicator.observe(rec, direction);
       if (useLong && (mask & 32) !== 0) longConnection.observe(rec, direction);
       if (latest >= nextFlush) {
-        flush(latest);
+        flush(latest, false);
         nextFlush = latest + every;
       }
     },
