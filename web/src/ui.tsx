@@ -226,11 +226,152 @@ function typeOf(s: JsonSchema): string {
 }
 
 type FieldValue = string | boolean | string[];
+type Hints = Record<string, Array<{ value: string; label: string }>>;
+
+/** a nested object with its own fields (not a union of alternatives), drawn as a group of inputs */
+function isGroup(s: JsonSchema): boolean {
+  return typeOf(s) === 'object' && !!s.properties && !s.anyOf && !s.oneOf;
+}
+
+/** the body from the form's values (keyed by dotted path), converted to the schema's types */
+export function buildBody(schema: JsonSchema, values: Record<string, FieldValue>, prefix = ''): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  const required = new Set(schema.required ?? []);
+  for (const [k, s] of Object.entries(schema.properties ?? {})) {
+    const path = prefix + k;
+    if (isGroup(s)) {
+      const sub = buildBody(s, values, `${path}.`);
+      if (Object.keys(sub).length || required.has(k)) body[k] = sub;
+      continue;
+    }
+    const v = values[path];
+    const t = typeOf(s);
+    if (t === 'boolean') {
+      if (v !== undefined || required.has(k)) body[k] = v === true;
+      continue;
+    }
+    if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue;
+    if (t === 'integer' || t === 'number') body[k] = Number(v);
+    else if (t === 'array' && Array.isArray(v)) body[k] = v;
+    else if ((t === 'object' || t === 'array') && typeof v === 'string') body[k] = JSON.parse(v);
+    else if (s.format === 'date-time' && typeof v === 'string') body[k] = new Date(v).toISOString();
+    else body[k] = v;
+  }
+  return body;
+}
+
+function Fields({
+  schema,
+  prefix,
+  values,
+  set,
+  hints,
+  skip,
+  formId,
+}: {
+  schema: JsonSchema;
+  prefix: string;
+  values: Record<string, FieldValue>;
+  set: (k: string, v: FieldValue) => void;
+  hints: Hints;
+  skip: Record<string, unknown>;
+  formId: string;
+}) {
+  // a property with a default is filled by the server when left out: not required here
+  const required = new Set((schema.required ?? []).filter((k) => schema.properties?.[k]?.default === undefined));
+  return (
+    <>
+      {Object.entries(schema.properties ?? {})
+        .filter(([k]) => !(prefix === '' && k in skip))
+        .map(([k, s]) => {
+          const path = prefix + k;
+          const id = `${formId}-${path.replace(/\./g, '-')}`;
+          const t = typeOf(s);
+          const name = `${label(k)}${required.has(k) ? ' *' : ''}`;
+          const hint = s.description ? <span className="hint">{s.description}</span> : null;
+          if (isGroup(s)) {
+            return (
+              <fieldset className="field group" key={path}>
+                <legend>{name}</legend>
+                <Fields schema={s} prefix={`${path}.`} values={values} set={set} hints={hints} skip={skip} formId={formId} />
+              </fieldset>
+            );
+          }
+          if (t === 'boolean') {
+            return (
+              <div className="field check" key={path}>
+                <input id={id} type="checkbox" checked={values[path] === true} onChange={(e) => set(path, e.target.checked)} />
+                <label htmlFor={id}>{name}</label>
+                {hint}
+              </div>
+            );
+          }
+          const itemChoices = t === 'array' && s.items ? (enumOf(s.items) ?? hints[k]?.map((h) => h.value) ?? null) : null;
+          if (itemChoices) {
+            const cur = (values[path] as string[] | undefined) ?? [];
+            const names = new Map((hints[k] ?? []).map((h) => [h.value, h.label]));
+            return (
+              <fieldset className="field" key={path}>
+                <legend>{name}</legend>
+                <div className="choices">
+                  {itemChoices.length === 0 ? <span className="muted small">none to choose from</span> : null}
+                  {itemChoices.map((c) => (
+                    <label key={c} className="choice">
+                      <input type="checkbox" checked={cur.includes(c)} onChange={(e) => set(path, e.target.checked ? [...cur, c] : cur.filter((x) => x !== c))} /> {names.get(c) ?? c}
+                    </label>
+                  ))}
+                </div>
+              </fieldset>
+            );
+          }
+          const choices = enumOf(s);
+          const options = choices?.map((c) => ({ value: c, label: c })) ?? hints[k];
+          const value = (values[path] as string | undefined) ?? '';
+          const long = (s.maxLength ?? 0) > 300 && !/password/i.test(k);
+          return (
+            <div className="field" key={path}>
+              <label htmlFor={id}>{name}</label>
+              {options ? (
+                <select id={id} value={value} required={required.has(k)} onChange={(e) => set(path, e.target.value)}>
+                  <option value="">{required.has(k) ? 'choose…' : '(none)'}</option>
+                  {options.map((o) => (
+                    <option key={o.value} value={o.value}>
+                      {o.label}
+                    </option>
+                  ))}
+                </select>
+              ) : t === 'object' || t === 'array' ? (
+                <textarea id={id} rows={2} placeholder={t === 'array' ? 'JSON list, e.g. []' : 'JSON object'} value={value} required={required.has(k)} onChange={(e) => set(path, e.target.value)} />
+              ) : long ? (
+                <textarea id={id} rows={3} value={value} required={required.has(k)} minLength={s.minLength} maxLength={s.maxLength} onChange={(e) => set(path, e.target.value)} />
+              ) : (
+                <input
+                  id={id}
+                  type={t === 'integer' || t === 'number' ? 'number' : /password/i.test(k) ? 'password' : s.format === 'date-time' ? 'datetime-local' : 'text'}
+                  value={value}
+                  required={required.has(k)}
+                  minLength={s.minLength}
+                  maxLength={s.maxLength}
+                  min={s.minimum}
+                  max={s.maximum}
+                  placeholder={s.pattern ? `pattern ${s.pattern}` : undefined}
+                  autoComplete={/password/i.test(k) ? 'new-password' : 'off'}
+                  onChange={(e) => set(path, e.target.value)}
+                />
+              )}
+              {hint}
+            </div>
+          );
+        })}
+    </>
+  );
+}
 
 /**
  * Inputs for each property of an object schema: text, number, checkbox, a select for an enum, a list of
- * checkboxes for an array of enum, a JSON text area for anything nested. `fixed` fields are filled by
- * the view (an id it knows) and not shown; `hints` offer choices for free text fields (e.g. ids).
+ * checkboxes for an array of enum (or of hinted ids), a group of fields for a nested object, a JSON text
+ * area for lists of objects and unions. `fixed` fields are filled by the view (an id it knows) and not
+ * shown; `hints` offer choices for free text fields (e.g. ids).
  */
 export function SchemaForm({
   schema,
@@ -244,33 +385,21 @@ export function SchemaForm({
   submitLabel: string;
   onSubmit: (body: Record<string, unknown>) => Promise<void>;
   fixed?: Record<string, unknown>;
-  hints?: Record<string, Array<{ value: string; label: string }>>;
+  hints?: Hints;
   initial?: Record<string, FieldValue>;
 }) {
-  const props = Object.entries(schema.properties ?? {}).filter(([k]) => !(k in fixed));
-  const required = new Set(schema.required ?? []);
   const [values, setValues] = useState<Record<string, FieldValue>>(initial);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const formId = useId();
+  const formId = useId().replace(/:/g, '');
 
   const set = (k: string, v: FieldValue) => setValues((o) => ({ ...o, [k]: v }));
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    const body: Record<string, unknown> = { ...fixed };
     try {
-      for (const [k, s] of props) {
-        const v = values[k];
-        const t = typeOf(s);
-        if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0 && !required.has(k))) continue;
-        if (t === 'integer' || t === 'number') body[k] = Number(v);
-        else if (t === 'boolean') body[k] = v === true;
-        else if (t === 'array' && Array.isArray(v)) body[k] = v;
-        else if ((t === 'object' || t === 'array') && typeof v === 'string') body[k] = JSON.parse(v);
-        else body[k] = v;
-      }
+      const body = { ...buildBody({ ...schema, properties: Object.fromEntries(Object.entries(schema.properties ?? {}).filter(([k]) => !(k in fixed))) }, values), ...fixed };
       setBusy(true);
       await onSubmit(body);
       setValues(initial);
@@ -282,77 +411,9 @@ export function SchemaForm({
   }
 
   return (
-    <form className="schema-form" onSubmit={(e) => void submit(e)} aria-describedby={`${formId}-err`}>
-      {props.map(([k, s]) => {
-        const id = `${formId}-${k}`;
-        const t = typeOf(s);
-        const choices = enumOf(s);
-        const itemChoices = t === 'array' && s.items ? enumOf(s.items) : null;
-        const name = `${label(k)}${required.has(k) ? ' *' : ''}`;
-        const hint = s.description ? <span className="hint">{s.description}</span> : null;
-        if (t === 'boolean') {
-          return (
-            <div className="field check" key={k}>
-              <input id={id} type="checkbox" checked={values[k] === true} onChange={(e) => set(k, e.target.checked)} />
-              <label htmlFor={id}>{name}</label>
-              {hint}
-            </div>
-          );
-        }
-        if (itemChoices) {
-          const cur = (values[k] as string[] | undefined) ?? [];
-          return (
-            <fieldset className="field" key={k}>
-              <legend>{name}</legend>
-              <div className="choices">
-                {itemChoices.map((c) => (
-                  <label key={c} className="choice">
-                    <input type="checkbox" checked={cur.includes(c)} onChange={(e) => set(k, e.target.checked ? [...cur, c] : cur.filter((x) => x !== c))} /> {c}
-                  </label>
-                ))}
-              </div>
-            </fieldset>
-          );
-        }
-        const options = choices?.map((c) => ({ value: c, label: c })) ?? hints[k];
-        return (
-          <div className="field" key={k}>
-            <label htmlFor={id}>{name}</label>
-            {options ? (
-              <select id={id} value={(values[k] as string | undefined) ?? ''} required={required.has(k)} onChange={(e) => set(k, e.target.value)}>
-                <option value="">{required.has(k) ? 'choose…' : '(none)'}</option>
-                {options.map((o) => (
-                  <option key={o.value} value={o.value}>
-                    {o.label}
-                  </option>
-                ))}
-              </select>
-            ) : t === 'object' || t === 'array' ? (
-              <textarea id={id} rows={3} placeholder={t === 'array' ? '["…"]' : '{"…": …}'} value={(values[k] as string | undefined) ?? ''} required={required.has(k)} onChange={(e) => set(k, e.target.value)} />
-            ) : (s.maxLength ?? 0) > 300 && !/password/i.test(k) ? (
-              <textarea id={id} rows={3} value={(values[k] as string | undefined) ?? ''} required={required.has(k)} minLength={s.minLength} maxLength={s.maxLength} onChange={(e) => set(k, e.target.value)} />
-            ) : (
-              <input
-                id={id}
-                type={t === 'integer' || t === 'number' ? 'number' : /password/i.test(k) ? 'password' : s.format === 'date-time' ? 'text' : 'text'}
-                value={(values[k] as string | undefined) ?? ''}
-                required={required.has(k)}
-                minLength={s.minLength}
-                maxLength={s.maxLength}
-                min={s.minimum}
-                max={s.maximum}
-                placeholder={s.format === 'date-time' ? 'YYYY-MM-DDTHH:MM:SSZ' : s.pattern ? `pattern ${s.pattern}` : undefined}
-                autoComplete={/password/i.test(k) ? 'new-password' : 'off'}
-                onChange={(e) => set(k, e.target.value)}
-              />
-            )}
-            {hint}
-          </div>
-        );
-      })}
-      <div id={`${formId}-err`}>
-        <ErrorNote error={error} />
-      </div>
+    <form className="schema-form" onSubmit={(e) => void submit(e)}>
+      <Fields schema={schema} prefix="" values={values} set={set} hints={hints} skip={fixed} formId={formId} />
+      <ErrorNote error={error} />
       <button type="submit" disabled={busy}>
         {busy ? 'Working…' : submitLabel}
       </button>
@@ -379,7 +440,7 @@ export function ApiAction({
   expected: string;
   submitLabel: string;
   fixed?: Record<string, unknown>;
-  hints?: Record<string, Array<{ value: string; label: string }>>;
+  hints?: Hints;
   params?: Record<string, string>;
   onDone?: (answer: unknown) => void;
   method?: string;

@@ -1,7 +1,7 @@
 /** Operators (and carriers): registered systems, incident reports with their deadlines, guidance, shared intelligence. */
 import { useState } from 'react';
 import { fill, type Me, type Spec } from '../api.js';
-import { ApiAction, ApiList, DataTable, Section, fmt, useLoad } from '../ui.js';
+import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, label, useLoad } from '../ui.js';
 import { IntelSection } from './Intel.js';
 
 type Row = Record<string, unknown>;
@@ -28,7 +28,16 @@ export function Deadline({ at, now = Date.now() }: { at: unknown; now?: number }
   );
 }
 
-const DEADLINE_KEYS = /deadline|due|dueAt|nextDeadline/i;
+const DEADLINE_KEYS = /^(deadline|due|dueAt|nextDeadline)$/i;
+
+/** a report summary with its soonest unmet milestone (from its `deadlines`, when it has them) */
+export function withNextDeadline(r: Row): Row {
+  const ds = Array.isArray(r.deadlines) ? (r.deadlines as Row[]) : null;
+  if (!ds) return r;
+  const open = ds.filter((d) => !d.metAt).sort((a, b) => String(a.dueAt).localeCompare(String(b.dueAt)));
+  const next = open[0];
+  return { ...r, nextMilestone: next ? next.milestone : 'all met', nextDeadline: next ? next.dueAt : null };
+}
 
 export function OperatorView({ me, spec }: { me: Me; spec: Spec }) {
   const [report, setReport] = useState<Row | null>(null);
@@ -49,8 +58,8 @@ export function OperatorView({ me, spec }: { me: Me; spec: Spec }) {
           render={(rows) => (
             <DataTable
               caption="Reports"
-              rows={rows}
-              columns={present(rows, ['title', 'kind', 'stage', 'status', 'state', 'sector', 'detectedAt', 'deadline', 'nextDeadline', 'dueAt', 'overdue', 'updatedAt'])}
+              rows={rows.map(withNextDeadline)}
+              columns={present(rows.map(withNextDeadline), ['title', 'kind', 'stage', 'severity', 'deadlineState', 'nextMilestone', 'nextDeadline', 'deadline', 'dueAt', 'updatedAt'])}
               picked={report?.id}
               onPick={setReport}
               cell={(k, r) => (DEADLINE_KEYS.test(k) && k !== 'overdue' ? <Deadline at={r[k]} /> : undefined)}
@@ -74,6 +83,7 @@ export function OperatorView({ me, spec }: { me: Me; spec: Spec }) {
         </Section>
       </div>
       {report ? <ReportDetail spec={spec} report={report} onChange={() => setVersion((v) => v + 1)} /> : null}
+      <Guidance spec={spec} report={report} />
       <div className="grid two">
         <Section title="Registered systems">
           {systemsRoute ? (
@@ -93,12 +103,21 @@ export function OperatorView({ me, spec }: { me: Me; spec: Spec }) {
           </details>
         </Section>
         <ApiList
+          key={`due-${version}`}
           spec={spec}
-          title="Guidance"
-          what="guidance documents"
-          patterns={[/^\/api\/v1\/guidance$/, /^\/api\/v1\/reports\/guidance$/]}
-          expected="GET /api/v1/guidance"
-          render={(rows) => <DataTable caption="Guidance" rows={rows} columns={present(rows, ['title', 'kind', 'version', 'sector', 'publishedAt', 'updatedAt', 'createdAt'])} empty="No guidance for you yet." />}
+          title="What is due"
+          what="the deadlines due"
+          patterns={[/^\/api\/v1\/reports\/due$/]}
+          expected="GET /api/v1/reports/due"
+          render={(rows) => (
+            <DataTable
+              caption="Milestones due, soonest first"
+              rows={rows.map((r, i) => ({ ...r, id: `${String(r.reportId)}-${String(r.milestone)}-${i}` }))}
+              columns={present(rows, ['title', 'milestone', 'stage', 'dueAt', 'state'])}
+              cell={(k, r) => (k === 'dueAt' ? <Deadline at={r[k]} /> : undefined)}
+              empty="Nothing is due."
+            />
+          )}
         />
       </div>
       <IntelSection spec={spec} me={me} />
@@ -112,37 +131,99 @@ function ReportDetail({ spec, report, onChange }: { spec: Spec; report: Row; onC
   const param = one ? (/\{(\w+)\}/.exec(one.path)?.[1] ?? 'id') : 'id';
   const full = useLoad<Row>(one && id ? fill(one.path, { [param]: id }) : null);
   const r = full.data ?? report;
-  const update = spec.find('POST', /^\/api\/v1\/reports\/\{\w+\}\/(updates|stages|stage)$/, /^\/api\/v1\/reports\/\{\w+\}$/);
+  const patterns = [/^\/api\/v1\/reports\/\{\w+\}\/(submissions|updates|stages|stage)$/];
+  const update = spec.find('POST', ...patterns);
   const uparam = update ? (/\{(\w+)\}/.exec(update.path)?.[1] ?? 'id') : 'id';
+  const deadlines = Array.isArray(r.deadlines) ? (r.deadlines as Row[]) : [];
+  const submissions = Array.isArray(r.submissions) ? (r.submissions as Row[]) : [];
   return (
-    <Section title={`Report ${String(r.title ?? id)}`}>
-      <dl className="facts">
-        {Object.entries(r)
-          .filter(([, v]) => v === null || typeof v !== 'object' || Array.isArray(v))
-          .slice(0, 16)
-          .map(([k, v]) => (
-            <div key={k}>
-              <dt>{k}</dt>
-              <dd>{DEADLINE_KEYS.test(k) && k !== 'overdue' ? <Deadline at={v} /> : fmt(v)}</dd>
-            </div>
+    <Section title={`Report: ${String(r.title ?? id)}`}>
+      <div className="grid two">
+        <div>
+          <dl className="facts">
+            {Object.entries(r)
+              .filter(([k, v]) => (v === null || typeof v !== 'object') && !/Id$|^id$/.test(k))
+              .slice(0, 14)
+              .map(([k, v]) => (
+                <div key={k}>
+                  <dt>{label(k)}</dt>
+                  <dd>{fmt(v)}</dd>
+                </div>
+              ))}
+          </dl>
+          {deadlines.length ? (
+            <>
+              <h3>Deadlines</h3>
+              <DataTable
+                caption="Deadlines of the report"
+                rows={deadlines.map((d, i) => ({ ...d, id: i }))}
+                columns={['milestone', 'dueAt', 'metAt', 'state']}
+                cell={(k, d) => (k === 'dueAt' && !d.metAt ? <Deadline at={d.dueAt} /> : undefined)}
+              />
+            </>
+          ) : null}
+          {submissions.length ? (
+            <>
+              <h3>Stages submitted</h3>
+              <DataTable caption="Stages submitted" rows={submissions.map((x, i) => ({ ...x, id: i }))} />
+            </>
+          ) : null}
+        </div>
+        <details className="form-box" open>
+          <summary>Send the next stage (update or final)</summary>
+          {update ? (
+            <ApiAction
+              key={`${id}-${String(r.version)}`}
+              spec={spec}
+              patterns={patterns}
+              params={{ [uparam]: id }}
+              fixed={r.version !== undefined ? { version: r.version } : {}}
+              hints={{ stage: [{ value: 'update', label: 'update' }, { value: 'final', label: 'final' }] }}
+              what="updates to a report"
+              expected="POST /api/v1/reports/{id}/submissions"
+              submitLabel="Send stage"
+              onDone={() => {
+                full.reload();
+                onChange();
+              }}
+            />
+          ) : (
+            <NotAvailable what="updates to a report" expected="POST /api/v1/reports/{id}/submissions" />
+          )}
+        </details>
+      </div>
+    </Section>
+  );
+}
+
+/** guidance: the server's own list where it has one, else the guidance answering the chosen report */
+function Guidance({ spec, report }: { spec: Spec; report: Row | null }) {
+  const global = spec.find('GET', /^\/api\/v1\/guidance$/);
+  const one = spec.find('GET', /^\/api\/v1\/reports\/\{\w+\}$/);
+  const param = one ? (/\{(\w+)\}/.exec(one.path)?.[1] ?? 'id') : 'id';
+  const list = useLoad<Row[]>(global?.path ?? null);
+  const full = useLoad<Row>(!global && one && report ? fill(one.path, { [param]: String(report.id) }) : null);
+  const rows = global ? (list.data ?? []) : Array.isArray(full.data?.guidance) ? (full.data.guidance as Row[]) : [];
+  return (
+    <Section title="Guidance">
+      {!global && !one ? (
+        <NotAvailable what="guidance" expected="GET /api/v1/guidance or GET /api/v1/reports/{id}" />
+      ) : !global && !report ? (
+        <p className="muted">Guidance answers a report: choose a report to read the guidance sent back on it.</p>
+      ) : (
+        <>
+          <ErrorNote error={list.error ?? full.error} />
+          <DataTable caption="Guidance" rows={rows} columns={present(rows, ['title', 'kind', 'version', 'createdAt'])} empty="No guidance yet." />
+          {rows.map((g) => (
+            <details key={String(g.id)}>
+              <summary>
+                {String(g.title)} ({String(g.kind)}, v{String(g.version)})
+              </summary>
+              <p className="prose">{String(g.body ?? '')}</p>
+            </details>
           ))}
-      </dl>
-      <details className="form-box">
-        <summary>Add an update to this report</summary>
-        <ApiAction
-          key={id}
-          spec={spec}
-          patterns={[/^\/api\/v1\/reports\/\{\w+\}\/(updates|stages|stage)$/]}
-          params={{ [uparam]: id }}
-          what="updates to a report"
-          expected="POST /api/v1/reports/{id}/updates"
-          submitLabel="Send update"
-          onDone={() => {
-            full.reload();
-            onChange();
-          }}
-        />
-      </details>
+        </>
+      )}
     </Section>
   );
 }
