@@ -220,6 +220,15 @@ describe('reports API', () => {
     assert.equal(exact.statusCode, 201, 'a file of exactly the limit is accepted');
   });
 
+  test('metrics count reports filed, stages and evidence bytes', async () => {
+    const m = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const value = (re: RegExp) => Number(re.exec(m)?.[1] ?? NaN);
+    assert.ok(value(/acd_reports_filed_total\{kind="incident",sector="electricity"\} (\d+)/) >= 1, m);
+    assert.ok(value(/acd_reports_filed_total\{kind="precursor",sector="railways"\} (\d+)/) >= 1);
+    assert.ok(value(/acd_report_stages_total\{stage="update"\} (\d+)/) >= 1);
+    assert.ok(value(/acd_report_attachment_bytes_total (\d+)/) >= 'access log excerpt'.length);
+  });
+
   test('concurrent HTTP updates on one version: one 200, the rest 409 with the current version', async () => {
     const v = await versionOf(reportA);
     const rs = await Promise.all(Array.from({ length: 5 }, (_x, i) => call('opA', 'POST', `/api/v1/reports/${reportA}/submissions`, { stage: 'update', version: v, content: body({ whatHappened: `w${i}` }) })));

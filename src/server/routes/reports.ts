@@ -45,6 +45,7 @@ import {
   type Severity,
 } from '../../reports/index.js';
 import { AcdError } from '../../shared/errors.js';
+import { Counter } from 'prom-client';
 import { actorOf } from '../access.js';
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -253,6 +254,9 @@ export function createReportRoutes(opts: ReportRoutesOptions = {}) {
   const maxBytes = opts.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
   return async function reportRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
     const { db } = ctx.store;
+    const filed = new Counter({ name: 'acd_reports_filed_total', help: 'reports filed, by kind and sector', labelNames: ['kind', 'sector'] as const, registers: [ctx.registry] });
+    const staged = new Counter({ name: 'acd_report_stages_total', help: 'update and final submissions accepted, by stage', labelNames: ['stage'] as const, registers: [ctx.registry] });
+    const evidence = new Counter({ name: 'acd_report_attachment_bytes_total', help: 'bytes of evidence files stored', registers: [ctx.registry] });
 
     if (opts.reminders?.webhookUrl || opts.reminders?.smtp) {
       const job = createReminderJob({ config: opts.reminders, deps: { db, logger: ctx.logger, registry: ctx.registry } });
@@ -321,6 +325,7 @@ export function createReportRoutes(opts: ReportRoutesOptions = {}) {
     }, async (req, reply) => {
       const b = req.body;
       const r = await createReport(db, actorOf(req), { kind: b.kind as ReportKind, title: b.title, detectedAt: new Date(b.detectedAt), content: b.content });
+      filed.inc({ kind: r.kind, sector: r.sector });
       void reply.status(201);
       return r;
     });
@@ -350,7 +355,9 @@ export function createReportRoutes(opts: ReportRoutesOptions = {}) {
       schema: { summary: 'An update or the final report (`version` is the one it was written on; 409 if it changed)', tags: ['reports'], params: ReportParams, body: SubmissionBody, response: { 200: SummarySchema } },
     }, async (req) => {
       const b = req.body;
-      return submitStage(db, actorOf(req), req.params.reportId, { stage: b.stage as 'update', version: b.version, content: b.content, ...(b.title !== undefined ? { title: b.title } : {}) });
+      const r = await submitStage(db, actorOf(req), req.params.reportId, { stage: b.stage as 'update', version: b.version, content: b.content, ...(b.title !== undefined ? { title: b.title } : {}) });
+      staged.inc({ stage: r.stage });
+      return r;
     });
 
     app.post<{ Params: ReportParamsT }>('/api/v1/reports/:reportId/ack', {
@@ -459,6 +466,7 @@ export function createReportRoutes(opts: ReportRoutesOptions = {}) {
         }
         const mediaType = String(req.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim().slice(0, 200);
         const meta = await addAttachment(db, actorOf(req), req.params.reportId, { filename: req.query.filename, mediaType, content: req.body }, maxBytes);
+        evidence.inc(meta.size);
         void reply.status(201);
         return meta;
       });
