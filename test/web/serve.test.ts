@@ -51,11 +51,14 @@ test('hashed assets are served with a long cache; missing files and traversal ge
   assert.equal(r.statusCode, 200);
   assert.match(r.headers['content-type'] as string, /javascript/);
   assert.equal(r.headers['cache-control'], 'public, max-age=31536000, immutable');
-  for (const url of ['/assets/nope.js', '/assets/../package.json', '/assets/%2e%2e/package.json', '/assets/..%2Fpackage.json', '/.env', '/api/v1/nope', '/taxii2/']) {
+  for (const url of ['/assets/nope.js', '/assets/../package.json', '/assets/%2e%2e/package.json', '/assets/..%2Fpackage.json', '/.env', '/api/v1/nope']) {
     const x = await t.app.inject({ method: 'GET', url });
     assert.equal(x.statusCode, 404, url);
     assert.equal(x.json().error, 'NOT_FOUND', url);
   }
+  // TAXII's paths are the API's, whatever it answers there (401 without credentials once it has landed)
+  const taxii = await t.app.inject({ method: 'GET', url: '/taxii2/' });
+  assert.doesNotMatch(String(taxii.headers['content-type']), /text\/html/);
   // a malformed escape is refused by the router before it reaches the files
   const bad = await t.app.inject({ method: 'GET', url: '/assets/%E0%A4%A' });
   assert.equal(bad.statusCode, 400);
