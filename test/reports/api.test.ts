@@ -5,6 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { createTestApp, bearer, type TestApp, type TestPerson } from '../helpers/app.js';
 import { SYSTEM_ACTOR, createOrganisation, createPerson, issueToken, type OrgKind, type Role, type Sector } from '../../src/auth/index.js';
 import { DEFAULT_MAX_ATTACHMENT_BYTES } from '../../src/reports/index.js';
@@ -218,6 +219,16 @@ describe('reports API', () => {
     assert.match(big.json<{ message: string }>().message, new RegExp(`limit of ${DEFAULT_MAX_ATTACHMENT_BYTES} bytes`));
     const exact = await call('opB', 'POST', `/api/v1/reports/${reportB}/attachments?filename=max.bin`, Buffer.alloc(DEFAULT_MAX_ATTACHMENT_BYTES, 1), { 'content-type': 'application/octet-stream' });
     assert.equal(exact.statusCode, 201, 'a file of exactly the limit is accepted');
+    // streamed without a Content-Length: counted as it arrives and cut at the limit
+    const half = DEFAULT_MAX_ATTACHMENT_BYTES / 2;
+    const streamed = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/reports/${reportB}/attachments?filename=stream.bin`,
+      headers: { ...bearer(p.opB), 'content-type': 'application/octet-stream' },
+      payload: Readable.from([Buffer.alloc(half), Buffer.alloc(half + 1)]),
+    });
+    assert.equal(streamed.statusCode, 413, streamed.body);
+    assert.match(streamed.json<{ message: string }>().message, new RegExp(`limit of ${DEFAULT_MAX_ATTACHMENT_BYTES} bytes`));
   });
 
   test('metrics count reports filed, stages and evidence bytes', async () => {
