@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import * as m001 from './001-foundation.js';
 import * as m010 from './010-reports.js';
 import * as m020 from './020-intel.js';
+import * as m050 from './050-oversight.js';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,5 @@ export const migrations: Migration[] = [
   { version: 1, name: 'foundation', up: m001.up },
   { version: 10, name: 'reports', up: m010.up },
   { version: 20, name: 'intel', up: m020.up },
+  { version: 50, name: 'oversight', up: m050.up },
 ].sort((a, b) => a.version - b.version);

@@ -1,0 +1,32 @@
+import { sql, type Kysely } from 'kysely';
+import { createMerkleNodesTable } from '../../oversight/sql-node-store.js';
+
+// The Merkle audit log: tree nodes, the audit row ↔ leaf mapping, signed tree heads. Append-only.
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await createMerkleNodesTable(db);
+  await sql`
+    create table audit_log_leaves (
+      seq bigint primary key,
+      leaf_index bigint not null unique check (leaf_index >= 0)
+    )`.execute(db);
+  await sql`
+    create table audit_log_heads (
+      id bigserial primary key,
+      tree_size bigint not null check (tree_size >= 0),
+      timestamp_ms bigint not null,
+      note text not null,
+      signed_at timestamptz not null default now()
+    )`.execute(db);
+  await sql`create index audit_log_heads_size on audit_log_heads(tree_size)`.execute(db);
+  await sql`
+    create function audit_log_append_only() returns trigger language plpgsql as $$
+    begin
+      raise exception '% is append-only: % refused', tg_table_name, tg_op;
+    end $$`.execute(db);
+  for (const t of ['audit_log_leaves', 'audit_log_heads']) {
+    await sql`create trigger ${sql.id(`${t}_no_change`)} before update or delete on ${sql.id(t)}
+      for each row execute function audit_log_append_only()`.execute(db);
+    await sql`create trigger ${sql.id(`${t}_no_truncate`)} before truncate on ${sql.id(t)}
+      for each statement execute function audit_log_append_only()`.execute(db);
+  }
+}
