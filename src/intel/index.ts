@@ -8,6 +8,7 @@ export { findingToStix, producerIdentity, TIERS, TIER_TLP, type Tier, type TierP
 export type { IntelTables } from './tables.js';
 export {
   addObjects,
+  collectionWithMembership,
   collectionsFor,
   createCollection,
   decodeNext,

@@ -152,6 +152,21 @@ export function rightsOf(actor: Actor, c: Collection, m: Membership): Rights {
   };
 }
 
+/**
+ * A collection (by id or alias) and the caller's membership in one round trip: what every TAXII
+ * request about a collection needs first.
+ */
+export async function collectionWithMembership(db: AnyDb, apiRoot: string, idOrAlias: string, orgId: string): Promise<{ c: Collection; m: Membership } | undefined> {
+  const r = await sql<Collection & { in_group: boolean; client_of: string[] }>`select c.*,
+      (c.group_id is not null and exists (select 1 from intel_group_members g where g.group_id = c.group_id and g.org_id = ${orgId})) as in_group,
+      coalesce((select array_agg(k.org_id) from intel_org_clients k where k.client_org_id = ${orgId}), '{}') as client_of
+    from intel_collections c where c.api_root = ${apiRoot} and (c.id = ${idOrAlias} or c.alias = ${idOrAlias}) limit 1`.execute(db as Kysely<Database>);
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const { in_group, client_of, ...c } = row;
+  return { c: c as Collection, m: { groups: new Set(in_group && c.group_id ? [c.group_id] : []), clientOf: client_of } };
+}
+
 export async function collectionsFor(db: AnyDb, actor: Actor, apiRoot: string): Promise<Array<{ c: Collection; rights: Rights }>> {
   const m = await membershipOf(db, actor.orgId);
   const rows = await db$(db).selectFrom('intel_collections').selectAll().where('api_root', '=', apiRoot).orderBy('created_at').orderBy('id').execute();
@@ -348,6 +363,7 @@ export interface StoredVersion {
   date_added_us: number;
   tlp: string;
   object: StixObject;
+  objectText?: string;
 }
 
 export interface Page {
@@ -366,8 +382,12 @@ export function decodeNext(next: string): number {
   return Number(s.slice(1));
 }
 
-/** One page of object versions of a collection the reader may see, oldest date_added first. */
-export async function queryObjects(db: AnyDb, c: Collection, q: ObjectQuery, withObject = true): Promise<Page> {
+/**
+ * One page of object versions of a collection the reader may see, oldest date_added first. `withObject`:
+ * true gives each object parsed; 'text' gives its JSON text in `objectText` (served as is: no parse
+ * and re-serialise of every object of a page); false gives the manifest columns only.
+ */
+export async function queryObjects(db: AnyDb, c: Collection, q: ObjectQuery, withObject: boolean | 'text' = true): Promise<Page> {
   const after = Math.max(q.addedAfterUs ?? -1, q.next !== undefined ? decodeNext(q.next) : -1);
   const conds: RawBuilder<unknown>[] = [sql`o.collection_id = ${c.id}`, visibleTo(q.reader, 'o')];
   if (after >= 0) conds.push(sql`o.date_added_us > ${after}`);
@@ -393,7 +413,8 @@ export async function queryObjects(db: AnyDb, c: Collection, q: ObjectQuery, wit
     }
     conds.push(sql`(${sql.join(alt, sql` or `)})`);
   }
-  const cols = withObject ? sql`o.stix_id, o.stix_type, o.spec_version, o.version, o.date_added_us, o.tlp, o.object` : sql`o.stix_id, o.stix_type, o.spec_version, o.version, o.date_added_us, o.tlp`;
+  const meta = sql`o.stix_id, o.stix_type, o.spec_version, o.version, o.date_added_us, o.tlp`;
+  const cols = withObject === 'text' ? sql`${meta}, o.object::text as "objectText"` : withObject ? sql`${meta}, o.object` : meta;
   const res = await sql<StoredVersion>`select ${cols} from intel_objects o where ${sql.join(conds, sql` and `)}
     order by o.date_added_us limit ${q.limit + 1}`.execute(db as Kysely<Database>);
   const rows = res.rows.map((r) => ({ ...r, date_added_us: Number(r.date_added_us) }));

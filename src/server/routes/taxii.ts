@@ -22,10 +22,9 @@ import {
   collectionsFor,
   errorResource,
   formatUs,
-  getCollection,
+  collectionWithMembership,
   getStatus,
   isTaxiiContentType,
-  membershipOf,
   parseFilter,
   queryObjects,
   rightsOf,
@@ -68,6 +67,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     taxiiLimit?: number;
   }
+}
+
+/** §3.7 envelope, written around the objects' stored JSON text (no parse and re-serialise). */
+function envelopeText(p: Page): string {
+  const head = `{"more":${p.more}${p.next ? `,"next":${JSON.stringify(p.next)}` : ''}`;
+  if (p.rows.length === 0) return `${head}}`;
+  return `${head},"objects":[${p.rows.map((r) => r.objectText).join(',')}]}`;
 }
 
 export async function taxiiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -158,10 +164,13 @@ async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<voi
 
   /** The collection and the caller's rights; 404 when they may neither read nor write it. */
   const collectionFor = async (actor: Actor, root: string, id: string): Promise<{ c: Collection; rights: Rights }> => {
-    await requireRoot(root);
-    const c = await getCollection(db, root, id);
-    if (!c) throw new AcdError('TAXII_NOT_FOUND', `API root ${root} has no collection ${id}`, { status: 404 });
-    const rights = rightsOf(actor, c, await membershipOf(db, actor.orgId));
+    const found = await collectionWithMembership(db, root, id, actor.orgId);
+    if (!found) {
+      await requireRoot(root);
+      throw new AcdError('TAXII_NOT_FOUND', `API root ${root} has no collection ${id}`, { status: 404 });
+    }
+    const { c } = found;
+    const rights = rightsOf(actor, c, found.m);
     if (!rights.canRead && !rights.canWrite) throw new AcdError('TAXII_NOT_FOUND', `API root ${root} has no collection ${id}`, { status: 404 });
     return { c, rights };
   };
@@ -256,10 +265,10 @@ async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<voi
       const actor = actorOf(req);
       const { c, rights } = await collectionFor(actor, req.params.root, req.params.collectionId);
       mustRead(rights, c);
-      const p = await queryObjects(db, c, { reader: rights.reader, ...parseFilter(req.query) });
+      const p = await queryObjects(db, c, { reader: rights.reader, ...parseFilter(req.query) }, 'text');
       pageHeaders(reply, p);
       await auditRead(actor, c, 'objects', p);
-      return { more: p.more, ...(p.next ? { next: p.next } : {}), ...(p.rows.length ? { objects: p.rows.map((r) => r.object) } : {}) };
+      return reply.send(envelopeText(p));
     },
   );
 
@@ -293,11 +302,11 @@ async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<voi
       const { c, rights } = await collectionFor(actor, req.params.root, req.params.collectionId);
       mustRead(rights, c);
       const f = parseFilter(req.query);
-      const p = await queryObjects(db, c, { reader: rights.reader, ...f, ids: [req.params.objectId] });
+      const p = await queryObjects(db, c, { reader: rights.reader, ...f, ids: [req.params.objectId] }, 'text');
       if (p.rows.length === 0 && !f.next && f.addedAfterUs === undefined) throw new AcdError('TAXII_NOT_FOUND', `collection ${c.id} has no object ${req.params.objectId} you may read`, { status: 404 });
       pageHeaders(reply, p);
       await auditRead(actor, c, 'objects', p);
-      return { more: p.more, ...(p.next ? { next: p.next } : {}), ...(p.rows.length ? { objects: p.rows.map((r) => r.object) } : {}) };
+      return reply.send(envelopeText(p));
     },
   );
 
