@@ -19,9 +19,9 @@ export function addServerOptions(cmd: Command): Command {
 }
 
 /** Flags → config (flags are the strongest source); commander's names map to config keys. */
-export function configFromOptions(opts: Record<string, unknown>): AcdConfig {
+export function configFromOptions(opts: Record<string, unknown>, overrides: Record<string, unknown> = {}): AcdConfig {
   const flags: Record<string, unknown> = {};
   const map: Record<string, string> = { data: 'data', db: 'db', logLevel: 'logLevel', host: 'host', port: 'port', collector: 'collector', domestic: 'domestic' };
   for (const [opt, key] of Object.entries(map)) if (opts[opt] !== undefined) flags[key] = opts[opt];
-  return loadConfig({ ...(typeof opts.config === 'string' ? { file: opts.config } : {}), flags });
+  return loadConfig({ ...(typeof opts.config === 'string' ? { file: opts.config } : {}), flags: { ...flags, ...overrides } });
 }

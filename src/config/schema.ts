@@ -23,6 +23,11 @@ export const ConfigSchema = Type.Object(
     collector: Type.Optional(Type.String({ pattern: '^udp://.+:\\d+$', description: 'UDP flow collector address, e.g. udp://0.0.0.0:2055' })),
     country: Type.String({ pattern: '^[A-Z]{2}$', default: 'JP', description: 'ISO country whose address space is domestic' }),
     domestic: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'extra domestic CIDR prefixes' }),
+    exporterCarriers: Type.Record(Type.String(), Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$' }), {
+      default: {},
+      description: 'exporter address → carrier or link id as approvals name them (default: the exporter address itself)',
+    }),
+    pipeline: Type.Boolean({ default: true, description: 'run the lawful gate and detectors in this process' }),
   },
   { additionalProperties: false },
 );

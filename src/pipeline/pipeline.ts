@@ -22,6 +22,7 @@ import {
   type ApprovalSet,
   type DetectorName,
   type Gate,
+  type GateConfig,
   type GateFlow,
   type Pseudonymiser,
   type Scope,
@@ -33,6 +34,7 @@ import { silentLogger, type Logger } from '../shared/log.js';
 
 export interface PipelineConfig {
   detectors?: DetectorsConfig;
+  gate?: GateConfig;
   /** a finding at or above this score selects its server under the approvals' detector rules (default 0.7) */
   selectScore?: number;
   /** event-time period between detector flushes (default 60 s) */
@@ -92,6 +94,7 @@ export function createPipeline(opts: {
     scope: opts.scope,
     approvals: opts.approvals,
     pseudonymiser: opts.pseudonymiser,
+    ...(config.gate ? { config: config.gate } : {}),
     deps: { ...(deps.registry ? { registry: deps.registry } : {}), logger },
   });
 

@@ -14,6 +14,8 @@ import { installAccessControl, type DeclaredRoute } from './access.js';
 import { installErrorHandling } from './errors.js';
 import { installHttpMetrics } from './http-metrics.js';
 import { systemRoutes } from './routes/system.js';
+import { selectionRoutes } from './routes/selection.js';
+import { findingRoutes } from './routes/findings.js';
 import { authRoutes } from './routes/auth.js';
 import { accountRoutes } from './routes/accounts.js';
 import { auditRoutes } from './routes/audit.js';
@@ -25,7 +27,7 @@ import { intelRoutes } from './routes/intel.js';
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => Promise<void>;
 
 /** Every route module of the API. Each part of ACD adds its own here. */
-export const routeModules: RouteModule[] = [systemRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, webRoutes, taxiiRoutes, intelRoutes];
+export const routeModules: RouteModule[] = [systemRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, webRoutes, taxiiRoutes, intelRoutes, selectionRoutes, findingRoutes];
 
 export interface BuiltServer {
   app: FastifyInstance;

@@ -3,6 +3,7 @@ import type { Store } from '../store/index.js';
 import type { Logger } from '../shared/log.js';
 import type { Registry } from '../shared/metrics.js';
 import type { LoginThrottle } from '../auth/index.js';
+import type { LivePipeline } from '../pipeline/live.js';
 
 /** What every route module gets: configuration and the parts it may call. */
 export interface AppContext {
@@ -13,4 +14,6 @@ export interface AppContext {
   throttle: LoginThrottle;
   /** when the process started (for /healthz) */
   startedAt: Date;
+  /** the gate and detectors running in this process, when they do */
+  pipeline?: LivePipeline;
 }

@@ -9,9 +9,11 @@ import { createMetricsRegistry, type Registry } from '../shared/metrics.js';
 import { createLoginThrottle } from '../auth/index.js';
 import { buildServer, type RouteModule } from './app.js';
 import type { AppContext } from './context.js';
+import { createLivePipeline, type LivePipeline } from '../pipeline/live.js';
 
 export interface RunningAcd {
   app: FastifyInstance;
+  pipeline: LivePipeline | undefined;
   store: Store;
   registry: Registry;
   logger: Logger;
@@ -23,6 +25,7 @@ export async function startAcd(config: AcdConfig, opts: { logger?: Logger; extra
   const logger = opts.logger ?? createLogger({ level: config.logLevel });
   const store = await openStore({ ...(config.db ? { db: config.db } : { data: config.data }), logger });
   const registry = createMetricsRegistry({ defaults: true });
+  const pipeline: LivePipeline | undefined = config.pipeline ? await createLivePipeline({ config, db: store.db, registry, logger }) : undefined;
   const ctx: AppContext = {
     config,
     store,
@@ -30,6 +33,7 @@ export async function startAcd(config: AcdConfig, opts: { logger?: Logger; extra
     registry,
     throttle: createLoginThrottle({ maxAttempts: config.loginMaxAttempts, windowSeconds: config.loginWindowSeconds }),
     startedAt: new Date(),
+    ...(pipeline ? { pipeline } : {}),
   };
   const { app } = await buildServer(ctx, opts.extraModules);
   await app.listen({ host: config.host, port: config.port });
@@ -40,12 +44,14 @@ export async function startAcd(config: AcdConfig, opts: { logger?: Logger; extra
   logger.info({ url, engine: store.engine }, 'ACD is listening');
   return {
     app,
+    pipeline,
     store,
     registry,
     logger,
     url,
     async close() {
       await app.close();
+      await pipeline?.stop();
       await store.close();
     },
   };

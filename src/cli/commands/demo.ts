@@ -3,23 +3,73 @@ import { join } from 'node:path';
 import { addServerOptions, configFromOptions } from '../options.js';
 import { startAcd, stopOnSignals } from '../../server/start.js';
 import { ensureDemoAccounts } from '../../demo/accounts.js';
+import { DEMO_CARRIER, ensureDemoApproval } from '../../demo/approval.js';
+import { createDemoExporter } from '../../flow/demo-exporter.js';
+import { ATTRIBUTION } from '../../selection/index.js';
 
 export function register(program: Command): void {
   addServerOptions(
     program
       .command('demo')
-      .description('Start ACD on the embedded store with demo organisations and people (credentials printed here); no service needed'),
+      .description(
+        'Start ACD on the embedded store with demo organisations and people (credentials printed here), an approval in force, and a synthetic carrier exporting NetFlow v9 to the collector on loopback (a botnet, a scanner, a DDoS burst and benign updates); no service needed',
+      ),
   )
-    .addHelpText('after', '\nExamples:\n  $ npm start                 (runs: acd demo)\n  $ acd demo --port 9000 --data /tmp/acd-demo')
+    .option('--speed <n>', 'simulated seconds per real second of the demo traffic', '60')
+    .option('--no-traffic', 'do not start the synthetic carrier')
+    .addHelpText('after', '\nExamples:\n  $ npm start                 (runs: acd demo)\n  $ acd demo --port 9000 --data /tmp/acd-demo --speed 120')
     .action(async (opts: Record<string, unknown>) => {
-      const config = configFromOptions({ logLevel: 'warn', ...opts, data: opts.data ?? join('.acd-data', 'demo') });
+      const config = configFromOptions(
+        { logLevel: 'warn', ...opts, data: opts.data ?? join('.acd-data', 'demo') },
+        { collector: (opts.collector as string | undefined) ?? 'udp://127.0.0.1:0', exporterCarriers: { '127.0.0.1': DEMO_CARRIER }, pipeline: true },
+      );
       const running = await startAcd(config);
       const creds = await ensureDemoAccounts(running.store.db);
+      const approvalId = await ensureDemoApproval(running.store.db);
+      await running.pipeline?.reloadApprovals();
+      const collector = running.pipeline?.collectorAddress();
+      let exporter: ReturnType<typeof createDemoExporter> | null = null;
+      if (opts.traffic !== false && collector && running.pipeline) {
+        exporter = createDemoExporter({ target: collector, scope: running.pipeline.scope, scenario: { speed: Number(opts.speed) || 60 } });
+        exporter.start();
+      }
       console.log(`\nACD demo is running at ${running.url}`);
-      console.log(`  API docs: ${running.url}/api/docs    health: ${running.url}/healthz    metrics: ${running.url}/metrics`);
+      console.log(`  dashboard: ${running.url}/    API docs: ${running.url}/api/docs    health: ${running.url}/healthz    metrics: ${running.url}/metrics`);
       console.log('  demo people (passwords are new at every start):');
       for (const c of creds) console.log(`    ${c.username.padEnd(13)} ${c.password}   ${c.roles.join(', ')} — ${c.org}`);
+      if (collector) console.log(`  flow collector: udp://${collector.host}:${collector.port}; approval in force: ${approvalId} (carrier ${DEMO_CARRIER})`);
+      if (exporter) {
+        const a = exporter.scenario.actors;
+        console.log(`  synthetic carrier: NetFlow v9 at ${exporter.scenario.speed}x time — C2 ${a.c2} (${a.bots.length} bots), scanner ${a.scanner}, DDoS on a domestic server, updates from ${a.updateServer}`);
+      }
+      console.log(`  data: ${ATTRIBUTION.country}`);
       console.log('  Ctrl-C stops it.\n');
-      stopOnSignals(running, running.logger);
+      const p = running.pipeline;
+      let progress: NodeJS.Timeout | null = null;
+      if (p) {
+        let last = { ...p.totals() };
+        let lastT = Date.now();
+        progress = setInterval(() => {
+          const t = p.totals();
+          const dt = (Date.now() - lastT) / 1000;
+          const rate = Math.round((t.received - last.received) / dt);
+          const line = `  flows/s ${rate} · received ${t.received} · out of scope ${t.outOfScope} · no approval ${t.noApproval} · discarded ${t.discarded} · selected ${t.selected} · findings ${p.pipeline.detectors.findings.size}`;
+          if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(150)}`);
+          else console.log(line);
+          last = { ...t };
+          lastT = Date.now();
+        }, process.stdout.isTTY ? 1000 : 10_000);
+        progress.unref();
+      }
+      stopOnSignals(
+        {
+          async close() {
+            if (progress) clearInterval(progress);
+            await exporter?.stop();
+            await running.close();
+          },
+        },
+        running.logger,
+      );
     });
 }

@@ -1,0 +1,153 @@
+/**
+ * The pipeline inside the server: the UDP collector (when configured) feeds the gate and detectors;
+ * selected flows, findings and the gate's counts are written to the store; approvals and pseudonym keys
+ * come from the store and are reloaded whenever a decision changes them.
+ */
+import type { Kysely } from 'kysely';
+import type { AcdConfig } from '../config/index.js';
+import type { Database } from '../store/index.js';
+import { createFlowDecoder, createUdpCollector, type FlowDecoder, type UdpCollector } from '../flow/index.js';
+import { ApprovalSet, createPseudonymiser, createScope, METRICS, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
+import { listApprovals, loadPseudonymKeys } from '../selection/approval-store.js';
+import type { Registry } from '../shared/metrics.js';
+import { silentLogger, type Logger } from '../shared/log.js';
+import { createPipeline, type Pipeline } from './pipeline.js';
+import { addGateCounts, createFindingWriter, createSelectedFlowWriter, type Writer } from './writers.js';
+import type { Finding } from '../detect/index.js';
+import type { SelectedFlow } from '../selection/index.js';
+
+export interface PipelineRates {
+  /** per-second figures over the last `seconds` seconds, oldest first */
+  seconds: number[];
+  series: Record<Metric, number[]>;
+}
+
+export interface LivePipeline {
+  readonly pipeline: Pipeline;
+  readonly scope: Scope;
+  readonly decoder: FlowDecoder;
+  /** the collector's bound address, when one runs */
+  collectorAddress(): { host: string; port: number } | null;
+  /** re-reads approvals and keys from the store (call after every decision) */
+  reloadApprovals(): Promise<void>;
+  totals(): Record<Metric, number>;
+  rates(): PipelineRates;
+  /** writes what is buffered now */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** "ip:port" (or "[v6]:port") → the exporter's address, which the configuration maps to a carrier id. */
+export function exporterAddress(exporter: string): string {
+  if (exporter.startsWith('[')) return exporter.slice(1, exporter.indexOf(']'));
+  const i = exporter.lastIndexOf(':');
+  return i > 0 ? exporter.slice(0, i) : exporter;
+}
+
+export async function createLivePipeline(opts: {
+  config: AcdConfig;
+  db: Kysely<Database>;
+  registry: Registry;
+  logger?: Logger;
+}): Promise<LivePipeline> {
+  const { config, db, registry } = opts;
+  const logger = opts.logger ?? silentLogger;
+  const scope = createScope({ useCountryData: true, country: config.country, extraPrefixes: config.domestic });
+  const carrierOf = (exporter: string): string => {
+    const addr = exporterAddress(exporter);
+    return config.exporterCarriers[addr] ?? config.exporterCarriers[exporter] ?? addr;
+  };
+  const approvals = new ApprovalSet({ asn: scope });
+  const pseudonymiser: Pseudonymiser = createPseudonymiser();
+  const selectedWriter: Writer<SelectedFlow> = createSelectedFlowWriter(db, { carrierOf, registry, logger });
+  const findingWriter: Writer<Finding> = createFindingWriter(db, { logger });
+  const pipeline = createPipeline({
+    scope,
+    approvals,
+    pseudonymiser,
+    config: { gate: { carrierOf } },
+    deps: { registry, logger, onSelected: (f) => selectedWriter.push(f), onFinding: (f) => findingWriter.push(f) },
+  });
+
+  const reloadApprovals = async (): Promise<void> => {
+    const stored = await listApprovals(db);
+    const known = new Set(approvals.list().map((a) => a.id));
+    for (const a of stored) {
+      const { proposedBy: _p, decidedBy: _d, decidedAt: _da, decisionReason: _r, version: _v, ...approval } = a;
+      approvals.put(approval);
+      known.delete(a.id);
+      if (a.status !== 'approved') pipeline.gate.forgetApproval(a.id);
+    }
+    for (const gone of known) {
+      approvals.remove(gone);
+      pipeline.gate.forgetApproval(gone);
+    }
+    const have = new Set(pseudonymiser.keys().map((k) => k.id));
+    for (const k of await loadPseudonymKeys(db)) if (!have.has(k.id)) pseudonymiser.addKey(k);
+  };
+  await reloadApprovals();
+
+  const decoder = createFlowDecoder({ registry });
+  let collector: UdpCollector | null = null;
+  if (config.collector) {
+    collector = createUdpCollector({ listen: config.collector, decoder, sink: pipeline.sink, logger });
+    await collector.start();
+    logger.info({ collector: collector.address() }, 'flow collector listening');
+  }
+
+  // per-second rates for the dashboard: a ring of the last 120 seconds of totals
+  const WINDOW = 120;
+  const ring: Array<{ t: number; totals: Record<Metric, number> }> = [];
+  const sample = setInterval(() => {
+    ring.push({ t: Date.now(), totals: { ...pipeline.gate.totals() } });
+    if (ring.length > WINDOW + 1) ring.shift();
+  }, 1000);
+  sample.unref();
+
+  // the detectors flush on event time; when traffic pauses, a wall-clock tick still scores what is pending
+  const tick = setInterval(() => pipeline.flush(), 5000);
+  tick.unref();
+  const counts = setInterval(() => {
+    addGateCounts(db, pipeline.gate.takeCounts()).catch((err: unknown) => logger.error({ err }, 'writing gate counts failed'));
+  }, 30_000);
+  counts.unref();
+  selectedWriter.start();
+  findingWriter.start();
+
+  return {
+    pipeline,
+    scope,
+    decoder,
+    collectorAddress: () => (collector ? collector.address() : null),
+    reloadApprovals,
+    totals: () => pipeline.gate.totals(),
+    rates() {
+      const seconds: number[] = [];
+      const series = Object.fromEntries(METRICS.map((m) => [m, [] as number[]])) as Record<Metric, number[]>;
+      for (let i = 1; i < ring.length; i++) {
+        const a = ring[i - 1]!;
+        const b = ring[i]!;
+        const dt = (b.t - a.t) / 1000 || 1;
+        seconds.push(Math.round(b.t / 1000));
+        for (const m of METRICS) series[m].push(Math.round((b.totals[m] - a.totals[m]) / dt));
+      }
+      return { seconds, series };
+    },
+    async flush() {
+      pipeline.flush();
+      await selectedWriter.flush();
+      await findingWriter.flush();
+      await addGateCounts(db, pipeline.gate.takeCounts());
+    },
+    async stop() {
+      clearInterval(sample);
+      clearInterval(tick);
+      clearInterval(counts);
+      if (collector) await collector.stop();
+      pipeline.flush();
+      await selectedWriter.stop();
+      await findingWriter.stop();
+      await addGateCounts(db, pipeline.gate.takeCounts());
+    },
+  };
+}
