@@ -1,0 +1,251 @@
+/**
+ * Measures: planned while the operation is prepared, applied only under a decision in force, verified
+ * and lifted. `applyMeasure` is the one function that calls a driver's `apply`; the check that a
+ * decision is in force sits inside it, in the same transaction that marks the measure applied.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { SYSTEM_ACTOR, type Actor } from '../auth/index.js';
+import { recordAudit } from '../oversight/index.js';
+import { AcdError, notFound } from '../shared/errors.js';
+import { base, odb, DEFAULT_OPERATIONS_CONFIG, type AnyDb, type OperationsConfig } from './db.js';
+import { decisionInForce, loadOperation, requireParty, stateOf, targetsOf, transition, measureView, type OperationRow } from './operations.js';
+import { resolveTarget } from './targets.js';
+import type { OperationMeasureTable } from './tables.js';
+
+export const MEASURE_KINDS = ['rpz', 'bgp_blackhole', 'flowspec', 'blocklist', 'takedown'] as const;
+export type MeasureKind = (typeof MEASURE_KINDS)[number];
+
+export type MeasureRow = Selectable<OperationMeasureTable>;
+
+/** What a driver is given: the measure, normalised. */
+export interface Measure {
+  id: string;
+  operationId: string;
+  kind: MeasureKind;
+  /** a host address (v4/v6, no length) or a domain */
+  target: string;
+  targetType: 'address' | 'domain';
+  params: Record<string, unknown>;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  detail: string;
+}
+
+/** One kind of measure acting on the network (BIND, GoBGP) or producing a record (blocklist, notice). */
+export interface MeasureDriver {
+  kind: MeasureKind;
+  /** puts the measure in place; `inForce` is every measure of this kind in force, this one included */
+  apply(m: Measure, inForce: Measure[], ctx: { decisionId: string; now: Date }): Promise<void>;
+  verify(m: Measure): Promise<VerifyResult>;
+  /** removes it; `remaining` is every measure of this kind still in force without this one */
+  lift(m: Measure, remaining: Measure[]): Promise<void>;
+}
+
+export type Drivers = Partial<Record<MeasureKind, MeasureDriver>>;
+
+const PLAN_STATES = ['draft', 'evidence_assembled', 'council_review'];
+
+export function toMeasure(r: MeasureRow): Measure {
+  const params = (typeof r.params === 'string' ? JSON.parse(r.params) : r.params) as Record<string, unknown>;
+  return { id: r.id, operationId: r.operation_id, kind: r.kind as MeasureKind, target: r.target, targetType: r.target.includes(':') || /^[0-9.]+$/.test(r.target) ? 'address' : 'domain', params };
+}
+
+const EMAIL = /^[^\s@<>()",;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
+
+/** Checks a measure's kind, target and parameters against the operation, returning what is stored. */
+export function checkMeasure(kind: string, target: string, params: Record<string, unknown>, op: OperationRow): { target: string; params: Record<string, unknown> } {
+  if (!(MEASURE_KINDS as readonly string[]).includes(kind)) throw new AcdError('BAD_MEASURE', `kind: ${kind} is not one of ${MEASURE_KINDS.join(', ')}`);
+  const t = resolveTarget(target, targetsOf(op));
+  switch (kind as MeasureKind) {
+    case 'rpz': {
+      const action = params.action ?? 'nxdomain';
+      if (action !== 'nxdomain' && action !== 'sinkhole') throw new AcdError('BAD_MEASURE', 'params/action: an RPZ measure is nxdomain or sinkhole');
+      return { target: t.value, params: { action } };
+    }
+    case 'bgp_blackhole':
+      if (t.type !== 'address') throw new AcdError('BAD_MEASURE', 'target: a BGP blackhole is announced for an address (/32 or /128), not a domain');
+      return { target: t.value, params: {} };
+    case 'flowspec': {
+      if (t.type !== 'address') throw new AcdError('BAD_MEASURE', 'target: a FlowSpec rule matches an address (/32 or /128), not a domain');
+      const out: Record<string, unknown> = {};
+      if (params.protocol !== undefined) {
+        if (params.protocol !== 'tcp' && params.protocol !== 'udp' && params.protocol !== 'icmp') throw new AcdError('BAD_MEASURE', 'params/protocol: tcp, udp or icmp');
+        out.protocol = params.protocol;
+      }
+      if (params.port !== undefined) {
+        if (!Number.isInteger(params.port) || (params.port as number) < 1 || (params.port as number) > 65535) throw new AcdError('BAD_MEASURE', 'params/port: an integer 1-65535');
+        if (out.protocol !== 'tcp' && out.protocol !== 'udp') throw new AcdError('BAD_MEASURE', 'params/port: a port needs protocol tcp or udp');
+        out.port = params.port;
+      }
+      return { target: t.value, params: out };
+    }
+    case 'blocklist':
+      return { target: t.value, params: {} };
+    case 'takedown': {
+      const to = params.abuseContact;
+      if (typeof to !== 'string' || !EMAIL.test(to)) throw new AcdError('BAD_MEASURE', 'params/abuseContact: the hosting network\'s abuse e-mail address');
+      const out: Record<string, unknown> = { abuseContact: to.toLowerCase() };
+      if (typeof params.network === 'string') out.network = params.network.slice(0, 200);
+      return { target: t.value, params: out };
+    }
+  }
+}
+
+/** Names a measure of the operation while it is being prepared (the commission approves named measures). */
+export async function planMeasure(db: AnyDb, actor: Actor, operationId: string, input: { kind: string; target: string; params?: Record<string, unknown> }, now = new Date()): Promise<ReturnType<typeof measureView>> {
+  return odb(db).transaction().execute(async (trx) => {
+    const op = await loadOperation(trx, actor, operationId, true);
+    requireParty(actor, ['agency_analyst'], 'planning a measure');
+    if (!PLAN_STATES.includes(op.state)) {
+      throw new AcdError('MEASURES_FIXED', `measures of operation ${operationId} are fixed once approval is requested or an emergency declared (state ${op.state})`, { status: 409 });
+    }
+    const m = checkMeasure(input.kind, input.target, input.params ?? {}, op);
+    const row = await trx.insertInto('operation_measures').values({
+      id: randomUUID(), operation_id: operationId, kind: input.kind, target: m.target, params: JSON.stringify(m.params), state: 'planned', decision_id: null,
+      created_by: actor.userId, created_at: now, applied_at: null, applied_by: null, verified_at: null, verified_ok: null, lifted_at: null, lifted_by: null, lift_reason: null, failure: null,
+    }).returningAll().executeTakeFirstOrThrow();
+    await recordAudit(base(trx), { actor, action: 'operation.measure.plan', target: { type: 'operation_measure', id: row.id }, details: { operation: operationId, kind: input.kind, target: m.target }, at: now });
+    return measureView(row);
+  });
+}
+
+async function loadMeasure(db: AnyDb, actor: Actor, measureId: string, lock: boolean): Promise<{ m: MeasureRow; op: OperationRow }> {
+  let q = odb(db).selectFrom('operation_measures').selectAll().where('id', '=', measureId);
+  if (lock) q = q.forUpdate();
+  const m = await q.executeTakeFirst();
+  if (!m) throw notFound('measure', measureId);
+  const op = await loadOperation(db, actor, m.operation_id, lock);
+  return { m, op };
+}
+
+async function inForceOf(db: AnyDb, kind: string, exceptId?: string): Promise<Measure[]> {
+  let q = odb(db).selectFrom('operation_measures').selectAll().where('kind', '=', kind).where('state', '=', 'applied').orderBy('applied_at');
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  return (await q.execute()).map(toMeasure);
+}
+
+/** The states in which measures are applied (the decision itself is checked separately). */
+const APPLY_STATES = ['measures_in_force', 'commission_notified', 'ratified'];
+
+/**
+ * THE one function that applies a measure. Inside one transaction: the measure and its operation are
+ * locked, the actor must be an executing organisation, the operation in a state with measures in force
+ * and a decision in force at `now` (approval or ratification not expired, emergency within its
+ * notification time), the foreign ministry consulted for a server abroad, the target still one of the
+ * operation's servers; then the driver applies it and the measure is marked applied with its decision
+ * as basis, audited. A refusal is audited too (outside the rolled-back transaction).
+ */
+export async function applyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, measureId: string, now = new Date()): Promise<ReturnType<typeof measureView>> {
+  try {
+    return await odb(db).transaction().execute(async (trx) => {
+      const { m, op } = await loadMeasure(trx, actor, measureId, true);
+      requireParty(actor, ['executor'], 'applying a measure');
+      if (m.state !== 'planned' && m.state !== 'failed') {
+        throw new AcdError('MEASURE_NOT_PLANNED', `measure ${measureId} is ${m.state}; only a planned (or failed) measure is applied`, { status: 409 });
+      }
+      const state = stateOf(op);
+      if (!APPLY_STATES.includes(state)) {
+        throw new AcdError('NO_DECISION_IN_FORCE', `no decision in force for operation ${op.id}: measures are applied only once it is executed (state ${state})`, { status: 409 });
+      }
+      const decision = await decisionInForce(trx, op, now);
+      if (op.abroad) {
+        const c = await trx.selectFrom('operation_consultations').select('id').where('operation_id', '=', op.id).where('kind', '=', 'foreign_ministry').executeTakeFirst();
+        if (!c) throw new AcdError('FOREIGN_CONSULTATION_REQUIRED', `operation ${op.id}: a server abroad is acted on only after consulting the foreign ministry`, { status: 409 });
+      }
+      const checked = checkMeasure(m.kind, m.target, toMeasure(m).params, op);
+      const driver = drivers[m.kind as MeasureKind];
+      if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
+      const measure = { ...toMeasure(m), target: checked.target };
+      const inForce = [...(await inForceOf(trx, m.kind, m.id)), measure];
+      await driver.apply(measure, inForce, { decisionId: decision.id, now });
+      const row = await trx.updateTable('operation_measures')
+        .set({ state: 'applied', decision_id: decision.id, applied_at: now, applied_by: actor.userId, failure: null, lifted_at: null, lifted_by: null, lift_reason: null })
+        .where('id', '=', measureId).returningAll().executeTakeFirstOrThrow();
+      await recordAudit(base(trx), { actor, action: 'operation.measure.apply', target: { type: 'operation_measure', id: measureId }, basis: decision.id, details: { operation: op.id, kind: m.kind, target: checked.target, decision: decision.kind }, at: now });
+      return measureView(row);
+    });
+  } catch (e) {
+    if (e instanceof AcdError && e.code !== 'NOT_FOUND') {
+      await recordAudit(base(db), { actor, action: 'operation.measure.apply_refused', target: { type: 'operation_measure', id: measureId }, reason: `${e.code}: ${e.message}`, at: now });
+    }
+    throw e;
+  }
+}
+
+/** Lifts one applied measure (lifting needs no decision: it ends an interference). */
+export async function liftMeasure(db: AnyDb, drivers: Drivers, actor: Actor, measureId: string, reason: string, now = new Date()): Promise<ReturnType<typeof measureView>> {
+  return odb(db).transaction().execute(async (trx) => {
+    const { m, op } = await loadMeasure(trx, actor, measureId, true);
+    requireParty(actor, ['executor', 'agency_lead', 'system'], 'lifting a measure');
+    if (m.state !== 'applied') throw new AcdError('MEASURE_NOT_APPLIED', `measure ${measureId} is ${m.state}; only an applied measure is lifted`, { status: 409 });
+    const driver = drivers[m.kind as MeasureKind];
+    if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
+    await driver.lift(toMeasure(m), await inForceOf(trx, m.kind, m.id));
+    const row = await trx.updateTable('operation_measures').set({ state: 'lifted', lifted_at: now, lifted_by: actor.userId, lift_reason: reason })
+      .where('id', '=', measureId).returningAll().executeTakeFirstOrThrow();
+    await recordAudit(base(trx), { actor, action: 'operation.measure.lift', target: { type: 'operation_measure', id: measureId }, reason, basis: m.decision_id, details: { operation: op.id, kind: m.kind, target: m.target }, at: now });
+    return measureView(row);
+  });
+}
+
+/** Checks an applied measure is really in place (dig, the peer's RIB, the file), recording the result. */
+export async function verifyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, measureId: string, now = new Date()): Promise<VerifyResult> {
+  return odb(db).transaction().execute(async (trx) => {
+    const { m } = await loadMeasure(trx, actor, measureId, true);
+    requireParty(actor, ['executor', 'agency_lead', 'agency_analyst'], 'verifying a measure');
+    if (m.state !== 'applied') throw new AcdError('MEASURE_NOT_APPLIED', `measure ${measureId} is ${m.state}; only an applied measure is verified`, { status: 409 });
+    const driver = drivers[m.kind as MeasureKind];
+    if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
+    const r = await driver.verify(toMeasure(m));
+    await trx.updateTable('operation_measures').set({ verified_at: now, verified_ok: r.ok }).where('id', '=', measureId).execute();
+    await recordAudit(base(trx), { actor, action: 'operation.measure.verify', target: { type: 'operation_measure', id: measureId }, details: { ok: r.ok, detail: r.detail.slice(0, 500) }, at: now });
+    return r;
+  });
+}
+
+export interface ApplyOutcome {
+  measureId: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** Executes an approved operation or a declared emergency: the transition, then each planned measure. */
+export async function executeOperation(db: AnyDb, drivers: Drivers, actor: Actor, operationId: string, opts: { now?: Date; reason?: string | null; config?: OperationsConfig } = {}): Promise<ApplyOutcome[]> {
+  const now = opts.now ?? new Date();
+  await transition(db, actor, operationId, 'execute', { reason: opts.reason ?? null }, now, opts.config ?? DEFAULT_OPERATIONS_CONFIG);
+  const planned = await odb(db).selectFrom('operation_measures').select('id').where('operation_id', '=', operationId).where('state', '=', 'planned').orderBy('created_at').execute();
+  const out: ApplyOutcome[] = [];
+  for (const p of planned) {
+    try {
+      await applyMeasure(db, drivers, actor, p.id, now);
+      out.push({ measureId: p.id, ok: true });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      await odb(db).updateTable('operation_measures').set({ state: 'failed', failure: msg.slice(0, 1000) }).where('id', '=', p.id).where('state', '=', 'planned').execute();
+      out.push({ measureId: p.id, ok: false, error: msg });
+    }
+  }
+  return out;
+}
+
+/** Lifts every applied measure of an operation, then the operation (action 'lift'). */
+export async function liftOperation(db: AnyDb, drivers: Drivers, actor: Actor, operationId: string, reason: string, opts: { now?: Date; config?: OperationsConfig } = {}): Promise<void> {
+  const now = opts.now ?? new Date();
+  const op = await loadOperation(db, actor, operationId);
+  requireParty(actor, ['executor', 'agency_lead', 'system'], 'lifting an operation');
+  const applied = await odb(db).selectFrom('operation_measures').select('id').where('operation_id', '=', op.id).where('state', '=', 'applied').execute();
+  for (const a of applied) await liftMeasure(db, drivers, actor, a.id, reason, now);
+  await transition(db, actor, operationId, 'lift', { reason }, now, opts.config ?? DEFAULT_OPERATIONS_CONFIG);
+}
+
+/** Every measure in force of the given kinds (for blocklists). */
+export async function measuresInForce(db: AnyDb, kinds?: readonly MeasureKind[]): Promise<Array<Measure & { appliedAt: Date; decisionId: string | null }>> {
+  let q = odb(db).selectFrom('operation_measures').selectAll().where('state', '=', 'applied').orderBy('applied_at');
+  if (kinds?.length) q = q.where('kind', 'in', kinds as MeasureKind[]);
+  return (await q.execute()).map((r) => ({ ...toMeasure(r), appliedAt: new Date(r.applied_at!), decisionId: r.decision_id }));
+}
+
+export { SYSTEM_ACTOR };
