@@ -160,6 +160,7 @@ const TH = 134;
 const TEXP = 150;
 const FLG = 151;
 /** changed at a checkpoint: scored at the next flush */
+const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
 const F_DIRTY = 1;
 /** changed since last scored: scored by a full flush (end of a file, or the caller's request) */
 const F_CHANGED = 16;
@@ -178,7 +179,7 @@ const KEY_WORDS = 9;
 /** the octave bin of an interval in seconds: 0 is < 1 s, i is [2^(i-1), 2^i) s, 14 is ≥ 2^13 s (2.3 h) */
 export function intervalBin(sec: number): number {
   if (sec < 1) return 0;
-  const b = 1 + Math.floor(Math.log2(sec));
+  const b = 32 - Math.clz32(sec >= 4294967295 ? 4294967295 : Math.floor(sec));
   return b > IV_BINS - 1 ? IV_BINS - 1 : b;
 }
 
@@ -292,8 +293,9 @@ export class BeaconDetector {
       this.f32[s * F32S + BYTES] = rec.bytes;
       this.f32[s * F32S + IVMIN] = Infinity;
       this.f32[s * F32S + IVMAX] = 0;
-      this.u16.fill(0, (s * U16S + IVH), (s * U16S + IVH) + IV_BINS);
-      this.u8.fill(0, (s * U8S + TH), (s * U8S + TH) + T_BINS);
+      // small ranges: a loop is cheaper than TypedArray.fill's call
+      for (let i = s * U16S + IVH, e = i + IV_BINS; i < e; i++) this.u16[i] = 0;
+      for (let i = s * U8S + TH, e = i + T_BINS; i < e; i++) this.u8[i] = 0;
       this.u8[(s * U8S + TH)] = 1;
       this.u8[s * U8S + TEXP] = 0;
       this.u8[s * U8S + FLG] = 0;
@@ -321,14 +323,14 @@ export class BeaconDetector {
     // time histogram over the pair's span: 16 bins, doubling in width when the span outgrows them
     let e = this.u8[s * U8S + TEXP] ?? 0;
     const first = this.f64[s * F64S + FIRST] ?? ts;
-    let bin = Math.floor((ts - first) / (this.config.histBaseMs * 2 ** e));
+    let bin = Math.floor((ts - first) / (this.config.histBaseMs * POW2[e]!));
     if (bin < 0) bin = 0;
     while (bin >= T_BINS && e < 40) {
       const base = (s * U8S + TH);
       for (let i = 0; i < T_BINS / 2; i++) this.u8[base + i] = Math.min(255, (this.u8[base + 2 * i] ?? 0) + (this.u8[base + 2 * i + 1] ?? 0));
-      this.u8.fill(0, base + T_BINS / 2, base + T_BINS);
+      for (let i = base + T_BINS / 2; i < base + T_BINS; i++) this.u8[i] = 0;
       e++;
-      bin = Math.floor((ts - first) / (this.config.histBaseMs * 2 ** e));
+      bin = Math.floor((ts - first) / (this.config.histBaseMs * POW2[e]!));
     }
     this.u8[s * U8S + TEXP] = e;
     const tb = (s * U8S + TH) + (bin >= T_BINS ? T_BINS - 1 : bin);

@@ -151,9 +151,9 @@ export class DdosDetector {
       this.pk[s] = 0; this.by[s] = 0; this.fl[s] = 0;
       // never tracked so far = below trackFraction of the thresholds: the baseline starts there, warm
       this.ePps[s] = c.pps * c.trackFraction; this.eBps[s] = c.bps * c.trackFraction; this.eFps[s] = c.fps * c.trackFraction; this.nWin[s] = c.warmupWindows;
-      this.peak.fill(0, s * 3, s * 3 + 3);
+      this.peak[s * 3] = 0; this.peak[s * 3 + 1] = 0; this.peak[s * 3 + 2] = 0;
       this.aFirst[s] = 0; this.aLast[s] = 0;
-      this.hll.fill(0, s * HLL_M, s * HLL_M + HLL_M);
+      for (let i = s * HLL_M, e = i + HLL_M; i < e; i++) this.hll[i] = 0;
       this.dir[s] = direction;
     } else if (now >= (this.win[s] ?? 0) + W) {
       this.close(s, now);
@@ -199,7 +199,7 @@ export class DdosDetector {
     }
     this.win[s] = now - (now % W);
     this.pk[s] = 0; this.by[s] = 0; this.fl[s] = 0;
-    this.hll.fill(0, s * HLL_M, s * HLL_M + HLL_M);
+    for (let i = s * HLL_M, e = i + HLL_M; i < e; i++) this.hll[i] = 0;
   }
 
   private emit(s: number, from: number, to: number, pps: number, bps: number, fps: number, fixed: number, ratio: number, learned: boolean): void {

@@ -2,15 +2,15 @@
  * Fan-in: one external server (address, port, protocol) with beacon-like contact from many domestic
  * hosts: the botnet view, and the main "attacker server" finding. Fed by the beacon detector's
  * scored pairs (not by flows): a pair counts as a victim when its beacon score is at least
- * `memberScore` (lower than the beacon threshold: many moderately regular hosts on one server say
- * more than one very regular host).
+ * `memberScore` (0.75: below the beacon threshold, since many moderately regular hosts on one server
+ * say more than one very regular host; above the ~90th percentile of Poisson traffic's score).
  *
  *   victims  = 1 − exp(−(n − 1) / victimScale)     (n distinct victims; 1 victim gives 0)
  *   regular  = mean beacon score of the victims
  *   score    = victims^0.5 · regular · the beacon detector's prevalence factor (a server most
  *              domestic hosts talk to is an update or telemetry service, not a botnet's)
  *
- * Memory: at most `capacity` servers (least victims, then oldest, evicted first); per server at most
+ * Memory: at most `capacity` servers (when full, the tenth with the fewest victims, then oldest, goes); per server at most
  * `victimCap` victims kept exactly (their scores, for the evidence) and beyond that a count.
  */
 import type { BeaconScored } from './beacon.js';
@@ -29,8 +29,8 @@ export interface FanInConfig {
 }
 
 export const DEFAULT_FANIN_CONFIG: FanInConfig = {
-  capacity: 100_000,
-  memberScore: 0.65,
+  capacity: 20_000,
+  memberScore: 0.75,
   minVictims: 3,
   victimScale: 10,
   victimCap: 1024,
@@ -88,13 +88,14 @@ export class FanInDetector {
     this.dirty.add(id);
   }
 
+  /** drops the tenth of the servers with the fewest victims (then oldest): amortised O(1) per insert */
   private evict(): void {
-    let worst: string | undefined;
-    let ws: Server | undefined;
-    for (const [id, s] of this.servers) {
-      if (!ws || s.victims.size < ws.victims.size || (s.victims.size === ws.victims.size && s.last < ws.last)) { worst = id; ws = s; }
+    const all = [...this.servers.entries()].sort((x, y) => x[1].victims.size + x[1].overflow - (y[1].victims.size + y[1].overflow) || x[1].last - y[1].last);
+    const n = Math.max(1, Math.floor(all.length / 10));
+    for (let i = 0; i < n; i++) {
+      const id = all[i]![0];
+      this.servers.delete(id); this.dirty.delete(id); this.evictions++;
     }
-    if (worst !== undefined) { this.servers.delete(worst); this.dirty.delete(worst); this.evictions++; }
   }
 
   /** emits a finding for each changed server with enough victims */

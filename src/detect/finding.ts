@@ -48,7 +48,7 @@ export function findingKey(type: FindingType, external: string | null, port: num
 }
 
 export interface FindingStoreOptions {
-  /** the most findings held; the lowest-scoring, oldest is dropped first (default 100 000) */
+  /** the most findings held; when full, the lowest-scoring, oldest twentieth is dropped (default 100 000) */
   capacity?: number;
 }
 
@@ -80,12 +80,11 @@ export class FindingStore {
     return f;
   }
 
+  /** drops the lowest-scoring (then oldest) twentieth: amortised O(1) per insert */
   private dropWorst(): void {
-    let worst: Finding | undefined;
-    for (const f of this.map.values()) {
-      if (!worst || f.score < worst.score || (f.score === worst.score && f.lastSeen < worst.lastSeen)) worst = f;
-    }
-    if (worst) { this.map.delete(worst.key); this.dropped++; }
+    const all = [...this.map.values()].sort((a, b) => a.score - b.score || a.lastSeen - b.lastSeen);
+    const n = Math.max(1, Math.floor(all.length / 20));
+    for (let i = 0; i < n; i++) { this.map.delete(all[i]!.key); this.dropped++; }
   }
 
   get(key: string): Finding | undefined {

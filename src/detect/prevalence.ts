@@ -33,7 +33,7 @@ export class Prevalence {
     k[0] = family; k[1] = w[extAt] ?? 0; k[2] = w[extAt + 1] ?? 0; k[3] = w[extAt + 2] ?? 0; k[4] = w[extAt + 3] ?? 0;
     const h = t.hash();
     let s = t.find(h);
-    if (s < 0) { s = t.insert(h); this.regs.fill(0, s * M, s * M + M); }
+    if (s < 0) { s = t.insert(h); for (let i = s * M, e = i + M; i < e; i++) this.regs[i] = 0; }
     this.last[s] = now;
     hllAdd(this.regs, s * M, M, domHash);
     hllAdd(this.global, 0, GLOBAL_M, domHash);

@@ -172,9 +172,9 @@ export class ScanDetector {
     if (s < 0) {
       s = t.insert(h);
       this.llr[s] = 0; this.sFirst[s] = now; this.contacts[s] = 0; this.fails[s] = 0; this.succ[s] = 0;
-      this.bloom.fill(0, s * BLOOM_WORDS, s * BLOOM_WORDS + BLOOM_WORDS);
+      for (let i = s * BLOOM_WORDS, e = i + BLOOM_WORDS; i < e; i++) this.bloom[i] = 0;
       this.sFlags[s] = 0; this.sDir[s] = dir; this.maxHosts[s] = 0; this.maxHostsPort[s] = 0; this.maxPorts[s] = 0;
-      this.targets.fill(0, s * 8, s * 8 + 8);
+      for (let i = s * 8, e = i + 8; i < e; i++) this.targets[i] = 0;
     }
     this.sLast[s] = now;
     return s;
@@ -245,7 +245,7 @@ export class ScanDetector {
       if (p < 0 || now - (this.pWin[p] ?? 0) >= c.windowMs) {
         if (p < 0) p = t.insert(h);
         this.pWin[p] = now;
-        this.pBm.fill(0, p * BM_WORDS, p * BM_WORDS + BM_WORDS);
+        for (let i = p * BM_WORDS, e = i + BM_WORDS; i < e; i++) this.pBm[i] = 0;
       }
       const bit = dh & 511;
       const idx = p * BM_WORDS + (bit >>> 5);
@@ -271,7 +271,7 @@ export class ScanDetector {
       if (p < 0 || now - (this.hWin[p] ?? 0) >= c.windowMs) {
         if (p < 0) p = t.insert(h);
         this.hWin[p] = now;
-        this.hBm.fill(0, p * BM_WORDS, p * BM_WORDS + BM_WORDS);
+        for (let i = p * BM_WORDS, e = i + BM_WORDS; i < e; i++) this.hBm[i] = 0;
       }
       const bit = fmix32(((proto << 16) | port) ^ 0x9e3779b9) & 511;
       const idx = p * BM_WORDS + (bit >>> 5);
