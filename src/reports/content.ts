@@ -80,6 +80,11 @@ export const ReportContentSchema = Type.Object(
 );
 export type ReportContent = Static<typeof ReportContentSchema>;
 
+/** The content with the lists the schema defaults (for callers that do not go through the schema). */
+export function normaliseContent(c: ReportContent): ReportContent {
+  return { ...c, systemIds: c.systemIds ?? [], indicators: c.indicators ?? [] };
+}
+
 /** Checks a schema cannot express: times not in the future, in order. */
 export function checkContent(c: ReportContent, detectedAt: Date, now: Date): void {
   const slack = 5 * 60_000;

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import type { Actor } from '../auth/index.js';
 import { recordAudit, recordAuditBatch } from '../oversight/index.js';
 import { AcdError, notFound } from '../shared/errors.js';
-import { checkContent, type ReportContent } from './content.js';
+import { checkContent, normaliseContent, type ReportContent } from './content.js';
 import { milestoneStatus, overallState, profileFor, type DeadlineRule, type MilestoneStatus, type ReportKind } from './deadlines.js';
 import { loadRules } from './rules.js';
 import { base, inScope, isRecipient, rdb, requireOperator, scopeOf, type AnyDb, type RDb, type Scope } from './scope.js';
@@ -129,6 +129,7 @@ async function visibleReport(db: RDb, scope: Scope, id: string, lock = false): P
 
 export async function createReport(db: AnyDb, actor: Actor, input: NewReport, now = new Date()): Promise<ReportSummary> {
   requireOperator(actor, 'filing a report');
+  input = { ...input, content: normaliseContent(input.content) };
   checkContent(input.content, input.detectedAt, now);
   const id = randomUUID();
   const row = await rdb(db).transaction().execute(async (trx) => {
@@ -164,6 +165,7 @@ export async function submitStage(db: AnyDb, actor: Actor, id: string, sub: Subm
   if (!(sub.stage === 'update' || sub.stage === 'final')) {
     throw new AcdError('WRONG_STAGE_ORDER', `stage: "${String(sub.stage)}" cannot follow an existing report: a report has one initial stage, then updates, then one final stage`, { status: 409 });
   }
+  sub = { ...sub, content: normaliseContent(sub.content) };
   const scope = await scopeOf(db, actor);
   const row = await rdb(db).transaction().execute(async (trx) => {
     const r = await visibleReport(trx, scope, id, true);
