@@ -82,6 +82,20 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** a call to the API as a demo person (session cookie + CSRF token, as the dashboard does it) */
+async function apiAs(username: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: creds.get(username) }) });
+  assert.equal(login.status, 200, `login as ${username}`);
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const r = await fetch(url + path, {
+    method,
+    headers: { cookie, 'x-csrf-token': csrfToken, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  return { status: r.status, json: await r.json().catch(() => null) };
+}
+
 const hasRoute = (method: string, re: RegExp): boolean => Object.entries(paths).some(([p, ops]) => re.test(p) && method.toLowerCase() in ops);
 
 async function loginAs(username: string): Promise<void> {
@@ -168,12 +182,9 @@ test('the administrator creates an organisation and a person in it, and issues a
   await logoutAndShoot('admin');
 
   // what the browser did is what the API holds
-  const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: creds.get('admin') }) });
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const r = await fetch(`${url}/api/v1/organisations`, { headers: { cookie } });
+  const r = await apiAs('admin', 'GET', '/api/v1/organisations');
   assert.equal(r.status, 200);
-  const names = ((await r.json()) as Array<{ name: string }>).map((o) => o.name);
-  assert.ok(names.includes('Hokkaido Gas (e2e)'));
+  assert.ok((r.json as Array<{ name: string }>).some((o) => o.name === 'Hokkaido Gas (e2e)'));
 });
 
 test('the analyst sees the pipeline, findings and operations, or says plainly which API has not landed', { skip: !haveChromium && `${CHROMIUM} is missing` }, async () => {
@@ -233,13 +244,42 @@ test('the operator sees reports, systems and what is due, and files a report whe
   await logoutAndShoot('operator');
 });
 
-test('the commission member sees decisions, emergencies, measures, the audit log and the transparency report', { skip: !haveChromium && `${CHROMIUM} is missing` }, async () => {
+test('the commission member decides an approval with its criteria in view, and sees measures, the audit log and the transparency report', { skip: !haveChromium && `${CHROMIUM} is missing` }, async () => {
+  // an agency lead proposes an approval through the API, for the commission to decide in the dashboard
+  const canDecide = hasRoute('post', /^\/api\/v1\/approvals\/\{\w+\}\/decision$/) && hasRoute('post', /^\/api\/v1\/approvals$/);
+  const approvalId = `e2e-transit-${Date.now()}`;
+  if (canDecide) {
+    const proposed = await apiAs('lead', 'POST', '/api/v1/approvals', {
+      id: approvalId,
+      category: 'transit',
+      carriers: ['nippon-backbone-e2e'],
+      criteria: [{ id: 'botnet-c2-prefix', kind: 'prefix', prefix: '203.0.113.0/24' }],
+      start: new Date().toISOString(),
+      status: 'proposed',
+    });
+    assert.equal(proposed.status, 201, JSON.stringify(proposed.json));
+  }
   await loginAs('commissioner');
   await page.locator('main[data-view="oversight"]').waitFor();
   const audit = await section('Audit log');
   // the audit API exists: the latest entries include this very login
   await audit.getByRole('cell', { name: 'auth.login' }).first().waitFor();
-  await section('Operations to decide');
+  const approvals = await section('Approvals of acquisition');
+  if (canDecide) {
+    await approvals.getByRole('button', { name: approvalId }).click();
+    // the evidence of the request: its criteria
+    await approvals.getByRole('cell', { name: '203.0.113.0/24' }).waitFor();
+    await approvals.getByLabel('Decision *').selectOption('approve');
+    await approvals.getByLabel('Reason *').fill('Transit traffic to a confirmed botnet C2 range; necessary and proportionate for 6 months.');
+    await approvals.getByRole('button', { name: 'Record decision' }).click();
+    await step('commission', () => approvals.getByRole('row', { name: new RegExp(approvalId) }).getByText('approved').waitFor({ timeout: 10_000 }));
+    const stored = await apiAs('commissioner', 'GET', `/api/v1/approvals/${approvalId}`);
+    assert.equal((stored.json as { status: string }).status, 'approved');
+  } else {
+    assert.match(await approvals.innerText(), /Not available yet/);
+  }
+  const operations = await section('Operations to decide');
+  if (!hasRoute('get', /^\/api\/v1\/operations$/)) assert.match(await operations.innerText(), /Not available yet/);
   await section('Measures in force');
   await section('Transparency report');
   await logoutAndShoot('commission');

@@ -44,11 +44,15 @@ export interface Loaded<T> {
 
 /** GETs a path (null: nothing to load) and reloads every `everyMs` when given */
 export function useLoad<T = unknown>(path: string | null, everyMs?: number): Loaded<T> {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  // the answer is kept with the path it answers, so another path never shows a stale answer
+  const [answer, setAnswer] = useState<{ path: string; data: T } | null>(null);
+  const [failure, setFailure] = useState<{ path: string; error: unknown } | null>(null);
   const [loading, setLoading] = useState(false);
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
+  const data = answer && answer.path === path ? answer.data : null;
+  const error = failure && failure.path === path ? failure.error : null;
+  const setError = (e: unknown) => setFailure(path ? { path, error: e } : null);
   useEffect(() => {
     if (!path) return;
     let live = true;
@@ -56,8 +60,8 @@ export function useLoad<T = unknown>(path: string | null, everyMs?: number): Loa
     api<T>('GET', path)
       .then((d) => {
         if (!live) return;
-        setData(d);
-        setError(null);
+        setAnswer({ path, data: d });
+        setFailure(null);
       })
       .catch((e: unknown) => live && setError(e))
       .finally(() => live && setLoading(false));

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, fill, type Me, type Spec } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, label, useLoad } from '../ui.js';
-import { IntelSection } from './Intel.js';
+import { IntelSection, useTaxiiCollections } from './Intel.js';
 
 type Row = Record<string, unknown>;
 
@@ -116,12 +116,26 @@ export function stagesFromJson(data: unknown): Record<Stage, number> | null {
   return found ? totals : null;
 }
 
+/** the per-second series of an answer shaped {rates: {seconds: [...], series: {received: [...], ...}}} */
+export function seriesFromJson(data: unknown): Array<{ t: number } & Record<Stage, number>> | null {
+  const rates = obj(obj(data).rates);
+  const seconds = rates.seconds;
+  const series = obj(rates.series);
+  if (!Array.isArray(seconds) || !STAGES.some((s) => Array.isArray(series[s]))) return null;
+  return (seconds as number[]).map((sec, i) => {
+    const point = { t: sec * 1000 } as { t: number } & Record<Stage, number>;
+    for (const s of STAGES) point[s] = num((series[s] as unknown[] | undefined)?.[i]);
+    return point;
+  });
+}
+
 function Pipeline({ spec }: { spec: Spec }) {
   const route = spec.find('GET', /^\/api\/v1\/pipeline/, /^\/api\/v1\/(gate|selection)\/(stats|statistics|counters|live)/, /^\/api\/v1\/statistics\/live/);
   const [history, setHistory] = useState<Array<{ t: number } & Record<Stage, number>>>([]);
   const [source, setSource] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [none, setNone] = useState(false);
+  const [extra, setExtra] = useState<Row | null>(null);
   const last = useRef<{ t: number; v: Record<Stage, number> } | null>(null);
 
   useEffect(() => {
@@ -131,7 +145,19 @@ function Pipeline({ spec }: { spec: Spec }) {
         let totals: Record<Stage, number> | null = null;
         let from = '';
         if (route) {
-          totals = stagesFromJson(await api('GET', route.path));
+          const data = await api<Row>('GET', route.path);
+          const series = seriesFromJson(data);
+          if (series) {
+            // the server keeps the per-second series itself: draw it as it is
+            if (!live) return;
+            setError(null);
+            setNone(false);
+            setSource(`GET ${route.path}`);
+            setHistory(series);
+            setExtra(data);
+            return;
+          }
+          totals = stagesFromJson(data);
           from = `GET ${route.path}`;
         }
         if (!totals) {
@@ -196,6 +222,26 @@ function Pipeline({ spec }: { spec: Spec }) {
             ))}
           </dl>
           <Chart label="Flows per second received, out of scope, discarded and selected over the last two minutes" option={option} height={200} />
+          {extra ? (
+            <dl className="facts">
+              {Object.entries(obj(extra.totals)).map(([k, v]) => (
+                <div key={k}>
+                  <dt>{label(k)} (total)</dt>
+                  <dd>{fmt(v)}</dd>
+                </div>
+              ))}
+              {['findings', 'detectorSelections'].filter((k) => extra[k] !== undefined).map((k) => (
+                <div key={k}>
+                  <dt>{label(k)}</dt>
+                  <dd>{fmt(extra[k])}</dd>
+                </div>
+              ))}
+              <div>
+                <dt>Exporters</dt>
+                <dd>{Array.isArray(extra.exporters) ? extra.exporters.length : '—'}</dd>
+              </div>
+            </dl>
+          ) : null}
           <p className="muted small">From {source ?? '…'}, every 2 s. Flows not selected are counted and deleted at once; only the counts are shown.</p>
         </>
       )}
@@ -284,6 +330,23 @@ export function evidenceCharts(f: Row): Array<{ label: string; option: ChartOpti
   return out;
 }
 
+const PROMOTE = [/^\/api\/v1\/findings\/\{\w+\}\/promot/, /^\/api\/v1\/intel(ligence)?\/promot/];
+
+/**
+ * What the promotion route needs besides the form: the finding itself (only the fields its schema
+ * names) when its body has a `finding` object, else the finding's id.
+ */
+function promoteFixed(spec: Spec, route: { path: string } | null, f: Row, id: string): Record<string, unknown> {
+  if (!route || /\{/.test(route.path)) return {};
+  const schema = spec.bodySchema('POST', route.path);
+  const findingSchema = schema?.properties?.finding;
+  if (findingSchema?.properties) {
+    const keep = Object.keys(findingSchema.properties);
+    return { finding: Object.fromEntries(Object.entries(f).filter(([k]) => keep.includes(k))) };
+  }
+  return { findingId: id };
+}
+
 function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
   const id = finding ? String(finding.id ?? finding.key ?? '') : '';
   const one = spec.find('GET', /^\/api\/v1\/findings\/\{\w+\}$/);
@@ -291,6 +354,7 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
   const f = full.data ?? finding;
   const charts = useMemo(() => (f ? evidenceCharts(f) : []), [f]);
   const [done, setDone] = useState<string | null>(null);
+  const taxiiCollections = useTaxiiCollections();
   if (!f) {
     return (
       <Section title="Evidence">
@@ -298,7 +362,7 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
       </Section>
     );
   }
-  const promote = spec.find('POST', /^\/api\/v1\/findings\/\{\w+\}\/promot/, /^\/api\/v1\/intel(ligence)?\/promot/, /^\/api\/v1\/intel(ligence)?\/findings/);
+  const promote = spec.find('POST', ...PROMOTE);
   const paramName = promote ? (/\{(\w+)\}/.exec(promote.path)?.[1] ?? 'id') : 'id';
   const ev = obj(f.evidence);
   return (
@@ -322,13 +386,17 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
         <ApiAction
           key={id}
           spec={spec}
-          patterns={[/^\/api\/v1\/findings\/\{\w+\}\/promot/, /^\/api\/v1\/intel(ligence)?\/promot/, /^\/api\/v1\/intel(ligence)?\/findings/]}
+          patterns={PROMOTE}
           what="promoting a finding to intelligence"
-          expected="POST /api/v1/findings/{id}/promote"
+          expected="POST /api/v1/intel/promotions"
           submitLabel="Promote"
           params={{ [paramName]: id }}
-          fixed={promote && /\{/.test(promote.path) ? {} : { findingId: id }}
-          onDone={() => setDone('Promoted; the promotion is in the audit log.')}
+          fixed={promoteFixed(spec, promote, f, id)}
+          hints={{ collectionId: taxiiCollections.collections.filter((c) => c.can_write !== false).map((c) => ({ value: String(c.id), label: String(c.title ?? c.id) })) }}
+          onDone={(a) => {
+            const r = obj(a);
+            setDone(`Promoted as ${fmt(r.tier ?? 'intelligence')}${r.tlp ? ` (${fmt(r.tlp)})` : ''}: ${fmt(r.added ?? '')} objects added; the promotion is in the audit log.`);
+          }}
         />
       </details>
     </Section>

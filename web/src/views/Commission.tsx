@@ -1,21 +1,21 @@
 /** The oversight commission (and auditors): decisions, emergencies, measures, the audit log, transparency. */
 import { useMemo, useState } from 'react';
-import { fill, type Me, type Spec } from '../api.js';
+import { fill, rowsOf, type Me, type Spec } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
-import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, useLoad } from '../ui.js';
+import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
 import { present } from './Operator.js';
 
 type Row = Record<string, unknown>;
 
-const PENDING = /request|pending|await|submitted/i;
+const PENDING = /request|pending|await|submitted|proposed/i;
 
 export function CommissionView({ me, spec }: { me: Me; spec: Spec }) {
   const member = me.roles.includes('commission_member');
   return (
     <div className="stack">
       <div className="grid two">
-        <Decisions spec={spec} member={member} kind="operation" />
         <Decisions spec={spec} member={member} kind="approval" />
+        <Decisions spec={spec} member={member} kind="operation" />
       </div>
       <div className="grid two">
         <ApiList
@@ -73,7 +73,7 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
             <DataTable
               caption={title}
               rows={sorted}
-              columns={present(rows, ['title', 'name', 'category', 'state', 'status', 'target', 'carrier', 'startsAt', 'endsAt', 'expiresAt', 'updatedAt'])}
+              columns={present(rows, kind === 'approval' ? ['id', 'category', 'carriers', 'status', 'start', 'end'] : ['title', 'name', 'state', 'status', 'target', 'requestedAt', 'expiresAt', 'updatedAt'])}
               picked={picked?.id}
               onPick={setPicked}
               cell={(k, r) => (k === 'state' || k === 'status' ? <span className={PENDING.test(String(r[k])) ? 'badge pending' : 'badge'}>{fmt(r[k])}</span> : undefined)}
@@ -85,7 +85,7 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
                 <ErrorNote error={full.error} />
                 <dl className="facts">
                   {Object.entries(detail)
-                    .filter(([, v]) => v === null || typeof v !== 'object' || Array.isArray(v))
+                    .filter(([, v]) => v === null || typeof v !== 'object' || (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object')))
                     .slice(0, 14)
                     .map(([k, v]) => (
                       <div key={k}>
@@ -95,14 +95,44 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
                     ))}
                 </dl>
                 {Object.entries(detail)
-                  .filter(([, v]) => v !== null && typeof v === 'object' && !Array.isArray(v))
-                  .map(([k, v]) => (
-                    <details key={k}>
-                      <summary>{k}</summary>
-                      <pre className="json">{JSON.stringify(v, null, 1).slice(0, 2000)}</pre>
-                    </details>
-                  ))}
-                {member ? (
+                  .filter(([, v]) => v !== null && typeof v === 'object' && (!Array.isArray(v) || v.some((x) => x !== null && typeof x === 'object')))
+                  .map(([k, v]) =>
+                    Array.isArray(v) ? (
+                      <div key={k}>
+                        <h4>
+                          {label(k)} ({v.length})
+                        </h4>
+                        <DataTable caption={label(k)} rows={(v as Row[]).slice(0, 200).map((x, i) => ({ id: i, ...x }))} columns={columnsOf(v as Row[], 6)} />
+                      </div>
+                    ) : (
+                      <details key={k}>
+                        <summary>{label(k)}</summary>
+                        <pre className="json">{JSON.stringify(v, null, 1).slice(0, 2000)}</pre>
+                      </details>
+                    ),
+                  )}
+                {kind === 'approval' && member ? <SelectedFlows spec={spec} id={id} /> : null}
+                {member && kind === 'approval' && /approved/i.test(String(detail.status ?? '')) && spec.find('POST', /^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/end$/) ? (
+                  <details className="form-box">
+                    <summary>End this approval now</summary>
+                    <ApiAction
+                      key={`end-${id}`}
+                      spec={spec}
+                      patterns={[/^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/end$/]}
+                      params={{ id }}
+                      what="ending approvals"
+                      expected="POST /api/v1/approvals/{id}/end"
+                      submitLabel="End approval"
+                      onDone={() => {
+                        setPicked(null);
+                        setVersion((v) => v + 1);
+                      }}
+                    />
+                  </details>
+                ) : null}
+                {member && !PENDING.test(String(detail.state ?? detail.status ?? 'pending')) ? (
+                  <p className="small muted">Decided: {fmt(detail.state ?? detail.status)}.</p>
+                ) : member ? (
                   decide ? (
                     <ApiAction
                       key={id}
@@ -129,6 +159,23 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
         );
       }}
     />
+  );
+}
+
+/** inspection: the flows selected under an approval (a member may see every one; the read is audited) */
+function SelectedFlows({ spec, id }: { spec: Spec; id: string }) {
+  const route = spec.find('GET', /^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/flows$/);
+  const [open, setOpen] = useState(false);
+  const flows = useLoad<unknown>(open && route ? fill(route.path, { [/\{(\w+)\}/.exec(route.path)?.[1] ?? 'id']: id }) : null);
+  if (!route) return null;
+  const rows = rowsOf(flows.data);
+  return (
+    <details className="form-box" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>Inspect the flows selected under this approval</summary>
+      <p className="small muted">Opening this is recorded in the audit log.</p>
+      <ErrorNote error={flows.error} />
+      {flows.data !== null ? <DataTable caption="Selected flows" rows={rows.slice(0, 200)} empty="No flow was selected under this approval." /> : open ? <p className="muted">Loading…</p> : null}
+    </details>
   );
 }
 

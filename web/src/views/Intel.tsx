@@ -30,13 +30,11 @@ function tlp(o: Row): string {
   return refs.map((r) => known[r] ?? r.slice(0, 28)).join(', ') || '—';
 }
 
-function TaxiiCollections() {
+/** the TAXII collections the person can see, over every API root of the server's discovery */
+export function useTaxiiCollections(): { state: 'loading' | 'none' | 'ok'; collections: Array<Row & { root: string }>; error: unknown } {
   const [state, setState] = useState<'loading' | 'none' | 'ok'>('loading');
   const [collections, setCollections] = useState<Array<Row & { root: string }>>([]);
-  const [picked, setPicked] = useState<(Row & { root: string }) | null>(null);
-  const [objects, setObjects] = useState<Row[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-
   useEffect(() => {
     let live = true;
     (async () => {
@@ -64,6 +62,14 @@ function TaxiiCollections() {
       live = false;
     };
   }, []);
+  return { state, collections, error };
+}
+
+function TaxiiCollections() {
+  const { state, collections, error: listError } = useTaxiiCollections();
+  const [picked, setPicked] = useState<(Row & { root: string }) | null>(null);
+  const [objects, setObjects] = useState<Row[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
     if (!picked) return;
@@ -73,11 +79,11 @@ function TaxiiCollections() {
       .catch(setError);
   }, [picked]);
 
-  if (state === 'none') return <NotAvailable what="a TAXII 2.1 server" expected="GET /taxii2/" />;
+  if (state === 'none') return <NotAvailable what="a TAXII 2.1 server" expected="GET /taxii2/ (discovery)" />;
   if (state === 'loading') return <p className="muted">Loading…</p>;
   return (
     <>
-      <ErrorNote error={error} />
+      <ErrorNote error={listError ?? error} />
       <DataTable caption="TAXII collections" rows={collections} columns={['title', 'description', 'can_read', 'can_write']} onPick={(r) => setPicked(r as Row & { root: string })} picked={picked?.id} empty="No collection is readable by you." />
       {picked && objects ? (
         <DataTable

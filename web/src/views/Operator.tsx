@@ -48,25 +48,44 @@ export function OperatorView({ me, spec }: { me: Me; spec: Spec }) {
   return (
     <div className="stack">
       <div className="grid two">
-        <ApiList
-          key={`reports-${version}`}
-          spec={spec}
-          title="Incident reports and deadlines"
-          what="incident reports"
-          patterns={[/^\/api\/v1\/reports$/, /^\/api\/v1\/incident-reports$/]}
-          expected="GET /api/v1/reports"
-          render={(rows) => (
-            <DataTable
-              caption="Reports"
-              rows={rows.map(withNextDeadline)}
-              columns={present(rows.map(withNextDeadline), ['title', 'kind', 'stage', 'severity', 'deadlineState', 'nextMilestone', 'nextDeadline', 'deadline', 'dueAt', 'updatedAt'])}
-              picked={report?.id}
-              onPick={setReport}
-              cell={(k, r) => (DEADLINE_KEYS.test(k) && k !== 'overdue' ? <Deadline at={r[k]} /> : undefined)}
-              empty="No reports filed yet."
-            />
-          )}
-        />
+        <div className="stack">
+          <ApiList
+            key={`reports-${version}`}
+            spec={spec}
+            title="Incident reports and deadlines"
+            what="incident reports"
+            patterns={[/^\/api\/v1\/reports$/, /^\/api\/v1\/incident-reports$/]}
+            expected="GET /api/v1/reports"
+            render={(rows) => (
+              <DataTable
+                caption="Reports"
+                rows={rows.map(withNextDeadline)}
+                columns={present(rows.map(withNextDeadline), ['title', 'kind', 'stage', 'severity', 'deadlineState', 'nextMilestone', 'nextDeadline', 'deadline', 'dueAt', 'updatedAt'])}
+                picked={report?.id}
+                onPick={setReport}
+                cell={(k, r) => (DEADLINE_KEYS.test(k) && k !== 'overdue' ? <Deadline at={r[k]} /> : undefined)}
+                empty="No reports filed yet."
+              />
+            )}
+          />
+          <ApiList
+            key={`due-${version}`}
+            spec={spec}
+            title="What is due"
+            what="the deadlines due"
+            patterns={[/^\/api\/v1\/reports\/due$/]}
+            expected="GET /api/v1/reports/due"
+            render={(rows) => (
+              <DataTable
+                caption="Milestones due, soonest first"
+                rows={rows.map((r, i) => ({ ...r, id: `${String(r.reportId)}-${String(r.milestone)}-${i}` }))}
+                columns={present(rows, ['title', 'milestone', 'stage', 'dueAt', 'state'])}
+                cell={(k, r) => (k === 'dueAt' ? <Deadline at={r[k]} /> : undefined)}
+                empty="Nothing is due."
+              />
+            )}
+          />
+        </div>
         <Section title="File a report">
           <ApiAction
             spec={spec}
@@ -83,7 +102,6 @@ export function OperatorView({ me, spec }: { me: Me; spec: Spec }) {
         </Section>
       </div>
       {report ? <ReportDetail spec={spec} report={report} onChange={() => setVersion((v) => v + 1)} /> : null}
-      <Guidance spec={spec} report={report} />
       <div className="grid two">
         <Section title="Registered systems">
           {systemsRoute ? (
@@ -102,23 +120,7 @@ export function OperatorView({ me, spec }: { me: Me; spec: Spec }) {
             />
           </details>
         </Section>
-        <ApiList
-          key={`due-${version}`}
-          spec={spec}
-          title="What is due"
-          what="the deadlines due"
-          patterns={[/^\/api\/v1\/reports\/due$/]}
-          expected="GET /api/v1/reports/due"
-          render={(rows) => (
-            <DataTable
-              caption="Milestones due, soonest first"
-              rows={rows.map((r, i) => ({ ...r, id: `${String(r.reportId)}-${String(r.milestone)}-${i}` }))}
-              columns={present(rows, ['title', 'milestone', 'stage', 'dueAt', 'state'])}
-              cell={(k, r) => (k === 'dueAt' ? <Deadline at={r[k]} /> : undefined)}
-              empty="Nothing is due."
-            />
-          )}
-        />
+        <Guidance spec={spec} report={report} />
       </div>
       <IntelSection spec={spec} me={me} />
     </div>
