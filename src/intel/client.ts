@@ -112,6 +112,8 @@ export async function createFeed(db: IntelDb, f: { url: string; collectionId: st
   if (!/^https?:$/.test(u.protocol) || !u.pathname.endsWith('/objects/')) throw new AcdError('INTEL_FEED_URL', `feed URL ${f.url} must be an http(s) TAXII objects URL ending in /objects/`);
   const c = await getCollection(db, f.apiRoot ?? 'acd', f.collectionId);
   if (!c) throw new AcdError('NOT_FOUND', `collection ${f.collectionId} does not exist`, { status: 404 });
+  const dup = await db.selectFrom('intel_feeds').select('id').where('url', '=', u.toString()).executeTakeFirst();
+  if (dup) throw new AcdError('CONFLICT', `feed ${u} is already registered (${dup.id})`, { status: 409 });
   const id = randomUUID();
   await db.insertInto('intel_feeds').values({ id, url: u.toString(), collection_id: c.id, added_after: null, last_run_at: null, last_error: null, created_at: new Date() }).execute();
   return { id, url: u.toString(), collectionId: c.id, addedAfter: null };
@@ -165,6 +167,23 @@ export async function pullFeed(db: IntelDb, client: TaxiiClient, feedId: string,
     throw e;
   }
   return res;
+}
+
+/**
+ * A feed's credentials never sit in the database: they come from the environment variable
+ * ACD_TAXII_FEED_<feed id, upper case, without dashes>, as `bearer:TOKEN` or `basic:USER:TOKEN`
+ * (none: the server is asked without credentials).
+ */
+export function feedAuthFromEnv(feedId: string, env: NodeJS.ProcessEnv = process.env): TaxiiAuth {
+  const v = env[`ACD_TAXII_FEED_${feedId.replace(/-/g, '').toUpperCase()}`];
+  if (!v) return null;
+  if (v.startsWith('bearer:')) return { bearer: v.slice(7) };
+  if (v.startsWith('basic:')) {
+    const rest = v.slice(6);
+    const i = rest.indexOf(':');
+    if (i > 0) return { basic: { user: rest.slice(0, i), token: rest.slice(i + 1) } };
+  }
+  throw new AcdError('INTEL_FEED_AUTH', `the credentials of feed ${feedId} must be "bearer:TOKEN" or "basic:USER:TOKEN"`);
 }
 
 export interface FeedSchedulerConfig {

@@ -63,6 +63,7 @@ export {
   createFeed,
   createFeedScheduler,
   createTaxiiClient,
+  feedAuthFromEnv,
   pullFeed,
   type Feed,
   type FeedSchedulerConfig,

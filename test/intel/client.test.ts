@@ -96,6 +96,27 @@ describe('TAXII client and feeds', () => {
     await assert.rejects(createFeed(db, { url: 'ftp://x/objects/', collectionId: inbox }), /INTEL_FEED_URL|must be an http/);
   });
 
+  test('a feed registered and pulled through the API, with credentials from the environment only', async () => {
+    const reg = await t.app.inject({ method: 'POST', url: '/api/v1/intel/feeds', headers: bearer(t.people.agency_lead), payload: { url: `${base}/taxii2/acd/collections/remote/objects/`, collectionId: inbox } });
+    assert.equal(reg.statusCode, 201, reg.body);
+    const dup = await t.app.inject({ method: 'POST', url: '/api/v1/intel/feeds', headers: bearer(t.people.agency_lead), payload: { url: `${base}/taxii2/acd/collections/remote/objects/`, collectionId: inbox } });
+    assert.equal(dup.statusCode, 409);
+    const feed = JSON.parse(reg.body) as { id: string; credentialsVariable: string };
+    assert.doesNotMatch(reg.body, new RegExp(t.people.partner.token));
+    const noCreds = await t.app.inject({ method: 'POST', url: `/api/v1/intel/feeds/${feed.id}/pull`, headers: bearer(t.people.agency_analyst) });
+    assert.equal(noCreds.statusCode, 400);
+    assert.match(noCreds.body, /answered 401/);
+    process.env[feed.credentialsVariable] = `basic:${t.people.partner.username}:${t.people.partner.token}`;
+    try {
+      const ok = await t.app.inject({ method: 'POST', url: `/api/v1/intel/feeds/${feed.id}/pull`, headers: bearer(t.people.agency_analyst) });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.ok((JSON.parse(ok.body) as { received: number }).received >= 29);
+    } finally {
+      delete process.env[feed.credentialsVariable];
+    }
+    assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/intel/feeds/no-such-feed/pull', headers: bearer(t.people.agency_analyst) })).statusCode, 404);
+  });
+
   test('the scheduler pulls every feed, counts failures and goes on', async () => {
     const db = withTables<IntelTables>(t.store.db);
     const registry = createMetricsRegistry();
@@ -103,8 +124,9 @@ describe('TAXII client and feeds', () => {
     await post([ind()]);
     await s.runOnce();
     const text = await registry.metrics();
+    // three feeds: two from the loopback server into the same collection (the new object is added once), one unreachable
     assert.match(text, /acd_intel_feed_objects_total 1\b/);
-    assert.match(text, /acd_intel_feed_errors_total 1\b/, 'the unreachable feed of the previous test is counted');
+    assert.match(text, /acd_intel_feed_errors_total 1\b/, 'the unreachable feed is counted');
     await s.stop();
   });
 });

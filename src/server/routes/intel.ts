@@ -14,7 +14,11 @@ import {
   addClient,
   addGroupMember,
   createCollection,
+  createFeed,
   createGroup,
+  createTaxiiClient,
+  feedAuthFromEnv,
+  pullFeed,
   importBundle,
   listCandidates,
   listGroups,
@@ -23,6 +27,8 @@ import {
   type TlpLevel,
 } from '../../intel/index.js';
 import { withTables } from '../../store/index.js';
+import { recordAudit } from '../../oversight/index.js';
+import { notFound } from '../../shared/errors.js';
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const Id = Type.String({ minLength: 1, maxLength: 200 });
@@ -213,6 +219,38 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
       schema: { summary: 'Import a STIX 2.1 bundle into a collection; indicators become candidate criteria', tags: ['intel'], params: Type.Object({ collectionId: Type.String() }), response: { 200: AddResultView } },
     },
     async (req) => importBundle(db, actorOf(req), req.params.collectionId, req.body),
+  );
+
+  app.post<{ Body: { url: string; collectionId: string } }>(
+    '/api/v1/intel/feeds',
+    {
+      config: { access: { roles: MANAGERS } },
+      schema: {
+        summary: "Register a TAXII 2.1 feed (another server's collection objects URL) to pull into a collection; credentials come from ACD_TAXII_FEED_<ID>",
+        tags: ['intel'],
+        body: Type.Object({ url: Type.String({ minLength: 1, maxLength: 2000 }), collectionId: Id }, { additionalProperties: false }),
+        response: { 201: Type.Object({ id: Type.String(), url: Type.String(), collectionId: Type.String(), credentialsVariable: Type.String() }) },
+      },
+    },
+    async (req, reply) => {
+      const f = await createFeed(db, { url: req.body.url, collectionId: req.body.collectionId });
+      await recordAudit(ctx.store.db, { actor: actorOf(req), action: 'intel.feed.create', target: { type: 'intel_feed', id: f.id }, details: { url: f.url, collectionId: f.collectionId } });
+      void reply.status(201);
+      return { id: f.id, url: f.url, collectionId: f.collectionId, credentialsVariable: `ACD_TAXII_FEED_${f.id.replace(/-/g, '').toUpperCase()}` };
+    },
+  );
+
+  app.post<{ Params: { feedId: string } }>(
+    '/api/v1/intel/feeds/:feedId/pull',
+    {
+      config: { access: { roles: [...MANAGERS, 'agency_analyst'] } },
+      schema: { summary: 'Pull a feed now (the scheduler does it on its own too)', tags: ['intel'], params: Type.Object({ feedId: Type.String() }), response: { 200: Type.Object({ pages: Type.Integer(), received: Type.Integer(), added: Type.Integer(), failed: Type.Integer(), addedAfter: Type.Union([Type.String(), Type.Null()]) }) } },
+    },
+    async (req) => {
+      const feed = await db.selectFrom('intel_feeds').select(['id']).where('id', '=', req.params.feedId).executeTakeFirst();
+      if (!feed) throw notFound('feed', req.params.feedId);
+      return pullFeed(db, createTaxiiClient({ auth: feedAuthFromEnv(feed.id) }), feed.id);
+    },
   );
 
   app.get<{ Querystring: { status?: 'candidate' | 'adopted' | 'rejected' } }>(
