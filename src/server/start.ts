@@ -9,6 +9,7 @@ import { createMetricsRegistry, type Registry } from '../shared/metrics.js';
 import { createLoginThrottle } from '../auth/index.js';
 import { buildServer, type RouteModule } from './app.js';
 import type { AppContext } from './context.js';
+import { startAuditLog } from '../oversight/index.js';
 import { createLivePipeline, type LivePipeline } from '../pipeline/live.js';
 
 export interface RunningAcd {
@@ -36,6 +37,8 @@ export async function startAcd(config: AcdConfig, opts: { logger?: Logger; extra
     ...(pipeline ? { pipeline } : {}),
   };
   const { app } = await buildServer(ctx, opts.extraModules);
+  // the Merkle audit log: appends audit rows and signs a tree head every minute when the log grew
+  const auditLog = await startAuditLog(ctx);
   await app.listen({ host: config.host, port: config.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -51,6 +54,7 @@ export async function startAcd(config: AcdConfig, opts: { logger?: Logger; extra
     url,
     async close() {
       await app.close();
+      await auditLog.stop();
       await pipeline?.stop();
       await store.close();
     },

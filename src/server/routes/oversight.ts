@@ -1,0 +1,253 @@
+/**
+ * The Merkle audit log on the API: its public key, signed tree heads (latest, history, sign now),
+ * inclusion and consistency proofs (RFC 9162 §2.1.3, §2.1.4), the export `acd audit verify` checks,
+ * the entries with their proofs (the commission's view), and the transparency report's counts.
+ * Reading entries is itself audited; proofs and heads carry hashes only.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { sql } from 'kysely';
+import type { AppContext } from '../context.js';
+import type { Role } from '../../auth/index.js';
+import { AcdError } from '../../shared/errors.js';
+import { actorOf } from '../access.js';
+import {
+  ConsistencyProofSchema,
+  InclusionProofSchema,
+  PublicKeySchema,
+  TreeHeadSchema,
+  auditEntryFromRow,
+  auditLogOf,
+  canonicalAuditEntry,
+  consistencyProofToJson,
+  inclusionProofToJson,
+  recordAudit,
+  treeHeadToJson,
+  type AuditLogAppender,
+} from '../../oversight/index.js';
+import { transparencyCounts, transparencyCsv, TransparencyQuerySchema, TransparencyReportSchema } from '../../oversight/transparency.js';
+
+const OVERSIGHT: readonly Role[] = ['auditor', 'commission_member', 'admin'];
+
+const HeadsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    beforeId: Type.Optional(Type.Integer({ minimum: 1, description: 'page: heads older than this id' })),
+  },
+  { additionalProperties: false },
+);
+const InclusionQuery = Type.Object(
+  {
+    seq: Type.Optional(Type.Integer({ minimum: 1, description: 'the audit event (audit_events.seq)' })),
+    leafIndex: Type.Optional(Type.Integer({ minimum: 0 })),
+    treeSize: Type.Optional(Type.Integer({ minimum: 1, description: 'default: the latest signed head' })),
+  },
+  { additionalProperties: false },
+);
+const ConsistencyQuery = Type.Object(
+  {
+    first: Type.Integer({ minimum: 0 }),
+    second: Type.Optional(Type.Integer({ minimum: 0, description: 'default: the latest signed head' })),
+  },
+  { additionalProperties: false },
+);
+const EntriesQuery = Type.Object(
+  {
+    afterLeaf: Type.Optional(Type.Integer({ minimum: -1, description: 'page: entries after this leaf index' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  },
+  { additionalProperties: false },
+);
+const HeadWithId = Type.Intersect([TreeHeadSchema, Type.Object({ id: Type.Integer() })]);
+const Entry = Type.Object({
+  leafIndex: Type.Integer(),
+  seq: Type.Integer(),
+  entry: Type.String({ description: 'the RFC 8785 canonical JSON the leaf hashes' }),
+  proof: Type.Union([InclusionProofSchema, Type.Null()], { description: 'against the latest signed head; null when the entry is newer than it' }),
+});
+
+/** AUDIT_BAD_ARGUMENT from the log becomes a 400 naming the field, a seq not (yet) logged a 404. */
+async function asHttp<T>(fn: () => Promise<T>, field: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof AcdError && e.code === 'AUDIT_BAD_ARGUMENT') {
+      if (/is not in the log/.test(e.message)) throw new AcdError('NOT_FOUND', e.message, { status: 404 });
+      throw new AcdError('BAD_REQUEST', `${field}: ${e.message}`, { status: 400 });
+    }
+    throw e;
+  }
+}
+
+export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { db } = ctx.store;
+  const log = (): Promise<AuditLogAppender> => auditLogOf(ctx);
+
+  app.get(
+    '/api/v1/audit-log/public-key',
+    {
+      // meant to be public (anyone may check a head); the route table allows no other public routes yet
+      config: { access: { roles: 'any' } },
+      schema: { summary: "The audit log's Ed25519 public key (PEM, raw, signed-note vkey)", tags: ['oversight'], response: { 200: PublicKeySchema } },
+    },
+    async () => (await log()).publicKey(),
+  );
+
+  app.get(
+    '/api/v1/audit-log/head',
+    {
+      config: { access: { roles: 'any' } },
+      schema: {
+        summary: 'The latest signed tree head (a C2SP checkpoint signed with Ed25519)',
+        tags: ['oversight'],
+        response: { 200: TreeHeadSchema },
+      },
+    },
+    async () => {
+      const l = await log();
+      const h = l.latestHead();
+      if (!h) throw new AcdError('NOT_FOUND', 'no tree head has been signed yet: the audit log is empty or was never signed', { status: 404 });
+      return treeHeadToJson(h);
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof HeadsQuery> }>(
+    '/api/v1/audit-log/heads',
+    {
+      config: { access: { roles: OVERSIGHT } },
+      schema: { summary: 'Signed tree heads, newest first', tags: ['oversight'], querystring: HeadsQuery, response: { 200: Type.Array(HeadWithId) } },
+    },
+    async (req) => {
+      const hs = await (await log()).heads({ ...(req.query.limit ? { limit: req.query.limit } : {}), ...(req.query.beforeId ? { beforeId: req.query.beforeId } : {}) });
+      return hs.map((h) => ({ ...treeHeadToJson(h), id: h.id }));
+    },
+  );
+
+  app.post(
+    '/api/v1/audit-log/heads',
+    {
+      config: { access: { roles: OVERSIGHT } },
+      schema: {
+        summary: 'Append what is pending and sign a tree head now (on demand)',
+        tags: ['oversight'],
+        response: { 201: TreeHeadSchema },
+      },
+    },
+    async (req, reply) => {
+      const h = await (await log()).signHead();
+      await recordAudit(db, { actor: actorOf(req), action: 'audit_log.sign', target: { type: 'audit_log', id: String(h.treeSize) }, details: { treeSize: h.treeSize } });
+      void reply.code(201);
+      return treeHeadToJson(h);
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof InclusionQuery> }>(
+    '/api/v1/audit-log/proof/inclusion',
+    {
+      config: { access: { roles: OVERSIGHT } },
+      schema: {
+        summary: 'Inclusion proof of one entry (by audit seq or leaf index) in a tree size',
+        tags: ['oversight'],
+        querystring: InclusionQuery,
+        response: { 200: Type.Intersect([InclusionProofSchema, Type.Object({ seq: Type.Union([Type.Integer(), Type.Null()]) })]) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if ((q.seq === undefined) === (q.leafIndex === undefined)) throw new AcdError('BAD_REQUEST', 'seq / leafIndex: give exactly one of them', { status: 400 });
+      const l = await log();
+      const p = await asHttp(
+        () => l.inclusionProof({ ...(q.seq !== undefined ? { seq: q.seq } : {}), ...(q.leafIndex !== undefined ? { leafIndex: q.leafIndex } : {}), ...(q.treeSize !== undefined ? { treeSize: q.treeSize } : {}) }),
+        q.seq !== undefined ? 'seq' : 'leafIndex',
+      );
+      return { ...inclusionProofToJson(p.leafIndex, p.treeSize, p.leafHash, p.path), seq: p.seq };
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof ConsistencyQuery> }>(
+    '/api/v1/audit-log/proof/consistency',
+    {
+      config: { access: { roles: OVERSIGHT } },
+      schema: { summary: 'Consistency proof between two tree sizes', tags: ['oversight'], querystring: ConsistencyQuery, response: { 200: ConsistencyProofSchema } },
+    },
+    async (req) => {
+      const l = await log();
+      const second = req.query.second ?? l.latestHead()?.treeSize ?? l.size;
+      const path = await asHttp(() => l.consistencyProof(req.query.first, second), 'first / second');
+      return consistencyProofToJson(req.query.first, second, path);
+    },
+  );
+
+  app.get(
+    '/api/v1/audit-log/export',
+    {
+      config: { access: { roles: OVERSIGHT } },
+      schema: {
+        summary: 'The whole log for `acd audit verify`: entries, leaf hashes, signed heads, consistency proofs (reading it is audited)',
+        tags: ['oversight'],
+      },
+    },
+    async (req) => {
+      const exp = await (await log()).exportLog();
+      await recordAudit(db, { actor: actorOf(req), action: 'audit_log.export', target: { type: 'audit_log' }, details: { entries: exp.entries.length, treeHeads: exp.treeHeads.length } });
+      return exp;
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof EntriesQuery> }>(
+    '/api/v1/audit-log/entries',
+    {
+      config: { access: { roles: OVERSIGHT } },
+      schema: {
+        summary: 'Logged entries in leaf order, each with its inclusion proof against the latest signed head (reading them is audited)',
+        tags: ['oversight'],
+        querystring: EntriesQuery,
+        response: { 200: Type.Object({ head: Type.Union([TreeHeadSchema, Type.Null()]), entries: Type.Array(Entry) }) },
+      },
+    },
+    async (req) => {
+      const l = await log();
+      const head = l.latestHead() ?? null;
+      const after = req.query.afterLeaf ?? -1;
+      const rows = (
+        await sql<Parameters<typeof auditEntryFromRow>[0] & { seq: number; leaf_index: number }>`
+          select e.*, m.leaf_index from audit_log_leaves m join audit_events e on e.seq = m.seq
+          where m.leaf_index > ${after} order by m.leaf_index limit ${req.query.limit ?? 50}`.execute(db)
+      ).rows;
+      const entries = [];
+      for (const r of rows) {
+        const leafIndex = Number(r.leaf_index);
+        let proof = null;
+        if (head && leafIndex < head.treeSize) {
+          const p = await l.inclusionProof({ leafIndex, treeSize: head.treeSize });
+          proof = inclusionProofToJson(p.leafIndex, p.treeSize, p.leafHash, p.path);
+        }
+        entries.push({ leafIndex, seq: Number(r.seq), entry: canonicalAuditEntry(auditEntryFromRow(r)), proof });
+      }
+      await recordAudit(db, { actor: actorOf(req), action: 'audit_log.read', target: { type: 'audit_log' }, details: { afterLeaf: after, count: entries.length } });
+      return { head: head ? treeHeadToJson(head) : null, entries };
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof TransparencyQuerySchema> }>(
+    '/api/v1/transparency',
+    {
+      config: { access: { roles: OVERSIGHT } },
+      schema: {
+        summary: 'Transparency report: counts per action and period from the audit log (and the gate, where its counters exist); JSON or CSV. Counts only.',
+        tags: ['oversight'],
+        querystring: TransparencyQuerySchema,
+        response: { 200: TransparencyReportSchema },
+      },
+    },
+    async (req, reply) => {
+      const report = await transparencyCounts(db, req.query);
+      await recordAudit(db, { actor: actorOf(req), action: 'transparency.read', target: { type: 'transparency_report' }, details: { from: report.from, to: report.to, period: report.period } });
+      if (req.query.format === 'csv') {
+        void reply.type('text/csv; charset=utf-8');
+        return transparencyCsv(report);
+      }
+      return report;
+    },
+  );
+}
