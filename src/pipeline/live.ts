@@ -52,7 +52,7 @@ export async function createLivePipeline(opts: {
 }): Promise<LivePipeline> {
   const { config, db, registry } = opts;
   const logger = opts.logger ?? silentLogger;
-  const scope = createScope({ useCountryData: true, country: config.country, extraPrefixes: config.domestic });
+  const scope = createScope({ useCountryData: true, country: config.country, extraPrefixes: config.domestic, localIsDomestic: true });
   const carrierOf = (exporter: string): string => {
     const addr = exporterAddress(exporter);
     return config.exporterCarriers[addr] ?? config.exporterCarriers[exporter] ?? addr;

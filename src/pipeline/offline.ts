@@ -45,8 +45,8 @@ export interface AnalyzeResult {
 
 export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeResult> {
   const scope = o.domestic?.length
-    ? createScope({ useCountryData: false, domesticPrefixes: o.domestic })
-    : createScope({ useCountryData: true, country: o.country ?? 'JP' });
+    ? createScope({ useCountryData: false, domesticPrefixes: o.domestic, localIsDomestic: true })
+    : createScope({ useCountryData: true, country: o.country ?? 'JP', localIsDomestic: true });
   const FOREVER = Date.UTC(9999, 0, 1);
   const key = o.pseudonymKeyFile
     ? { id: 'offline-key', key: parseKeyHex(readFileSync(o.pseudonymKeyFile, 'utf8')), validFrom: 0, validTo: FOREVER }

@@ -2,6 +2,7 @@
 export { ATTRIBUTION, loadAsnTable, type AsnTable } from './geodata.js';
 export {
   createScope,
+  NON_GLOBAL_PREFIXES,
   categoryOf,
   SCOPE_CLASSES,
   SCOPE_DOMESTIC_DOMESTIC,

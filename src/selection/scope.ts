@@ -39,7 +39,20 @@ export interface ScopeConfig {
   extraPrefixes?: readonly string[];
   /** prefixes that are never domestic, whatever the country data says */
   foreignPrefixes?: readonly string[];
+  /**
+   * count the addresses that are not globally routable (RFC 6890: private, loopback, link-local,
+   * CGN, multicast, ULA…) as domestic: traffic to them never crosses a border, so a flow between a
+   * domestic host and one of them is domestic↔domestic, and multicast is never "a foreign server"
+   */
+  localIsDomestic?: boolean;
 }
+
+/** Special-purpose ranges that are not globally reachable (RFC 6890 and its IANA registries). */
+export const NON_GLOBAL_PREFIXES: readonly string[] = [
+  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
+  '192.0.2.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
+  '::/127', '::ffff:0:0/96', '100::/64', '2001:db8::/32', 'fc00::/7', 'fe80::/10', 'ff00::/8',
+];
 
 export interface Scope {
   readonly country: string | null;
@@ -69,6 +82,7 @@ export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTab
   const lists: [string, readonly string[] | undefined, boolean][] = [
     ['domesticPrefixes', config.domesticPrefixes, true],
     ['extraPrefixes', config.extraPrefixes, true],
+    ['localIsDomestic', config.localIsDomestic ? NON_GLOBAL_PREFIXES : undefined, true],
     ['foreignPrefixes', config.foreignPrefixes, false],
   ];
   for (const [field, list, add] of lists) {
