@@ -68,6 +68,8 @@ export interface ReportSummary {
 export interface ReportView extends ReportSummary {
   content: Record<string, unknown>;
   routedTo: Array<{ orgId: string; name: string; kind: string; acknowledgedAt: string | null; acknowledgedBy: string | null }>;
+  /** the registered systems the latest submission names, as they are now */
+  systems: Array<{ id: string; name: string; version: number; function: string; networkLocation: string }>;
   submissions: Array<{ seq: number; stage: string; version: number; submittedBy: string; submittedAt: string; content: Record<string, unknown> }>;
   messages: Array<{ id: string; kind: string; replyTo: string | null; body: string; authorUserId: string; authorOrgId: string; createdAt: string }>;
   guidance: Array<{ id: string; version: number; kind: string; title: string; body: string; authorOrgId: string; createdAt: string }>;
@@ -246,7 +248,8 @@ export async function getReport(db: AnyDb, actor: Actor, id: string, now = new D
   const scope = await scopeOf(db, actor);
   const r = rdb(db);
   const row = await visibleReport(r, scope, id);
-  const [submissions, messages, guidance, attachments, routedTo, rules] = await Promise.all([
+  const systemIds = ((row.content as unknown as { systemIds?: string[] }).systemIds ?? []).slice(0, 500);
+  const [submissions, messages, guidance, attachments, routedTo, rules, systems] = await Promise.all([
     r.selectFrom('report_submissions').selectAll().where('report_id', '=', id).orderBy('seq').execute(),
     r.selectFrom('report_messages').selectAll().where('report_id', '=', id).orderBy('created_at').orderBy('id').execute(),
     r
@@ -259,12 +262,22 @@ export async function getReport(db: AnyDb, actor: Actor, id: string, now = new D
     r.selectFrom('report_attachments').select(['id', 'filename', 'media_type', 'size', 'sha256', 'uploaded_by', 'uploaded_at']).where('report_id', '=', id).orderBy('uploaded_at').execute(),
     routing(r, row),
     loadRules(db),
+    systemIds.length
+      ? r
+          .selectFrom('systems')
+          .innerJoin('system_versions', (j) => j.onRef('system_versions.system_id', '=', 'systems.id').onRef('system_versions.version', '=', 'systems.version'))
+          .select(['systems.id', 'system_versions.name', 'systems.version', 'system_versions.function', 'system_versions.network_location'])
+          .where('systems.id', 'in', systemIds)
+          .where('systems.org_id', '=', row.org_id)
+          .execute()
+      : Promise.resolve([]),
   ]);
   await recordAudit(db, { actor, action: 'report.read', target: { type: 'report', id }, details: { view: 'full', version: row.version }, at: now });
   return {
     ...summary(row, rules, now),
     content: row.content as unknown as Record<string, unknown>,
     routedTo,
+    systems: systems.map((x) => ({ id: x.id, name: x.name, version: x.version, function: x.function, networkLocation: x.network_location })),
     submissions: submissions.map((s) => ({ seq: s.seq, stage: s.stage, version: s.version, submittedBy: s.submitted_by, submittedAt: new Date(s.submitted_at).toISOString(), content: s.content as unknown as Record<string, unknown> })),
     messages: messages.map((m) => ({ id: m.id, kind: m.kind, replyTo: m.reply_to, body: m.body, authorUserId: m.author_user_id, authorOrgId: m.author_org_id, createdAt: new Date(m.created_at).toISOString() })),
     guidance: guidance.map((g) => ({ id: g.id, version: g.version, kind: g.kind, title: g.title, body: g.body, authorOrgId: g.author_org_id, createdAt: new Date(g.created_at).toISOString() })),

@@ -31,9 +31,12 @@ import {
   submitStage,
   triage,
   updateSystem,
+  linkMinistry,
+  unlinkMinistry,
   type ReminderPayload,
 } from '../../src/reports/index.js';
 import { AcdError } from '../../src/shared/errors.js';
+import { SYSTEM_ACTOR } from '../../src/auth/index.js';
 import { engineCases } from '../helpers/stores.js';
 import { rdb } from '../../src/reports/scope.js';
 import { content, makeWorld, type World } from './fixtures.js';
@@ -128,13 +131,14 @@ for (const engine of engineCases()) {
       assert.equal(u.version, 2);
       assert.equal(u.deadlines.find((d) => d.milestone === 'notification')!.state, 'met');
       await refused(submitStage(store.db, w.opB, r.id, { stage: 'update', version: 2, content: content() }), 'NOT_FOUND', 404);
-      const f = await submitStage(store.db, w.opA, r.id, { stage: 'final', version: 2, content: content({ suspectedCause: 'booter service' }) });
+      const f = await submitStage(store.db, w.opA, r.id, { stage: 'final', version: 2, content: content({ suspectedCause: 'booter service', systemIds: [sys.id] }) });
       assert.equal(f.stage, 'final');
       assert.equal(f.deadlineState, 'done');
       await refused(submitStage(store.db, w.opA, r.id, { stage: 'update', version: 3, content: content() }), 'REPORT_FINAL', 409, /no update can follow a final report/);
       await refused(submitStage(store.db, w.opA, r.id, { stage: 'final', version: 3, content: content() }), 'REPORT_FINAL', 409);
       const view = await getReport(store.db, w.opA, r.id);
       assert.deepEqual(view.submissions.map((s) => [s.seq, s.stage, s.version]), [[1, 'initial', 1], [2, 'update', 2], [3, 'final', 3]]);
+      assert.deepEqual(view.systems.map((s) => [s.id, s.name]), [[sys.id, 'historian']], 'the report names its systems as registered');
       assert.equal((view.content as { suspectedCause?: string }).suspectedCause, 'booter service');
     });
 
@@ -197,6 +201,15 @@ for (const engine of engineCases()) {
         assert.equal(due.has(a.id), seeA, `${name} due view, report A`);
         assert.equal(due.has(b.id), seeB, `${name} due view, report B`);
       }
+      // a ministry sees a sector only while it is linked to it
+      await unlinkMinistry(store.db, SYSTEM_ACTOR, 'electricity', w.minA.orgId);
+      try {
+        assert.equal((await sees(w.minA)).has(a.id), false, 'unlinked ministry still sees the sector');
+        await refused(getReport(store.db, w.minA, a.id), 'NOT_FOUND', 404);
+      } finally {
+        await linkMinistry(store.db, SYSTEM_ACTOR, 'electricity', w.minA.orgId);
+      }
+      assert.equal((await sees(w.minA)).has(a.id), true);
       const reads = (await listAudit(store.db, { action: 'report.read', limit: 1000 })).filter((e) => e.target_id === a.id);
       assert.ok(reads.some((e) => e.actor_user_id === w.minA.userId && (e.details as { view: string }).view === 'full'));
       assert.ok(reads.some((e) => e.actor_user_id === w.opA.userId && (e.details as { view: string }).view === 'list'));

@@ -122,6 +122,7 @@ const ViewSchema = Type.Composite([
   Type.Object({
     content: Type.Unknown(),
     routedTo: Type.Unknown(),
+    systems: Type.Unknown(),
     submissions: Type.Unknown(),
     messages: Type.Unknown(),
     guidance: Type.Unknown(),
