@@ -27,6 +27,7 @@ export const ConfigSchema = Type.Object(
       default: {},
       description: 'exporter address → carrier or link id as approvals name them (default: the exporter address itself)',
     }),
+    retentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 730, description: 'days selected flows are kept before the purge job deletes them' }),
     pipeline: Type.Boolean({ default: true, description: 'run the lawful gate and detectors in this process' }),
   },
   { additionalProperties: false },

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { AcdConfig } from '../config/index.js';
 import type { Database } from '../store/index.js';
 import { createFlowDecoder, createUdpCollector, type FlowDecoder, type UdpCollector } from '../flow/index.js';
-import { ApprovalSet, createPseudonymiser, createScope, METRICS, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
+import { ApprovalSet, createRetentionJob, createPseudonymiser, createScope, METRICS, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
 import { listApprovals, loadPseudonymKeys } from '../selection/approval-store.js';
 import type { Registry } from '../shared/metrics.js';
 import { silentLogger, type Logger } from '../shared/log.js';
@@ -15,6 +15,10 @@ import { createPipeline, type Pipeline } from './pipeline.js';
 import { addGateCounts, createFindingWriter, createSelectedFlowWriter, type Writer } from './writers.js';
 import type { Finding } from '../detect/index.js';
 import type { SelectedFlow } from '../selection/index.js';
+import { withTables } from '../store/index.js';
+import type { SelectionTables } from '../selection/tables.js';
+import { recordAudit } from '../oversight/audit.js';
+import { SYSTEM_ACTOR } from '../auth/roles.js';
 
 export interface PipelineRates {
   /** per-second figures over the last `seconds` seconds, oldest first */
@@ -34,6 +38,8 @@ export interface LivePipeline {
   rates(): PipelineRates;
   /** writes what is buffered now */
   flush(): Promise<void>;
+  /** runs the retention purge now (it also runs on its own timer); returns how many flows went */
+  purgeNow(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -74,8 +80,16 @@ export async function createLivePipeline(opts: {
     const known = new Set(approvals.list().map((a) => a.id));
     for (const a of stored) {
       const { proposedBy: _p, decidedBy: _d, decidedAt: _da, decisionReason: _r, version: _v, ...approval } = a;
-      approvals.put(approval);
       known.delete(a.id);
+      try {
+        approvals.put(approval);
+      } catch (err) {
+        // a stored approval the gate cannot compile gives no ground to select: skipped, and said so
+        logger.error({ approval: a.id, code: (err as { code?: string }).code, message: (err as Error).message }, 'approval skipped by the gate');
+        approvals.remove(a.id);
+        pipeline.gate.forgetApproval(a.id);
+        continue;
+      }
       if (a.status !== 'approved') pipeline.gate.forgetApproval(a.id);
     }
     for (const gone of known) {
@@ -114,6 +128,21 @@ export async function createLivePipeline(opts: {
   selectedWriter.start();
   findingWriter.start();
 
+  // retention: selected flows older than the configured period are purged by a job of its own, audited
+  const retention = createRetentionJob({
+    config: { retentionDays: config.retentionDays },
+    deps: {
+      purge: async (cutoff) => {
+        const r = await withTables<SelectionTables>(db).deleteFrom('selected_flows').where('end_at', '<', new Date(cutoff)).executeTakeFirst();
+        return Number(r.numDeletedRows);
+      },
+      audit: (rec) => recordAudit(db, { actor: SYSTEM_ACTOR, action: 'retention.purge', target: { type: 'selected_flows' }, reason: `retention ${config.retentionDays} days`, details: { ...rec } }),
+      registry,
+      logger,
+    },
+  });
+  retention.start();
+
   return {
     pipeline,
     scope,
@@ -133,6 +162,7 @@ export async function createLivePipeline(opts: {
       }
       return { seconds, series };
     },
+    purgeNow: async () => (await retention.runOnce()).purged,
     async flush() {
       pipeline.flush();
       await selectedWriter.flush();
@@ -143,6 +173,7 @@ export async function createLivePipeline(opts: {
       clearInterval(sample);
       clearInterval(tick);
       clearInterval(counts);
+      retention.stop();
       if (collector) await collector.stop();
       pipeline.flush();
       await selectedWriter.stop();

@@ -114,3 +114,28 @@ test('selected_flows cannot hold anything but an address in its address columns'
     await store.close();
   }
 });
+
+test('retention: the purge deletes selected flows older than the period, counts and audits it', async () => {
+  const store = await openStore({ data: 'memory://' });
+  try {
+    await sql`insert into approvals (id, category, carriers, criteria, start_at, end_at, status, proposed_by) values ('a', 'transit', '{c}', '[]', now() - interval '1000 days', now() + interval '1 day', 'approved', 'x')`.execute(store.db);
+    const ins = (daysAgo: number) => sql`insert into selected_flows (approval_id, criterion_id, category, carrier, start_at, end_at, family, src, dst, src_pseudonym, dst_pseudonym, src_port, dst_port, proto, tcp_flags, packets, bytes, in_if, out_if)
+      values ('a', 'c', 'transit', 'c', now() - ${daysAgo} * interval '1 day', now() - ${daysAgo} * interval '1 day', 4, '1.2.3.4', '5.6.7.8', false, false, 1, 2, 6, 0, 1, 1, 0, 0)`.execute(store.db);
+    await ins(800);
+    await ins(731);
+    await ins(700);
+    await ins(1);
+    const live = await createLivePipeline({ config: validateConfig({ retentionDays: 730 }), db: store.db, registry: createMetricsRegistry() });
+    try {
+      assert.equal(await live.purgeNow(), 2);
+      const left = await sql<{ n: number }>`select count(*) as n from selected_flows`.execute(store.db);
+      assert.equal(left.rows[0]!.n, 2);
+      const audit = await sql<{ details: { purged: number } }>`select details from audit_events where action = 'retention.purge'`.execute(store.db);
+      assert.ok(audit.rows.some((r) => r.details.purged === 2), 'the purge is audited with its count');
+    } finally {
+      await live.stop();
+    }
+  } finally {
+    await store.close();
+  }
+});
