@@ -115,6 +115,12 @@ describe('TAXII client and feeds', () => {
       delete process.env[feed.credentialsVariable];
     }
     assert.equal((await t.app.inject({ method: 'POST', url: '/api/v1/intel/feeds/no-such-feed/pull', headers: bearer(t.people.agency_analyst) })).statusCode, 404);
+    const feeds = JSON.parse((await t.app.inject({ url: '/api/v1/intel/feeds', headers: bearer(t.people.agency_lead) })).body) as Array<{ id: string; addedAfter: string | null; lastError: string | null }>;
+    const mine = feeds.find((f) => f.id === feed.id)!;
+    assert.ok(mine.addedAfter);
+    assert.equal(mine.lastError, null);
+    const cols = JSON.parse((await t.app.inject({ url: '/api/v1/intel/collections', headers: bearer(t.people.agency_lead) })).body) as Array<{ id: string; objects: number }>;
+    assert.equal(cols.find((c) => c.id === inbox)!.objects, 30, '29 from the loopback server and 1 from the stuck one before it was stopped');
   });
 
   test('the scheduler pulls every feed, counts failures and goes on', async () => {

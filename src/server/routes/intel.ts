@@ -137,6 +137,44 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
+  app.get(
+    '/api/v1/intel/collections',
+    {
+      config: { access: { roles: [...MANAGERS, 'agency_analyst', 'auditor'] } },
+      schema: {
+        summary: 'Every collection with its rights and audience (administration view; TAXII readers use /taxii2/)',
+        tags: ['intel'],
+        response: {
+          200: Type.Array(
+            Type.Object({
+              id: Type.String(),
+              apiRoot: Type.String(),
+              alias: Type.Union([Type.String(), Type.Null()]),
+              title: Type.String(),
+              ownerOrgId: Type.String(),
+              groupId: Type.Union([Type.String(), Type.Null()]),
+              readRoles: Type.Array(Type.String()),
+              writeRoles: Type.Array(Type.String()),
+              defaultTlp: Type.String(),
+              objects: Type.Integer(),
+            }),
+          ),
+        },
+      },
+    },
+    async () => {
+      const rows = await db
+        .selectFrom('intel_collections as c')
+        .select((eb) => [
+          'c.id', 'c.api_root', 'c.alias', 'c.title', 'c.owner_org_id', 'c.group_id', 'c.read_roles', 'c.write_roles', 'c.default_tlp',
+          eb.selectFrom('intel_objects as o').select((e) => e.fn.countAll<number>().as('n')).whereRef('o.collection_id', '=', 'c.id').as('objects'),
+        ])
+        .orderBy('c.created_at')
+        .execute();
+      return rows.map((r) => ({ id: r.id, apiRoot: r.api_root, alias: r.alias, title: r.title, ownerOrgId: r.owner_org_id, groupId: r.group_id, readRoles: r.read_roles, writeRoles: r.write_roles, defaultTlp: r.default_tlp, objects: Number(r.objects ?? 0) }));
+    },
+  );
+
   app.post<{ Body: { name: string; confidential?: boolean } }>(
     '/api/v1/intel/groups',
     {
@@ -238,6 +276,23 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
       void reply.status(201);
       return { id: f.id, url: f.url, collectionId: f.collectionId, credentialsVariable: `ACD_TAXII_FEED_${f.id.replace(/-/g, '').toUpperCase()}` };
     },
+  );
+
+  app.get(
+    '/api/v1/intel/feeds',
+    {
+      config: { access: { roles: [...MANAGERS, 'agency_analyst'] } },
+      schema: { summary: 'Registered TAXII feeds and where each stands', tags: ['intel'], response: { 200: Type.Array(Type.Object({ id: Type.String(), url: Type.String(), collectionId: Type.String(), addedAfter: Type.Union([Type.String(), Type.Null()]), lastRunAt: Type.Union([Type.String(), Type.Null()]), lastError: Type.Union([Type.String(), Type.Null()]) })) } },
+    },
+    async () =>
+      (await db.selectFrom('intel_feeds').selectAll().orderBy('created_at').execute()).map((f) => ({
+        id: f.id,
+        url: f.url,
+        collectionId: f.collection_id,
+        addedAfter: f.added_after,
+        lastRunAt: f.last_run_at ? new Date(f.last_run_at).toISOString() : null,
+        lastError: f.last_error,
+      })),
   );
 
   app.post<{ Params: { feedId: string } }>(
