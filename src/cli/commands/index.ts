@@ -13,4 +13,6 @@ export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./analyze.js'),
   () => import('./import.js'),
   () => import('./collect.js'),
+  () => import('./audit.js'),
+  () => import('./worker.js'),
 ];
