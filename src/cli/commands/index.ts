@@ -14,5 +14,4 @@ export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./import.js'),
   () => import('./collect.js'),
   () => import('./audit.js'),
-  () => import('./worker.js'),
 ];
