@@ -207,6 +207,8 @@ export interface ListQuery {
   sector?: string;
   kind?: string;
   open?: boolean;
+  /** only those the caller's organisation has not acknowledged yet (the recipients' queue) */
+  unacknowledged?: boolean;
   limit?: number;
 }
 
@@ -220,6 +222,9 @@ export async function listReports(db: AnyDb, actor: Actor, q: ListQuery = {}, no
   if (q.sector) query = query.where('sector', '=', q.sector);
   if (q.kind) query = query.where('kind', '=', q.kind);
   if (q.open) query = query.where('final_at', 'is', null);
+  if (q.unacknowledged) {
+    query = query.where((eb) => eb.not(eb.exists(eb.selectFrom('report_acks').select('report_acks.report_id').whereRef('report_acks.report_id', '=', 'reports.id').where('report_acks.org_id', '=', actor.orgId))));
+  }
   const rows = await query.execute();
   await recordAuditBatch(db, rows.map((r) => ({ actor, action: 'report.read', target: { type: 'report', id: r.id }, details: { view: 'list' }, at: now })));
   const rules = await loadRules(db);

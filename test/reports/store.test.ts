@@ -224,7 +224,11 @@ for (const engine of engineCases()) {
       assert.ok(routed.includes(w.agency.orgId));
       assert.ok(!routed.includes(w.minA.orgId), 'the other sector ministry is not a recipient');
       assert.ok(before.routedTo.every((x) => x.acknowledgedAt === null));
+      const queue = async (who: typeof w.opA) => (await listReports(store.db, who, { unacknowledged: true, limit: 500 })).map((x) => x.id);
+      assert.ok((await queue(w.minB)).includes(r.id));
       const ack = await acknowledge(store.db, w.minB, r.id);
+      assert.ok(!(await queue(w.minB)).includes(r.id), 'acknowledged: out of the ministry queue');
+      assert.ok((await queue(w.agency)).includes(r.id), 'still in the agency queue');
       assert.equal(ack.already, false);
       assert.equal((await acknowledge(store.db, w.minB, r.id)).already, true);
       await acknowledge(store.db, w.agency, r.id);

@@ -332,7 +332,13 @@ export function createReportRoutes(opts: ReportRoutesOptions = {}) {
     });
 
     const ListQuery = Type.Object(
-      { sector: Type.Optional(lit(SECTORS)), kind: Type.Optional(lit(REPORT_KINDS)), open: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) },
+      {
+        sector: Type.Optional(lit(SECTORS)),
+        kind: Type.Optional(lit(REPORT_KINDS)),
+        open: Type.Optional(Type.Boolean()),
+        unacknowledged: Type.Optional(Type.Boolean({ description: "only reports the caller's organisation has not acknowledged" })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+      },
       { additionalProperties: false },
     );
     app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/reports', {
