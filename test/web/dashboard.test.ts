@@ -264,6 +264,12 @@ test('the commission member decides an approval with its criteria in view, and s
   const audit = await section('Audit log');
   // the audit API exists: the latest entries include this very login
   await audit.getByRole('cell', { name: 'auth.login' }).first().waitFor();
+  if (hasRoute('post', /^\/api\/v1\/audit-log\/heads$/) && hasRoute('get', /^\/api\/v1\/audit-log\/entries$/)) {
+    // a fresh signed head, then the browser recomputes every leaf hash and inclusion proof against it
+    await audit.getByRole('button', { name: 'Sign a tree head now' }).click();
+    await step('commission-audit', () => audit.getByText(/^Verified in this browser: \d+ entries are in the signed tree of/).waitFor({ timeout: 15_000 }));
+    assert.match(await audit.innerText(), /Ed25519 signature\s+valid/);
+  }
   const approvals = await section('Approvals of acquisition');
   if (canDecide) {
     await approvals.getByRole('button', { name: approvalId }).click();

@@ -1,6 +1,7 @@
 /** The oversight commission (and auditors): decisions, emergencies, measures, the audit log, transparency. */
-import { useMemo, useState } from 'react';
-import { fill, rowsOf, type Me, type Spec } from '../api.js';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api, fill, rowsOf, type Me, type Spec } from '../api.js';
+import { checkEntries, unb64, verifyNote, type LoggedEntry } from '../merkle.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
 import { present } from './Operator.js';
@@ -36,7 +37,7 @@ export function CommissionView({ me, spec }: { me: Me; spec: Spec }) {
         />
       </div>
       <div className="grid two">
-        <AuditStatus spec={spec} />
+        <AuditStatus spec={spec} member={member} />
         <Transparency spec={spec} />
       </div>
     </div>
@@ -179,34 +180,123 @@ function SelectedFlows({ spec, id }: { spec: Spec; id: string }) {
   );
 }
 
-function AuditStatus({ spec }: { spec: Spec }) {
-  const verify = spec.find('GET', /^\/api\/v1\/(audit|oversight)\/(verify|verification|status)$/, /^\/api\/v1\/(audit|oversight)\/(tree-head|sth|checkpoint)s?$/);
-  const status = useLoad<unknown>(verify?.path ?? null, 10_000);
+/** the audit log: its latest signed tree head, checked here in the browser, and the latest entries */
+function AuditStatus({ spec, member }: { spec: Spec; member: boolean }) {
+  const entriesRoute = spec.find('GET', /^\/api\/v1\/audit-log\/entries$/);
+  const keyRoute = spec.find('GET', /^\/api\/v1\/audit-log\/public-key$/);
+  const signRoute = spec.find('POST', /^\/api\/v1\/audit-log\/heads$/);
+  const [check, setCheck] = useState<{ head: Row | null; counts: Record<string, number>; signature: boolean | null; checked: number; at: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   const recent = useLoad<Row[]>(spec.has('GET', '/api/v1/audit') ? '/api/v1/audit?limit=1000' : null);
   const rows = (recent.data ?? []).slice(-8).reverse();
+
+  const verify = useCallback(async () => {
+    if (!entriesRoute) return;
+    setBusy(true);
+    setError(null);
+    try {
+      // the newest entries (up to 1000), each with its proof against the latest signed head
+      let afterLeaf = -1;
+      let head: Row | null = null;
+      const all: LoggedEntry[] = [];
+      for (let page = 0; page < 50; page++) {
+        const r = await api<{ head: Row | null; entries: LoggedEntry[] }>('GET', `${entriesRoute.path}?afterLeaf=${afterLeaf}&limit=200`);
+        head = r.head;
+        all.push(...r.entries);
+        if (r.entries.length < 200) break;
+        afterLeaf = r.entries[r.entries.length - 1]!.leafIndex;
+      }
+      const counts: Record<string, number> = { ok: 0, pending: 0, 'bad-leaf': 0, 'bad-proof': 0 };
+      if (head) for (const c of await checkEntries(all, String(head.rootHash))) counts[c.result] = (counts[c.result] ?? 0) + 1;
+      let signature: boolean | null = null;
+      if (head && keyRoute) {
+        const key = await api<{ raw: string }>('GET', keyRoute.path);
+        signature = await verifyNote(String(head.checkpoint), unb64(key.raw));
+      }
+      setCheck({ head, counts, signature, checked: all.length, at: new Date().toISOString() });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }, [entriesRoute, keyRoute]);
+
+  useEffect(() => {
+    void verify();
+  }, [verify]);
+
+  const bad = check ? (check.counts['bad-leaf'] ?? 0) + (check.counts['bad-proof'] ?? 0) : 0;
   return (
     <Section title="Audit log">
-      {verify ? (
-        <div className="verify">
-          <ErrorNote error={status.error} />
-          <h3>Verification ({verify.path})</h3>
-          {status.data !== null ? (
-            <dl className="facts">
-              {Object.entries(status.data as Row)
-                .filter(([, v]) => v === null || typeof v !== 'object')
-                .map(([k, v]) => (
-                  <div key={k}>
-                    <dt>{k}</dt>
-                    <dd className={k === 'ok' || k === 'valid' || k === 'verified' ? (v ? 'good' : 'bad') : undefined}>{fmt(v)}</dd>
-                  </div>
-                ))}
-            </dl>
-          ) : (
-            <p className="muted">Loading…</p>
-          )}
-        </div>
+      {!entriesRoute ? (
+        <NotAvailable what="the audit log's signed tree heads and proofs" expected="GET /api/v1/audit-log/entries" />
       ) : (
-        <NotAvailable what="the audit log's verification status (signed tree heads, proofs)" expected="GET /api/v1/audit/verify or /api/v1/audit/tree-head" />
+        <div className="verify" aria-live="polite">
+          <ErrorNote error={error} />
+          {check === null ? (
+            <p className="muted">Checking…</p>
+          ) : !check.head ? (
+            <p className="not-available" role="status">
+              No tree head has been signed yet: there is nothing to verify against.
+            </p>
+          ) : (
+            <>
+              <p className={bad === 0 && check.signature !== false ? 'good' : 'bad'} role="status">
+                {bad === 0 && check.signature !== false
+                  ? `Verified in this browser: ${check.counts.ok} entries are in the signed tree of ${fmt(check.head.treeSize)}`
+                  : `Verification FAILED: ${bad} entries do not match the signed tree${check.signature === false ? '; the tree head signature is wrong' : ''}`}
+                {check.counts.pending ? `; ${check.counts.pending} newer entries await the next head` : ''}.
+              </p>
+              <dl className="facts">
+                <div>
+                  <dt>Tree size</dt>
+                  <dd>{fmt(check.head.treeSize)}</dd>
+                </div>
+                <div>
+                  <dt>Signed at</dt>
+                  <dd>{fmt(check.head.timestamp)}</dd>
+                </div>
+                <div>
+                  <dt>Root hash</dt>
+                  <dd>
+                    <code>{String(check.head.rootHash)}</code>
+                  </dd>
+                </div>
+                <div>
+                  <dt>Ed25519 signature</dt>
+                  <dd className={check.signature === false ? 'bad' : check.signature ? 'good' : undefined}>{check.signature === null ? 'not checked (no Ed25519 in this browser)' : check.signature ? 'valid' : 'INVALID'}</dd>
+                </div>
+              </dl>
+              <p className="small muted">
+                Leaf hashes recomputed from each entry's canonical JSON and inclusion proofs checked against the root (RFC 9162), {check.checked} entries, at {fmt(check.at)}. For the
+                whole log: <code>acd audit verify</code>.
+              </p>
+            </>
+          )}
+          <div className="buttons">
+            <button type="button" onClick={() => void verify()} disabled={busy}>
+              {busy ? 'Checking…' : 'Check again'}
+            </button>
+            {member && signRoute ? (
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() => {
+                  setBusy(true);
+                  api('POST', signRoute.path)
+                    .then(() => verify())
+                    .catch((e: unknown) => {
+                      setError(e);
+                      setBusy(false);
+                    });
+                }}
+              >
+                Sign a tree head now
+              </button>
+            ) : null}
+          </div>
+        </div>
       )}
       <h3>Latest entries</h3>
       {!spec.has('GET', '/api/v1/audit') ? (
@@ -223,30 +313,23 @@ function AuditStatus({ spec }: { spec: Spec }) {
 
 function Transparency({ spec }: { spec: Spec }) {
   const route = spec.find('GET', /^\/api\/v1\/(oversight\/)?transparency/, /^\/api\/v1\/statistics$/);
-  const data = useLoad<unknown>(route?.path ?? null);
+  const data = useLoad<Row>(route?.path ?? null);
+  const d = data.data;
+  const audit = Array.isArray(d?.audit) ? (d.audit as Row[]) : [];
+  const gate = Array.isArray(d?.gate) ? (d.gate as Row[]) : [];
   const option = useMemo<ChartOption | null>(() => {
-    const d = data.data;
-    if (!d || typeof d !== 'object') return null;
-    const totals: Record<string, number> = {};
-    const visit = (v: unknown, depth: number) => {
-      if (depth > 4 || !v || typeof v !== 'object') return;
-      if (Array.isArray(v)) return v.forEach((x) => visit(x, depth + 1));
-      for (const [k, x] of Object.entries(v)) {
-        if (typeof x === 'number' && /received|scope|selected|discarded|purged|granted|refused|operations|measures/i.test(k)) totals[k] = (totals[k] ?? 0) + x;
-        else visit(x, depth + 1);
-      }
-    };
-    visit(d, 0);
-    const keys = Object.keys(totals);
-    if (!keys.length) return null;
+    const totals = new Map<string, number>();
+    for (const r of audit) totals.set(String(r.action), (totals.get(String(r.action)) ?? 0) + Number(r.count ?? 0));
+    if (!totals.size) return null;
+    const keys = [...totals.keys()].sort((a, b) => (totals.get(a) ?? 0) - (totals.get(b) ?? 0));
     return {
       tooltip: {},
-      grid: { left: 70, right: 12, top: 16, bottom: 60 },
-      xAxis: { type: 'category', data: keys, axisLabel: { rotate: 30 } },
-      yAxis: { type: 'log' },
-      series: [{ type: 'bar', data: keys.map((k) => Math.max(1, totals[k] ?? 0)) }],
+      grid: { left: 150, right: 16, top: 8, bottom: 24 },
+      yAxis: { type: 'category', data: keys },
+      xAxis: { type: 'value' },
+      series: [{ type: 'bar', data: keys.map((k) => totals.get(k) ?? 0) }],
     };
-  }, [data.data]);
+  }, [audit]);
   return (
     <Section title="Transparency report">
       {!route ? (
@@ -254,8 +337,19 @@ function Transparency({ spec }: { spec: Spec }) {
       ) : (
         <>
           <ErrorNote error={data.error} />
-          {option ? <Chart label="Transparency report: counts for the period" option={option} height={220} /> : null}
-          {data.data !== null ? <pre className="json">{JSON.stringify(data.data, null, 1).slice(0, 1500)}</pre> : <p className="muted">Loading…</p>}
+          {d === null ? (
+            <p className="muted">Loading…</p>
+          ) : (
+            <>
+              <p className="small">
+                From {fmt(d.from)} to {fmt(d.to)}, per {fmt(d.period)}. <a href={`${route.path}?format=csv`}>Download as CSV</a>
+              </p>
+              <h3>Actions recorded in the audit log</h3>
+              {option ? <Chart label="Transparency report: actions recorded in the audit log over the period" option={option} height={Math.max(160, 22 * new Set(audit.map((r) => r.action)).size)} /> : <p className="muted">No action recorded in the period.</p>}
+              <h3>The gate: flows received, out of scope, selected, discarded</h3>
+              <DataTable caption="Gate counts for the period" rows={gate.map((r, i) => ({ id: i, ...r }))} empty="No gate counts for the period yet." />
+            </>
+          )}
           <p className="small muted">Counts only, never addresses.</p>
         </>
       )}
