@@ -157,3 +157,33 @@ test('RITA\'s original score: a perfect 6 h beacon scores ≥ 0.9, Poisson lower
   assert.ok(rp && rp.score < r.score);
   assert.equal(ritaScore([1, 2, 3], [1, 2, 3], 0, 10), null);
 });
+
+test('IPv6 pairs are tracked and reported with RFC 5952 text', () => {
+  const found: Finding[] = [];
+  const d = new BeaconDetector({}, (f) => found.push(f));
+  const r = flow({ src: 0, dst: 0, start: 0 });
+  r.family = 6;
+  r.src6.set([0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5]);
+  r.dst6.set([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xc2, 0x01]);
+  for (let i = 0; i < 40; i++) { r.start = T0 + i * 30_000; r.end = r.start + 100; d.observe(r, OUTBOUND); }
+  d.flush(T0 + 40 * 30_000, true);
+  assert.equal(found.length, 1);
+  assert.equal(found[0]!.external, '2001:db8::c201');
+  assert.deepEqual(found[0]!.domestic, ['fd00::5']);
+});
+
+test('bad input: out-of-order flows are counted without a negative interval; end before start and zero sizes do not throw', () => {
+  const rand = prng(21);
+  const times = beaconTimes(rand, T0, 60_000, 0.1, 60);
+  // swap neighbours: what an exporter's reordering does
+  for (let i = 0; i + 1 < times.length; i += 7) { const a = times[i]!; times[i] = times[i + 1]!; times[i + 1] = a; }
+  const found: Finding[] = [];
+  const d = new BeaconDetector({}, (f) => found.push(f));
+  for (const t of times) d.observe(flow({ src: '10.0.0.5', dst: '41.1.1.1', start: t, durationMs: -50, bytes: 0, packets: 0 }), OUTBOUND);
+  d.flush(T0 + 3600_000, true);
+  const f = found[0];
+  assert.ok(f, 'still found');
+  const ev = f.evidence as { connections: number; intervalSeconds: { min: number } };
+  assert.equal(ev.connections, 60);
+  assert.ok(ev.intervalSeconds.min >= 0);
+});
