@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { sampleFinding } from './fixtures.js';
+import { Value } from '@sinclair/typebox/value';
+import type { TSchema } from '@sinclair/typebox';
+import * as S from '../../src/intel/stix.js';
 import {
   TLP_LEVELS,
   attackPattern,
@@ -96,6 +99,14 @@ test('a bundle of every STIX type ACD produces validates against the OASIS STIX 
   // both core.json and cyber-observable-core.json and fails the oneOf — a defect of the schema, shown
   // by the next test. Notes are checked above against sdos/note.json; the bundle goes without them.
   const b = bundle(objects.filter((o) => o.type !== 'note'));
+  // and each against ACD's own typebox schema of its type (the contract the builders are typed by)
+  const typebox: Record<string, TSchema[]> = {
+    identity: [S.Identity], indicator: [S.Indicator], infrastructure: [S.Infrastructure], 'observed-data': [S.ObservedData], sighting: [S.Sighting],
+    relationship: [S.Relationship], report: [S.Report], note: [S.Note], malware: [S.Malware], 'attack-pattern': [S.AttackPattern],
+    'marking-definition': [S.TlpMarkingDefinitionSchema, S.StatementMarkingDefinitionSchema], 'ipv4-addr': [S.Ipv4Addr], 'ipv6-addr': [S.Ipv6Addr], 'network-traffic': [S.NetworkTraffic],
+  };
+  for (const o of objects) assert.ok(typebox[o.type]!.some((sch) => Value.Check(sch, o)), `${o.id} does not match ACD's typebox schema of ${o.type}`);
+  assert.equal(Value.Check(S.Indicator, { ...objects.find((o) => o.type === 'indicator'), valid_from: 'soon' }), false);
   assert.equal(bundleErrors(bundleV, b), null);
 });
 
