@@ -296,6 +296,8 @@ export class BeaconDetector {
       // small ranges: a loop is cheaper than TypedArray.fill's call
       for (let i = s * U16S + IVH, e = i + IV_BINS; i < e; i++) this.u16[i] = 0;
       for (let i = s * U8S + TH, e = i + T_BINS; i < e; i++) this.u8[i] = 0;
+      // an out-of-order flow offers no interval: its reservoir place must read 0 (skipped), not an evicted pair's
+      for (let i = s * F32S + IVR, e = i + IV_RES; i < e; i++) this.f32[i] = 0;
       this.u8[(s * U8S + TH)] = 1;
       this.u8[s * U8S + TEXP] = 0;
       this.u8[s * U8S + FLG] = 0;
