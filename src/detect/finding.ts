@@ -122,3 +122,36 @@ export interface DetectorStats {
 }
 
 export type FindingSink = (f: Finding) => void;
+
+/** The key a finding asks the gate to select (selection's KeyKind/KeyOf shapes, written out here). */
+export type SelectionKey =
+  | { kind: 'address'; key: { address: string; pseudonym: boolean } }
+  | { kind: 'pair'; key: { a: { address: string; pseudonym: boolean }; b: { address: string; pseudonym: boolean } } }
+  | { kind: 'server'; key: { address: string; pseudonym: boolean; port: number; proto: number } };
+
+/**
+ * What to select when a finding fires (gate.selectKey(kind, key, approvalId, criterionId)): the
+ * pair for beacons, strobes and long connections, the server for fan-in and port indicators, the
+ * external address for inbound scans, DDoS sources and address indicators, the domestic pseudonym
+ * for outbound scans and DDoS on a domestic target. null when the finding names nothing to select.
+ */
+export function selectionKeyOf(f: Finding): SelectionKey | null {
+  const dom = f.domestic[0];
+  switch (f.type) {
+    case 'beacon':
+    case 'strobe':
+    case 'long-connection':
+      return f.external && dom ? { kind: 'pair', key: { a: { address: dom, pseudonym: true }, b: { address: f.external, pseudonym: false } } } : null;
+    case 'fan-in':
+      return f.external ? { kind: 'server', key: { address: f.external, pseudonym: false, port: f.port, proto: f.proto } } : null;
+    case 'indicator':
+      if (!f.external) return null;
+      return (f.evidence as { indicator?: { port?: number | null } }).indicator?.port != null
+        ? { kind: 'server', key: { address: f.external, pseudonym: false, port: f.port, proto: f.proto } }
+        : { kind: 'address', key: { address: f.external, pseudonym: false } };
+    case 'scan':
+    case 'ddos':
+      if (f.external) return { kind: 'address', key: { address: f.external, pseudonym: false } };
+      return dom ? { kind: 'address', key: { address: dom, pseudonym: true } } : null;
+  }
+}

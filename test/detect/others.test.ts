@@ -125,3 +125,13 @@ test('the per-flow detector mask agrees with selection\'s DETECTOR_BIT and keeps
   assert.equal(det.beacon.table.size, 1);
   assert.equal(det.scan.sources.size, 1);
 });
+
+test('selectionKeyOf: each finding names the key the gate should select, in selection\'s shapes', async () => {
+  const { selectionKeyOf } = await import('../../src/detect/index.js');
+  const base = { key: 'k', port: 1177, proto: 6, direction: 'outbound' as const, domestic: ['p1'], domesticCount: 1, firstSeen: 0, lastSeen: 0, score: 1, subscores: {}, evidence: {}, updates: 1 };
+  assert.deepEqual(selectionKeyOf({ ...base, type: 'beacon', external: '41.1.1.1' }), { kind: 'pair', key: { a: { address: 'p1', pseudonym: true }, b: { address: '41.1.1.1', pseudonym: false } } });
+  assert.deepEqual(selectionKeyOf({ ...base, type: 'fan-in', external: '41.1.1.1' }), { kind: 'server', key: { address: '41.1.1.1', pseudonym: false, port: 1177, proto: 6 } });
+  assert.deepEqual(selectionKeyOf({ ...base, type: 'scan', external: null }), { kind: 'address', key: { address: 'p1', pseudonym: true } });
+  assert.deepEqual(selectionKeyOf({ ...base, type: 'indicator', external: '41.1.1.1', evidence: { indicator: { port: null } } }), { kind: 'address', key: { address: '41.1.1.1', pseudonym: false } });
+  assert.equal(selectionKeyOf({ ...base, type: 'ddos', external: null, domestic: [] }), null);
+});
