@@ -12,6 +12,7 @@ import * as m030 from './030-operations.js';
 import * as m040 from './040-selection.js';
 import * as m060 from './060-findings.js';
 import * as m050 from './050-oversight.js';
+import * as m080 from './080-bus.js';
 
 export interface Migration {
   version: number;
@@ -27,4 +28,5 @@ export const migrations: Migration[] = [
   { version: 40, name: 'selection', up: m040.up },
   { version: 60, name: 'findings', up: m060.up },
   { version: 50, name: 'oversight', up: m050.up },
+  { version: 80, name: 'bus', up: m080.up },
 ].sort((a, b) => a.version - b.version);

@@ -1,0 +1,8 @@
+// The bus's public interface: moving the gate's output from collectors to detector workers.
+export { parsePartitions, type Bus, type BatchHandler, type BatchMeta, type Subscription } from './bus.js';
+export { createMemoryBus } from './memory.js';
+export { createJetStreamBus, streamName, type JetStreamBus, type JetStreamBusConfig } from './jetstream.js';
+export { createBusPublisher, createBusCollector, type BusCollector, type BusPublisher, type PublisherConfig } from './publisher.js';
+export { createBusWorker, type BusWorker, type WorkerConfig } from './worker.js';
+export { partitionOf } from './partition.js';
+export { BatchEncoder, decodeBatch, BusFlow, RECORD_BYTES, type BatchHeader } from './codec.js';

@@ -1,0 +1,155 @@
+/**
+ * The bus on NATS JetStream: one stream `<PREFIX>_FLOWS` over subjects `<prefix>.flows.<partition>`,
+ * memory storage, limits retention with a short maximum age (default 10 min), duplicate window for
+ * re-published batches (Nats-Msg-Id = the batch's producer/partition/seq). One durable pull consumer
+ * per partition (`<prefix>-p<N>`, explicit ack, filtered to its subject), nothing else reads it.
+ *
+ * Decisions:
+ * - A worker that takes a partition re-creates its consumer to deliver ALL the stream holds for it:
+ *   detector state lives in the worker's memory, so a restarted worker rebuilds it by replaying the
+ *   partition (within the stream's maximum age). The writes are idempotent (./worker.ts), so replay
+ *   never duplicates. Cost: a restart replays up to max-age of traffic; what is older is not rebuilt.
+ * - Back-pressure: max_ack_pending per consumer bounds the batches in flight to a worker; a slow
+ *   worker leaves batches pending in the stream (lag, on /metrics), it does not lose them — unless
+ *   the lag exceeds the maximum age, when the stream's limit discards them (counted by NATS).
+ * - Ack only after the handler resolved; a throwing handler naks with a delay.
+ */
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { BatchHandler, Bus, Subscription } from './bus.js';
+import { silentLogger, type Logger } from '../shared/log.js';
+
+export interface JetStreamBusConfig {
+  servers: string;
+  partitions: number;
+  /** subject prefix (default "acd"): subjects are `<prefix>.flows.<p>` */
+  prefix?: string;
+  maxAgeMs?: number;
+  /** stream replicas (1 on one server; 3 in a cluster) */
+  replicas?: number;
+  /** wait for the stream's ack of each publish (default true); false = fire and forget (not for production) */
+  ackPublish?: boolean;
+}
+
+export interface JetStreamBus extends Bus {
+  readonly stream: string;
+  readonly connection: NatsConnection;
+  /** deletes the stream and its consumers (tests, benchmarks) */
+  destroy(): Promise<void>;
+}
+
+export function streamName(prefix: string): string {
+  return `${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_FLOWS`;
+}
+
+export async function createJetStreamBus(config: JetStreamBusConfig, deps: { logger?: Logger } = {}): Promise<JetStreamBus> {
+  const logger = deps.logger ?? silentLogger;
+  const prefix = config.prefix ?? 'acd';
+  const stream = streamName(prefix);
+  const nc = await connect({ servers: config.servers, name: `acd-bus-${process.pid}` });
+  const jsm: JetStreamManager = await jetstreamManager(nc);
+  const js: JetStreamClient = jetstream(nc);
+  const streamConfig = {
+    name: stream,
+    subjects: [`${prefix}.flows.*`],
+    storage: StorageType.Memory,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(config.maxAgeMs ?? 10 * 60_000),
+    duplicate_window: nanos(Math.min(config.maxAgeMs ?? 10 * 60_000, 2 * 60_000)),
+    num_replicas: config.replicas ?? 1,
+  };
+  try {
+    await jsm.streams.info(stream);
+    await jsm.streams.update(stream, streamConfig);
+  } catch {
+    await jsm.streams.add(streamConfig);
+  }
+  const subject = (p: number): string => `${prefix}.flows.${p}`;
+  const durable = (p: number): string => `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}-p${p}`;
+  const ackPublish = config.ackPublish ?? true;
+
+  return {
+    kind: 'jetstream',
+    partitions: config.partitions,
+    stream,
+    connection: nc,
+    async publish(partition, batch, id) {
+      if (!(partition >= 0 && partition < config.partitions)) throw new Error(`jetstream bus: partition ${partition} out of 0-${config.partitions - 1}`);
+      if (ackPublish) await js.publish(subject(partition), batch, { msgID: id });
+      else nc.publish(subject(partition), batch);
+    },
+    async subscribe(partitions, handler: BatchHandler, opts = {}): Promise<Subscription> {
+      const maxAckPending = opts.maxAckPending ?? 64;
+      const iters: ConsumerMessages[] = [];
+      const loops: Promise<void>[] = [];
+      for (const p of partitions) {
+        const name = durable(p);
+        try {
+          await jsm.consumers.delete(stream, name);
+        } catch {
+          // none yet
+        }
+        await jsm.consumers.add(stream, {
+          durable_name: name,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          filter_subject: subject(p),
+          max_ack_pending: maxAckPending,
+          ack_wait: nanos(60_000),
+        });
+        const consumer = await js.consumers.get(stream, name);
+        const it = await consumer.consume({ max_messages: Math.min(maxAckPending, 64) });
+        iters.push(it);
+        loops.push(
+          (async () => {
+            for await (const m of it) {
+              try {
+                await handler(m.data, { partition: p, busSeq: m.seq, deliveries: m.info.deliveryCount });
+                m.ack();
+              } catch (err) {
+                logger.error({ err, partition: p, seq: m.seq }, 'bus batch failed; redelivered later');
+                m.nak(1000);
+              }
+            }
+          })(),
+        );
+      }
+      return {
+        async lag() {
+          const out = new Map<number, number>();
+          for (const p of partitions) {
+            const info = await jsm.consumers.info(stream, durable(p));
+            out.set(p, info.num_pending + info.num_ack_pending);
+          }
+          return out;
+        },
+        async stop() {
+          for (const it of iters) await it.close();
+          await Promise.allSettled(loops);
+        },
+      };
+    },
+    async close() {
+      await nc.drain();
+    },
+    async destroy() {
+      try {
+        await jsm.streams.delete(stream);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}

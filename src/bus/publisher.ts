@@ -1,0 +1,150 @@
+/**
+ * The collector's side of the bus: the lawful gate runs here, BEFORE the bus, and only its output
+ * (selected flows and the detector feed: in scope, under an approval in force, domestic addresses
+ * already pseudonymised) is batched per partition and published. Out-of-scope and unapproved flows
+ * never leave the collector; they are counted by its gate.
+ *
+ *   FlowRecord ─► gate ─► selected / feed ─► partitionOf(external address) ─► batch ─► bus
+ *
+ * `flush({ flushAt })` publishes every partial batch; with `flushAt` it also sends each partition a
+ * flush marker (the end of an input, or a quiet period), after which its detectors score what is pending.
+ * Back-pressure: publishes are tracked; `ready()` resolves when fewer than `maxInflight` are unacknowledged
+ * by the bus, so a source that can wait (a file import, a benchmark) keeps memory bounded.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Counter, type Registry } from 'prom-client';
+import type { FlowRecord, FlowSink } from '../flow/index.js';
+import { createGate, type ApprovalSet, type Gate, type GateConfig, type GateOutput, type Pseudonymiser, type Scope } from '../selection/index.js';
+import { BatchEncoder } from './codec.js';
+import type { Bus } from './bus.js';
+import { partitionOf } from './partition.js';
+import { silentLogger, type Logger } from '../shared/log.js';
+
+export interface PublisherConfig {
+  /** flows per batch (default 1 000: ~100 kB messages) */
+  batchSize?: number;
+  /** unacknowledged publishes before ready() waits (default 64) */
+  maxInflight?: number;
+  /** names this collector in batch ids; unique per process by default (host-pid-random) */
+  producer?: string;
+}
+
+export interface BusPublisher {
+  /** the gate's output sinks */
+  readonly out: GateOutput;
+  readonly producer: string;
+  flush(opts?: { flushAt?: number }): Promise<void>;
+  ready(): Promise<void>;
+  readonly published: { batches: number; flows: number };
+  /** the first publish error, if any (publishes are retried by the caller re-sending its input) */
+  readonly error: Error | null;
+}
+
+export function createBusPublisher(opts: { bus: Bus; config?: PublisherConfig; deps?: { registry?: Registry; logger?: Logger } }): BusPublisher {
+  const { bus } = opts;
+  const config = opts.config ?? {};
+  const logger = opts.deps?.logger ?? silentLogger;
+  const batchSize = config.batchSize ?? 1000;
+  const maxInflight = config.maxInflight ?? 64;
+  const producer = config.producer ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const n = bus.partitions;
+  const encoders = Array.from({ length: n }, () => new BatchEncoder(batchSize));
+  const seqs = new Float64Array(n);
+  const inflight = new Set<Promise<void>>();
+  const published = { batches: 0, flows: 0 };
+  let error: Error | null = null;
+  const reg = opts.deps?.registry;
+  const flowsC = reg ? new Counter({ name: 'acd_bus_published_flows_total', help: 'gate output flows published to the bus', registers: [reg] }) : null;
+  const batchesC = reg ? new Counter({ name: 'acd_bus_published_batches_total', help: 'batches published to the bus', registers: [reg] }) : null;
+
+  const send = (p: number, flushAt: number | null): void => {
+    const enc = encoders[p]!;
+    const count = enc.count;
+    const seq = ++seqs[p]!;
+    const msg = enc.take({ partition: p, seq, producer, flushAt });
+    const pr = bus
+      .publish(p, msg, `${producer}/${p}/${seq}`)
+      .then(() => {
+        published.batches++;
+        published.flows += count;
+        batchesC?.inc();
+        flowsC?.inc(count);
+      })
+      .catch((e: unknown) => {
+        error ??= e as Error;
+        logger.error({ err: e, partition: p, seq }, 'bus publish failed');
+      })
+      .finally(() => inflight.delete(pr));
+    inflight.add(pr);
+  };
+
+  const add = (f: Parameters<GateOutput['selected']>[0] | Parameters<GateOutput['feed']>[0], selected: boolean): void => {
+    const p = partitionOf(f, n);
+    if (encoders[p]!.add(f, selected)) send(p, null);
+  };
+
+  return {
+    out: { selected: (f) => add(f, true), feed: (f) => add(f, false) },
+    producer,
+    published,
+    get error() {
+      return error;
+    },
+    async ready() {
+      while (inflight.size >= maxInflight) await Promise.race(inflight);
+    },
+    async flush(o = {}) {
+      for (let p = 0; p < n; p++) {
+        if (encoders[p]!.count > 0 || o.flushAt !== undefined) send(p, o.flushAt ?? null);
+      }
+      while (inflight.size > 0) await Promise.all([...inflight]);
+    },
+  };
+}
+
+export interface BusCollector {
+  readonly gate: Gate;
+  readonly publisher: BusPublisher;
+  /** the sink a decoder or importer feeds */
+  readonly sink: FlowSink;
+  /** the latest flow end time seen (event time) */
+  readonly latest: number;
+  /** publishes partial batches; `end` also sends the flush marker at the latest event time */
+  flush(opts?: { end?: boolean }): Promise<void>;
+}
+
+/** A collector's gate wired to a bus publisher. */
+export function createBusCollector(opts: {
+  scope: Scope;
+  approvals: ApprovalSet;
+  pseudonymiser: Pseudonymiser;
+  bus: Bus;
+  config?: { gate?: GateConfig; publisher?: PublisherConfig };
+  deps?: { registry?: Registry; logger?: Logger };
+}): BusCollector {
+  const deps = opts.deps ?? {};
+  const gate = createGate({
+    scope: opts.scope,
+    approvals: opts.approvals,
+    pseudonymiser: opts.pseudonymiser,
+    ...(opts.config?.gate ? { config: opts.config.gate } : {}),
+    deps,
+  });
+  const publisher = createBusPublisher({ bus: opts.bus, ...(opts.config?.publisher ? { config: opts.config.publisher } : {}), deps });
+  let latest = 0;
+  const out = publisher.out;
+  return {
+    gate,
+    publisher,
+    sink: (rec: FlowRecord) => {
+      const t = rec.end > rec.start ? rec.end : rec.start;
+      if (t > latest) latest = t;
+      gate.process(rec, out);
+    },
+    get latest() {
+      return latest;
+    },
+    flush: (o = {}) => publisher.flush(o.end ? { flushAt: latest } : {}),
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * A detector worker: consumes its partitions from the bus, runs the detectors per partition (one
+ * detector set per partition, so a partition's findings do not depend on which worker holds it or
+ * which other partitions share the process), and writes selected flows and findings to the store
+ * idempotently before it acknowledges a batch.
+ *
+ * Idempotence:
+ * - Findings are upserted by their stable key (the same statement the in-process pipeline uses).
+ * - Selected flows: each batch is named (producer, partition, seq); the name goes into bus_batches
+ *   in the same transaction as the batch's selected flows, with ON CONFLICT DO NOTHING, and the flows
+ *   are inserted only when the name was new. A replayed or re-published batch writes nothing twice.
+ * - Detector state: a batch redelivered after a failed write (same process) is not observed again
+ *   (the partition remembers the last bus sequence it observed and the write it owes); after a restart
+ *   the partition is replayed from the start of the stream and the state rebuilt (see ./jetstream.ts).
+ *
+ * Flows not selected (the detector feed) update the detectors' machine-only state and are dropped
+ * here, counted. As in the one-process pipeline, a feed flow reaches only the detectors its
+ * approval's mask names; a selected flow reaches all.
+ */
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { DETECTOR_BIT, copySelectedFlow, type SelectedFlow } from '../selection/index.js';
+import { INBOUND, OUTBOUND, createDetectors, type Detectors, type DetectorsConfig, type Finding } from '../detect/index.js';
+import { createFindingWriter, createSelectedFlowWriter } from '../pipeline/writers.js';
+import { withTables, type Database } from '../store/index.js';
+import { silentLogger, type Logger } from '../shared/log.js';
+import type { Bus, BatchMeta, Subscription } from './bus.js';
+import { decodeBatch, type BusFlow } from './codec.js';
+import type { BusTables } from './tables.js';
+
+const BEACON_MASK = DETECTOR_BIT.beacon | DETECTOR_BIT['fan-in'] | DETECTOR_BIT.strobe;
+const ALL = 0x7fffffff;
+
+export interface WorkerConfig {
+  detectors?: DetectorsConfig;
+  /** event-time period between detector flushes, per partition (default 60 s, as in one process) */
+  flushEveryMs?: number;
+  /** batches in flight per partition (JetStream max_ack_pending; default 16) */
+  maxAckPending?: number;
+  /** exporter → carrier id for stored selected flows (default: the exporter) */
+  carrierOf?: (exporter: string) => string;
+}
+
+export interface BusWorker {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** the latest state of every finding of this worker's partitions */
+  findings(): Finding[];
+  readonly stats: { batches: number; duplicates: number; selected: number; dropped: number };
+  lag(): Promise<Map<number, number>>;
+}
+
+interface PartitionState {
+  detectors: Detectors;
+  latest: number;
+  nextFlush: number;
+  /** the last bus sequence observed, and the write still owed for it when it failed */
+  observedSeq: number;
+  owed: { selected: SelectedFlow[]; findings: Finding[]; name: [string, number, number] } | null;
+  batchFindings: Map<string, Finding>;
+}
+
+export function createBusWorker(opts: {
+  bus: Bus;
+  partitions: number[];
+  db?: Kysely<Database>;
+  config?: WorkerConfig;
+  deps?: { registry?: Registry; logger?: Logger };
+}): BusWorker {
+  const { bus, partitions, db } = opts;
+  const config = opts.config ?? {};
+  const logger = opts.deps?.logger ?? silentLogger;
+  const every = config.flushEveryMs ?? 60_000;
+  const carrierOf = config.carrierOf ?? ((e: string) => e);
+  const stats = { batches: 0, duplicates: 0, selected: 0, dropped: 0 };
+  const states = new Map<number, PartitionState>();
+  let sub: Subscription | null = null;
+
+  for (const p of partitions) {
+    const st: PartitionState = {
+      detectors: null as unknown as Detectors,
+      latest: 0,
+      nextFlush: -1,
+      observedSeq: 0,
+      owed: null,
+      batchFindings: new Map(),
+    };
+    st.detectors = createDetectors({
+      config: { ...config.detectors, flushEveryMs: Number.MAX_SAFE_INTEGER },
+      deps: { onFinding: (f) => st.batchFindings.set(f.key, f) },
+    });
+    states.set(p, st);
+  }
+
+  const reg = opts.deps?.registry;
+  const flowsC = reg ? new Counter({ name: 'acd_bus_worker_flows_total', help: 'flows a worker took from the bus, by result (selected: stored; dropped: detector feed, discarded after the detectors)', labelNames: ['result'], registers: [reg] }) : null;
+  const batchesC = reg ? new Counter({ name: 'acd_bus_worker_batches_total', help: 'batches a worker processed and acknowledged', registers: [reg] }) : null;
+  const dupC = reg ? new Counter({ name: 'acd_bus_worker_duplicate_batches_total', help: 'batches whose selected flows were already written (replay, re-publish)', registers: [reg] }) : null;
+  if (reg) {
+    new Gauge({
+      name: 'acd_bus_lag_batches',
+      help: 'batches published to a partition and not yet acknowledged by its worker',
+      labelNames: ['partition'],
+      registers: [reg],
+      async collect() {
+        if (!sub) return;
+        const lag = await sub.lag();
+        for (const [p, n] of lag) this.set({ partition: String(p) }, n);
+      },
+    });
+  }
+
+  const observe = (st: PartitionState, f: BusFlow, mask: number): void => {
+    const dir = f.scope === 'foreign-domestic' ? INBOUND : OUTBOUND;
+    const t = f.end > f.start ? f.end : f.start;
+    if (t > st.latest) st.latest = t;
+    if (st.nextFlush < 0) st.nextFlush = t + every;
+    const d = st.detectors;
+    if (mask & BEACON_MASK) d.beacon.observe(f, dir);
+    if (mask & DETECTOR_BIT.scan) d.scan.observe(f, dir);
+    if (mask & DETECTOR_BIT.ddos) d.ddos.observe(f, dir);
+    if (mask & DETECTOR_BIT.indicator) d.indicator.observe(f, dir);
+    if (mask & DETECTOR_BIT['long-connection']) d.longConnection.observe(f, dir);
+    if (st.latest >= st.nextFlush) {
+      d.flush(st.latest);
+      st.nextFlush = st.latest + every;
+    }
+  };
+
+  const write = async (owed: NonNullable<PartitionState['owed']>): Promise<boolean> => {
+    if (!db) return true;
+    const [producer, partition, seq] = owed.name;
+    return db.transaction().execute(async (trx) => {
+      const fresh = await withTables<BusTables>(trx)
+        .insertInto('bus_batches')
+        .values({ producer, partition, seq, flows: owed.selected.length })
+        .onConflict((oc) => oc.columns(['producer', 'partition', 'seq']).doNothing())
+        .returning(sql<number>`1`.as('one'))
+        .execute();
+      if (fresh.length > 0 && owed.selected.length > 0) {
+        const w = createSelectedFlowWriter(trx, { carrierOf, maxPending: Number.MAX_SAFE_INTEGER });
+        for (const f of owed.selected) w.push(f);
+        await w.flush();
+      }
+      if (owed.findings.length > 0) {
+        const w = createFindingWriter(trx, { maxPending: Number.MAX_SAFE_INTEGER });
+        for (const f of owed.findings) w.push(f);
+        await w.flush();
+      }
+      return fresh.length > 0;
+    });
+  };
+
+  const handle = async (batch: Uint8Array, meta: BatchMeta): Promise<void> => {
+    const st = states.get(meta.partition);
+    if (!st) throw new Error(`worker: batch for partition ${meta.partition}, which it does not hold`);
+    if (meta.busSeq <= st.observedSeq && st.owed) {
+      // redelivered after a failed write: the detectors have seen it; only the write is owed
+    } else {
+      const selected: SelectedFlow[] = [];
+      let dropped = 0;
+      st.batchFindings.clear();
+      const h = decodeBatch(batch, (f) => {
+        if (f.selected) {
+          selected.push(copySelectedFlow(f));
+          observe(st, f, ALL);
+        } else {
+          dropped++;
+          observe(st, f, f.detectors);
+        }
+      });
+      if (h.partition !== meta.partition) logger.warn({ header: h.partition, subject: meta.partition }, 'bus batch names another partition than its subject');
+      if (h.flushAt !== null) st.detectors.flush(Math.max(h.flushAt, st.latest));
+      st.observedSeq = meta.busSeq;
+      // copies: the detectors keep updating their finding objects
+      const findings = [...st.batchFindings.values()].map((f) => structuredClone(f));
+      st.owed = { selected, findings, name: [h.producer, h.partition, h.seq] };
+      stats.selected += selected.length;
+      stats.dropped += dropped;
+      flowsC?.inc({ result: 'selected' }, selected.length);
+      flowsC?.inc({ result: 'dropped' }, dropped);
+    }
+    const fresh = await write(st.owed!);
+    st.owed = null;
+    stats.batches++;
+    batchesC?.inc();
+    if (!fresh) {
+      stats.duplicates++;
+      dupC?.inc();
+    }
+  };
+
+  return {
+    stats,
+    async start() {
+      sub = await bus.subscribe(partitions, handle, { maxAckPending: config.maxAckPending ?? 16 });
+      logger.info({ partitions, bus: bus.kind }, 'bus worker consuming');
+    },
+    async stop() {
+      await sub?.stop();
+      sub = null;
+    },
+    findings() {
+      return [...states.values()].flatMap((s) => s.detectors.findings.list());
+    },
+    lag: () => (sub ? sub.lag() : Promise.resolve(new Map())),
+  };
+}

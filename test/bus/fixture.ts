@@ -1,0 +1,87 @@
+/**
+ * The bus tests' input: the demo scenario (botnet C2, scanner, DDoS, updates, background) for a
+ * stretch of simulated time, under one approval naming every detector rule, with a fixed pseudonym key.
+ */
+import { connect } from 'node:net';
+import { DemoScenario } from '../../src/flow/demo-exporter.js';
+import { MutableFlowRecord, type FlowSink } from '../../src/flow/index.js';
+import { ApprovalSet, createPseudonymiser, createScope, type PseudonymKey, type Pseudonymiser, type Scope } from '../../src/selection/index.js';
+
+export const T0 = Date.UTC(2026, 10, 25, 0, 0, 0);
+
+export interface Fixture {
+  scope: Scope;
+  approvals: ApprovalSet;
+  pseudonymiser: Pseudonymiser;
+  scenario: DemoScenario;
+}
+
+let scope: Scope | null = null;
+
+export function fixture(seed = 11): Fixture {
+  scope ??= createScope({ useCountryData: true, country: 'JP' });
+  const approvals = new ApprovalSet({
+    approvals: [
+      {
+        id: 'bus-fd',
+        category: 'foreign-domestic',
+        carriers: ['carrier-1'],
+        criteria: [
+          ...['beacon', 'fan-in', 'scan', 'ddos', 'strobe', 'long-connection'].map((d) => ({ id: `rule-${d}`, kind: 'detector' as const, detector: d })),
+          { id: 'ind-port-23', kind: 'port' as const, port: 23 },
+        ],
+        start: new Date(T0 - 86400_000).toISOString(),
+        end: new Date(T0 + 30 * 86400_000).toISOString(),
+        approvedBy: 'commission-test',
+        status: 'approved',
+      },
+    ],
+  });
+  const key: PseudonymKey = { id: 'k1', key: new Uint8Array(32).fill(7), validFrom: T0 - 86400_000, validTo: T0 + 30 * 86400_000 };
+  const pseudonymiser = createPseudonymiser({ keys: [key] });
+  return { scope, approvals, pseudonymiser, scenario: new DemoScenario(scope, T0, { seed, backgroundFlowsPerSimSecond: 10 }) };
+}
+
+/** Feeds `minutes` of the scenario, from minute `from`, into `sink`; returns the flows fed. */
+export async function feed(fx: Fixture, sink: FlowSink, from: number, minutes: number, between?: () => Promise<void>): Promise<number> {
+  const rec = new MutableFlowRecord();
+  rec.exporter = 'carrier-1';
+  let n = 0;
+  for (let t = T0 + from * 60_000; t < T0 + (from + minutes) * 60_000; t += 10_000) {
+    const batch: Parameters<Parameters<DemoScenario['window']>[2]>[0][] = [];
+    fx.scenario.window(t, t + 10_000, (f) => batch.push(f));
+    batch.sort((a, b) => a.end - b.end);
+    for (const f of batch) {
+      rec.reset();
+      rec.src4 = f.src;
+      rec.dst4 = f.dst;
+      rec.srcPort = f.srcPort;
+      rec.dstPort = f.dstPort;
+      rec.proto = f.proto;
+      rec.tcpFlags = f.tcpFlags;
+      rec.packets = f.packets;
+      rec.bytes = f.bytes;
+      rec.start = f.start;
+      rec.end = f.end;
+      sink(rec);
+      n++;
+    }
+    if (between) await between();
+  }
+  return n;
+}
+
+export const NATS_URL = process.env.ACD_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+export async function natsReachable(): Promise<boolean> {
+  const u = new URL(NATS_URL);
+  return new Promise((resolve) => {
+    const s = connect(Number(u.port || 4222), u.hostname);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
