@@ -14,4 +14,5 @@ export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./import.js'),
   () => import('./collect.js'),
   () => import('./audit.js'),
+  () => import('./worker.js'),
 ];
