@@ -13,7 +13,7 @@ import { AcdError } from '../shared/errors.js';
 export const DEMO_CARRIER = 'nippon-backbone-demo';
 export const DEMO_APPROVAL_ID = 'demo-foreign-domestic';
 
-async function actorByUsername(db: Kysely<Database>, username: string): Promise<Actor> {
+export async function actorByUsername(db: Kysely<Database>, username: string): Promise<Actor> {
   const row = await db
     .selectFrom('users')
     .innerJoin('organisations', 'organisations.id', 'users.org_id')

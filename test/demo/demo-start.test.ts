@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 
-test('acd demo starts on the embedded store, answers /healthz, its printed credentials log in, and Ctrl-C stops it', async () => {
+test('acd demo starts on the embedded store, answers /healthz, its printed credentials log in, findings appear, and Ctrl-C stops it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'acd-demo-'));
   // no service: an unreachable PostgreSQL in the environment must not matter to the demo
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'demo', '--port', '0', '--data', dir], {
@@ -40,6 +40,25 @@ test('acd demo starts on the embedded store, answers /healthz, its printed crede
     assert.ok(m, `no analyst credential printed:\n${out}`);
     const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'analyst', password: m[1] }) });
     assert.equal(login.status, 200);
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+    // the synthetic carrier's botnet shows as findings within a minute (C2 printed in the terminal)
+    const c2 = /C2 (\S+) \(/.exec(out)?.[1];
+    assert.ok(c2, `no C2 printed:\n${out}`);
+    let found: Array<{ type: string; external: string | null }> = [];
+    const until = Date.now() + 90_000;
+    while (Date.now() < until && !found.some((f) => f.external === c2)) {
+      await new Promise((r) => setTimeout(r, 2000));
+      found = (await (await fetch(`${url}/api/v1/findings?minScore=0.7`, { headers: { cookie } })).json()) as typeof found;
+    }
+    assert.ok(found.some((f) => f.external === c2), `the C2 was not found: ${JSON.stringify(found.slice(0, 5))}`);
+    const stats = (await (await fetch(`${url}/api/v1/pipeline/stats`, { headers: { cookie } })).json()) as { totals: Record<string, number> };
+    assert.ok(stats.totals.received! > 0 && stats.totals.selected! > 0 && stats.totals.outOfScope! > 0);
+    // the operator's incident report is there, and only the operator's organisation (and ministry, agency) see it
+    const op = /^\s+operator\s+(\S+)/m.exec(out)!;
+    const opLogin = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'operator', password: op[1] }) });
+    const opCookie = String(opLogin.headers.get('set-cookie')).split(';')[0]!;
+    const reports = (await (await fetch(`${url}/api/v1/reports`, { headers: { cookie: opCookie } })).json()) as unknown[];
+    assert.equal(reports.length, 1);
   } finally {
     child.kill('SIGINT');
   }

@@ -4,6 +4,7 @@ import { addServerOptions, configFromOptions } from '../options.js';
 import { startAcd, stopOnSignals } from '../../server/start.js';
 import { ensureDemoAccounts } from '../../demo/accounts.js';
 import { DEMO_CARRIER, ensureDemoApproval } from '../../demo/approval.js';
+import { ensureDemoReport } from '../../demo/report.js';
 import { createDemoExporter } from '../../flow/demo-exporter.js';
 import { ATTRIBUTION } from '../../selection/index.js';
 
@@ -29,16 +30,17 @@ export function register(program: Command): void {
       await running.pipeline?.reloadApprovals();
       const collector = running.pipeline?.collectorAddress();
       let exporter: ReturnType<typeof createDemoExporter> | null = null;
-      if (opts.traffic !== false && collector && running.pipeline) {
+      if (collector && running.pipeline) {
         exporter = createDemoExporter({ target: collector, scope: running.pipeline.scope, scenario: { speed: Number(opts.speed) || 60 } });
-        exporter.start();
+        await ensureDemoReport(running.store.db, exporter.scenario.actors.c2);
+        if (opts.traffic !== false) exporter.start();
       }
       console.log(`\nACD demo is running at ${running.url}`);
       console.log(`  dashboard: ${running.url}/    API docs: ${running.url}/api/docs    health: ${running.url}/healthz    metrics: ${running.url}/metrics`);
       console.log('  demo people (passwords are new at every start):');
       for (const c of creds) console.log(`    ${c.username.padEnd(13)} ${c.password}   ${c.roles.join(', ')} — ${c.org}`);
       if (collector) console.log(`  flow collector: udp://${collector.host}:${collector.port}; approval in force: ${approvalId} (carrier ${DEMO_CARRIER})`);
-      if (exporter) {
+      if (exporter && opts.traffic !== false) {
         const a = exporter.scenario.actors;
         console.log(`  synthetic carrier: NetFlow v9 at ${exporter.scenario.speed}x time — C2 ${a.c2} (${a.bots.length} bots), scanner ${a.scanner}, DDoS on a domestic server, updates from ${a.updateServer}`);
       }
