@@ -109,7 +109,7 @@ export async function verifyNote(note: string, rawKey: Uint8Array<ArrayBuffer>):
   if (split < 0) return false;
   const text = note.slice(0, split + 1);
   const sigs = note.slice(split + 2).split('\n').filter((l) => l.startsWith('— '));
-  let key: CryptoKey;
+  let key: Awaited<ReturnType<typeof crypto.subtle.importKey>>;
   try {
     key = await crypto.subtle.importKey('raw', rawKey, { name: 'Ed25519' }, false, ['verify']);
   } catch {
