@@ -143,8 +143,8 @@ export async function applyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, me
     return await odb(db).transaction().execute(async (trx) => {
       const { m, op } = await loadMeasure(trx, actor, measureId, true);
       requireParty(actor, ['executor'], 'applying a measure');
-      if (m.state !== 'planned' && m.state !== 'failed') {
-        throw new AcdError('MEASURE_NOT_PLANNED', `measure ${measureId} is ${m.state}; only a planned (or failed) measure is applied`, { status: 409 });
+      if (m.state === 'applied') {
+        throw new AcdError('MEASURE_APPLIED', `measure ${measureId} is already applied`, { status: 409 });
       }
       const state = stateOf(op);
       if (!APPLY_STATES.includes(state)) {

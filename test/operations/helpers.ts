@@ -17,8 +17,14 @@ export const ALL = { analyst, lead, member, auditor, executor, operator, admin }
 export class RecordingDriver implements MeasureDriver {
   readonly inForce = new Set<string>();
   readonly calls: Array<{ op: 'apply' | 'lift'; id: string; at: Date | null }> = [];
+  /** the next apply fails (as a BIND or BGP speaker may) */
+  failNext = false;
   constructor(readonly kind: MeasureKind) {}
   async apply(m: Measure, _all: Measure[], ctx: { now: Date }): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error(`${this.kind} speaker unreachable`);
+    }
     this.inForce.add(m.id);
     this.calls.push({ op: 'apply', id: m.id, at: ctx.now });
   }

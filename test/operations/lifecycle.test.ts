@@ -204,7 +204,7 @@ for (const engine of engineCases()) {
       assert.ok(states.every((s) => s.state === 'lifted'), JSON.stringify(states));
       // nothing applies after expiry
       const m = await withTables<OperationsTables>(store.db).selectFrom('operation_measures').select('id').where('operation_id', '=', a).executeTakeFirstOrThrow();
-      await assert.rejects(applyMeasure(store.db, drivers, executor, m.id, at(24 * 8)), { code: 'MEASURE_NOT_PLANNED' });
+      await assert.rejects(applyMeasure(store.db, drivers, executor, m.id, at(24 * 8)), { code: 'NO_DECISION_IN_FORCE' });
     });
   });
 }
