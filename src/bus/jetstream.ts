@@ -12,7 +12,8 @@
  * - Back-pressure: max_ack_pending per consumer bounds the batches in flight to a worker; a slow
  *   worker leaves batches pending in the stream (lag, on /metrics), it does not lose them — unless
  *   the lag exceeds the maximum age, when the stream's limit discards them (counted by NATS).
- * - Ack only after the handler resolved; a throwing handler naks with a delay.
+ * - Ack only after the handler resolved; a throwing handler is retried in place (with backoff and
+ *   in-progress acks), so a partition's batches are handled strictly in order.
  */
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import {
@@ -93,6 +94,7 @@ export async function createJetStreamBus(config: JetStreamBusConfig, deps: { log
     async subscribe(partitions, handler: BatchHandler, opts = {}): Promise<Subscription> {
       const maxAckPending = opts.maxAckPending ?? 64;
       const iters: ConsumerMessages[] = [];
+      let stopping = false;
       const loops: Promise<void>[] = [];
       for (const p of partitions) {
         const name = durable(p);
@@ -115,12 +117,19 @@ export async function createJetStreamBus(config: JetStreamBusConfig, deps: { log
         loops.push(
           (async () => {
             for await (const m of it) {
-              try {
-                await handler(m.data, { partition: p, busSeq: m.seq, deliveries: m.info.deliveryCount });
-                m.ack();
-              } catch (err) {
-                logger.error({ err, partition: p, seq: m.seq }, 'bus batch failed; redelivered later');
-                m.nak(1000);
+              // retried here, never nak'd: a nak would let later batches overtake this one, and a
+              // partition's detectors must see its batches in order
+              for (let attempt = 1; ; attempt++) {
+                try {
+                  await handler(m.data, { partition: p, busSeq: m.seq, deliveries: m.info.deliveryCount });
+                  m.ack();
+                  break;
+                } catch (err) {
+                  if (stopping) return;
+                  if (attempt === 1 || attempt % 30 === 0) logger.error({ err, partition: p, seq: m.seq, attempt }, 'bus batch failed; retrying');
+                  m.working();
+                  await new Promise((r) => setTimeout(r, Math.min(1000, 50 * attempt)));
+                }
               }
             }
           })(),
@@ -136,6 +145,7 @@ export async function createJetStreamBus(config: JetStreamBusConfig, deps: { log
           return out;
         },
         async stop() {
+          stopping = true;
           for (const it of iters) await it.close();
           await Promise.allSettled(loops);
         },
