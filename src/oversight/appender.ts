@@ -24,7 +24,8 @@ import type { Database } from '../store/index.js';
 import { withTables } from '../store/index.js';
 import type { Logger } from '../shared/log.js';
 import { silentLogger } from '../shared/log.js';
-import { auditEntryFromRow, canonicalAuditEntry, type AuditRowLike } from './canonical.js';
+import type { AuditRowLike } from './canonical.js';
+import { canonicalRow } from './row-canonical.js';
 import { hashLeaf, type NodeKey } from './merkle.js';
 import type { NodeStore, StoredNode } from './node-store.js';
 import { SqlNodeStore } from './sql-node-store.js';
@@ -180,7 +181,7 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
 
   const appendBatch = async (): Promise<number> => {
     let rowsDone = 0;
-    let lateRows = 0;
+    let lateCount = 0;
     let newGaps: number[] = [];
     let filled: number[] = [];
     await db.transaction().execute(async (trx) => {
@@ -189,16 +190,25 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
       const hw = m.rows[0]?.hw === null || m.rows[0]?.hw === undefined ? 0 : Number(m.rows[0].hw);
       const mapped = m.rows[0]?.n === null || m.rows[0]?.n === undefined ? 0 : Number(m.rows[0].n);
       if (mapped !== tree.size) throw new StaleTree(`the log holds ${mapped} leaves, this appender ${tree.size}`);
+      // three index-friendly queries rather than one OR (which PostgreSQL answers with a full scan)
+      const late: EventRow[] = [];
       const gapList = [...gaps.keys()];
-      const rows = (
-        await sql<EventRow>`
-          select e.* from audit_events e
-          where (e.seq > ${hw} or e.seq = any(${gapList}::bigint[]) or (${scanFrom ?? hw}::bigint < ${hw}::bigint and e.seq > ${scanFrom ?? hw}::bigint))
-            and not exists (select 1 from audit_log_leaves m where m.seq = e.seq)
-          order by e.seq limit ${batchSize}`.execute(trx)
-      ).rows;
+      if (gapList.length > 0) {
+        late.push(...(await sql<EventRow>`select e.* from audit_events e where e.seq = any(${gapList}::bigint[])
+          and not exists (select 1 from audit_log_leaves m where m.seq = e.seq)`.execute(trx)).rows);
+      }
+      if (scanFrom !== null && scanFrom < hw) {
+        late.push(...(await sql<EventRow>`select e.* from audit_events e where e.seq > ${scanFrom} and e.seq <= ${hw}
+          and not exists (select 1 from audit_log_leaves m where m.seq = e.seq) order by e.seq limit ${batchSize}`.execute(trx)).rows);
+      }
+      const seen = new Set<number>();
+      const lateRows = late.filter((r) => !seen.has(Number(r.seq)) && seen.add(Number(r.seq))).sort((a, b) => Number(a.seq) - Number(b.seq)).slice(0, batchSize);
+      const fresh = lateRows.length < batchSize
+        ? (await sql<EventRow>`select e.* from audit_events e where e.seq > ${hw} order by e.seq limit ${batchSize - lateRows.length}`.execute(trx)).rows
+        : [];
+      const rows = [...lateRows, ...fresh];
       if (rows.length === 0) return;
-      const leaves = rows.map((r) => hashLeaf(Buffer.from(canonicalAuditEntry(auditEntryFromRow(r)), 'utf8')));
+      const leaves = rows.map((r) => hashLeaf(Buffer.from(canonicalRow(r), 'utf8')));
       nodes.writer = new SqlNodeStore<Database>(trx as unknown as Kysely<Database>, { cacheFromLevel: 64 });
       let first: number;
       try {
@@ -213,7 +223,7 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
       let prev = hw;
       for (const s of seqs) {
         if (s <= hw) {
-          lateRows++;
+          lateCount++;
           filled.push(s);
           continue;
         }
@@ -232,9 +242,9 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
     if (rowsDone > 0) {
       committed = tree.size;
       appendedC.inc(rowsDone);
-      if (lateRows > 0) {
-        lateC.inc(lateRows);
-        logger.warn({ rows: lateRows }, 'audit rows appended after rows with a higher seq (a late commit, or a row inserted behind ACD)');
+      if (lateCount > 0) {
+        lateC.inc(lateCount);
+        logger.warn({ rows: lateCount }, 'audit rows appended after rows with a higher seq (a late commit, or a row inserted behind ACD)');
       }
     }
     const t = now();
@@ -369,7 +379,7 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
     const entries: string[] = [];
     const seqs: number[] = [];
     const emit = (r: EventRow): void => {
-      entries.push(canonicalAuditEntry(auditEntryFromRow(r)));
+      entries.push(canonicalRow(r));
       seqs.push(Number(r.seq));
     };
     const page = 10_000;
