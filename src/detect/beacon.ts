@@ -44,6 +44,9 @@ import { Prevalence } from './prevalence.js';
 import { bimodalFit, bowley, cvScore, madScore, medianSorted } from './stats.js';
 import { KeyTable } from './table.js';
 
+/** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 export interface BeaconConfig {
   /** pairs tracked at most (default 1 000 000) */
   capacity: number;
@@ -439,8 +442,6 @@ export class BeaconDetector {
 
     const rate = span > 0 ? (c - 1) / (span / 1000) : 0;
     const strobe = rate >= this.config.strobeRate && span >= this.config.strobeMinSpanMs;
-
-    const r3 = (x: number): number => Math.round(x * 1000) / 1000;
     const subscores = { ts: r3(ts), ds: r3(ds), mode: r3(mode), hist: r3(hist), dur: r3(dur), confidence: r3(conf), prevalence: r3(prevFactor) };
     if (!withEvidence) return { score: r3(score), strobe, rate, prevalence: share, medianInterval: median, subscores, evidence: {} };
     const ivHistogram: { bin: string; count: number }[] = [];

@@ -27,6 +27,9 @@ import type { Direction } from './hash.js';
 import { hllAdd, hllCount } from './hll.js';
 import { KeyTable } from './table.js';
 
+/** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 export interface DdosConfig {
   capacity: number;
   windowMs: number;
@@ -217,7 +220,6 @@ export class DdosDetector {
     const dir = (this.dir[s] ?? 0) as Direction;
     const outbound = dir === OUTBOUND;
     const external = outbound ? target : oneSource;
-    const r3 = (x: number): number => Math.round(x * 1000) / 1000;
     const baselineScore = learned ? Math.min(1, 0.5 + 0.5 * (ratio / (4 * c.baselineFactor))) : 0;
     const f: Finding = {
       type: 'ddos',

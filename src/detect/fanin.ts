@@ -17,6 +17,9 @@ import type { BeaconScored } from './beacon.js';
 import type { DetectorStats, Finding, FindingSink } from './finding.js';
 import { findingKey } from './finding.js';
 
+/** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 export interface FanInConfig {
   capacity: number;
   memberScore: number;
@@ -111,7 +114,6 @@ export class FanInDetector {
       const regular = sum / Math.max(1, s.victims.size);
       const victims = 1 - Math.exp(-(n - 1) / c.victimScale);
       const prevFactor = s.prevalenceFactor;
-      const r3 = (x: number): number => Math.round(x * 1000) / 1000;
       const score = r3(Math.sqrt(victims) * regular * prevFactor);
       if (score < c.threshold) continue;
       const listed = [...s.victims.entries()].sort((a, b) => b[1] - a[1]).slice(0, c.listVictims);

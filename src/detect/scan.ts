@@ -27,6 +27,9 @@ import { directionName, dstWords, fmix32, hashWords, OUTBOUND, srcWords, wordsTo
 import type { Direction } from './hash.js';
 import { KeyTable } from './table.js';
 
+/** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
 export interface ScanConfig {
   /** initiators tracked by the walk */
   sourceCapacity: number;
@@ -293,7 +296,6 @@ export class ScanDetector {
     const t = this.sources;
     const end = t.end();
     const c = this.config;
-    const r3 = (x: number): number => Math.round(x * 1000) / 1000;
     for (let s = 0; s < end; s++) {
       if (!t.isUsed(s)) continue;
       const f = this.sFlags[s] ?? 0;

@@ -112,7 +112,8 @@ export class KeyTable {
       this.evictions++;
       this.size--;
     }
-    this.keys.set(this.key, slot * this.words);
+    const kb = slot * this.words;
+    for (let i = 0; i < this.words; i++) this.keys[kb + i] = this.key[i] ?? 0;
     this.hashes[slot] = h >>> 0;
     const b = h & this.mask;
     this.next[slot] = this.heads[b] ?? -1;
