@@ -1,0 +1,99 @@
+/**
+ * Flows/s of gate output through the bus into detector workers: the in-process bus (baseline), NATS
+ * JetStream with one worker (all 8 partitions) and with two workers (4 partitions each). Workers run
+ * in this process (no store writes: the detectors and the bus are measured, not PostgreSQL), so "2
+ * workers" shows the bus's cost with two consumers, not two machines' CPU; the figure per worker is
+ * what docs/SCALING.md multiplies. Input: the demo scenario's gate output (selected + detector feed).
+ * Needs NATS at 127.0.0.1:4222 (ACD_TEST_NATS_URL); skipped with a message when it is unreachable.
+ */
+import { randomBytes } from 'node:crypto';
+import { measure, report, type Measurement } from '../lib.js';
+import { createBusCollector, createBusWorker, createJetStreamBus, createMemoryBus, parsePartitions, type Bus } from '../../src/bus/index.js';
+import { NATS_URL, feed, fixture, natsReachable } from '../../test/bus/fixture.js';
+
+const PARTITIONS = 8;
+const MINUTES = Number(process.env.BUS_BENCH_MINUTES ?? 60);
+
+async function run(bus: Bus, workers: string[]): Promise<Measurement> {
+  const fx = fixture();
+  const collector = createBusCollector({ ...fx, bus, config: { publisher: { batchSize: 1000, maxInflight: 128 } } });
+  const ws = workers.map((spec) => createBusWorker({ bus, partitions: parsePartitions(spec, PARTITIONS), config: { maxAckPending: 64 } }));
+  for (const w of ws) await w.start();
+  const m = await measure(async () => {
+    await feed(fx, collector.sink, 0, MINUTES, () => collector.publisher.ready());
+    await collector.flush({ end: true });
+    for (;;) {
+      let lag = 0;
+      for (const w of ws) for (const n of (await w.lag()).values()) lag += n;
+      if (lag === 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return ws.reduce((n, w) => n + w.stats.selected + w.stats.dropped, 0);
+  });
+  for (const w of ws) await w.stop();
+  return m;
+}
+
+const mem = createMemoryBus({ partitions: PARTITIONS });
+await run(mem, ['0-7']); // warm-up (JIT, country data)
+const baseline = await run(mem, ['0-7']);
+await mem.close();
+report('bus: in-process, 1 worker (8 partitions)', baseline, null, 'flows');
+
+if (!(await natsReachable())) {
+  console.log(`bus: JetStream skipped: NATS not reachable at ${NATS_URL}`);
+} else {
+  for (const workers of [['0-7'], ['0-3', '4-7']]) {
+    const js = await createJetStreamBus({ servers: NATS_URL, partitions: PARTITIONS, prefix: `acdb_${randomBytes(4).toString('hex')}` });
+    try {
+      const m = await run(js, workers);
+      report(`bus: JetStream, ${workers.length} worker(s) in-process`, m, baseline, 'flows', 'in-process');
+    } finally {
+      await js.destroy();
+      await js.close();
+    }
+  }
+}
+
+// the transport alone: pre-built 1 000-flow batches (100 kB) published and consumed with decoding only
+if (await natsReachable()) {
+  const { BatchEncoder, decodeBatch } = await import('../../src/bus/index.js');
+  const { createGate } = await import('../../src/selection/index.js');
+  const fx = fixture();
+  const gate = createGate(fx);
+  const enc = new BatchEncoder(1000);
+  const batches: Buffer[] = [];
+  const add = (f: Parameters<BatchEncoder['add']>[0], sel: boolean): void => {
+    if (enc.add(f, sel)) batches.push(enc.take({ partition: batches.length % PARTITIONS, seq: batches.length + 1, producer: 'bench', flushAt: null }));
+  };
+  await feed(fx, (r) => gate.process(r, { selected: (f) => add(f, true), feed: (f) => add(f, false) }), 0, 30);
+  const decodeOnly = async (bus: Bus): Promise<Measurement> => {
+    let flows = 0;
+    let done = 0;
+    const sub = await bus.subscribe(parsePartitions('0-7', PARTITIONS), async (b) => {
+      flows += decodeBatch(b, () => {}).count;
+      done++;
+    }, { maxAckPending: 256 });
+    const m = await measure(async () => {
+      const rounds = 5;
+      for (let r = 0; r < rounds; r++) {
+        await Promise.all(batches.map((b, i) => bus.publish(i % PARTITIONS, b, `r${r}-${i}`)));
+      }
+      while (done < rounds * batches.length) await new Promise((res) => setTimeout(res, 5));
+      return flows;
+    });
+    await sub.stop();
+    return m;
+  };
+  const memT = createMemoryBus({ partitions: PARTITIONS, maxPending: 100_000 });
+  const base = await decodeOnly(memT);
+  await memT.close();
+  report('bus transport: in-process, decode only', base, null, 'flows');
+  const js = await createJetStreamBus({ servers: NATS_URL, partitions: PARTITIONS, prefix: `acdb_${randomBytes(4).toString('hex')}` });
+  try {
+    report('bus transport: JetStream publish+consume+decode', await decodeOnly(js), base, 'flows', 'in-process');
+  } finally {
+    await js.destroy();
+    await js.close();
+  }
+}
