@@ -135,3 +135,16 @@ test('selectionKeyOf: each finding names the key the gate should select, in sele
   assert.deepEqual(selectionKeyOf({ ...base, type: 'indicator', external: '41.1.1.1', evidence: { indicator: { port: null } } }), { kind: 'address', key: { address: '41.1.1.1', pseudonym: false } });
   assert.equal(selectionKeyOf({ ...base, type: 'ddos', external: null, domestic: [] }), null);
 });
+
+test('metrics: flows, findings by type, tracked keys and evictions per detector on the registry given', async () => {
+  const { createMetricsRegistry } = await import('../../src/shared/metrics.js');
+  const registry = createMetricsRegistry();
+  const det = createDetectors({ config: { indicator: { indicators: [{ id: 'i', address: '41.1.1.1' }] } }, deps: { metrics: registry } });
+  det.observe(flow({ src: '10.0.0.1', dst: '41.1.1.1', start: T0 }), OUTBOUND);
+  det.flush();
+  const text = await registry.metrics();
+  assert.match(text, /acd_detect_flows_total 1/);
+  assert.match(text, /acd_detect_findings_total\{type="indicator"\} 1/);
+  assert.match(text, /acd_detect_tracked_keys\{detector="beacon"\} 1/);
+  assert.match(text, /acd_detect_evictions\{detector="beacon"\} 0/);
+});
