@@ -193,7 +193,24 @@ test('the analyst sees the pipeline, findings and operations, or says plainly wh
   const pipeline = await section('Pipeline, live');
   const findings = await section('Findings');
   if (hasRoute('get', /^\/api\/v1\/findings$/)) {
-    await findings.locator('table, p.muted').first().waitFor();
+    // the demo's findings appear within a minute of its start; wait a little for the first ones
+    let rows: Array<{ type: string; key: string }> = [];
+    for (let i = 0; i < 10 && rows.length === 0; i++) {
+      rows = (await apiAs('analyst', 'GET', '/api/v1/findings')).json as typeof rows;
+      if (rows.length === 0) await new Promise((r) => setTimeout(r, 1000));
+    }
+    if (rows.length === 0) {
+      await findings.getByText(/No findings yet/).waitFor();
+    } else {
+      // one finding with its evidence drawn: a fan-in (victims) if there is one, else the first
+      const type = rows.some((f) => f.type === 'fan-in') ? 'fan-in' : rows[0]!.type;
+      await findings.getByLabel('Type').selectOption(type);
+      await findings.getByRole('button', { name: type, exact: true }).first().click();
+      const evidence = await section(/^Evidence: /);
+      await step('analyst-evidence', () => evidence.getByRole('img').first().waitFor({ timeout: 10_000 }));
+      if (type === 'fan-in') await step('analyst-fanin', () => evidence.getByRole('img', { name: /victims of the fan-in/ }).waitFor({ timeout: 5000 }));
+      await page.screenshot({ path: join(SHOTS, 'analyst-evidence.png') });
+    }
   } else {
     assert.match(await findings.innerText(), /Not available yet/);
   }

@@ -9,7 +9,7 @@ echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, Tool
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-/** `label` names the chart for screen readers; the option's aria decal/description is switched on too */
+/** `label` names the chart for screen readers */
 export function Chart({ option, label, height = 220 }: { option: ChartOption; label: string; height?: number }) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
@@ -31,5 +31,11 @@ export function Chart({ option, label, height = 220 }: { option: ChartOption; la
     chart.current?.setOption({ aria: { enabled: true }, animation: false, ...option }, true);
   }, [option]);
 
-  return <div className="chart" ref={el} role="img" aria-label={label} style={{ height }} />;
+  // ECharts writes its own generated description into its element's aria-label: our label sits on the
+  // wrapper, which screen readers read as one image
+  return (
+    <div className="chart" role="img" aria-label={label}>
+      <div ref={el} style={{ height }} />
+    </div>
+  );
 }

@@ -183,6 +183,7 @@ export function ApiList({
   everyMs,
   render,
   actions,
+  query,
 }: {
   spec: Spec;
   title: string;
@@ -190,11 +191,13 @@ export function ApiList({
   patterns: RegExp[];
   expected: string;
   everyMs?: number;
+  /** a query string for the list (without '?'), e.g. a filter */
+  query?: string;
   render?: (rows: Record<string, unknown>[], reload: () => void, route: Route) => ReactNode;
   actions?: (reload: () => void) => ReactNode;
 }) {
   const route = spec.find('GET', ...patterns);
-  const loaded = useLoad<unknown>(route ? route.path : null, everyMs);
+  const loaded = useLoad<unknown>(route ? (query ? `${route.path}?${query}` : route.path) : null, everyMs);
   const rows = rowsOf(loaded.data);
   return (
     <Section title={title} actions={route && actions ? actions(loaded.reload) : undefined}>

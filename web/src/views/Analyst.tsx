@@ -9,6 +9,7 @@ type Row = Record<string, unknown>;
 
 export function AnalystView({ me, spec }: { me: Me; spec: Spec }) {
   const [finding, setFinding] = useState<Row | null>(null);
+  const [ftype, setFtype] = useState('');
   return (
     <div className="stack">
       <Pipeline spec={spec} />
@@ -20,6 +21,20 @@ export function AnalystView({ me, spec }: { me: Me; spec: Spec }) {
           patterns={[/^\/api\/v1\/findings$/, /^\/api\/v1\/detect\/findings$/]}
           expected="GET /api/v1/findings"
           everyMs={5000}
+          query={ftype ? `type=${encodeURIComponent(ftype)}` : undefined}
+          actions={() => (
+            <label className="inline">
+              Type{' '}
+              <select value={ftype} onChange={(e) => setFtype(e.target.value)}>
+                <option value="">all</option>
+                {['fan-in', 'beacon', 'strobe', 'scan', 'ddos', 'indicator', 'long-connection'].map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           render={(rows) => (
             <DataTable
               caption="Findings, highest score first"
@@ -350,7 +365,8 @@ function promoteFixed(spec: Spec, route: { path: string } | null, f: Row, id: st
 function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
   const id = finding ? String(finding.id ?? finding.key ?? '') : '';
   const one = spec.find('GET', /^\/api\/v1\/findings\/\{\w+\}$/);
-  const full = useLoad<Row>(finding && one ? fill(one.path, Object.fromEntries([[/\{(\w+)\}/.exec(one.path)?.[1] ?? 'id', id]])) : null);
+  // the finding goes on being updated while it is open
+  const full = useLoad<Row>(finding && one ? fill(one.path, Object.fromEntries([[/\{(\w+)\}/.exec(one.path)?.[1] ?? 'id', id]])) : null, 5000);
   const f = full.data ?? finding;
   const charts = useMemo(() => (f ? evidenceCharts(f) : []), [f]);
   const [done, setDone] = useState<string | null>(null);
