@@ -179,6 +179,8 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
     committed = tree.size;
   };
 
+  let prefetch: { after: number; rows: Promise<EventRow[]> } | undefined;
+
   const appendBatch = async (): Promise<number> => {
     let rowsDone = 0;
     let lateCount = 0;
@@ -203,11 +205,20 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
       }
       const seen = new Set<number>();
       const lateRows = late.filter((r) => !seen.has(Number(r.seq)) && seen.add(Number(r.seq))).sort((a, b) => Number(a.seq) - Number(b.seq)).slice(0, batchSize);
-      const fresh = lateRows.length < batchSize
-        ? (await sql<EventRow>`select e.* from audit_events e where e.seq > ${hw} order by e.seq limit ${batchSize - lateRows.length}`.execute(trx)).rows
-        : [];
+      // the next rows were read ahead while the previous batch was written (rows never change once committed)
+      const ahead = prefetch;
+      prefetch = undefined;
+      let fresh: EventRow[] = [];
+      if (lateRows.length === 0 && ahead && ahead.after === hw) fresh = await ahead.rows;
+      else if (lateRows.length < batchSize) fresh = (await sql<EventRow>`select e.* from audit_events e where e.seq > ${hw} order by e.seq limit ${batchSize - lateRows.length}`.execute(trx)).rows;
       const rows = [...lateRows, ...fresh];
       if (rows.length === 0) return;
+      if (rows.length === batchSize) {
+        const after = Number(rows[rows.length - 1]!.seq);
+        const next = sql<EventRow>`select e.* from audit_events e where e.seq > ${after} order by e.seq limit ${batchSize}`.execute(opts.store.db).then((r) => r.rows);
+        next.catch(() => undefined);
+        prefetch = { after, rows: next };
+      }
       const leaves = rows.map((r) => hashLeaf(Buffer.from(canonicalRow(r), 'utf8')));
       nodes.writer = new SqlNodeStore<Database>(trx as unknown as Kysely<Database>, { cacheFromLevel: 64 });
       let first: number;
@@ -232,6 +243,7 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
         prev = s;
       }
     }).catch(async (e: unknown) => {
+      prefetch = undefined;
       newGaps = [];
       filled = [];
       // the transaction rolled back: nodes the tree thinks it wrote are gone; read it again
