@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { measure, report, type Measurement } from '../lib.js';
-import { createBusCollector, createBusWorker, createJetStreamBus, createMemoryBus, parsePartitions, type Bus } from '../../src/bus/index.js';
+import { BatchEncoder, createBusCollector, createBusWorker, createJetStreamBus, createMemoryBus, decodeBatch, parsePartitions, type Bus } from '../../src/bus/index.js';
+import { createGate, type DetectorFeedFlow, type SelectedFlow } from '../../src/selection/index.js';
 import { NATS_URL, feed, fixture, natsReachable } from '../../test/bus/fixture.js';
 
 const PARTITIONS = 8;
@@ -57,13 +58,11 @@ if (!(await natsReachable())) {
 
 // the transport alone: pre-built 1 000-flow batches (100 kB) published and consumed with decoding only
 if (await natsReachable()) {
-  const { BatchEncoder, decodeBatch } = await import('../../src/bus/index.js');
-  const { createGate } = await import('../../src/selection/index.js');
   const fx = fixture();
   const gate = createGate(fx);
   const enc = new BatchEncoder(1000);
   const batches: Buffer[] = [];
-  const add = (f: Parameters<BatchEncoder['add']>[0], sel: boolean): void => {
+  const add = (f: SelectedFlow | DetectorFeedFlow, sel: boolean): void => {
     if (enc.add(f, sel)) batches.push(enc.take({ partition: batches.length % PARTITIONS, seq: batches.length + 1, producer: 'bench', flushAt: null }));
   };
   await feed(fx, (r) => gate.process(r, { selected: (f) => add(f, true), feed: (f) => add(f, false) }), 0, 30);
