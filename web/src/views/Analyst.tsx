@@ -4,6 +4,7 @@ import { api, fill, type Me, type Spec } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, label, useLoad } from '../ui.js';
 import { IntelSection, useTaxiiCollections } from './Intel.js';
+import { Deadline, withNextDeadline } from './Operator.js';
 
 type Row = Record<string, unknown>;
 
@@ -68,7 +69,25 @@ export function AnalystView({ me, spec }: { me: Me; spec: Spec }) {
           render={(rows) => <DataTable caption="Operations" rows={rows} columns={pickColumns(rows, ['title', 'name', 'state', 'status', 'target', 'createdAt', 'updatedAt'])} />}
         />
       </div>
-      <IntelSection spec={spec} me={me} />
+      <div className="grid two">
+        <ApiList
+          spec={spec}
+          title="Incident reports received"
+          what="incident reports"
+          patterns={[/^\/api\/v1\/reports$/]}
+          expected="GET /api/v1/reports"
+          render={(rows) => (
+            <DataTable
+              caption="Incident reports received"
+              rows={rows.map(withNextDeadline)}
+              columns={['title', 'sector', 'kind', 'stage', 'severity', 'nextMilestone', 'nextDeadline']}
+              cell={(k, r) => (k === 'nextDeadline' ? <Deadline at={r[k]} /> : undefined)}
+              empty="No report received."
+            />
+          )}
+        />
+        <IntelSection spec={spec} me={me} />
+      </div>
     </div>
   );
 }

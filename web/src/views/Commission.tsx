@@ -51,7 +51,7 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
   const listPatterns = kind === 'operation' ? [/^\/api\/v1\/operations$/] : [/^\/api\/v1\/approvals$/, /^\/api\/v1\/selection\/approvals$/];
   const decidePatterns =
     kind === 'operation'
-      ? [/^\/api\/v1\/operations\/\{\w+\}\/(decision|decide|decisions)$/]
+      ? [/^\/api\/v1\/operations\/\{\w+\}\/(decision|decide|decisions)$/, /^\/api\/v1\/operations\/\{\w+\}\/(actions|transitions)$/]
       : [/^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/(decision|decide|decisions)$/];
   const decide = spec.find('POST', ...decidePatterns);
   const one = spec.find('GET', kind === 'operation' ? /^\/api\/v1\/operations\/\{\w+\}$/ : /^\/api\/v1\/(selection\/)?approvals\/\{\w+\}$/);

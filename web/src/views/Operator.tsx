@@ -60,7 +60,7 @@ export function OperatorView({ me, spec }: { me: Me; spec: Spec }) {
               <DataTable
                 caption="Reports"
                 rows={rows.map(withNextDeadline)}
-                columns={present(rows.map(withNextDeadline), ['title', 'kind', 'stage', 'severity', 'deadlineState', 'nextMilestone', 'nextDeadline', 'deadline', 'dueAt', 'updatedAt'])}
+                columns={present(rows.map(withNextDeadline), ['title', 'kind', 'stage', 'severity', 'deadlineState', 'nextMilestone', 'nextDeadline', 'deadline', 'dueAt'])}
                 picked={report?.id}
                 onPick={setReport}
                 cell={(k, r) => (DEADLINE_KEYS.test(k) && k !== 'overdue' ? <Deadline at={r[k]} /> : undefined)}
