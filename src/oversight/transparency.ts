@@ -30,7 +30,7 @@ export const TransparencyReportSchema = Type.Object({
   period: Type.String(),
   audit: Type.Array(Type.Object({ period: Type.String(), action: Type.String(), count: Type.Integer() })),
   gate: Type.Union([
-    Type.Array(Type.Object({ period: Type.String(), approvalId: Type.Union([Type.String(), Type.Null()]), category: Type.Union([Type.String(), Type.Null()]), metric: Type.String(), count: Type.Integer() })),
+    Type.Array(Type.Object({ period: Type.String(), approvalId: Type.Union([Type.String(), Type.Null()], { description: "null: the carriers' totals for the category" }), category: Type.Union([Type.String(), Type.Null()]), metric: Type.String(), count: Type.Integer() })),
     Type.Null(),
   ], { description: "the gate's counters; null where this store has no gate_counts table" }),
 });
@@ -56,7 +56,7 @@ export async function transparencyCounts(db: Kysely<Database>, q: Omit<Transpare
     const g = await sql<{ p: Date | string; approval_id: string | null; category: string | null; metric: string; n: number }>`
       select date_trunc(${period}, hour at time zone 'UTC') as p, approval_id, category, metric, sum(count)::bigint as n
       from gate_counts where hour >= ${from} and hour < ${to} group by 1, 2, 3, 4 order by 1, 2, 3, 4`.execute(db);
-    gate = g.rows.map((r) => ({ period: iso(r.p), approvalId: r.approval_id, category: r.category, metric: r.metric, count: Number(r.n) }));
+    gate = g.rows.map((r) => ({ period: iso(r.p), approvalId: r.approval_id === '' || r.approval_id === null ? null : r.approval_id, category: r.category, metric: r.metric, count: Number(r.n) }));
   }
   return {
     from: from.toISOString(),

@@ -1,6 +1,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestApp, bearer, type TestApp } from '../helpers/app.js';
+import { buildProgram } from '../../src/cli/main.js';
 import { auditEntryFromRow, entryLeafHash, importVerifier, openTreeHead, verifyConsistency, verifyInclusion, verifyLogExport } from '../../src/oversight/index.js';
 
 describe('audit log API', () => {
@@ -106,5 +110,35 @@ describe('audit log API', () => {
     const bad = await get('/api/v1/transparency?from=2026-12-01T00:00:00Z&to=2026-01-01T00:00:00Z');
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().message, /after/);
+  });
+
+  test('acd audit export --url --sign and acd audit verify --url check a live server', async () => {
+    const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const dir = mkdtempSync(join(tmpdir(), 'acd-audit-cli-'));
+    const out: string[] = [];
+    const orig = console.log;
+    console.log = (s: string) => void out.push(s);
+    try {
+      const vkey = ((await get('/api/v1/audit-log/public-key')).json() as { vkey: string }).vkey;
+      const token = t.people.auditor.token;
+      const file = join(dir, 'export.json');
+      await (await buildProgram()).parseAsync(['node', 'acd', 'audit', 'export', '--url', url, '--token', token, '--sign', '--out', file]);
+      const exp = JSON.parse(readFileSync(file, 'utf8')) as { entries: string[]; treeHeads: string[] };
+      assert.ok(exp.entries.length > 30);
+      await (await buildProgram()).parseAsync(['node', 'acd', 'audit', 'verify', file, '--key', vkey]);
+      await (await buildProgram()).parseAsync(['node', 'acd', 'audit', 'verify', '--url', url, '--token', token, '--key', vkey]);
+      assert.equal(out.length, 2);
+      for (const line of out) assert.match(line, /^audit log verified: \d+ entries, \d+ signed tree heads/);
+      assert.notEqual(process.exitCode, 1);
+      // a key that is not the log's: the first head fails, exit code 1
+      out.length = 0;
+      await (await buildProgram()).parseAsync(['node', 'acd', 'audit', 'verify', file, '--key', vkey.replace(/\+[0-9a-f]{8}\+/, '+00000000+')]);
+      assert.match(out.join('\n'), /FAILS at the public key/);
+      assert.equal(process.exitCode, 1);
+      process.exitCode = 0;
+    } finally {
+      console.log = orig;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
