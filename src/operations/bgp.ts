@@ -1,0 +1,132 @@
+/**
+ * BGP measures through GoBGP: a remotely triggered blackhole — the server's /32 or /128 announced with
+ * the BLACKHOLE community (RFC 7999, 65535:666) and NO_EXPORT (RFC 7999 §3.2: keep it within the
+ * neighbouring network) — and FlowSpec (RFC 8955/8956) rules that discard traffic to the server,
+ * optionally for one protocol and port. ACD drives a gobgpd it is configured to use (its gRPC API) with
+ * the `gobgp` CLI; `gobgpdConfig` writes the TOML for one.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { AcdError } from '../shared/errors.js';
+import type { Measure, MeasureDriver, VerifyResult } from './measures.js';
+
+const run = promisify(execFile);
+
+export const BLACKHOLE_COMMUNITY = '65535:666';
+export const NO_EXPORT_COMMUNITY = '65535:65281';
+
+export interface GobgpConfig {
+  /** gobgpd's API address */
+  host: string;
+  port: number;
+  /** the gobgp CLI (default 'gobgp') */
+  bin?: string;
+  /** next hops for blackhole routes: conventionally a discard address the routers null-route */
+  nexthopV4: string;
+  nexthopV6: string;
+  /** communities added to BLACKHOLE (default NO_EXPORT) */
+  extraCommunities?: string[];
+}
+
+const family = (addr: string, flowspec: boolean) => `${addr.includes(':') ? 'ipv6' : 'ipv4'}${flowspec ? '-flowspec' : ''}`;
+const prefix = (addr: string) => `${addr}/${addr.includes(':') ? 128 : 32}`;
+
+/** The FlowSpec match for a measure: destination, then protocol and port where given. */
+export function flowspecMatch(m: Measure): string[] {
+  const out = ['match', 'destination', prefix(m.target)];
+  if (typeof m.params.protocol === 'string') out.push('protocol', m.params.protocol);
+  if (typeof m.params.port === 'number') out.push('destination-port', `==${m.params.port}`);
+  return out;
+}
+
+/** The gobgp CLI arguments that announce (add) or withdraw (del) a measure. */
+export function gobgpArgs(c: GobgpConfig, m: Measure, op: 'add' | 'del'): string[] {
+  const base = ['-u', c.host, '-p', String(c.port), 'global', 'rib'];
+  if (m.kind === 'bgp_blackhole') {
+    const args = [...base, '-a', family(m.target, false), op, prefix(m.target)];
+    if (op === 'add') {
+      const nh = m.target.includes(':') ? c.nexthopV6 : c.nexthopV4;
+      args.push('nexthop', nh, 'community', [BLACKHOLE_COMMUNITY, ...(c.extraCommunities ?? [NO_EXPORT_COMMUNITY])].join(','));
+    }
+    return args;
+  }
+  if (m.kind === 'flowspec') {
+    const args = [...base, '-a', family(m.target, true), op, ...flowspecMatch(m)];
+    if (op === 'add') args.push('then', 'discard');
+    return args;
+  }
+  throw new AcdError('BAD_MEASURE', `the GoBGP driver does not handle ${m.kind} measures`);
+}
+
+const sameRoute = (a: Measure, b: Measure) =>
+  a.kind === b.kind && a.target === b.target && (a.kind !== 'flowspec' || flowspecMatch(a).join(' ') === flowspecMatch(b).join(' '));
+
+/** A RIB of `gobgp global rib -j`, keyed by prefix or FlowSpec rule text. */
+export type GobgpRib = Record<string, Array<{ attrs?: Array<{ type: number; communities?: number[]; value?: unknown }> }>>;
+
+export async function readRib(c: Pick<GobgpConfig, 'host' | 'port' | 'bin'>, fam: string): Promise<GobgpRib> {
+  const { stdout } = await run(c.bin ?? 'gobgp', ['-u', c.host, '-p', String(c.port), 'global', 'rib', '-a', fam, '-j'], { timeout: 10_000 });
+  return stdout.trim() ? (JSON.parse(stdout) as GobgpRib) : {};
+}
+
+/** Whether a RIB holds the measure's route: the prefix with BLACKHOLE, or the FlowSpec rule for the target. */
+export function ribHas(rib: GobgpRib, m: Measure): boolean {
+  if (m.kind === 'bgp_blackhole') {
+    const paths = rib[prefix(m.target)] ?? [];
+    const bh = 0xffff029a;
+    return paths.some((p) => (p.attrs ?? []).some((a) => a.type === 8 && (a.communities ?? []).includes(bh)));
+  }
+  const key = Object.keys(rib).find((k) => k.includes(`[destination: ${prefix(m.target)}`));
+  if (!key) return false;
+  if (typeof m.params.port === 'number' && !key.includes(`==${m.params.port}]`)) return false;
+  return true;
+}
+
+export function createGobgpDriver(kind: 'bgp_blackhole' | 'flowspec', c: GobgpConfig): MeasureDriver {
+  const gobgp = async (args: string[]) => {
+    try {
+      await run(c.bin ?? 'gobgp', args, { timeout: 10_000 });
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      throw new AcdError('BGP_FAILED', `gobgp ${args.join(' ')} failed: ${(err.stderr || err.message).trim()}`, { status: 502 });
+    }
+  };
+  return {
+    kind,
+    async apply(m) {
+      await gobgp(gobgpArgs(c, m, 'add'));
+    },
+    async lift(m, remaining) {
+      // another operation's measure may need the same route: withdraw only when none does
+      if (remaining.some((r) => sameRoute(r, m))) return;
+      await gobgp(gobgpArgs(c, m, 'del'));
+    },
+    async verify(m): Promise<VerifyResult> {
+      const ok = ribHas(await readRib(c, family(m.target, kind === 'flowspec')), m);
+      return { ok, detail: ok ? `in the RIB of gobgpd ${c.host}:${c.port}` : `not in the RIB of gobgpd ${c.host}:${c.port}` };
+    },
+  };
+}
+
+export interface GobgpdSpec {
+  as: number;
+  routerId: string;
+  /** BGP listening port (179 in production) */
+  port: number;
+  localAddress: string;
+  neighbors: Array<{ address: string; as: number; port?: number }>;
+}
+
+/** gobgpd's TOML: the global section and each neighbour with unicast and FlowSpec for v4 and v6. */
+export function gobgpdConfig(s: GobgpdSpec): string {
+  const lines = ['[global.config]', `  as = ${s.as}`, `  router-id = "${s.routerId}"`, `  port = ${s.port}`, `  local-address-list = ["${s.localAddress}"]`];
+  for (const n of s.neighbors) {
+    lines.push('[[neighbors]]', '  [neighbors.config]', `    neighbor-address = "${n.address}"`, `    peer-as = ${n.as}`);
+    lines.push('  [neighbors.transport.config]', `    local-address = "${s.localAddress}"`);
+    if (n.port) lines.push(`    remote-port = ${n.port}`);
+    for (const f of ['ipv4-unicast', 'ipv6-unicast', 'ipv4-flowspec', 'ipv6-flowspec']) {
+      lines.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = "${f}"`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
