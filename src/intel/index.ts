@@ -50,6 +50,7 @@ export {
   addClient,
   addGroupMember,
   createGroup,
+  decideCandidate,
   importBundle,
   listCandidates,
   listGroups,

@@ -166,3 +166,19 @@ export async function listCandidates(db: IntelDb, status = 'candidate', limit = 
   const rows = await db.selectFrom('intel_candidates').selectAll().where('status', '=', status).orderBy('created_at').orderBy('id').limit(limit).execute();
   return rows.map((r) => ({ id: r.id, collectionId: r.collection_id, indicator: r.stix_id, address: r.address, port: r.port, source: r.source, status: r.status, createdAt: new Date(r.created_at).toISOString() }));
 }
+
+/**
+ * Records the decision on a candidate criterion. Adopting needs the approval that adopts it (selection
+ * owns approvals and criteria; this records that the candidate was taken up, and on what basis).
+ */
+export async function decideCandidate(db: IntelDb, actor: Actor, id: string, d: { status: 'adopted' | 'rejected'; approvalId?: string; reason?: string }): Promise<CandidateView> {
+  if (d.status === 'adopted' && !d.approvalId) throw new AcdError('INTEL_CANDIDATE_NO_APPROVAL', 'adopting a candidate criterion needs the id of the approval that adopts it (approvalId)');
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('intel_candidates').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!row) throw notFound('candidate', id);
+    if (row.status !== 'candidate') throw new AcdError('CONFLICT', `candidate ${id} was already ${row.status}`, { status: 409 });
+    await trx.updateTable('intel_candidates').set({ status: d.status }).where('id', '=', id).execute();
+    await audit(trx, { actor, action: `intel.candidate.${d.status === 'adopted' ? 'adopt' : 'reject'}`, target: { type: 'intel_candidate', id }, reason: d.reason ?? null, basis: d.approvalId ?? null, details: { address: row.address, port: row.port, indicator: row.stix_id } });
+    return { id: row.id, collectionId: row.collection_id, indicator: row.stix_id, address: row.address, port: row.port, source: row.source, status: d.status, createdAt: new Date(row.created_at).toISOString() };
+  });
+}

@@ -347,6 +347,17 @@ describe('TAXII 2.1 server', () => {
     const c = JSON.parse((await t.app.inject({ url: '/api/v1/intel/candidates', headers: bearer(t.people.agency_analyst) })).body) as Array<{ address: string; port: number | null; status: string }>;
     const mineC = c.filter((x) => x.address === '198.18.0.7');
     assert.deepEqual(mineC.map((x) => [x.port, x.status]), [[8443, 'candidate']]);
+    const candId = (c.find((x) => x.address === '198.18.0.7') as unknown as { id: string }).id;
+    const decide = (who: TestPerson, body: Record<string, unknown>) => t.app.inject({ method: 'POST', url: `/api/v1/intel/candidates/${candId}/decision`, headers: bearer(who), payload: body });
+    const noBasis = await decide(t.people.agency_lead, { status: 'adopted' });
+    assert.equal(noBasis.statusCode, 400);
+    assert.match(noBasis.body, /needs the id of the approval/);
+    assert.equal((await decide(t.people.agency_analyst, { status: 'adopted', approvalId: 'a-1' })).statusCode, 403);
+    const adopted = await decide(t.people.agency_lead, { status: 'adopted', approvalId: 'approval-42', reason: 'C2 of a sector campaign' });
+    assert.equal(adopted.statusCode, 200, adopted.body);
+    assert.equal((await decide(t.people.agency_lead, { status: 'rejected' })).statusCode, 409);
+    const ev = await t.store.db.selectFrom('audit_events').selectAll().where('action', '=', 'intel.candidate.adopt').executeTakeFirstOrThrow();
+    assert.equal(ev.basis_id, 'approval-42');
     const notBundle = await t.app.inject({ method: 'POST', url: `/api/v1/intel/collections/${ids['sector-group']}/bundles`, headers: bearer(t.people.agency_analyst), payload: { objects: [] } });
     assert.equal(notBundle.statusCode, 400);
     assert.match(notBundle.body, /INTEL_BAD_BUNDLE/);

@@ -17,6 +17,7 @@ import {
   createFeed,
   createGroup,
   createTaxiiClient,
+  decideCandidate,
   feedAuthFromEnv,
   pullFeed,
   importBundle,
@@ -320,5 +321,20 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async (req) => listCandidates(db, req.query.status ?? 'candidate'),
+  );
+
+  app.post<{ Params: { candidateId: string }; Body: { status: 'adopted' | 'rejected'; approvalId?: string; reason?: string } }>(
+    '/api/v1/intel/candidates/:candidateId/decision',
+    {
+      config: { access: { roles: ['agency_lead'] } },
+      schema: {
+        summary: 'Record that a candidate criterion was adopted (naming the approval that adopts it) or rejected; audited',
+        tags: ['intel'],
+        params: Type.Object({ candidateId: Type.String() }),
+        body: Type.Object({ status: lit(['adopted', 'rejected'] as const), approvalId: Type.Optional(Id), reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ id: Type.String(), collectionId: Type.String(), indicator: Type.String(), address: Type.String(), port: Type.Union([Type.Integer(), Type.Null()]), source: Type.String(), status: Type.String(), createdAt: Type.String() }) },
+      },
+    },
+    async (req) => decideCandidate(db, actorOf(req), req.params.candidateId, { status: req.body.status, ...(req.body.approvalId ? { approvalId: req.body.approvalId } : {}), ...(req.body.reason ? { reason: req.body.reason } : {}) }),
   );
 }
