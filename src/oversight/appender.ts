@@ -284,6 +284,15 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
     return head;
   };
 
+  /** a stored head under this log's key; heads signed under a replaced key are left out (they verify only under the old one) */
+  const openOwn = (note: string): SignedTreeHead | undefined => {
+    try {
+      return openTreeHead(note, key);
+    } catch {
+      return undefined;
+    }
+  };
+
   const headSize = (): number => latest?.treeSize ?? committed;
   const checkSize = (size: number, what: string): void => {
     if (!Number.isSafeInteger(size) || size < 0 || size > committed) throw auditError('AUDIT_BAD_ARGUMENT', `${what} ${size} is outside the log's sizes 0..${committed}`);
@@ -324,7 +333,10 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
         .limit(Math.min(q.limit ?? 100, 1000));
       if (q.beforeId !== undefined) query = query.where('id', '<', q.beforeId);
       const rows = await query.execute();
-      return rows.map((r) => ({ ...openTreeHead(r.note, key), id: Number(r.id) }));
+      return rows.flatMap((r) => {
+        const h = openOwn(r.note);
+        return h ? [{ ...h, id: Number(r.id) }] : [];
+      });
     },
     leafIndexOfSeq,
     async inclusionProof(q) {
@@ -379,7 +391,7 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
   async function exportNow(): Promise<AuditLogExport> {
     const size = committed;
     const headRows = await db.selectFrom('audit_log_heads').select(['note']).orderBy('id', 'asc').execute();
-    const heads = headRows.map((r) => openTreeHead(r.note, key)).filter((h) => h.treeSize <= size);
+    const heads = headRows.flatMap((r) => openOwn(r.note) ?? []).filter((h) => h.treeSize <= size);
     // rows without a leaf below the high-water mark: inserted behind ACD's back (or a commit not yet appended)
     const hwRow = await sql<{ hw: number | null }>`select max(seq) as hw from audit_log_leaves where leaf_index < ${size}`.execute(db);
     const hw = Number(hwRow.rows[0]?.hw ?? 0);

@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
+import { Registry } from 'prom-client';
 import type { Store } from '../../src/store/index.js';
 import { SYSTEM_ACTOR } from '../../src/auth/index.js';
 import {
@@ -110,6 +111,25 @@ for (const engine of engineCases()) {
       const final = await again.exportLog();
       assert.equal(final.entries.length, 35, 'the export stops at this appender\'s committed size');
       assert.equal((await verifyLogExport(final, again.publicKey().vkey)).ok, true);
+    });
+
+    test('a row that commits after a later one (a gap in seq filled late) is appended late and counted', async () => {
+      const registry = new Registry();
+      const key = generateLogKey('test/audit-log');
+      const log = await createAuditLogAppender({ store, key, config: { intervalMs: 0 }, registry });
+      await log.appendPending();
+      // a transaction takes its seq, a later one commits first
+      const gap = Number((await sql<{ n: number }>`select nextval('audit_events_seq_seq') as n`.execute(store.db)).rows[0]!.n);
+      await recordAuditBatch(store.db, [ev(50), ev(51)]);
+      assert.equal(await log.appendPending(), 2);
+      const size = log.size;
+      await sql`insert into audit_events (seq, at, action, target_type, details) values (${gap}, now(), 'test.late', 'thing', '{}')`.execute(store.db);
+      assert.equal(await log.appendPending(), 1);
+      assert.equal(await log.leafIndexOfSeq(gap), size, 'the late row takes the next leaf');
+      assert.match(await registry.metrics(), /acd_audit_log_late_rows_total 1/);
+      await log.signHead();
+      const r = await verifyLogExport(await log.exportLog(), log.publicKey().vkey);
+      assert.equal(r.ok, true, JSON.stringify(r.firstFailure));
     });
 
     test('the mapping and heads tables refuse changes', async () => {
