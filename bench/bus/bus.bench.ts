@@ -3,25 +3,35 @@
  * JetStream with one worker (all 8 partitions) and with two workers (4 partitions each). Workers run
  * in this process (no store writes: the detectors and the bus are measured, not PostgreSQL), so "2
  * workers" shows the bus's cost with two consumers, not two machines' CPU; the figure per worker is
- * what docs/SCALING.md multiplies. Input: the demo scenario's gate output (selected + detector feed).
+ * what docs/SCALING.md multiplies. Input: the demo scenario's records, generated before the clock
+ * starts; the timed part is gate + publish + bus + decode + detectors; flows counted are the gate's
+ * output (selected + detector feed).
  * Needs NATS at 127.0.0.1:4222 (ACD_TEST_NATS_URL); skipped with a message when it is unreachable.
  */
 import { randomBytes } from 'node:crypto';
 import { measure, report, type Measurement } from '../lib.js';
 import { BatchEncoder, createBusCollector, createBusWorker, createJetStreamBus, createMemoryBus, decodeBatch, parsePartitions, type Bus } from '../../src/bus/index.js';
 import { createGate, type DetectorFeedFlow, type SelectedFlow } from '../../src/selection/index.js';
-import { NATS_URL, feed, fixture, natsReachable } from '../../test/bus/fixture.js';
+import { NATS_URL, feed, fixture, natsReachable, records } from '../../test/bus/fixture.js';
+import type { FlowRecord } from '../../src/flow/index.js';
 
 const PARTITIONS = 8;
-const MINUTES = Number(process.env.BUS_BENCH_MINUTES ?? 60);
+const MINUTES = Number(process.env.BUS_BENCH_MINUTES ?? 120);
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+const input: FlowRecord[] = await records(fixture(), 0, MINUTES);
 
 async function run(bus: Bus, workers: string[]): Promise<Measurement> {
   const fx = fixture();
   const collector = createBusCollector({ ...fx, bus, config: { publisher: { batchSize: 1000, maxInflight: 128 } } });
   const ws = workers.map((spec) => createBusWorker({ bus, partitions: parsePartitions(spec, PARTITIONS), config: { maxAckPending: 64 } }));
   for (const w of ws) await w.start();
+  gc(); // the detector tables (≈ 7 MB per partition) are allocated before the clock starts
   const m = await measure(async () => {
-    await feed(fx, collector.sink, 0, MINUTES, () => collector.publisher.ready());
+    for (let i = 0; i < input.length; i++) {
+      collector.sink(input[i]!);
+      if ((i & 1023) === 0) await collector.publisher.ready();
+    }
     await collector.flush({ end: true });
     for (;;) {
       let lag = 0;
@@ -35,24 +45,33 @@ async function run(bus: Bus, workers: string[]): Promise<Measurement> {
   return m;
 }
 
-const mem = createMemoryBus({ partitions: PARTITIONS });
-await run(mem, ['0-7']); // warm-up (JIT, country data)
-const baseline = await run(mem, ['0-7']);
-await mem.close();
+/** best of two runs, each on a fresh bus and fresh workers (the machine is shared: the better run is the less disturbed) */
+async function best(make: () => Promise<Bus & { destroy?: () => Promise<void> }>, workers: string[]): Promise<Measurement> {
+  let out: Measurement | null = null;
+  for (let i = 0; i < 2; i++) {
+    const bus = await make();
+    try {
+      const m = await run(bus, workers);
+      if (!out || m.ms < out.ms) out = m;
+    } finally {
+      await bus.destroy?.();
+      await bus.close();
+    }
+  }
+  return out!;
+}
+
+const memBus = async (): Promise<Bus> => createMemoryBus({ partitions: PARTITIONS });
+await best(memBus, ['0-7']); // warm-up (JIT, country data)
+const baseline = await best(memBus, ['0-7']);
 report('bus: in-process, 1 worker (8 partitions)', baseline, null, 'flows');
 
 if (!(await natsReachable())) {
   console.log(`bus: JetStream skipped: NATS not reachable at ${NATS_URL}`);
 } else {
+  const jsBus = () => createJetStreamBus({ servers: NATS_URL, partitions: PARTITIONS, prefix: `acdb_${randomBytes(4).toString('hex')}` });
   for (const workers of [['0-7'], ['0-3', '4-7']]) {
-    const js = await createJetStreamBus({ servers: NATS_URL, partitions: PARTITIONS, prefix: `acdb_${randomBytes(4).toString('hex')}` });
-    try {
-      const m = await run(js, workers);
-      report(`bus: JetStream, ${workers.length} worker(s) in-process`, m, baseline, 'flows', 'in-process');
-    } finally {
-      await js.destroy();
-      await js.close();
-    }
+    report(`bus: JetStream, ${workers.length} worker(s) in-process`, await best(jsBus, workers), baseline, 'flows', 'in-process');
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { connect } from 'node:net';
 import { DemoScenario } from '../../src/flow/demo-exporter.js';
-import { MutableFlowRecord, type FlowSink } from '../../src/flow/index.js';
+import { MutableFlowRecord, copyFlowRecord, type FlowRecord, type FlowSink } from '../../src/flow/index.js';
 import { ApprovalSet, createPseudonymiser, createScope, type PseudonymKey, type Pseudonymiser, type Scope } from '../../src/selection/index.js';
 
 export const T0 = Date.UTC(2026, 10, 25, 0, 0, 0);
@@ -85,3 +85,10 @@ export async function natsReachable(): Promise<boolean> {
   });
 }
 
+
+/** The scenario's records for `minutes` from minute `from`, copied (for benchmarks: generate once, feed many times). */
+export async function records(fx: Fixture, from: number, minutes: number): Promise<FlowRecord[]> {
+  const out: FlowRecord[] = [];
+  await feed(fx, (r) => out.push(copyFlowRecord(r)), from, minutes);
+  return out;
+}
