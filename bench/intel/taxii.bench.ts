@@ -113,6 +113,19 @@ try {
   });
   report(`postgres: GET objects/ page of ${PAGE} (HTTP route)`, httpM, rawM, 'pages', 'raw SQL select of the page');
   console.log(line('  HTTP route page', httpMs));
+  // the floor of any authenticated TAXII request: token check (with its last-used write) + discovery's one query
+  const discMs: number[] = [];
+  const discM = await measure(async () => {
+    for (let i = 0; i < QUERIES; i++) {
+      const t0 = performance.now();
+      const r = await app.inject({ url: '/taxii2/', headers: { authorization: `Bearer ${tok.token}`, accept: 'application/taxii+json;version=2.1' } });
+      discMs.push(performance.now() - t0);
+      if (r.statusCode !== 200) throw new Error(r.body);
+    }
+    return QUERIES;
+  });
+  report('postgres: GET objects/ page vs authenticated discovery', httpM, discM, 'requests', 'GET /taxii2/ (auth + 1 query)');
+  console.log(line('  GET /taxii2/ (baseline)', discMs));
   await app.close();
   await range.end();
 
