@@ -61,6 +61,7 @@ export const DEFAULT_SCAN_CONFIG: ScanConfig = {
 
 const BLOOM_WORDS = 16; // 512 bits of first contacts per source
 const BM_WORDS = 16; // 512-bit linear-counting bitmap
+const OK_MASK = (1 << 20) - 1;
 const F_SCANNER = 1;
 const F_DIRTY = 2;
 const F_ADDR = 4;
@@ -117,6 +118,10 @@ export class ScanDetector {
   private readonly hWin: Float64Array;
   private readonly hBm: Uint32Array;
   private readonly w = new Uint32Array(8);
+  /** tags of (source, destination) pairs whose contact succeeded: 4 MiB, direct-mapped */
+  private readonly okPairs = new Uint32Array(OK_MASK + 1);
+  /** successful flows of known pairs that took the fast path */
+  fastPath = 0;
   private readonly lnFail: number;
   private readonly lnSucc: number;
   private readonly upper: number;
@@ -232,11 +237,19 @@ export class ScanDetector {
     if (attempt === 0) return;
     srcWords(rec, w, 0);
     dstWords(rec, w, 4);
+    // fast path: a successful contact of a (source, destination) seen succeeding before changes
+    // nothing (the walk counts first contacts, the thresholds count failures); a direct-mapped cache
+    // of such pairs spares the source lookup. A cache miss only means the full path below.
+    let ph = 0;
+    if (attempt > 0) {
+      ph = (hashWords(w, 0, 8, 0x3c6ef372) | 1) >>> 0;
+      if (this.okPairs[ph & OK_MASK] === ph) { this.fastPath++; return; }
+    }
     const s = this.sourceSlot(rec.family, 0, now, direction);
     const dh = hashWords(w, 4, 4);
     if (walkOutcome !== 0) this.walk(s, dh, walkOutcome);
     { const tb = s * 8 + 4; this.targets[tb] = w[4] ?? 0; this.targets[tb + 1] = w[5] ?? 0; this.targets[tb + 2] = w[6] ?? 0; this.targets[tb + 3] = w[7] ?? 0; }
-    if (attempt > 0) return;
+    if (attempt > 0) { this.okPairs[ph & OK_MASK] = ph; return; }
     const c = this.config;
     // Zeek address scan: distinct hosts on one port per epoch
     {

@@ -72,6 +72,9 @@ test('a normal client (300 connections to 60 servers, 3 % failures) is not a sca
   assert.equal(det.findings.list('scan').length, 0);
   const st = det.scan.sourceState(4, words('10.0.0.20'));
   assert.ok(st && !st.scanner && st.contacts > 30);
+  // repeated successful contacts took the fast path and were not counted again
+  assert.ok(det.scan.fastPath > 100, `fast path ${det.scan.fastPath}`);
+  assert.ok(st.contacts <= 60);
 });
 
 test('a ping sweep (ICMP echo to 40 hosts) trips the address-scan threshold under port 0', () => {
