@@ -11,6 +11,7 @@ import {
   TLP_LEVELS,
   addObjects,
   createCollection,
+  encodeNext,
   formatUs,
   indicator,
   queryObjects,
@@ -107,6 +108,35 @@ for (const engine of engineCases()) {
       assert.deepEqual(seen, total.rows.map((r) => r.stix_id), 'an object was skipped');
       const added = await queryObjects(store.db, coll, { reader: reader(op), limit: 10000, addedAfterUs: total.rows[10]!.date_added_us });
       assert.deepEqual(added.rows.map((r) => r.stix_id), total.rows.slice(11).map((r) => r.stix_id));
+    });
+
+    test('concurrent writers and a reader walking pages: every object seen once, none skipped', async () => {
+      const c3 = await createCollection(store.db, agency, { title: 'Concurrent', ownerOrgId: agency.orgId, readRoles: ['operator'], writeRoles: ['agency_analyst'], defaultTlp: 'clear' });
+      let id = 20000;
+      let writing = true;
+      const writer = async (): Promise<void> => {
+        for (let b = 0; b < 8; b++) await addObjects(store.db, c3, Array.from({ length: 4 }, () => ind(id++)), { actor: agency });
+      };
+      const seen: string[] = [];
+      const reader = async (): Promise<void> => {
+        let next: string | undefined;
+        for (;;) {
+          const stillWriting = writing;
+          const p = await queryObjects(store.db, c3, { reader: { userId: op.userId, orgId: op.orgId, community: true, clientOf: [] }, limit: 5, ...(next ? { next } : {}) });
+          seen.push(...p.rows.map((r) => r.stix_id));
+          if (p.rows.length) next = p.next ?? encodeNext(p.rows[p.rows.length - 1]!.date_added_us);
+          // done once a page is short after the writers finished
+          if (!p.more && !stillWriting) break;
+        }
+      };
+      const r = reader();
+      await Promise.all([writer(), writer(), writer(), writer()]);
+      writing = false;
+      await r;
+      const all = await queryObjects(store.db, c3, { reader: { userId: op.userId, orgId: op.orgId, community: true, clientOf: [] }, limit: 1000 });
+      assert.equal(all.rows.length, 4 * 8 * 4);
+      assert.equal(new Set(seen).size, seen.length, 'an object was seen twice');
+      assert.deepEqual(seen, all.rows.map((x) => x.stix_id), 'an object was skipped or seen out of order');
     });
 
     test('the marking rule in SQL agrees with tlpAllows for every level and reader', async () => {
