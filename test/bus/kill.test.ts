@@ -14,10 +14,10 @@ import { PG_URL, freshSchemaName } from '../helpers/stores.js';
 import { NATS_URL, feed, fixture, natsReachable } from './fixture.js';
 
 const PARTITIONS = 8;
-const MINUTES = 20;
+const MINUTES = 12;
 
-function startWorker(partitions: string, prefix: string, schema: string): { proc: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--partitions', partitions, '--total', String(PARTITIONS), '--nats', NATS_URL, '--db', PG_URL, '--schema', schema, '--prefix', prefix, ...(process.env.BUS_DEBUG ? ['--verbose'] : [])], {
+function startWorker(partitions: string, prefix: string, schema: string): { proc: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; stderr: () => string } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/bus/worker-proc.ts', partitions, String(PARTITIONS), NATS_URL, PG_URL, schema, prefix], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ACD_LOG_LEVEL: 'info' },
   });
@@ -31,7 +31,7 @@ function startWorker(partitions: string, prefix: string, schema: string): { proc
     proc.once('exit', (code) => reject(new Error(`worker ${partitions} exited ${code}: ${err}`)));
   });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, ready, exited };
+  return { proc, ready, exited, stderr: () => err };
 }
 
 test('two workers, one killed with SIGKILL mid-stream and restarted: nothing lost, nothing twice, findings as in one process', async (t) => {
@@ -45,7 +45,26 @@ test('two workers, one killed with SIGKILL mid-stream and restarted: nothing los
   await client.connect();
   const bus = await createJetStreamBus({ servers: NATS_URL, partitions: PARTITIONS, prefix });
   const workers: ChildProcess[] = [];
+  const t0 = Date.now();
+  const mark = (what: string): void => {
+    if (process.env.BUS_DEBUG) process.stderr.write(`${Date.now() - t0} ms ${what}\n`);
+  };
   try {
+    // the store's schema exists before two processes race to migrate it
+    const { openStore } = await import('../../src/store/index.js');
+    const s = await openStore({ db: PG_URL, schema });
+    await s.close();
+    // the approval the selected flows name (in production: proposed and decided through the API)
+    const ap = fixture().approvals.list()[0]!;
+    await client.query(
+      `insert into ${schema}.approvals (id, category, carriers, criteria, start_at, end_at, status, proposed_by) values ($1, $2, $3, $4, $5, $6, 'approved', 'test')`,
+      [ap.id, ap.category, ap.carriers, JSON.stringify(ap.criteria), ap.start, ap.end],
+    );
+
+    mark('const a = startWorker(');
+    const a = startWorker('0-3', prefix, schema);
+    const b = startWorker('4-7', prefix, schema);
+    workers.push(a.proc, b.proc);
     // the reference: one in-process run (memory bus, same partitioning, same worker code, no store)
     const memBus = createMemoryBus({ partitions: PARTITIONS });
     const fx0 = fixture();
@@ -66,43 +85,36 @@ test('two workers, one killed with SIGKILL mid-stream and restarted: nothing los
     const wantExt = refFindings.filter((f) => f.external !== null).map((f) => `${f.key} ${f.type} ${f.updates}`).sort();
     assert.ok(refFindings.some((f) => f.external === null), 'the input has a finding that spans partitions');
 
-    // the store's schema exists before two processes race to migrate it
-    const { openStore } = await import('../../src/store/index.js');
-    const s = await openStore({ db: PG_URL, schema });
-    await s.close();
-    // the approval the selected flows name (in production: proposed and decided through the API)
-    const ap = fixture().approvals.list()[0]!;
-    await client.query(
-      `insert into ${schema}.approvals (id, category, carriers, criteria, start_at, end_at, status, proposed_by) values ($1, $2, $3, $4, $5, $6, 'approved', 'test')`,
-      [ap.id, ap.category, ap.carriers, JSON.stringify(ap.criteria), ap.start, ap.end],
-    );
-
-    const a = startWorker('0-3', prefix, schema);
-    const b = startWorker('4-7', prefix, schema);
-    workers.push(a.proc, b.proc);
     await Promise.all([a.ready, b.ready]);
 
+    mark('const fx = fixture();');
     const fx = fixture();
     const collector = createBusCollector({ ...fx, bus, config: { publisher: { batchSize: 500 } } });
     await feed(fx, collector.sink, 0, MINUTES / 2, () => collector.publisher.ready());
     await collector.flush();
     // kill worker A while it is working through its share
     const written = async (): Promise<number> => Number((await client.query(`select count(*) from ${schema}.bus_batches`)).rows[0].count);
-    for (let i = 0; i < 200 && (await written()) < 5; i++) await new Promise((r) => setTimeout(r, 25));
+    const writtenByA = async (): Promise<number> => Number((await client.query(`select count(*) from ${schema}.bus_batches where partition < 4`)).rows[0].count);
+    for (let i = 0; i < 400 && (await writtenByA()) < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    mark("a.proc.kill('SIGKILL');");
     a.proc.kill('SIGKILL');
     await a.exited;
-    const atKill = await written();
+    const atKill = await writtenByA();
+    assert.ok(atKill >= 3, `worker A wrote ${atKill} batches before it was killed`);
     await feed(fx, collector.sink, MINUTES / 2, MINUTES / 2, () => collector.publisher.ready());
     await collector.flush({ end: true });
+    mark('const a2 = startWorker(');
     const a2 = startWorker('0-3', prefix, schema);
     workers.push(a2.proc);
     await a2.ready;
 
     const published = collector.publisher.published.batches;
     assert.ok(atKill < published, `the kill came mid-stream (${atKill} of ${published} batches written)`);
+    mark('for (let i = 0; i < 600 && (aw');
     for (let i = 0; i < 600 && (await written()) < published; i++) await new Promise((r) => setTimeout(r, 50));
     assert.equal(await written(), published, 'every published batch written once');
     // wait until the consumers hold nothing unacknowledged (the replay's findings are written too)
+    mark('const jsm = await');
     const jsm = await jetstreamManager(bus.connection);
     for (let i = 0; i < 600; i++) {
       let pending = 0;
@@ -113,10 +125,14 @@ test('two workers, one killed with SIGKILL mid-stream and restarted: nothing los
       if (pending === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    mark("b.proc.kill('SIGTERM');");
     b.proc.kill('SIGTERM');
     a2.proc.kill('SIGTERM');
     await Promise.all([b.exited, a2.exited]);
+    const replayed = /(\d+) already written/.exec(a2.stderr());
+    assert.ok(replayed && Number(replayed[1]) >= atKill, `the restarted worker replayed what A had written and wrote none of it again: ${a2.stderr()}`);
 
+    mark('const selected = Number');
     const selected = Number((await client.query(`select count(*) from ${schema}.selected_flows`)).rows[0].count);
     assert.equal(selected, collector.gate.totals().selected, 'each selected flow stored exactly once');
     const rows = (await client.query(`select key, type, external, updates from ${schema}.findings`)).rows as Array<{ key: string; type: string; external: string | null; updates: number }>;
