@@ -7,3 +7,7 @@ export * from './measures.js';
 export * from './expiry.js';
 export { DEFAULT_OPERATIONS_CONFIG, type OperationsConfig } from './db.js';
 export type { OperationsTables, OperationTargets } from './tables.js';
+export * from './rpz.js';
+export * from './bgp.js';
+export * from './blocklist.js';
+export * from './notice.js';

@@ -35,10 +35,22 @@ export interface VerifyResult {
 }
 
 /** One kind of measure acting on the network (BIND, GoBGP) or producing a record (blocklist, notice). */
+export interface ApplyContext {
+  decisionId: string;
+  now: Date;
+  /** the operation's title and its linked evidence (finding keys, report and intelligence ids) */
+  operation?: { id: string; title: string; evidence: string[] };
+}
+
+/** What applying produced that ACD records (a notice sent). */
+export interface ApplyResult {
+  notice?: { recipient: string; channel: string; file: string | null; reference?: string | null };
+}
+
 export interface MeasureDriver {
   kind: MeasureKind;
   /** puts the measure in place; `inForce` is every measure of this kind in force, this one included */
-  apply(m: Measure, inForce: Measure[], ctx: { decisionId: string; now: Date }): Promise<void>;
+  apply(m: Measure, inForce: Measure[], ctx: ApplyContext): Promise<ApplyResult | void>;
   verify(m: Measure): Promise<VerifyResult>;
   /** removes it; `remaining` is every measure of this kind still in force without this one */
   lift(m: Measure, remaining: Measure[]): Promise<void>;
@@ -160,7 +172,14 @@ export async function applyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, me
       if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
       const measure = { ...toMeasure(m), target: checked.target };
       const inForce = [...(await inForceOf(trx, m.kind, m.id)), measure];
-      await driver.apply(measure, inForce, { decisionId: decision.id, now });
+      const links = await trx.selectFrom('operation_links').select(['kind', 'ref']).where('operation_id', '=', op.id).orderBy('added_at').execute();
+      const result = await driver.apply(measure, inForce, { decisionId: decision.id, now, operation: { id: op.id, title: op.title, evidence: links.map((l) => `${l.kind} ${l.ref}`) } });
+      if (result && result.notice) {
+        await trx.insertInto('operation_notices').values({
+          id: randomUUID(), operation_id: op.id, measure_id: m.id, kind: 'takedown', recipient: result.notice.recipient, channel: result.notice.channel,
+          sent_at: now, reference: result.notice.reference ?? null, message_file: result.notice.file, recorded_by: actor.userId, recorded_at: now,
+        }).execute();
+      }
       const row = await trx.updateTable('operation_measures')
         .set({ state: 'applied', decision_id: decision.id, applied_at: now, applied_by: actor.userId, failure: null, lifted_at: null, lifted_by: null, lift_reason: null })
         .where('id', '=', measureId).returningAll().executeTakeFirstOrThrow();
@@ -193,17 +212,18 @@ export async function liftMeasure(db: AnyDb, drivers: Drivers, actor: Actor, mea
 
 /** Checks an applied measure is really in place (dig, the peer's RIB, the file), recording the result. */
 export async function verifyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, measureId: string, now = new Date()): Promise<VerifyResult> {
-  return odb(db).transaction().execute(async (trx) => {
-    const { m } = await loadMeasure(trx, actor, measureId, true);
-    requireParty(actor, ['executor', 'agency_lead', 'agency_analyst'], 'verifying a measure');
-    if (m.state !== 'applied') throw new AcdError('MEASURE_NOT_APPLIED', `measure ${measureId} is ${m.state}; only an applied measure is verified`, { status: 409 });
-    const driver = drivers[m.kind as MeasureKind];
-    if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
-    const r = await driver.verify(toMeasure(m));
+  const { m } = await loadMeasure(db, actor, measureId, false);
+  requireParty(actor, ['executor', 'agency_lead', 'agency_analyst'], 'verifying a measure');
+  if (m.state !== 'applied') throw new AcdError('MEASURE_NOT_APPLIED', `measure ${measureId} is ${m.state}; only an applied measure is verified`, { status: 409 });
+  const driver = drivers[m.kind as MeasureKind];
+  if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
+  // outside a transaction: a driver may read the store itself (the blocklist) or take seconds (dig)
+  const r = await driver.verify(toMeasure(m));
+  await odb(db).transaction().execute(async (trx) => {
     await trx.updateTable('operation_measures').set({ verified_at: now, verified_ok: r.ok }).where('id', '=', measureId).execute();
     await recordAudit(base(trx), { actor, action: 'operation.measure.verify', target: { type: 'operation_measure', id: measureId }, details: { ok: r.ok, detail: r.detail.slice(0, 500) }, at: now });
-    return r;
   });
+  return r;
 }
 
 export interface ApplyOutcome {
