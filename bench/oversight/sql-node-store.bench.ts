@@ -19,7 +19,8 @@ const leaves = Array.from({ length: N }, (_, i) => hashLeaf(createHash('sha256')
 
 const store = await openStore({ data: 'memory://' });
 try {
-  await createMerkleNodesTable(store.db);
+  // its own table: migration 050 already made audit_merkle_nodes
+  await createMerkleNodesTable(store.db, 'bench_merkle_nodes');
   await sql`create table leaves_only (idx bigint primary key, hash bytea not null)`.execute(store.db);
   const baseline = await measure(async () => {
     for (let i = 0; i < N; i += BATCH) {
@@ -28,7 +29,7 @@ try {
     }
     return N;
   });
-  const tree = await MerkleTree.open(new SqlNodeStore(store.db));
+  const tree = await MerkleTree.open(new SqlNodeStore(store.db, 'bench_merkle_nodes'));
   const subject = await measure(async () => {
     for (let i = 0; i < N; i += BATCH) await tree.appendLeaves(leaves.slice(i, i + BATCH));
     return N;

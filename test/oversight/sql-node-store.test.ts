@@ -13,7 +13,7 @@ const leaf = (i: number): Buffer => hashLeaf(createHash('sha256').update(`row ${
 test('the Merkle tree on the SQL store (embedded PostgreSQL): proofs, reopen, and the table refuses changes', async () => {
   const store = await openStore({ data: 'memory://' });
   try {
-    await createMerkleNodesTable(store.db);
+    // migration 050 made the table; it starts empty
     const nodes = new SqlNodeStore(store.db);
     const leaves = Array.from({ length: 300 }, (_, i) => leaf(i));
     const t = await MerkleTree.open(nodes);
