@@ -124,6 +124,39 @@ describe('operations API', () => {
     assert.equal((await call(t.people.auditor, 'GET', `/api/v1/operations/${id}`)).statusCode, 200);
   });
 
+  test('emergency over HTTP: declared, executed, notified, ordered lifted — carried out at once; expiry job lifts an expired approval', async () => {
+    const id = await draft({ addresses: ['192.0.2.77'], domains: [] });
+    await call(t.people.agency_analyst, 'POST', `/api/v1/operations/${id}/measures`, { kind: 'blocklist', target: '192.0.2.77' });
+    await call(t.people.agency_analyst, 'POST', `/api/v1/operations/${id}/links`, { kind: 'finding', ref: 'ddos|192.0.2.77|0/0' });
+    await call(t.people.agency_analyst, 'POST', `/api/v1/operations/${id}/transitions`, { action: 'assemble_evidence' });
+    const em = await call(t.people.agency_lead, 'POST', `/api/v1/operations/${id}/transitions`, { action: 'declare_emergency', reason: 'DDoS on hospitals in progress' });
+    const deadline = Date.parse(em.json<{ notifyDeadline: string }>().notifyDeadline);
+    assert.ok(Math.abs(deadline - Date.now() - 24 * 3600_000) < 60_000, 'the commission is to be notified within 24 h');
+    assert.equal((await call(executor, 'POST', `/api/v1/operations/${id}/execute`, {})).statusCode, 200);
+    const listed = () => call(t.people.operator, 'GET', '/api/v1/blocklist').then((r) => r.body.split('\n').filter((l) => l && !l.startsWith('#')));
+    assert.ok((await listed()).includes('192.0.2.77'));
+    assert.equal((await call(t.people.agency_lead, 'POST', `/api/v1/operations/${id}/transitions`, { action: 'notify_commission' })).json<{ state: string }>().state, 'commission_notified');
+    const order = await call(t.people.commission_member, 'POST', `/api/v1/operations/${id}/decision`, { decision: 'order_lift', reason: 'not proportionate' });
+    assert.equal(order.statusCode, 200, order.body);
+    assert.equal(order.json<{ state: string }>().state, 'lifted');
+    assert.ok(!(await listed()).includes('192.0.2.77'));
+
+    const id2 = await draft({ addresses: ['192.0.2.78'], domains: [] });
+    await call(t.people.agency_analyst, 'POST', `/api/v1/operations/${id2}/measures`, { kind: 'blocklist', target: '192.0.2.78' });
+    await toApproved(id2, new Date(Date.now() + 3600_000).toISOString());
+    await call(executor, 'POST', `/api/v1/operations/${id2}/execute`, {});
+    assert.ok((await listed()).includes('192.0.2.78'));
+    const { createExpiryJob, createBlocklistDriver } = await import('../../src/operations/index.js');
+    const { createMetricsRegistry } = await import('../../src/shared/metrics.js');
+    const registry = createMetricsRegistry();
+    const job = createExpiryJob({ deps: { db: t.store.db, drivers: { blocklist: createBlocklistDriver(t.store.db) }, registry } });
+    assert.deepEqual(await job.runOnce(new Date(Date.now() + 1800_000)), [], 'nothing due before the expiry');
+    const done = await job.runOnce(new Date(Date.now() + 7200_000));
+    assert.deepEqual(done.map((d) => [d.id, d.reason, d.error]), [[id2, 'the approval expired', undefined]]);
+    assert.ok(!(await listed()).includes('192.0.2.78'));
+    assert.match(await registry.metrics(), /acd_operations_expired_total\{result="lifted"\} 1/);
+  });
+
   test('bad input: unknown server, malformed domain or prefix, expired approval, unknown operation', async () => {
     const id = await draft();
     const plan = (target: string, kind = 'blocklist') => call(t.people.agency_analyst, 'POST', `/api/v1/operations/${id}/measures`, { kind, target });
