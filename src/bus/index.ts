@@ -3,6 +3,6 @@ export { parsePartitions, type Bus, type BatchHandler, type BatchMeta, type Subs
 export { createMemoryBus } from './memory.js';
 export { createJetStreamBus, streamName, type JetStreamBus, type JetStreamBusConfig } from './jetstream.js';
 export { createBusPublisher, createBusCollector, type BusCollector, type BusPublisher, type PublisherConfig } from './publisher.js';
-export { createBusWorker, type BusWorker, type WorkerConfig } from './worker.js';
+export { createBusWorker, purgeBatchNames, type BusWorker, type WorkerConfig } from './worker.js';
 export { partitionOf } from './partition.js';
 export { BatchEncoder, decodeBatch, BusFlow, RECORD_BYTES, type BatchHeader } from './codec.js';

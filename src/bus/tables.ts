@@ -1,12 +1,12 @@
 /** The bus's table (migration 080): the names of batches whose selected flows are written. */
-import type { ColumnType, Generated } from 'kysely';
+import type { Generated } from 'kysely';
 
 export interface BusBatchTable {
   producer: string;
   partition: number;
   seq: number;
   flows: number;
-  written_at: Generated<ColumnType<Date, Date | string | undefined, never>>;
+  written_at: Generated<Date>;
 }
 
 export interface BusTables {

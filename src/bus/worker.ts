@@ -32,7 +32,18 @@ import type { BusTables } from './tables.js';
 const BEACON_MASK = DETECTOR_BIT.beacon | DETECTOR_BIT['fan-in'] | DETECTOR_BIT.strobe;
 const ALL = 0x7fffffff;
 
+/**
+ * Forgets the names of batches written before `before`: a batch older than the stream's maximum age
+ * can no longer be replayed, so its name guards nothing. Returns the rows deleted.
+ */
+export async function purgeBatchNames(db: Kysely<Database>, before: Date): Promise<number> {
+  const r = await withTables<BusTables>(db).deleteFrom('bus_batches').where('written_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 export interface WorkerConfig {
+  /** batch names are kept this long after their write (default 1 h: well beyond the stream's max age) */
+  keepBatchNamesMs?: number;
   detectors?: DetectorsConfig;
   /** event-time period between detector flushes, per partition (default 60 s, as in one process) */
   flushEveryMs?: number;
@@ -76,6 +87,7 @@ export function createBusWorker(opts: {
   const stats = { batches: 0, duplicates: 0, selected: 0, dropped: 0 };
   const states = new Map<number, PartitionState>();
   let sub: Subscription | null = null;
+  let purgeTimer: NodeJS.Timeout | null = null;
 
   for (const p of partitions) {
     const st: PartitionState = {
@@ -195,9 +207,17 @@ export function createBusWorker(opts: {
     stats,
     async start() {
       sub = await bus.subscribe(partitions, handle, { maxAckPending: config.maxAckPending ?? 16 });
+      if (db) {
+        const keep = config.keepBatchNamesMs ?? 3_600_000;
+        purgeTimer = setInterval(() => {
+          purgeBatchNames(db, new Date(Date.now() - keep)).catch((err: unknown) => logger.warn({ err }, 'purging old batch names failed'));
+        }, Math.min(keep, 600_000));
+        purgeTimer.unref();
+      }
       logger.info({ partitions, bus: bus.kind }, 'bus worker consuming');
     },
     async stop() {
+      if (purgeTimer) clearInterval(purgeTimer);
       await sub?.stop();
       sub = null;
     },
