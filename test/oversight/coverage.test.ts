@@ -6,6 +6,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { SYSTEM_ACTOR, createOrganisation, createPerson, issueToken } from '../../src/auth/index.js';
 import { createTestApp, bearer, TEST_PASSWORD, type TestApp, type TestPerson } from '../helpers/app.js';
 
 type Method = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -72,6 +73,20 @@ const DRIVEN: Array<[string, Drive]> = [
   }],
   ['POST /api/v1/approvals/:id/decision', { call: (t, s) => ({ as: t.people.commission_member, url: `/api/v1/approvals/${s.approval}/decision`, body: { decision: 'approve', reason: 'necessary and proportionate' } }) }],
   ['POST /api/v1/approvals/:id/end', { call: (t, s) => ({ as: t.people.commission_member, url: `/api/v1/approvals/${s.approval}/end`, body: { reason: 'no longer needed' } }) }],
+  ['POST /api/v1/operations', { call: (t) => ({ as: t.people.agency_analyst, url: '/api/v1/operations', body: { title: 'C2 198.51.100.7', serious: false, abroad: false, targets: { addresses: ['198.51.100.7'], domains: [] } } }), keep: (j, s) => (s.operation = id(j)) }],
+  ['POST /api/v1/operations/:id/measures', { call: (t, s) => ({ as: t.people.agency_analyst, url: `/api/v1/operations/${s.operation}/measures`, body: { kind: 'blocklist', target: '198.51.100.7/32' } }), keep: (j, s) => (s.measure = id(j)) }],
+  ['POST /api/v1/operations/:id/links', { call: (t, s) => ({ as: t.people.agency_analyst, url: `/api/v1/operations/${s.operation}/links`, body: { kind: 'finding', ref: 'beacon|198.51.100.7|443/6|pseudo-10.0.0.1' } }) }],
+  ['POST /api/v1/operations/:id/transitions', { call: (t, s) => ({ as: t.people.agency_analyst, url: `/api/v1/operations/${s.operation}/transitions`, body: { action: 'assemble_evidence' } }) }],
+  ['POST /api/v1/operations/:id/decision', {
+    call: async (t, s) => {
+      const r = await t.app.inject({ method: 'POST', url: `/api/v1/operations/${s.operation}/transitions`, headers: bearer(t.people.agency_lead), payload: { action: 'request_approval' } });
+      assert.equal(r.statusCode, 200, r.body);
+      return { as: t.people.commission_member, url: `/api/v1/operations/${s.operation}/decision`, body: { decision: 'approve', conditions: 'blocklist only', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } };
+    },
+  }],
+  ['POST /api/v1/operations/:id/execute', { call: (_t, s) => ({ as: executor, url: `/api/v1/operations/${s.operation}/execute`, body: {} }) }],
+  ['POST /api/v1/operation-measures/:measureId/verify', { call: (t, s) => ({ as: t.people.agency_lead, url: `/api/v1/operation-measures/${s.measure}/verify` }) }],
+  ['POST /api/v1/operations/:id/lift', { call: (t, s) => ({ as: t.people.agency_lead, url: `/api/v1/operations/${s.operation}/lift`, body: { reason: 'server gone' } }) }],
   ['POST /api/v1/audit-log/heads', { call: (t) => ({ as: t.people.auditor, url: '/api/v1/audit-log/heads', body: {} }) }],
   // last: it ends the session it was given
   ['POST /api/v1/auth/logout', { call: (t) => ({ as: t.people.carrier, url: '/api/v1/auth/logout' }) }],
@@ -83,6 +98,10 @@ const UNDRIVEN: Record<string, string> = {
   'POST /api/v1/intel/promotions': 'needs a detector finding with its evidence; audited in test/intel/tiers.test.ts',
   'POST /api/v1/intel/collections/:collectionId/bundles': 'needs a STIX bundle with valid patterns; audited in test/intel',
   'POST /api/v1/intel/candidates/:candidateId/decision': 'needs a candidate criterion from an imported STIX indicator; audited in test/intel',
+  'POST /api/v1/operations/:id/consultations': "a consultation step of a serious or foreign operation's state machine; audited in test/operations",
+  'POST /api/v1/operations/:id/notices': 'writes a notice to an outbox (ACD_OPERATIONS_OUTBOX); audited in test/operations',
+  'POST /api/v1/operation-measures/:measureId/apply': 'applies one measure through its executor (RPZ, BGP); audited in test/operations',
+  'POST /api/v1/operation-measures/:measureId/lift': 'lifts one applied measure through its executor; audited in test/operations',
   'POST /api/v1/intel/feeds/:feedId/pull': 'needs a reachable TAXII server and credentials in the environment (test/intel/client.test.ts runs one)',
 };
 
@@ -109,10 +128,17 @@ async function reportVersion(t: TestApp, s: State): Promise<number> {
   return r.version;
 }
 
+/** a person of an executing organisation (the police), who carries out approved measures */
+let executor: TestPerson;
+
 describe('every state-changing route writes an audit entry', () => {
   let t: TestApp;
   before(async () => {
     t = await createTestApp();
+    const org = await createOrganisation(t.store.db, SYSTEM_ACTOR, { name: 'Coverage executor', kind: 'executor', sector: null });
+    const user = await createPerson(t.store.db, SYSTEM_ACTOR, { orgId: org.id, username: 'coverage-police', displayName: 'police', password: TEST_PASSWORD, roles: ['agency_analyst'] });
+    const tok = await issueToken(t.store.db, SYSTEM_ACTOR, user.id, 'test', null);
+    executor = { userId: user.id, username: 'coverage-police', orgId: org.id, orgKind: 'executor', role: 'agency_analyst', token: tok.token };
   });
   after(async () => t.close());
 
