@@ -18,6 +18,7 @@ import {
 } from '../../src/bus/index.js';
 import { createGate, copySelectedFlow, type SelectedFlow } from '../../src/selection/index.js';
 import type { Finding } from '../../src/detect/index.js';
+import { createMetricsRegistry, type Registry } from '../../src/shared/metrics.js';
 import { NATS_URL, feed, fixture, natsReachable } from './fixture.js';
 
 const PARTITIONS = 8;
@@ -27,10 +28,10 @@ export function summary(fs: Finding[]): string[] {
   return fs.map((f) => `${f.key} ${f.type} ${f.score.toFixed(6)} ${f.updates}`).sort();
 }
 
-async function runThrough(bus: Bus): Promise<{ findings: Finding[]; selected: number; feedFlows: number; flows: number }> {
+async function runThrough(bus: Bus, registry?: Registry): Promise<{ findings: Finding[]; selected: number; feedFlows: number; flows: number }> {
   const fx = fixture();
   const collector = createBusCollector({ ...fx, bus, config: { publisher: { batchSize: 500, producer: 'test' } } });
-  const worker = createBusWorker({ bus, partitions: parsePartitions(`0-${PARTITIONS - 1}`, PARTITIONS) });
+  const worker = createBusWorker({ bus, partitions: parsePartitions(`0-${PARTITIONS - 1}`, PARTITIONS), ...(registry ? { deps: { registry } } : {}) });
   await worker.start();
   const flows = await feed(fx, collector.sink, 0, MINUTES, () => collector.publisher.ready());
   await collector.flush({ end: true });
@@ -41,6 +42,11 @@ async function runThrough(bus: Bus): Promise<{ findings: Finding[]; selected: nu
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.deepEqual([...(await worker.lag()).values()], new Array(PARTITIONS).fill(0), 'every batch acknowledged');
+  if (registry) {
+    const text = await registry.metrics();
+    for (let p = 0; p < PARTITIONS; p++) assert.match(text, new RegExp(`acd_bus_lag_batches\\{partition="${p}"\\} 0`), `lag of partition ${p} on /metrics`);
+    assert.match(text, /acd_bus_worker_flows_total\{result="dropped"\} [1-9]/);
+  }
   await worker.stop();
   const t = collector.gate.totals();
   assert.equal(worker.stats.selected, t.selected, 'the worker stored every selected flow the gate published');
@@ -103,7 +109,7 @@ test('the same input through the in-process bus and through JetStream gives iden
   await mem.close();
   const js = await createJetStreamBus({ servers: NATS_URL, partitions: PARTITIONS, prefix: `acdt_${randomBytes(4).toString('hex')}` });
   try {
-    const b = await runThrough(js);
+    const b = await runThrough(js, createMetricsRegistry());
     assert.ok(a.findings.length > 5, `findings: ${a.findings.length}`);
     assert.ok(a.selected > 0, 'some flows were selected by the port criterion');
     assert.equal(b.flows, a.flows);
@@ -113,6 +119,46 @@ test('the same input through the in-process bus and through JetStream gives iden
     const { c2, scanner } = fixture().scenario.actors;
     assert.ok(b.findings.some((f) => f.type === 'fan-in' && f.external === c2), 'the C2 found through JetStream');
     assert.ok(b.findings.some((f) => f.type === 'scan' && f.external === scanner), 'the scanner found through JetStream');
+  } finally {
+    await js.destroy();
+    await js.close();
+  }
+});
+
+test('back-pressure on JetStream: a slow consumer leaves batches pending (lag), handles them in order, one at a time, and loses none', async (t) => {
+  if (!(await natsReachable())) {
+    t.skip(`NATS is not reachable at ${NATS_URL} (start nats-server -js)`);
+    return;
+  }
+  const js = await createJetStreamBus({ servers: NATS_URL, partitions: 2, prefix: `acdt_${randomBytes(4).toString('hex')}` });
+  try {
+    const N = 20;
+    for (let i = 0; i < N; i++) {
+      for (const p of [0, 1]) await js.publish(p, Buffer.from([p, i]), `${p}-${i}`);
+    }
+    await js.publish(0, Buffer.from([0, 0]), '0-0'); // a re-publish inside the duplicate window is dropped by the stream
+    const seen: number[][] = [[], []];
+    const busy = [0, 0];
+    let maxBusy = 0;
+    let maxLag = 0;
+    const sub = await js.subscribe([0, 1], async (b, meta) => {
+      busy[meta.partition]!++;
+      maxBusy = Math.max(maxBusy, busy[meta.partition]!);
+      await new Promise((r) => setTimeout(r, 15));
+      seen[meta.partition]!.push(b[1]!);
+      busy[meta.partition]!--;
+    }, { maxAckPending: 2 });
+    for (let i = 0; i < 300 && seen[0]!.length + seen[1]!.length < 2 * N; i++) {
+      const lag = await sub.lag();
+      maxLag = Math.max(maxLag, lag.get(0)!, lag.get(1)!);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await sub.stop();
+    const inOrder = Array.from({ length: N }, (_, i) => i);
+    assert.deepEqual(seen[0], inOrder, 'partition 0: every batch once, in order');
+    assert.deepEqual(seen[1], inOrder, 'partition 1: every batch once, in order');
+    assert.equal(maxBusy, 1, 'one batch at a time per partition');
+    assert.ok(maxLag > 2, `the slow consumer's lag showed (max ${maxLag})`);
   } finally {
     await js.destroy();
     await js.close();
