@@ -6,7 +6,8 @@
  * verifier, reading the same row later, recomputes the same bytes); it appends the leaves (nodes in
  * `audit_merkle_nodes`) and records row → leaf in `audit_log_leaves`, all in one transaction under an
  * advisory lock (several processes on one PostgreSQL: one appends at a time, the others notice the
- * tree grew and reopen it). It signs a tree head every `intervalMs` when the log grew, and on demand.
+ * tree grew and reopen it). It signs a tree head every `intervalMs` when the log grew, on demand, and
+ * when a started appender stops.
  *
  * Leaf index is not seq: sequences skip (rolled-back transactions) and rows commit out of order. Rows
  * are found by `seq > high-water mark` plus the gaps seen below it (a transaction still running when a
@@ -381,9 +382,17 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
       timer.unref();
     },
     async stop() {
+      const running = timer !== undefined;
       if (timer) clearInterval(timer);
       timer = undefined;
       await ticking;
+      // a started log signs what it holds before it stops, so the last entries do not wait for the next start
+      if (running) {
+        await tick().catch((e: unknown) => {
+          failC.inc();
+          logger.error({ err: e }, 'the audit log could not sign its last head on stopping');
+        });
+      }
       await queue;
     },
   };

@@ -132,6 +132,22 @@ for (const engine of engineCases()) {
       assert.equal(r.ok, true, JSON.stringify(r.firstFailure));
     });
 
+    test('a started appender appends and signs on its interval, and once more when it stops', async () => {
+      const key = generateLogKey('test/audit-log');
+      const log = await createAuditLogAppender({ store, key, config: { intervalMs: 20 } });
+      log.start();
+      await recordAuditBatch(store.db, [ev(60)]);
+      const seq = (await store.db.selectFrom('audit_events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow()).seq;
+      for (let i = 0; i < 200 && (await log.leafIndexOfSeq(seq)) === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.notEqual(await log.leafIndexOfSeq(seq), undefined, 'appended by the interval');
+      for (let i = 0; i < 200 && log.latestHead()?.treeSize !== log.size; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(log.latestHead()?.treeSize, log.size, 'signed by the interval');
+      await recordAuditBatch(store.db, [ev(61)]);
+      await log.stop();
+      assert.equal(log.latestHead()?.treeSize, log.size);
+      assert.equal(await log.leafIndexOfSeq(seq + 1), log.size - 1, 'the last row appended and signed on stopping');
+    });
+
     test('the mapping and heads tables refuse changes', async () => {
       await assert.rejects(() => sql`update audit_log_leaves set leaf_index = leaf_index`.execute(store.db), /append-only/);
       await assert.rejects(() => sql`delete from audit_log_heads`.execute(store.db), /append-only/);
