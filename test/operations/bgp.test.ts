@@ -5,16 +5,9 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createGobgpDriver, gobgpArgs, gobgpdConfig, readRib, ribHas } from '../../src/operations/bgp.js';
+import { createGobgpDriver, gobgpArgs, readRib, ribHas } from '../../src/operations/bgp.js';
 import type { Measure } from '../../src/operations/index.js';
-import { freePort, hasBinary, startChild, waitFor, type Child } from './procs.js';
-
-const run = promisify(execFile);
+import { freePort, hasBinary, startGobgpPair, waitFor, type GobgpPair } from './procs.js';
 const m = (id: string, kind: 'bgp_blackhole' | 'flowspec', target: string, params: Record<string, unknown> = {}): Measure => ({ id, operationId: 'op', kind, target, targetType: 'address', params });
 const CFG = { host: '127.0.0.1', port: 1, nexthopV4: '192.0.2.1', nexthopV6: '100::1' };
 
@@ -28,30 +21,17 @@ test('gobgp arguments: blackhole with BLACKHOLE and NO_EXPORT, FlowSpec discard 
 const haveGobgp = hasBinary('gobgpd') && hasBinary('gobgp');
 
 describe('BGP blackhole and FlowSpec through real gobgpd', { skip: haveGobgp ? false : 'gobgpd or gobgp missing (apt-get install gobgpd)' }, () => {
-  let dir: string;
-  const kids: Child[] = [];
+  let pair: GobgpPair;
   let acdApi: number;
   let peerApi: number;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'acd-bgp-'));
-    const [acdBgp, peerBgp] = [await freePort(), await freePort()];
-    [acdApi, peerApi] = [await freePort(), await freePort()];
-    await writeFile(join(dir, 'acd.toml'), gobgpdConfig({ as: 65001, routerId: '192.0.2.1', port: acdBgp, localAddress: '127.0.0.1', neighbors: [{ address: '127.0.0.2', as: 65002, port: peerBgp }] }));
-    await writeFile(join(dir, 'peer.toml'), gobgpdConfig({ as: 65002, routerId: '192.0.2.2', port: peerBgp, localAddress: '127.0.0.2', neighbors: [{ address: '127.0.0.1', as: 65001, port: acdBgp }] }));
-    kids.push(startChild('gobgpd', ['-f', join(dir, 'acd.toml'), '--api-hosts', `127.0.0.1:${acdApi}`, '--pprof-disable', '-p']));
-    kids.push(startChild('gobgpd', ['-f', join(dir, 'peer.toml'), '--api-hosts', `127.0.0.1:${peerApi}`, '--pprof-disable', '-p']));
-    await waitFor('the BGP session', async () => {
-      const { stdout } = await run('gobgp', ['-p', String(acdApi), 'neighbor', '-j']);
-      return /"session_state":\s*(6|"established")/i.test(stdout) || /ESTABLISHED/i.test(stdout);
-    }, 30_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${kids.map((k) => k.output().slice(-1500)).join('\n---\n')}`);
-    });
+    pair = await startGobgpPair();
+    ({ acdApi, peerApi } = pair);
   });
   after(async () => {
-    for (const k of kids) await k.stop();
-    for (const k of kids) assert.ok(k.proc.exitCode !== null || k.proc.signalCode !== null, 'gobgpd stopped');
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await pair?.stop();
+    for (const k of pair?.children ?? []) assert.ok(k.proc.exitCode !== null || k.proc.signalCode !== null, 'gobgpd stopped');
   });
 
   test('the peer receives the blackhole routes and FlowSpec rules, and loses them when lifted', async () => {

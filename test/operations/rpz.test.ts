@@ -6,17 +6,10 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createRpzDriver, renderRpzZone, rpzIpName } from '../../src/operations/rpz.js';
 import type { Measure } from '../../src/operations/index.js';
-import { freePort, hasBinary, startChild, waitFor, type Child } from './procs.js';
-
-const run = promisify(execFile);
+import { hasBinary, startNamed, waitFor, type NamedFixture } from './procs.js';
 
 test('rpz-ip owner names: v4 reversed with the length first, v6 groups reversed with zz for the longest zero run', () => {
   assert.equal(rpzIpName('198.51.100.7'), '32.7.100.51.198.rpz-ip');
@@ -36,71 +29,21 @@ test('the zone holds each measure once, domains with their subdomains, sorted an
 const haveBind = hasBinary('named') && hasBinary('rndc') && hasBinary('dig');
 
 describe('RPZ through a real named', { skip: haveBind ? false : 'named, rndc or dig missing (apt-get install bind9 bind9-dnsutils)' }, () => {
-  let dir: string;
-  let named: Child;
+  let named: NamedFixture;
   let port: number;
   let rndcArgs: string[];
-  const zoneFile = () => join(dir, 'rpz.acd.db');
+  const zoneFile = () => named.zoneFile;
+  const dig = (name: string) => named.dig(name);
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'acd-bind-'));
-    port = await freePort();
-    const ctl = await freePort();
-    const secret = randomBytes(32).toString('base64');
-    const key = `key "acd-test" { algorithm hmac-sha256; secret "${secret}"; };\n`;
-    await writeFile(join(dir, 'named.conf'), `${key}
-controls { inet 127.0.0.1 port ${ctl} allow { 127.0.0.1; } keys { "acd-test"; }; };
-options {
-  directory "${dir}";
-  pid-file "${dir}/named.pid";
-  session-keyfile "${dir}/session.key";
-  managed-keys-directory "${dir}";
-  listen-on port ${port} { 127.0.0.1; };
-  listen-on-v6 { none; };
-  recursion yes;
-  allow-recursion { 127.0.0.1; };
-  allow-query { 127.0.0.1; };
-  dnssec-validation no;
-  notify no;
-  response-policy { zone "rpz.acd" min-update-interval 0; } recursive-only no qname-wait-recurse no;
-};
-zone "example.test" { type primary; file "${dir}/example.test.db"; };
-zone "sinkhole.acd.test" { type primary; file "${dir}/sinkhole.db"; };
-zone "rpz.acd" { type primary; file "${dir}/rpz.acd.db"; allow-query { none; }; };
-`);
-    await writeFile(join(dir, 'example.test.db'), `$ORIGIN example.test.
-$TTL 60
-@ IN SOA ns.example.test. hostmaster.example.test. ( 1 3600 600 86400 60 )
-@ IN NS ns.example.test.
-ns IN A 127.0.0.1
-evil IN A 203.0.113.66
-www.evil IN A 203.0.113.67
-cdn IN A 203.0.113.80
-c2 IN A 198.51.100.7
-good IN A 192.0.2.10
-`);
-    await writeFile(join(dir, 'sinkhole.db'), `$ORIGIN sinkhole.acd.test.
-$TTL 60
-@ IN SOA ns.example.test. hostmaster.example.test. ( 1 3600 600 86400 60 )
-@ IN NS ns.example.test.
-@ IN A 192.0.2.254
-`);
-    await writeFile(zoneFile(), renderRpzZone('rpz.acd', 1, 'sinkhole.acd.test', []));
-    await writeFile(join(dir, 'rndc.conf'), `${key}options { default-key "acd-test"; default-server 127.0.0.1; default-port ${ctl}; };\n`);
-    rndcArgs = ['-c', join(dir, 'rndc.conf')];
-    named = startChild('named', ['-g', '-c', join(dir, 'named.conf')]);
-    await waitFor(`named on port ${port}`, async () => (await dig('good.example.test')).answers.includes('192.0.2.10'));
-    await waitFor('rndc', async () => (await run('rndc', [...rndcArgs, 'status'])).stdout.includes('server is up'));
+    named = await startNamed();
+    port = named.port;
+    rndcArgs = named.rndcArgs;
   });
   after(async () => {
     await named?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    assert.ok(!named || named.child.proc.exitCode !== null || named.child.proc.signalCode !== null, 'named stopped');
   });
-
-  async function dig(name: string): Promise<{ status: string; answers: string }> {
-    const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+tries=1', '+time=2', '+noall', '+comments', '+answer', name, 'A']);
-    return { status: /status: (\w+)/.exec(stdout)?.[1] ?? 'none', answers: stdout.split('\n').filter((l) => l && !l.startsWith(';')).join('\n') };
-  }
 
   test('apply sinkholes and NXDOMAINs, verify with dig, lift restores the answers; the serial grows', async () => {
     const driver = createRpzDriver({ zoneFile: zoneFile(), zoneName: 'rpz.acd', sinkhole: 'sinkhole.acd.test', rndc: { args: rndcArgs }, resolver: { host: '127.0.0.1', port } });
