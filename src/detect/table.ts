@@ -31,9 +31,11 @@ export class KeyTable {
   readonly keys: Uint32Array;
   /** scratch key the caller fills before find/insert */
   readonly key: Uint32Array;
-  private readonly next: Int32Array;
-  /** each slot's full hash: a chain walk compares it before touching the key words */
-  private readonly hashes: Uint32Array;
+  /**
+   * per slot, side by side (one cache line for a chain step): [2s] the slot's full hash (a chain walk
+   * compares it before touching the key words), [2s + 1] the next slot in its chain or free list
+   */
+  private readonly link: Int32Array;
   private readonly heads: Int32Array;
   private readonly used: Uint8Array;
   private readonly mask: number;
@@ -54,8 +56,7 @@ export class KeyTable {
     this.words = o.words;
     this.keys = new Uint32Array(o.capacity * o.words);
     this.key = new Uint32Array(o.words);
-    this.next = new Int32Array(o.capacity);
-    this.hashes = new Uint32Array(o.capacity);
+    this.link = new Int32Array(o.capacity * 2);
     // one bucket per two slots, rounded up to a power of two: chains average ≤ 2 when full
     let b = 1;
     while (b * 2 < o.capacity) b <<= 1;
@@ -88,11 +89,11 @@ export class KeyTable {
 
   /** slot holding the scratch key, or -1 */
   find(h: number): number {
-    h >>>= 0;
+    const hi = h | 0;
     let s = this.heads[h & this.mask] ?? -1;
     while (s >= 0) {
-      if (this.hashes[s] === h && this.same(s)) return s;
-      s = this.next[s] ?? -1;
+      if (this.link[2 * s] === hi && this.same(s)) return s;
+      s = this.link[2 * s + 1] ?? -1;
     }
     return -1;
   }
@@ -102,7 +103,7 @@ export class KeyTable {
     let slot: number;
     if (this.freeHead >= 0) {
       slot = this.freeHead;
-      this.freeHead = this.next[slot] ?? -1;
+      this.freeHead = this.link[2 * slot + 1] ?? -1;
     } else if (this.nextFresh < this.capacity) {
       slot = this.nextFresh++;
     } else {
@@ -114,9 +115,9 @@ export class KeyTable {
     }
     const kb = slot * this.words;
     for (let i = 0; i < this.words; i++) this.keys[kb + i] = this.key[i] ?? 0;
-    this.hashes[slot] = h >>> 0;
+    this.link[2 * slot] = h | 0;
     const b = h & this.mask;
-    this.next[slot] = this.heads[b] ?? -1;
+    this.link[2 * slot + 1] = this.heads[b] ?? -1;
     this.heads[b] = slot;
     this.used[slot] = 1;
     this.size++;
@@ -140,13 +141,13 @@ export class KeyTable {
   }
 
   private unlink(slot: number): void {
-    const h = (this.hashes[slot] ?? 0) & this.mask;
+    const h = (this.link[2 * slot] ?? 0) & this.mask;
     let s = this.heads[h] ?? -1;
     let prev = -1;
-    while (s >= 0 && s !== slot) { prev = s; s = this.next[s] ?? -1; }
+    while (s >= 0 && s !== slot) { prev = s; s = this.link[2 * s + 1] ?? -1; }
     if (s < 0) return;
-    if (prev < 0) this.heads[h] = this.next[slot] ?? -1;
-    else this.next[prev] = this.next[slot] ?? -1;
+    if (prev < 0) this.heads[h] = this.link[2 * slot + 1] ?? -1;
+    else this.link[2 * prev + 1] = this.link[2 * slot + 1] ?? -1;
     this.used[slot] = 0;
   }
 
@@ -154,7 +155,7 @@ export class KeyTable {
   remove(slot: number): void {
     if (!this.used[slot]) return;
     this.unlink(slot);
-    this.next[slot] = this.freeHead;
+    this.link[2 * slot + 1] = this.freeHead;
     this.freeHead = slot;
     this.size--;
   }
