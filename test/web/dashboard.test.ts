@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -30,10 +30,20 @@ let paths: Record<string, Record<string, unknown>> = {};
 
 const haveChromium = existsSync(CHROMIUM);
 
+/** true when web/dist is missing or older than a file of web/ it is built from */
+function buildIsStale(): boolean {
+  const built = join(ROOT, 'web/dist/index.html');
+  if (!existsSync(built)) return true;
+  const at = statSync(built).mtimeMs;
+  const newer = (dir: string): boolean =>
+    readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs > at));
+  return newer(join(ROOT, 'web/src')) || newer(join(ROOT, 'web/public')) || ['index.html', 'vite.config.ts'].some((f) => statSync(join(ROOT, 'web', f)).mtimeMs > at);
+}
+
 before(async () => {
   if (!haveChromium) return;
-  // npm ci builds the dashboard (prepare); a checkout without the build gets it here
-  if (!existsSync(join(ROOT, 'web/dist/index.html'))) execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  // npm ci builds the dashboard (prepare); a checkout without the build, or with sources newer than it, gets it here
+  if (buildIsStale()) execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
   const data = mkdtempSync(join(tmpdir(), 'acd-web-demo-'));
   const profile = mkdtempSync(join(tmpdir(), 'acd-web-chromium-'));
   dirs.push(data, profile);
@@ -313,4 +323,14 @@ test('the partner sees the intelligence shared with it', { skip: !haveChromium &
   await page.locator('main[data-view="intel"]').waitFor();
   await page.getByRole('region').first().waitFor();
   await logoutAndShoot('partner');
+});
+
+test('the other demo roles land on their views: lead on analysis, auditor on oversight (reading only), carrier on shared intelligence', { skip: !haveChromium && `${CHROMIUM} is missing` }, async () => {
+  for (const [who, view] of [['lead', 'analysis'], ['auditor', 'oversight'], ['carrier', 'intel']] as const) {
+    await loginAs(who);
+    await page.locator(`main[data-view="${view}"]`).waitFor();
+    if (who === 'auditor') assert.equal(await page.getByRole('button', { name: 'Sign a tree head now' }).count(), 0, 'an auditor does not sign heads');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+  }
 });

@@ -17,9 +17,9 @@ interface ViewDef {
 
 export const VIEWS: ViewDef[] = [
   { id: 'analysis', title: 'Analysis', roles: ['agency_analyst', 'agency_lead'], render: (me, spec) => <AnalystView me={me} spec={spec} /> },
-  { id: 'operator', title: 'Reports and systems', roles: ['operator', 'carrier'], render: (me, spec) => <OperatorView me={me} spec={spec} /> },
+  { id: 'operator', title: 'Reports and systems', roles: ['operator'], render: (me, spec) => <OperatorView me={me} spec={spec} /> },
   { id: 'oversight', title: 'Oversight', roles: ['commission_member', 'auditor'], render: (me, spec) => <CommissionView me={me} spec={spec} /> },
-  { id: 'intel', title: 'Shared intelligence', roles: ['partner'], render: (me, spec) => <IntelView me={me} spec={spec} /> },
+  { id: 'intel', title: 'Shared intelligence', roles: ['partner', 'carrier'], render: (me, spec) => <IntelView me={me} spec={spec} /> },
   { id: 'admin', title: 'Administration', roles: ['admin'], render: (me, spec) => <AdminView me={me} spec={spec} /> },
 ];
 
