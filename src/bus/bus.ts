@@ -9,6 +9,8 @@
  * - A batch is acknowledged only when its handler resolves; a handler that throws (or a worker that
  *   dies) gets the batch again. Handlers must therefore be idempotent (see ./worker.ts).
  */
+import type { FindingType } from '../detect/index.js';
+
 export interface BatchMeta {
   partition: number;
   /** the bus's own sequence number for the message (JetStream stream sequence; in-process counter) */
@@ -25,8 +27,25 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/**
+ * A detector rule fired on a server: the collectors select its flows from then on under the detector
+ * criterion of every approval in force that names the detector (as the one-process pipeline does).
+ * A small control message, sent once per finding key.
+ */
+export interface SelectionMessage {
+  type: FindingType;
+  external: string;
+  port: number;
+  proto: number;
+  /** the finding's last seen (event time): approvals are checked as of then */
+  at: number;
+}
+
 export interface Bus {
   readonly kind: 'memory' | 'jetstream';
+  /** worker → every collector: a detector rule's selection (not persisted: a collector that starts later does not get it) */
+  publishSelection(m: SelectionMessage): Promise<void>;
+  onSelection(handler: (m: SelectionMessage) => void): Promise<{ stop(): Promise<void> }>;
   readonly partitions: number;
   /** `id` names the batch for de-duplication of a re-published batch (JetStream's Nats-Msg-Id) */
   publish(partition: number, batch: Uint8Array, id: string): Promise<void>;

@@ -1,5 +1,5 @@
 // The bus's public interface: moving the gate's output from collectors to detector workers.
-export { parsePartitions, type Bus, type BatchHandler, type BatchMeta, type Subscription } from './bus.js';
+export { parsePartitions, type Bus, type BatchHandler, type BatchMeta, type SelectionMessage, type Subscription } from './bus.js';
 export { createMemoryBus } from './memory.js';
 export { createJetStreamBus, streamName, type JetStreamBus, type JetStreamBusConfig } from './jetstream.js';
 export { createBusPublisher, createBusCollector, type BusCollector, type BusPublisher, type PublisherConfig } from './publisher.js';

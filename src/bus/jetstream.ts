@@ -1,5 +1,5 @@
 /**
- * The bus on NATS JetStream: one stream `<PREFIX>_FLOWS` over subjects `<prefix>.flows.<partition>`,
+ * The bus on NATS JetStream (detector-rule selections travel back on core NATS `<prefix>.select`): one stream `<PREFIX>_FLOWS` over subjects `<prefix>.flows.<partition>`,
  * memory storage, limits retention with a short maximum age (default 10 min), duplicate window for
  * re-published batches (Nats-Msg-Id = the batch's producer/partition/seq). One durable pull consumer
  * per partition (`<prefix>-p<N>`, explicit ack, filtered to its subject), nothing else reads it.
@@ -28,7 +28,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import type { BatchHandler, Bus, Subscription } from './bus.js';
+import type { BatchHandler, Bus, SelectionMessage, Subscription } from './bus.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 
 export interface JetStreamBusConfig {
@@ -90,6 +90,23 @@ export async function createJetStreamBus(config: JetStreamBusConfig, deps: { log
       if (!(partition >= 0 && partition < config.partitions)) throw new Error(`jetstream bus: partition ${partition} out of 0-${config.partitions - 1}`);
       if (ackPublish) await js.publish(subject(partition), batch, { msgID: id });
       else nc.publish(subject(partition), batch);
+    },
+    async publishSelection(m) {
+      nc.publish(`${prefix}.select`, JSON.stringify(m));
+      await nc.flush();
+    },
+    async onSelection(h) {
+      const sub = nc.subscribe(`${prefix}.select`, {
+        callback: (err, msg) => {
+          if (err) return;
+          try {
+            h(msg.json<SelectionMessage>());
+          } catch (e) {
+            logger.warn({ err: e }, 'bad selection message ignored');
+          }
+        },
+      });
+      return { stop: async () => sub.unsubscribe() };
     },
     async subscribe(partitions, handler: BatchHandler, opts = {}): Promise<Subscription> {
       const maxAckPending = opts.maxAckPending ?? 64;

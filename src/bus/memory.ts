@@ -4,7 +4,7 @@
  * `maxPending` unacknowledged batches. A handler that throws gets its batch again after `retryMs`.
  * Batches published before anyone subscribes wait in the queue (the stream's role in JetStream).
  */
-import type { BatchHandler, Bus, Subscription } from './bus.js';
+import type { BatchHandler, Bus, SelectionMessage, Subscription } from './bus.js';
 
 interface Entry {
   batch: Uint8Array;
@@ -21,6 +21,7 @@ export function createMemoryBus(opts: { partitions: number; maxPending?: number;
   const waiters: Array<Array<() => void>> = Array.from({ length: opts.partitions }, () => []);
   let seq = 0;
   let closed = false;
+  const selectionHandlers = new Set<(m: SelectionMessage) => void>();
 
   const wake = (p: number): void => {
     const w = waiters[p]!;
@@ -59,6 +60,13 @@ export function createMemoryBus(opts: { partitions: number; maxPending?: number;
       while (queues[partition]!.length >= maxPending) await new Promise<void>((r) => waiters[partition]!.push(r));
       queues[partition]!.push({ batch, busSeq: ++seq, deliveries: 0 });
       void pump(partition);
+    },
+    async publishSelection(m) {
+      for (const h of selectionHandlers) h({ ...m });
+    },
+    async onSelection(h) {
+      selectionHandlers.add(h);
+      return { stop: async () => void selectionHandlers.delete(h) };
     },
     async subscribe(partitions, handler): Promise<Subscription> {
       for (const p of partitions) {

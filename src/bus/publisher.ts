@@ -15,9 +15,20 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Counter, type Registry } from 'prom-client';
 import type { FlowRecord, FlowSink } from '../flow/index.js';
-import { createGate, type ApprovalSet, type Gate, type GateConfig, type GateOutput, type Pseudonymiser, type Scope } from '../selection/index.js';
+import { createGate, type ApprovalSet, type DetectorName, type Gate, type GateConfig, type GateOutput, type Pseudonymiser, type Scope } from '../selection/index.js';
 import { BatchEncoder } from './codec.js';
-import type { Bus } from './bus.js';
+import type { Bus, SelectionMessage } from './bus.js';
+import type { FindingType } from '../detect/index.js';
+
+const DETECTOR_OF: Record<FindingType, DetectorName> = {
+  beacon: 'beacon',
+  strobe: 'strobe',
+  'fan-in': 'fan-in',
+  scan: 'scan',
+  ddos: 'ddos',
+  indicator: 'indicator',
+  'long-connection': 'long-connection',
+};
 import { partitionOf } from './partition.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 
@@ -105,6 +116,10 @@ export function createBusPublisher(opts: { bus: Bus; config?: PublisherConfig; d
 
 export interface BusCollector {
   readonly gate: Gate;
+  /** selections made by detector rules (from the workers) so far */
+  readonly selections: number;
+  /** listen for the workers' detector-rule selections (call once; stop before closing the bus) */
+  listen(): Promise<{ stop(): Promise<void> }>;
   readonly publisher: BusPublisher;
   /** the sink a decoder or importer feeds */
   readonly sink: FlowSink;
@@ -133,10 +148,35 @@ export function createBusCollector(opts: {
   });
   const publisher = createBusPublisher({ bus: opts.bus, ...(opts.config?.publisher ? { config: opts.config.publisher } : {}), deps });
   let latest = 0;
+  let selections = 0;
+  const logger = deps.logger ?? silentLogger;
   const out = publisher.out;
+  // the same rule as the one-process pipeline: the server is selected under the detector criterion
+  // of every approval in force (at the finding's last seen) that names the detector
+  const select = (m: SelectionMessage): void => {
+    const detector = DETECTOR_OF[m.type];
+    if (!detector) return;
+    for (const a of opts.approvals.list()) {
+      if (a.status !== 'approved') continue;
+      const compiled = opts.approvals.get(a.id);
+      if (!compiled || m.at < compiled.start || m.at >= compiled.end) continue;
+      const criterionId = gate.criterionFor(a.id, detector);
+      if (!criterionId) continue;
+      try {
+        gate.selectKey('server', { address: m.external, pseudonym: false, port: m.port, proto: m.proto }, a.id, criterionId);
+        selections++;
+      } catch (e) {
+        logger.warn({ approval: a.id, detector, code: (e as { code?: string }).code }, 'detector selection refused');
+      }
+    }
+  };
   return {
     gate,
     publisher,
+    get selections() {
+      return selections;
+    },
+    listen: () => opts.bus.onSelection(select),
     sink: (rec: FlowRecord) => {
       const t = rec.end > rec.start ? rec.end : rec.start;
       if (t > latest) latest = t;

@@ -42,6 +42,9 @@ export async function purgeBatchNames(db: Kysely<Database>, before: Date): Promi
 }
 
 export interface WorkerConfig {
+  /** a finding at or above this score about an external server is sent to the collectors as a
+   *  detector-rule selection (as the one-process pipeline's selectScore); default: none sent */
+  selectScore?: number;
   /** batch names are kept this long after their write (default 1 h: well beyond the stream's max age) */
   keepBatchNamesMs?: number;
   detectors?: DetectorsConfig;
@@ -88,6 +91,7 @@ export function createBusWorker(opts: {
   const states = new Map<number, PartitionState>();
   let sub: Subscription | null = null;
   let purgeTimer: NodeJS.Timeout | null = null;
+  const selectionsSent = new Set<string>();
 
   for (const p of partitions) {
     const st: PartitionState = {
@@ -187,6 +191,14 @@ export function createBusWorker(opts: {
       st.observedSeq = meta.busSeq;
       // copies: the detectors keep updating their finding objects
       const findings = [...st.batchFindings.values()].map((f) => structuredClone(f));
+      if (config.selectScore !== undefined) {
+        for (const f of findings) {
+          if (f.score < config.selectScore || !f.external || selectionsSent.has(f.key)) continue;
+          if (selectionsSent.size >= 100_000) selectionsSent.clear();
+          selectionsSent.add(f.key);
+          await bus.publishSelection({ type: f.type, external: f.external, port: f.port, proto: f.proto, at: f.lastSeen });
+        }
+      }
       st.owed = { selected, findings, name: [h.producer, h.partition, h.seq] };
       stats.selected += selected.length;
       stats.dropped += dropped;
