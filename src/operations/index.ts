@@ -11,3 +11,4 @@ export * from './rpz.js';
 export * from './bgp.js';
 export * from './blocklist.js';
 export * from './notice.js';
+export * from './drivers.js';

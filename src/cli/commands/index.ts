@@ -15,4 +15,5 @@ export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./collect.js'),
   () => import('./audit.js'),
   () => import('./worker.js'),
+  () => import('./operations.js'),
 ];

@@ -3,7 +3,6 @@
  * decisions, execution and lifting of measures, consultations and notices, and the blocklist served
  * to operators. Every rule lives in src/operations/; these routes only translate HTTP.
  */
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
@@ -12,7 +11,7 @@ import { SYSTEM_ACTOR } from '../../auth/index.js';
 import { recordAudit } from '../../oversight/index.js';
 import {
   DEFAULT_OPERATIONS_CONFIG, LINK_KINDS, MEASURE_KINDS, addLink, applyMeasure, blocklistCsv, blocklistEntries, blocklistStix, blocklistText,
-  createBlocklistDriver, createOperation, loadOperation, createTakedownDriver, executeOperation, liftMeasure, liftOperation, listOperations, operationDetail,
+  createOperation, loadOperation, driversFromEnv, executeOperation, liftMeasure, liftOperation, listOperations, operationDetail,
   operationView, planMeasure, recordForeignConsultation, recordForeignNotice, transition, verifyMeasure, type Drivers, type LinkKind, type OperationsConfig,
 } from '../../operations/index.js';
 import { actorOf } from '../access.js';
@@ -65,20 +64,14 @@ const ExecuteBody = Type.Object({ reason: Type.Optional(Text(2000)) }, { additio
 const READERS = ['agency_analyst', 'agency_lead', 'commission_member', 'auditor'] as const;
 
 export interface OperationRoutesOptions {
-  /** the measure drivers (default: blocklist, and takedown notices written to <data>/outbox or $ACD_OPERATIONS_OUTBOX) */
+  /** the measure drivers (default: driversFromEnv — blocklist, notices to <data>/outbox, RPZ and GoBGP when configured) */
   drivers?: (ctx: AppContext) => Drivers;
   config?: OperationsConfig;
 }
 
+/** The drivers from the environment (see src/operations/drivers.ts): blocklist and notices always, RPZ and GoBGP when configured. */
 export function defaultDrivers(ctx: AppContext): Drivers {
-  return {
-    blocklist: createBlocklistDriver(ctx.store.db),
-    takedown: createTakedownDriver({
-      outbox: process.env.ACD_OPERATIONS_OUTBOX ?? join(ctx.config.data, 'outbox'),
-      from: process.env.ACD_OPERATIONS_FROM ?? 'ACD abuse desk <abuse-desk@acd.invalid>',
-      organisation: process.env.ACD_OPERATIONS_ORGANISATION ?? 'the national cyber defence agency (ACD)',
-    }),
-  };
+  return driversFromEnv(ctx.store.db, ctx.config.data);
 }
 
 export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteModule {
