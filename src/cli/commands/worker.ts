@@ -21,6 +21,7 @@ export interface WorkerCliOptions {
   schema?: string;
   prefix: string;
   metricsPort?: string;
+  selectScore?: string;
   verbose?: boolean;
 }
 
@@ -33,13 +34,24 @@ export async function runWorker(opts: WorkerCliOptions, stop: Promise<unknown>, 
   } catch (e) {
     throw new AcdError('WORKER_BAD_PARTITIONS', `--partitions: ${(e as Error).message}`);
   }
+  let selectScore: number | undefined;
+  if (opts.selectScore !== undefined) {
+    selectScore = Number(opts.selectScore);
+    if (!(selectScore >= 0 && selectScore <= 1)) throw new AcdError('WORKER_BAD_SELECT_SCORE', `--select-score ${opts.selectScore}: give a score between 0 and 1`);
+  }
   const logger = opts.verbose ? createLogger({ name: 'acd-worker', destination: process.stderr }) : silentLogger;
   const registry = createMetricsRegistry();
   let store: Store | null = null;
   if (opts.db) store = await openStore({ db: opts.db, ...(opts.schema ? { schema: opts.schema } : {}) });
   else err('acd worker: no --db: findings and selected flows are kept in memory only\n');
   const bus = await createJetStreamBus({ servers: opts.nats, partitions: total, prefix: opts.prefix }, { logger });
-  const worker = createBusWorker({ bus, partitions, ...(store ? { db: store.db } : {}), deps: { registry, logger } });
+  const worker = createBusWorker({
+    bus,
+    partitions,
+    ...(store ? { db: store.db } : {}),
+    config: selectScore === undefined ? {} : { selectScore },
+    deps: { registry, logger },
+  });
   let http: Server | null = null;
   if (opts.metricsPort) {
     http = createServer((req, res) => {
@@ -78,6 +90,7 @@ export function register(program: Command): void {
     .option('--db <url>', 'PostgreSQL URL for selected flows and findings (without it: in memory only)')
     .option('--schema <name>', 'PostgreSQL schema (default: the search path)')
     .option('--prefix <p>', 'subject prefix: subjects are <p>.flows.<partition>', 'acd')
+    .option('--select-score <s>', 'send findings at or above this score (0-1) back to the collectors as detector-rule selections (the pipeline uses 0.7)')
     .option('--metrics-port <port>', 'serve /metrics (lag per partition) on 127.0.0.1:PORT')
     .option('--verbose', 'log (pino JSON lines) on stderr')
     .addHelpText('after', [
