@@ -286,6 +286,23 @@ test('the commission member decides an approval with its criteria in view, and s
     });
     assert.equal(proposed.status, 201, JSON.stringify(proposed.json));
   }
+  // and an operation the agency drafts and asks approval for (analyst drafts and links evidence, lead requests)
+  let opId = '';
+  if (hasRoute('post', /^\/api\/v1\/operations\/\{\w+\}\/decision$/)) {
+    const drafted = await apiAs('analyst', 'POST', '/api/v1/operations', { title: 'Sinkhole botnet C2 (e2e)', serious: false, abroad: false, targets: { addresses: ['203.0.113.7'] } });
+    assert.equal(drafted.status, 201, JSON.stringify(drafted.json));
+    opId = (drafted.json as { id: string }).id;
+    const steps: Array<[string, string, string, unknown]> = [
+      ['analyst', 'POST', `/api/v1/operations/${opId}/links`, { kind: 'report', ref: 'e2e-report', note: 'the operator reported the beaconing' }],
+      ['analyst', 'POST', `/api/v1/operations/${opId}/transitions`, { action: 'assemble_evidence' }],
+      ['analyst', 'POST', `/api/v1/operations/${opId}/measures`, { kind: 'blocklist', target: '203.0.113.7' }],
+      ['lead', 'POST', `/api/v1/operations/${opId}/transitions`, { action: 'request_approval', reason: 'confirmed C2 of the demo botnet' }],
+    ];
+    for (const [who, method, path, body] of steps) {
+      const r = await apiAs(who, method, path, body);
+      assert.ok(r.status < 300, `${who} ${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+    }
+  }
   await loginAs('commissioner');
   await page.locator('main[data-view="oversight"]').waitFor();
   const audit = await section('Audit log');
@@ -313,6 +330,18 @@ test('the commission member decides an approval with its criteria in view, and s
   }
   const operations = await section('Operations to decide');
   if (!hasRoute('get', /^\/api\/v1\/operations$/)) assert.match(await operations.innerText(), /Not available yet/);
+  else if (opId) {
+    // the operation the agency asked approval for: decided here
+    await operations.getByRole('button', { name: 'Sinkhole botnet C2 (e2e)' }).click();
+    await operations.getByLabel('Decision *').selectOption('approve');
+    await operations.getByLabel('Conditions').fill('Blocklist only; review in 30 days.');
+    const until = new Date(Date.now() + 30 * 86400_000);
+    await operations.getByLabel('Expires At').fill(new Date(until.getTime() - until.getTimezoneOffset() * 60_000).toISOString().slice(0, 16));
+    await operations.getByRole('button', { name: 'Record decision' }).click();
+    await step('commission-operation', () => operations.getByRole('row', { name: /Sinkhole botnet C2 \(e2e\)/ }).getByText('approved').waitFor({ timeout: 10_000 }));
+    const stored = await apiAs('commissioner', 'GET', `/api/v1/operations/${opId}`);
+    assert.match(JSON.stringify(stored.json), /"state":"approved"/);
+  }
   await section('Measures in force');
   await section('Transparency report');
   await logoutAndShoot('commission');

@@ -260,6 +260,7 @@ export function buildBody(schema: JsonSchema, values: Record<string, FieldValue>
     if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue;
     if (t === 'integer' || t === 'number') body[k] = Number(v);
     else if (t === 'array' && Array.isArray(v)) body[k] = v;
+    else if (t === 'array' && typeof v === 'string' && s.items && typeOf(s.items) === 'string' && !v.trim().startsWith('[')) body[k] = v.split(/[\s,]+/).filter(Boolean);
     else if ((t === 'object' || t === 'array') && typeof v === 'string') body[k] = JSON.parse(v);
     else if (s.format === 'date-time' && typeof v === 'string') body[k] = new Date(v).toISOString();
     else body[k] = v;
@@ -347,6 +348,8 @@ function Fields({
                     </option>
                   ))}
                 </select>
+              ) : t === 'array' && s.items && typeOf(s.items) === 'string' ? (
+                <textarea id={id} rows={2} placeholder="one or more, separated by commas or new lines" value={value} required={required.has(k)} onChange={(e) => set(path, e.target.value)} />
               ) : t === 'object' || t === 'array' ? (
                 <textarea id={id} rows={2} placeholder={t === 'array' ? 'JSON list, e.g. []' : 'JSON object'} value={value} required={required.has(k)} onChange={(e) => set(path, e.target.value)} />
               ) : long ? (
@@ -440,6 +443,7 @@ export function ApiAction({
   params,
   onDone,
   method = 'POST',
+  initial,
 }: {
   spec: Spec;
   patterns: RegExp[];
@@ -451,6 +455,7 @@ export function ApiAction({
   params?: Record<string, string>;
   onDone?: (answer: unknown) => void;
   method?: string;
+  initial?: Record<string, string | boolean | string[]>;
 }) {
   const route = spec.find(method, ...patterns);
   if (!route) return <NotAvailable what={what} expected={expected} />;
@@ -462,6 +467,7 @@ export function ApiAction({
       submitLabel={submitLabel}
       fixed={fixed ?? {}}
       hints={hints ?? {}}
+      initial={initial ?? {}}
       onSubmit={async (body) => {
         const answer = await api(method, path, body);
         onDone?.(answer);

@@ -4,7 +4,7 @@ import { api, fill, rowsOf, type Me, type Spec } from '../api.js';
 import { checkEntries, unb64, verifyNote, type LoggedEntry } from '../merkle.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
-import { present } from './Operator.js';
+import { Deadline, present } from './Operator.js';
 
 type Row = Record<string, unknown>;
 
@@ -19,22 +19,8 @@ export function CommissionView({ me, spec }: { me: Me; spec: Spec }) {
         <Decisions spec={spec} member={member} kind="operation" />
       </div>
       <div className="grid two">
-        <ApiList
-          spec={spec}
-          title="Emergency notifications"
-          what="emergency notifications"
-          patterns={[/^\/api\/v1\/(operations\/)?emergenc/, /^\/api\/v1\/oversight\/emergenc/, /^\/api\/v1\/notifications$/]}
-          expected="GET /api/v1/operations/emergencies"
-          render={(rows) => <DataTable caption="Emergency notifications" rows={rows} columns={present(rows, ['title', 'operationId', 'state', 'notifiedAt', 'dueAt', 'deadline', 'ratified'])} empty="No emergency notification." />}
-        />
-        <ApiList
-          spec={spec}
-          title="Measures in force"
-          what="measures in force"
-          patterns={[/^\/api\/v1\/measures$/, /^\/api\/v1\/operations\/measures$/, /^\/api\/v1\/measures\/in-force$/]}
-          expected="GET /api/v1/measures"
-          render={(rows) => <DataTable caption="Measures in force" rows={rows} columns={present(rows, ['kind', 'type', 'target', 'state', 'operationId', 'appliedAt', 'expiresAt', 'until'])} empty="No measure in force." />}
-        />
+        <Emergencies spec={spec} />
+        <Measures spec={spec} />
       </div>
       <div className="grid two">
         <AuditStatus spec={spec} member={member} />
@@ -42,6 +28,119 @@ export function CommissionView({ me, spec }: { me: Me; spec: Spec }) {
       </div>
     </div>
   );
+}
+
+/** emergencies: the server's own list where it has one, else the operations on the emergency path */
+function Emergencies({ spec }: { spec: Spec }) {
+  const own = spec.find('GET', /^\/api\/v1\/(operations\/)?emergenc/, /^\/api\/v1\/oversight\/emergenc/);
+  const ops = spec.find('GET', /^\/api\/v1\/operations$/);
+  const loaded = useLoad<unknown>(own?.path ?? ops?.path ?? null, 10_000);
+  const rows = rowsOf(loaded.data).filter((r) => own || r.emergency === true);
+  return (
+    <Section title="Emergency notifications">
+      {!own && !ops ? (
+        <NotAvailable what="emergency notifications" expected="GET /api/v1/operations (emergencies) or GET /api/v1/operations/emergencies" />
+      ) : (
+        <>
+          <ErrorNote error={loaded.error} />
+          <DataTable
+            caption="Emergencies"
+            rows={rows}
+            columns={present(rows, ['title', 'state', 'notifyDeadline', 'notifiedAt', 'updatedAt'])}
+            cell={(k, r) => (k === 'notifyDeadline' && !r.notifiedAt ? <Deadline at={r[k]} /> : undefined)}
+            empty="No emergency: no measure was taken before a decision."
+          />
+          <p className="small muted">Measures taken first in an emergency must be notified to the commission in time, then ratified or ordered lifted (decide them above).</p>
+        </>
+      )}
+    </Section>
+  );
+}
+
+/** the measures in force: the server's list, or its blocklist (CSV) of what is in force */
+function Measures({ spec }: { spec: Spec }) {
+  const own = spec.find('GET', /^\/api\/v1\/measures$/, /^\/api\/v1\/operations\/measures$/);
+  const blocklist = spec.find('GET', /^\/api\/v1\/blocklist$/);
+  const listed = useLoad<unknown>(own?.path ?? null, 10_000);
+  const [csv, setCsv] = useState<Row[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    if (own || !blocklist) return;
+    let live = true;
+    const load = () =>
+      fetch(`${blocklist.path}?format=csv`, { credentials: 'same-origin' })
+        .then(async (r) => {
+          if (!r.ok) throw new Error(`GET ${blocklist.path} answered ${r.status}`);
+          if (live) setCsv(parseCsv(await r.text()));
+        })
+        .catch((e: unknown) => live && setError(e));
+    void load();
+    const t = setInterval(() => void load(), 10_000);
+    return () => {
+      live = false;
+      clearInterval(t);
+    };
+  }, [own, blocklist]);
+  const rows = own ? rowsOf(listed.data) : (csv ?? []);
+  return (
+    <Section title="Measures in force">
+      {!own && !blocklist ? (
+        <NotAvailable what="measures in force" expected="GET /api/v1/measures or GET /api/v1/blocklist" />
+      ) : (
+        <>
+          <ErrorNote error={listed.error ?? error} />
+          <DataTable caption="Measures in force" rows={rows.map((r, i) => ({ id: i, ...r }))} columns={columnsOf(rows, 6)} empty="No measure in force." />
+          {blocklist ? (
+            <p className="small">
+              As served to operators: <a href={`${blocklist.path}?format=txt`}>text</a> · <a href={`${blocklist.path}?format=csv`}>CSV</a> · <a href={`${blocklist.path}?format=stix`}>STIX 2.1</a>
+            </p>
+          ) : null}
+        </>
+      )}
+    </Section>
+  );
+}
+
+/** CSV with a header line (RFC 4180 quoting) into rows */
+export function parseCsv(text: string): Row[] {
+  const lines: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell);
+      if (row.some((x) => x !== '')) lines.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  if (cell !== '' || row.length) {
+    row.push(cell);
+    lines.push(row);
+  }
+  const [head, ...body] = lines;
+  if (!head) return [];
+  return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i] ?? ''])));
+}
+
+/** an answer shaped {operation: {...}, links, transitions, ...} shown as one record */
+export function flatten(r: Row | null): Row | null {
+  if (!r || !r.operation || typeof r.operation !== 'object' || Array.isArray(r.operation)) return r;
+  const { operation, ...rest } = r;
+  return { ...(operation as Row), ...rest };
 }
 
 /** operations waiting for a decision, or approvals (of acquisition) to decide, with their evidence */
@@ -57,7 +156,7 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
   const one = spec.find('GET', kind === 'operation' ? /^\/api\/v1\/operations\/\{\w+\}$/ : /^\/api\/v1\/(selection\/)?approvals\/\{\w+\}$/);
   const id = picked ? String(picked.id ?? '') : '';
   const full = useLoad<Row>(one && id ? fill(one.path, { [/\{(\w+)\}/.exec(one.path)?.[1] ?? 'id']: id }) : null);
-  const detail = full.data ?? picked;
+  const detail = flatten(full.data ?? picked);
   const title = kind === 'operation' ? 'Operations to decide' : 'Approvals of acquisition';
   return (
     <ApiList
@@ -74,7 +173,7 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
             <DataTable
               caption={title}
               rows={sorted}
-              columns={present(rows, kind === 'approval' ? ['id', 'category', 'carriers', 'status', 'start', 'end'] : ['title', 'name', 'state', 'status', 'target', 'requestedAt', 'expiresAt', 'updatedAt'])}
+              columns={present(rows, kind === 'approval' ? ['id', 'category', 'carriers', 'status', 'start', 'end'] : ['title', 'state', 'serious', 'emergency', 'abroad', 'notifyDeadline', 'updatedAt'])}
               picked={picked?.id}
               onPick={setPicked}
               cell={(k, r) => (k === 'state' || k === 'status' ? <span className={PENDING.test(String(r[k])) ? 'badge pending' : 'badge'}>{fmt(r[k])}</span> : undefined)}
