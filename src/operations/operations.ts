@@ -397,11 +397,14 @@ export function measureView(m: {
   };
 }
 
-export async function listOperations(db: AnyDb, actor: Actor, q: { state?: string; limit?: number } = {}): Promise<OperationView[]> {
+/** The operations an actor may see, newest first (the read is audited: it names targets). */
+export async function listOperations(db: AnyDb, actor: Actor, q: { state?: string; limit?: number } = {}, now = new Date()): Promise<OperationView[]> {
   if (!canSeeOperations(actor)) return [];
   let query = odb(db).selectFrom('operations').selectAll().orderBy('created_at', 'desc').limit(Math.min(q.limit ?? 100, 500));
   if (q.state) query = query.where('state', '=', q.state);
-  return (await query.execute()).map(operationView);
+  const rows = (await query.execute()).map(operationView);
+  await recordAudit(base(db), { actor, action: 'operation.list', target: { type: 'operation' }, details: { count: rows.length, ...(q.state ? { state: q.state } : {}) }, at: now });
+  return rows;
 }
 
 export type { ODb };

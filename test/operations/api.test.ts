@@ -122,6 +122,11 @@ describe('operations API', () => {
     // operators, carriers, partners do not see operations at all
     for (const who of [t.people.operator, t.people.carrier, t.people.partner]) assert.equal((await call(who, 'GET', `/api/v1/operations/${id}`)).statusCode, 403);
     assert.equal((await call(t.people.auditor, 'GET', `/api/v1/operations/${id}`)).statusCode, 200);
+    const list = await call(t.people.auditor, 'GET', '/api/v1/operations?state=evidence_assembled');
+    assert.ok(list.json<Array<{ id: string }>>().some((o) => o.id === id));
+    const { listAudit } = await import('../../src/oversight/index.js');
+    const reads = await listAudit(t.store.db, { action: 'operation.list', actorUserId: t.people.auditor.userId });
+    assert.equal(reads.length, 1, 'reading the list is audited');
   });
 
   test('emergency over HTTP: declared, executed, notified, ordered lifted — carried out at once; expiry job lifts an expired approval', async () => {
