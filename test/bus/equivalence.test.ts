@@ -23,7 +23,7 @@ import { createMetricsRegistry, type Registry } from '../../src/shared/metrics.j
 import { NATS_URL, feed, fixture, natsReachable } from './fixture.js';
 
 const PARTITIONS = 8;
-const MINUTES = 30;
+const MINUTES = 20;
 
 export function summary(fs: Finding[]): string[] {
   return fs.map((f) => `${f.key} ${f.type} ${f.score.toFixed(6)} ${f.updates}`).sort();

@@ -19,7 +19,7 @@ async function run(bus: Bus, selectScore: number | undefined): Promise<{ selecti
   const drain = async (): Promise<void> => {
     for (let i = 0; i < 400 && [...(await worker.lag()).values()].some((n) => n > 0); i++) await new Promise((r) => setTimeout(r, 20));
   };
-  await feed(fx, collector.sink, 0, 20, () => collector.publisher.ready());
+  await feed(fx, collector.sink, 0, 15, () => collector.publisher.ready());
   await collector.flush({ end: true });
   await drain();
   await new Promise((r) => setTimeout(r, 200)); // the selections travel on core NATS
@@ -36,7 +36,7 @@ async function run(bus: Bus, selectScore: number | undefined): Promise<{ selecti
       }
     },
     feed: () => {},
-  }), 20, 5);
+  }), 15, 5);
   await worker.stop();
   await listening.stop();
   return { selections: collector.selections, byRule, c2ByRule };
