@@ -18,7 +18,7 @@ export const TransparencyQuerySchema = Type.Object(
     from: Type.Optional(Type.String({ format: 'date-time', description: 'start (inclusive); default: 1 year before `to`' })),
     to: Type.Optional(Type.String({ format: 'date-time', description: 'end (exclusive); default: now' })),
     period: Type.Optional(Type.Union(PERIODS.map((p) => Type.Literal(p)), { description: 'default month' })),
-    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('html')], { description: 'html: a printable page' })),
   },
   { additionalProperties: false },
 );
@@ -78,4 +78,28 @@ export function transparencyCsv(r: TransparencyReport): string {
   for (const a of r.audit) lines.push(['audit', a.period, null, null, a.action, a.count].map(csvField).join(','));
   for (const g of r.gate ?? []) lines.push(['gate', g.period, g.approvalId, g.category, g.metric, g.count].map(csvField).join(','));
   return lines.join('\r\n') + '\r\n';
+}
+
+const esc = (v: string | number | null): string =>
+  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** A printable page (print it to PDF from a browser): the same figures as the JSON, two tables. */
+export function transparencyHtml(r: TransparencyReport): string {
+  const rows = (cells: Array<string | number | null>[]): string => cells.map((c) => `<tr>${c.map((x, i) => `<td${i === c.length - 1 ? ' class="n"' : ''}>${esc(x)}</td>`).join('')}</tr>`).join('\n');
+  const gate = r.gate === null
+    ? '<p>This store keeps no gate counters.</p>'
+    : `<table><thead><tr><th>Period</th><th>Approval</th><th>Category</th><th>Count of</th><th>Flows</th></tr></thead><tbody>\n${rows(r.gate.map((g) => [g.period.slice(0, 10), g.approvalId ?? 'all (carrier totals)', g.category, g.metric, g.count]))}\n</tbody></table>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Transparency report ${esc(r.from.slice(0, 10))} to ${esc(r.to.slice(0, 10))}</title>
+<style>body{font:11pt/1.4 system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #999;padding:.2em .6em;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}@media print{body{margin:0}}</style></head>
+<body><h1>Transparency report</h1>
+<p>From ${esc(r.from)} to ${esc(r.to)}, per ${esc(r.period)}. Counts only: no address, person or target appears in this report.</p>
+<h2>Acts recorded in the audit log</h2>
+<table><thead><tr><th>Period</th><th>Act</th><th>Count</th></tr></thead><tbody>
+${rows(r.audit.map((a) => [a.period.slice(0, 10), a.action, a.count]))}
+</tbody></table>
+<h2>The lawful gate</h2>
+${gate}
+</body></html>
+`;
 }

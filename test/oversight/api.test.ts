@@ -107,6 +107,10 @@ describe('audit log API', () => {
     assert.equal(lines[0], 'source,period,approval_id,category,metric,count');
     assert.ok(lines.some((l) => /^audit,\d{4}-\d{2}-01T00:00:00\.000Z,,,user\.create,\d+$/.test(l)), lines.join('\n'));
     assert.ok(!csv.body.includes(t.people.admin.userId), 'no person ids');
+    const html = await get('/api/v1/transparency?format=html');
+    assert.match(html.headers['content-type'] as string, /text\/html/);
+    assert.match(html.body, /<h1>Transparency report<\/h1>/);
+    assert.match(html.body, /<td>user\.create<\/td><td class="n">\d+<\/td>/);
     const bad = await get('/api/v1/transparency?from=2026-12-01T00:00:00Z&to=2026-01-01T00:00:00Z');
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().message, /after/);

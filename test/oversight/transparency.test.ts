@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { openStore } from '../../src/store/index.js';
 import { SYSTEM_ACTOR } from '../../src/auth/index.js';
 import { recordAuditBatch } from '../../src/oversight/index.js';
-import { transparencyCounts, transparencyCsv } from '../../src/oversight/transparency.js';
+import { transparencyCounts, transparencyCsv, transparencyHtml } from '../../src/oversight/transparency.js';
 import { addGateCounts } from '../../src/pipeline/writers.js';
 import type { CountRow } from '../../src/selection/index.js';
 
@@ -53,6 +53,10 @@ test("the report's figures are the gate's counters (summed over carriers and hou
     assert.ok(csv.includes('gate,2026-11-01T00:00:00.000Z,appr-1,transit,received,151'));
     assert.ok(csv.includes('gate,2026-11-01T00:00:00.000Z,,out-of-scope,outOfScope,900'));
     assert.ok(csv.includes('audit,2026-11-01T00:00:00.000Z,,,approval.decide,2'));
+    const html = transparencyHtml(r);
+    assert.match(html, /<tr><td>2026-11-01<\/td><td>appr-1<\/td><td>transit<\/td><td>received<\/td><td class="n">151<\/td><\/tr>/);
+    assert.match(html, /<td>all \(carrier totals\)<\/td><td>out-of-scope<\/td><td>outOfScope<\/td><td class="n">900<\/td>/);
+    assert.match(transparencyHtml({ ...r, audit: [{ period: r.from, action: '<script>x</script>', count: 1 }] }), /&lt;script&gt;x&lt;\/script&gt;/);
   } finally {
     await store.close();
   }

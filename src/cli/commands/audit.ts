@@ -21,13 +21,13 @@ import {
   verifyLogExport,
   type VerifyLogResult,
 } from '../../oversight/index.js';
-import { transparencyCounts, transparencyCsv } from '../../oversight/transparency.js';
+import { transparencyCounts, transparencyCsv, transparencyHtml } from '../../oversight/transparency.js';
 
 async function fetchJson(url: string, token: string | undefined, path: string, method = 'GET'): Promise<unknown> {
   const res = await fetch(new URL(path, url), { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
   const text = await res.text();
   if (!res.ok) throw new AcdError('AUDIT_FETCH', `${method} ${path} on ${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
-  return path.includes('format=csv') ? text : (JSON.parse(text) as unknown);
+  return /format=(csv|html)/.test(path) ? text : (JSON.parse(text) as unknown);
 }
 
 /** A key given on the command line: a file holding it, or the text itself (vkey, PEM, raw base64). */
@@ -149,6 +149,7 @@ export function register(program: Command): void {
       .option('--to <time>', 'end, ISO 8601 (default: now)')
       .option('--period <p>', 'day | week | month | year', 'month')
       .option('--csv', 'CSV instead of JSON')
+      .option('--html', 'a printable HTML page (print it to PDF from a browser)')
       .option('--url <url>', 'from a live server (else straight from the store)')
       .option('--token <token>', 'API token for --url; default $ACD_TOKEN'),
   )
@@ -156,7 +157,7 @@ export function register(program: Command): void {
     .action(async (opts: Record<string, unknown>) => {
       const q = { ...(opts.from ? { from: String(opts.from) } : {}), ...(opts.to ? { to: String(opts.to) } : {}), period: String(opts.period) as 'month' };
       if (typeof opts.url === 'string') {
-        const params = new URLSearchParams({ ...q, ...(opts.csv ? { format: 'csv' } : {}) });
+        const params = new URLSearchParams({ ...q, ...(opts.csv ? { format: 'csv' } : opts.html ? { format: 'html' } : {}) });
         const out = await fetchJson(opts.url, (opts.token as string | undefined) ?? process.env.ACD_TOKEN, `/api/v1/transparency?${params.toString()}`);
         process.stdout.write(typeof out === 'string' ? out : JSON.stringify(out, null, 2) + '\n');
         return;
@@ -165,7 +166,7 @@ export function register(program: Command): void {
       const store = await openStore(config.db ? { db: config.db } : { data: config.data });
       try {
         const r = await transparencyCounts(store.db, q);
-        process.stdout.write(opts.csv ? transparencyCsv(r) : JSON.stringify(r, null, 2) + '\n');
+        process.stdout.write(opts.csv ? transparencyCsv(r) : opts.html ? transparencyHtml(r) : JSON.stringify(r, null, 2) + '\n');
       } finally {
         await store.close();
       }

@@ -25,7 +25,7 @@ import {
   treeHeadToJson,
   type AuditLogAppender,
 } from '../../oversight/index.js';
-import { transparencyCounts, transparencyCsv, TransparencyQuerySchema, TransparencyReportSchema } from '../../oversight/transparency.js';
+import { transparencyCounts, transparencyCsv, transparencyHtml, TransparencyQuerySchema, TransparencyReportSchema } from '../../oversight/transparency.js';
 
 const OVERSIGHT: readonly Role[] = ['auditor', 'commission_member', 'admin'];
 
@@ -234,7 +234,7 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
     {
       config: { access: { roles: OVERSIGHT } },
       schema: {
-        summary: 'Transparency report: counts per action and period from the audit log (and the gate, where its counters exist); JSON or CSV. Counts only.',
+        summary: 'Transparency report: counts per action and period from the audit log (and the gate, where its counters exist); JSON, CSV or a printable HTML page. Counts only.',
         tags: ['oversight'],
         querystring: TransparencyQuerySchema,
         response: { 200: TransparencyReportSchema },
@@ -246,6 +246,10 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
       if (req.query.format === 'csv') {
         void reply.type('text/csv; charset=utf-8');
         return transparencyCsv(report);
+      }
+      if (req.query.format === 'html') {
+        void reply.type('text/html; charset=utf-8');
+        return transparencyHtml(report);
       }
       return report;
     },
