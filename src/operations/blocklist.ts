@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { odb, type AnyDb } from './db.js';
 import { measuresInForce, type Measure, type MeasureDriver, type MeasureKind } from './measures.js';
+import { decisionInForce } from './operations.js';
 
 export interface BlocklistEntry {
   type: 'ipv4' | 'ipv6' | 'domain';
@@ -20,15 +21,24 @@ export interface BlocklistEntry {
 
 export const BLOCKLIST_KINDS: readonly MeasureKind[] = ['blocklist', 'rpz', 'bgp_blackhole', 'flowspec'];
 
-export async function blocklistEntries(db: AnyDb): Promise<BlocklistEntry[]> {
-  const ms = await measuresInForce(db, BLOCKLIST_KINDS);
-  const ids = [...new Set(ms.map((m) => m.decisionId).filter((x): x is string => !!x))];
-  const decisions = ids.length ? await odb(db).selectFrom('operation_decisions').select(['id', 'expires_at', 'kind']).where('id', 'in', ids).execute() : [];
-  const until = new Map(decisions.map((d) => [d.id, d.expires_at ? new Date(d.expires_at).toISOString() : null]));
+/**
+ * The entries in force at `now`: measures applied whose operation still has a decision in force (so an
+ * approval that has ended drops off the list at once, before the expiry job has lifted it).
+ */
+export async function blocklistEntries(db: AnyDb, now = new Date()): Promise<BlocklistEntry[]> {
+  const all = await measuresInForce(db, BLOCKLIST_KINDS);
+  const opIds = [...new Set(all.map((m) => m.operationId))];
+  const ops = opIds.length ? await odb(db).selectFrom('operations').selectAll().where('id', 'in', opIds).execute() : [];
+  const until = new Map<string, string | null>();
+  for (const op of ops) {
+    const d = await decisionInForce(db, op, now).catch(() => null);
+    if (d) until.set(op.id, d.until ? d.until.toISOString() : null);
+  }
+  const ms = all.filter((m) => until.has(m.operationId));
   const byValue = new Map<string, BlocklistEntry>();
   for (const m of ms) {
     const type = m.targetType === 'domain' ? 'domain' : m.target.includes(':') ? 'ipv6' : 'ipv4';
-    const u = m.decisionId ? (until.get(m.decisionId) ?? null) : null;
+    const u = until.get(m.operationId) ?? null;
     const e = byValue.get(m.target);
     if (!e) {
       byValue.set(m.target, { type, value: m.target, kinds: [m.kind], operations: [m.operationId], since: m.appliedAt.toISOString(), until: u });

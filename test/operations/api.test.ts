@@ -160,6 +160,16 @@ describe('operations API', () => {
     assert.deepEqual(done.map((d) => [d.id, d.reason, d.error]), [[id2, 'the approval expired', undefined]]);
     assert.ok(!(await listed()).includes('192.0.2.78'));
     assert.match(await registry.metrics(), /acd_operations_expired_total\{result="lifted"\} 1/);
+
+    // an approval that has ended drops off the blocklist at once, before the job has run
+    const id3 = await draft({ addresses: ['192.0.2.79'], domains: [] });
+    await call(t.people.agency_analyst, 'POST', `/api/v1/operations/${id3}/measures`, { kind: 'blocklist', target: '192.0.2.79' });
+    await toApproved(id3, new Date(Date.now() + 3600_000).toISOString());
+    await call(executor, 'POST', `/api/v1/operations/${id3}/execute`, {});
+    assert.ok((await listed()).includes('192.0.2.79'));
+    await withTables<OperationsTables>(t.store.db).updateTable('operation_decisions').set({ expires_at: new Date(Date.now() - 1000) }).where('operation_id', '=', id3).execute();
+    assert.ok(!(await listed()).includes('192.0.2.79'), 'not served once the approval has ended');
+    assert.deepEqual((await job.runOnce()).map((d) => d.id), [id3]);
   });
 
   test('bad input: unknown server, malformed domain or prefix, expired approval, unknown operation', async () => {
