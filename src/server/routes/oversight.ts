@@ -86,8 +86,8 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.get(
     '/api/v1/audit-log/public-key',
     {
-      // meant to be public (anyone may check a head); the route table allows no other public routes yet
-      config: { access: { roles: 'any' } },
+      // public: anyone — the commission, parliament, the press — may check a signed head with it
+      config: { access: { public: true } },
       schema: { summary: "The audit log's Ed25519 public key (PEM, raw, signed-note vkey)", tags: ['oversight'], response: { 200: PublicKeySchema } },
     },
     async () => (await log()).publicKey(),
@@ -96,7 +96,7 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.get(
     '/api/v1/audit-log/head',
     {
-      config: { access: { roles: 'any' } },
+      config: { access: { public: true } },
       schema: {
         summary: 'The latest signed tree head (a C2SP checkpoint signed with Ed25519)',
         tags: ['oversight'],
