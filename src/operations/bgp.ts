@@ -93,6 +93,7 @@ export function createGobgpDriver(kind: 'bgp_blackhole' | 'flowspec', c: GobgpCo
   };
   return {
     kind,
+    scope: 'target',
     async apply(m) {
       await gobgp(gobgpArgs(c, m, 'add'));
     },

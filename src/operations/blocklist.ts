@@ -104,6 +104,7 @@ export function blocklistStix(entries: BlocklistEntry[], now = new Date()): { ty
 export function createBlocklistDriver(db: AnyDb): MeasureDriver {
   return {
     kind: 'blocklist',
+    scope: 'none',
     async apply() {},
     async lift() {},
     async verify(m: Measure) {

@@ -49,6 +49,13 @@ export interface ApplyResult {
 
 export interface MeasureDriver {
   kind: MeasureKind;
+  /**
+   * Which measures in force it is given: 'all' of its kind (default: a zone written whole), only those
+   * on the same 'target' (a route another measure still needs), or 'none' (the list is the store itself).
+   */
+  scope?: 'all' | 'target' | 'none';
+  /** whether apply needs the operation's title and evidence (a notice does) */
+  wantsEvidence?: boolean;
   /** puts the measure in place; `inForce` is every measure of this kind in force, this one included */
   apply(m: Measure, inForce: Measure[], ctx: ApplyContext): Promise<ApplyResult | void>;
   verify(m: Measure): Promise<VerifyResult>;
@@ -133,9 +140,11 @@ async function loadMeasure(db: AnyDb, actor: Actor, measureId: string, lock: boo
   return { m, op };
 }
 
-async function inForceOf(db: AnyDb, kind: string, exceptId?: string): Promise<Measure[]> {
-  let q = odb(db).selectFrom('operation_measures').selectAll().where('kind', '=', kind).where('state', '=', 'applied').orderBy('applied_at');
-  if (exceptId) q = q.where('id', '!=', exceptId);
+async function inForceOf(db: AnyDb, driver: MeasureDriver, m: MeasureRow): Promise<Measure[]> {
+  const scope = driver.scope ?? 'all';
+  if (scope === 'none') return [];
+  let q = odb(db).selectFrom('operation_measures').selectAll().where('kind', '=', m.kind).where('state', '=', 'applied').where('id', '!=', m.id).orderBy('applied_at');
+  if (scope === 'target') q = q.where('target', '=', m.target);
   return (await q.execute()).map(toMeasure);
 }
 
@@ -171,8 +180,8 @@ export async function applyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, me
       const driver = drivers[m.kind as MeasureKind];
       if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
       const measure = { ...toMeasure(m), target: checked.target };
-      const inForce = [...(await inForceOf(trx, m.kind, m.id)), measure];
-      const links = await trx.selectFrom('operation_links').select(['kind', 'ref']).where('operation_id', '=', op.id).orderBy('added_at').execute();
+      const inForce = [...(await inForceOf(trx, driver, m)), measure];
+      const links = driver.wantsEvidence ? await trx.selectFrom('operation_links').select(['kind', 'ref']).where('operation_id', '=', op.id).orderBy('added_at').execute() : [];
       const result = await driver.apply(measure, inForce, { decisionId: decision.id, now, operation: { id: op.id, title: op.title, evidence: links.map((l) => `${l.kind} ${l.ref}`) } });
       if (result && result.notice) {
         await trx.insertInto('operation_notices').values({
@@ -202,7 +211,7 @@ export async function liftMeasure(db: AnyDb, drivers: Drivers, actor: Actor, mea
     if (m.state !== 'applied') throw new AcdError('MEASURE_NOT_APPLIED', `measure ${measureId} is ${m.state}; only an applied measure is lifted`, { status: 409 });
     const driver = drivers[m.kind as MeasureKind];
     if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
-    await driver.lift(toMeasure(m), await inForceOf(trx, m.kind, m.id));
+    await driver.lift(toMeasure(m), await inForceOf(trx, driver, m));
     const row = await trx.updateTable('operation_measures').set({ state: 'lifted', lifted_at: now, lifted_by: actor.userId, lift_reason: reason })
       .where('id', '=', measureId).returningAll().executeTakeFirstOrThrow();
     await recordAudit(base(trx), { actor, action: 'operation.measure.lift', target: { type: 'operation_measure', id: measureId }, reason, basis: m.decision_id, details: { operation: op.id, kind: m.kind, target: m.target }, at: now });

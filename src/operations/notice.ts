@@ -113,6 +113,8 @@ export function createTakedownDriver(c: TakedownConfig): MeasureDriver {
   const fileOf = (m: Measure, withdrawal: boolean) => join(c.outbox, `${m.id}${withdrawal ? '-withdrawn' : ''}.eml`);
   return {
     kind: 'takedown',
+    scope: 'none',
+    wantsEvidence: true,
     async apply(m, _all, ctx) {
       const to = String(m.params.abuseContact);
       await mkdir(c.outbox, { recursive: true });
