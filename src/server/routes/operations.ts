@@ -11,7 +11,7 @@ import { SYSTEM_ACTOR } from '../../auth/index.js';
 import { recordAudit } from '../../oversight/index.js';
 import {
   DEFAULT_OPERATIONS_CONFIG, LINK_KINDS, MEASURE_KINDS, addLink, applyMeasure, blocklistCsv, blocklistEntries, blocklistStix, blocklistText,
-  createOperation, loadOperation, driversFromEnv, executeOperation, liftMeasure, liftOperation, listOperations, operationDetail,
+  createOperation, loadOperation, driversFromEnv, createExpiryJob, executeOperation, liftMeasure, liftOperation, listOperations, operationDetail,
   operationView, planMeasure, recordForeignConsultation, recordForeignNotice, transition, verifyMeasure, type Drivers, type LinkKind, type OperationsConfig,
 } from '../../operations/index.js';
 import { actorOf } from '../access.js';
@@ -79,6 +79,13 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
     const { db } = ctx.store;
     const drivers = (opts.drivers ?? defaultDrivers)(ctx);
     const config = opts.config ?? DEFAULT_OPERATIONS_CONFIG;
+    // the expiry job runs with the server when ACD_OPERATIONS_EXPIRY_SECONDS is set (acd serve sets it)
+    const every = Number(process.env.ACD_OPERATIONS_EXPIRY_SECONDS ?? 0);
+    if (every > 0) {
+      const job = createExpiryJob({ config: { ...config, intervalMs: every * 1000 }, deps: { db, drivers, logger: ctx.logger, registry: ctx.registry } });
+      app.addHook('onReady', async () => job.start());
+      app.addHook('onClose', async () => job.stop());
+    }
 
     app.get<{ Querystring: { state?: string } }>('/api/v1/operations', {
       config: { access: { roles: READERS } },
