@@ -21,7 +21,8 @@ export async function actorByUsername(db: Kysely<Database>, username: string): P
     .where('users.username', '=', username)
     .executeTakeFirst();
   if (!row || !isOrgKind(row.kind)) throw new AcdError('DEMO_SETUP', `demo person ${username} is missing`);
-  return { userId: row.id, username: row.username, orgId: row.org_id, orgKind: row.kind, roles: row.roles.filter(isRole), via: 'system' };
+  // the demo's script acts as these people, as a script of theirs would with their API token
+  return { userId: row.id, username: row.username, orgId: row.org_id, orgKind: row.kind, roles: row.roles.filter(isRole), via: 'token' };
 }
 
 /** Makes the demo approval when it is missing (or no longer in force) and returns its id. */

@@ -25,6 +25,11 @@ test('acd demo starts on the embedded store, answers /healthz, its printed crede
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 90_000);
       const check = () => {
+        if (child.exitCode !== null) {
+          clearTimeout(timer);
+          reject(new Error(`demo exited with ${child.exitCode}:\n${out}`));
+          return;
+        }
         const m = /ACD demo is running at (http:\/\/\S+)/.exec(out);
         if (m && /Ctrl-C/.test(out)) {
           clearTimeout(timer);
@@ -59,9 +64,16 @@ test('acd demo starts on the embedded store, answers /healthz, its printed crede
     const opCookie = String(opLogin.headers.get('set-cookie')).split(';')[0]!;
     const reports = (await (await fetch(`${url}/api/v1/reports`, { headers: { cookie: opCookie } })).json()) as unknown[];
     assert.equal(reports.length, 1);
+    // an operation against the C2 waits for the commission
+    const cm = /^\s+commissioner\s+(\S+)/m.exec(out)!;
+    const cmLogin = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'commissioner', password: cm[1] }) });
+    const cmCookie = String(cmLogin.headers.get('set-cookie')).split(';')[0]!;
+    const ops = (await (await fetch(`${url}/api/v1/operations`, { headers: { cookie: cmCookie } })).json()) as Array<{ state: string; title: string }>;
+    assert.ok(ops.some((o) => o.state === 'approval_requested' && o.title.includes(c2)), JSON.stringify(ops));
   } finally {
     child.kill('SIGINT');
   }
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  // the child may have exited already (a failed start): then its code is known and no event will come
+  const code = child.exitCode ?? (await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c))));
   assert.equal(code, 0, out);
 });

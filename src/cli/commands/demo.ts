@@ -5,6 +5,7 @@ import { startAcd, stopOnSignals } from '../../server/start.js';
 import { ensureDemoAccounts } from '../../demo/accounts.js';
 import { DEMO_CARRIER, ensureDemoApproval } from '../../demo/approval.js';
 import { ensureDemoReport } from '../../demo/report.js';
+import { ensureDemoOperation } from '../../demo/operation.js';
 import { createDemoExporter } from '../../flow/demo-exporter.js';
 import { ATTRIBUTION } from '../../selection/index.js';
 
@@ -32,7 +33,8 @@ export function register(program: Command): void {
       let exporter: ReturnType<typeof createDemoExporter> | null = null;
       if (collector && running.pipeline) {
         exporter = createDemoExporter({ target: collector, scope: running.pipeline.scope, scenario: { speed: Number(opts.speed) || 60 } });
-        await ensureDemoReport(running.store.db, exporter.scenario.actors.c2);
+        const reportId = await ensureDemoReport(running.store.db, exporter.scenario.actors.c2);
+        await ensureDemoOperation(running.store.db, exporter.scenario.actors.c2, reportId);
         if (opts.traffic !== false) exporter.start();
       }
       console.log(`\nACD demo is running at ${running.url}`);
