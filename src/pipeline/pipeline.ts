@@ -71,8 +71,8 @@ const DETECTOR_OF: Record<FindingType, DetectorName> = {
   'long-connection': 'long-connection',
 };
 
-const BEACON_MASK = DETECTOR_BIT.beacon | DETECTOR_BIT['fan-in'] | DETECTOR_BIT.strobe;
-const ALL = 0x7fffffff;
+// every detector bit (DETECTOR_BIT): selected flows reach every detector
+const ALL = Object.values(DETECTOR_BIT).reduce((a, b) => a | b, 0);
 
 export function createPipeline(opts: {
   scope: Scope;
@@ -85,10 +85,7 @@ export function createPipeline(opts: {
   const deps = opts.deps ?? {};
   const logger = deps.logger ?? silentLogger;
   const selectScore = config.selectScore ?? 0.7;
-  const every = config.flushEveryMs ?? 60_000;
   let selections = 0;
-  let latest = 0;
-  let nextFlush = -1;
 
   const gate = createGate({
     scope: opts.scope,
@@ -104,7 +101,7 @@ export function createPipeline(opts: {
   };
 
   const detectors = createDetectors({
-    config: { ...config.detectors, flushEveryMs: Number.MAX_SAFE_INTEGER },
+    config: { ...config.detectors, ...(config.flushEveryMs ? { flushEveryMs: config.flushEveryMs } : {}) },
     deps: { onFinding, ...(deps.registry ? { metrics: deps.registry } : {}) },
   });
 
@@ -128,19 +125,7 @@ export function createPipeline(opts: {
   }
 
   function observe(f: GateFlow, mask: number): void {
-    const dir = f.scope === 'foreign-domestic' ? INBOUND : OUTBOUND;
-    const t = f.end > f.start ? f.end : f.start;
-    if (t > latest) latest = t;
-    if (nextFlush < 0) nextFlush = t + every;
-    if (mask & BEACON_MASK) detectors.beacon.observe(f, dir);
-    if (mask & DETECTOR_BIT.scan) detectors.scan.observe(f, dir);
-    if (mask & DETECTOR_BIT.ddos) detectors.ddos.observe(f, dir);
-    if (mask & DETECTOR_BIT.indicator) detectors.indicator.observe(f, dir);
-    if (mask & DETECTOR_BIT['long-connection']) detectors.longConnection.observe(f, dir);
-    if (latest >= nextFlush) {
-      detectors.flush(latest);
-      nextFlush = latest + every;
-    }
+    detectors.observe(f, f.scope === 'foreign-domestic' ? INBOUND : OUTBOUND, mask);
   }
 
   const out = {
@@ -157,7 +142,7 @@ export function createPipeline(opts: {
     gate,
     detectors,
     sink,
-    flush(now = latest) {
+    flush(now?: number) {
       detectors.flush(now);
     },
     get selections() {
