@@ -3,7 +3,7 @@
  * stretch of simulated time, under one approval naming every detector rule, with a fixed pseudonym key.
  */
 import { connect } from 'node:net';
-import { DemoScenario } from '../../src/flow/demo-exporter.js';
+import { DemoScenario, fillFlowRecord } from '../../src/flow/demo-exporter.js';
 import { MutableFlowRecord, copyFlowRecord, type FlowRecord, type FlowSink } from '../../src/flow/index.js';
 import { ApprovalSet, createPseudonymiser, createScope, type PseudonymKey, type Pseudonymiser, type Scope } from '../../src/selection/index.js';
 
@@ -52,18 +52,7 @@ export async function feed(fx: Fixture, sink: FlowSink, from: number, minutes: n
     fx.scenario.window(t, t + 10_000, (f) => batch.push(f));
     batch.sort((a, b) => a.end - b.end);
     for (const f of batch) {
-      rec.reset();
-      rec.src4 = f.src;
-      rec.dst4 = f.dst;
-      rec.srcPort = f.srcPort;
-      rec.dstPort = f.dstPort;
-      rec.proto = f.proto;
-      rec.tcpFlags = f.tcpFlags;
-      rec.packets = f.packets;
-      rec.bytes = f.bytes;
-      rec.start = f.start;
-      rec.end = f.end;
-      sink(rec);
+      sink(fillFlowRecord(rec, f));
       n++;
     }
     if (between) await between();

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DemoScenario } from '../../src/flow/demo-exporter.js';
+import { DemoScenario, fillFlowRecord } from '../../src/flow/demo-exporter.js';
 import { MutableFlowRecord, ipv4ToString } from '../../src/flow/index.js';
 import { ApprovalSet, createPseudonymiser, createScope, generatePseudonymKey } from '../../src/selection/index.js';
 import { createPipeline } from '../../src/pipeline/index.js';
@@ -51,18 +51,7 @@ test('demo scenario: C2, scanner and DDoS found; updates not a beacon; domestic 
     scenario.window(t, t + 10_000, (f) => batch.push(f));
     batch.sort((a, b) => a.end - b.end);
     for (const f of batch) {
-      rec.reset();
-      rec.src4 = f.src;
-      rec.dst4 = f.dst;
-      rec.srcPort = f.srcPort;
-      rec.dstPort = f.dstPort;
-      rec.proto = f.proto;
-      rec.tcpFlags = f.tcpFlags;
-      rec.packets = f.packets;
-      rec.bytes = f.bytes;
-      rec.start = f.start;
-      rec.end = f.end;
-      pipeline.sink(rec);
+      pipeline.sink(fillFlowRecord(rec, f));
       n++;
     }
   }
