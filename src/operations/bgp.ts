@@ -115,7 +115,8 @@ export interface GobgpdSpec {
   /** BGP listening port (179 in production) */
   port: number;
   localAddress: string;
-  neighbors: Array<{ address: string; as: number; port?: number }>;
+  /** passive: wait for the neighbour to connect (one side passive avoids BGP connection collisions) */
+  neighbors: Array<{ address: string; as: number; port?: number; passive?: boolean }>;
 }
 
 /** gobgpd's TOML: the global section and each neighbour with unicast and FlowSpec for v4 and v6. */
@@ -125,6 +126,7 @@ export function gobgpdConfig(s: GobgpdSpec): string {
     lines.push('[[neighbors]]', '  [neighbors.config]', `    neighbor-address = "${n.address}"`, `    peer-as = ${n.as}`);
     lines.push('  [neighbors.transport.config]', `    local-address = "${s.localAddress}"`);
     if (n.port) lines.push(`    remote-port = ${n.port}`);
+    if (n.passive) lines.push('    passive-mode = true');
     for (const f of ['ipv4-unicast', 'ipv6-unicast', 'ipv4-flowspec', 'ipv6-flowspec']) {
       lines.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = "${f}"`);
     }

@@ -150,7 +150,7 @@ export async function startGobgpPair(): Promise<GobgpPair> {
   const dir = await mkdtemp(join(tmpdir(), 'acd-bgp-'));
   const [acdBgp, peerBgp, acdApi, peerApi] = [await freePort(), await freePort(), await freePort(), await freePort()];
   await writeFile(join(dir, 'acd.toml'), gobgpdConfig({ as: 65001, routerId: '192.0.2.1', port: acdBgp, localAddress: '127.0.0.1', neighbors: [{ address: '127.0.0.2', as: 65002, port: peerBgp }] }));
-  await writeFile(join(dir, 'peer.toml'), gobgpdConfig({ as: 65002, routerId: '192.0.2.2', port: peerBgp, localAddress: '127.0.0.2', neighbors: [{ address: '127.0.0.1', as: 65001, port: acdBgp }] }));
+  await writeFile(join(dir, 'peer.toml'), gobgpdConfig({ as: 65002, routerId: '192.0.2.2', port: peerBgp, localAddress: '127.0.0.2', neighbors: [{ address: '127.0.0.1', as: 65001, port: acdBgp, passive: true }] }));
   const children = [
     startChild('gobgpd', ['-f', join(dir, 'acd.toml'), '--api-hosts', `127.0.0.1:${acdApi}`, '--pprof-disable', '-p']),
     startChild('gobgpd', ['-f', join(dir, 'peer.toml'), '--api-hosts', `127.0.0.1:${peerApi}`, '--pprof-disable', '-p']),
