@@ -21,7 +21,7 @@
  */
 import { AcdError } from '../shared/errors.js';
 import { SCOPE_CLASSES, type Category, type DetectorFeedFlow, type ScopeClass, type SelectedFlow } from '../selection/index.js';
-import type { IpFamily } from '../flow/index.js';
+import { MutableFlowRecord, type IpFamily } from '../flow/index.js';
 
 export const RECORD_BYTES = 100;
 export const HEADER_BYTES = 32;
@@ -32,25 +32,8 @@ const NONE = 0xffff;
 const CATEGORIES: readonly Category[] = ['foreign-domestic', 'transit'];
 
 /** One flow as the worker reads it back: a reused object, like the gate's. */
-export class BusFlow implements SelectedFlow, DetectorFeedFlow {
+export class BusFlow extends MutableFlowRecord implements SelectedFlow, DetectorFeedFlow {
   selected = false;
-  exporter = '';
-  domain = 0;
-  start = 0;
-  end = 0;
-  family: IpFamily = 4;
-  src4 = 0;
-  dst4 = 0;
-  readonly src6 = new Uint8Array(16);
-  readonly dst6 = new Uint8Array(16);
-  srcPort = 0;
-  dstPort = 0;
-  proto = 0;
-  tcpFlags = 0;
-  packets = 0;
-  bytes = 0;
-  inIf = 0;
-  outIf = 0;
   approvalId = '';
   criterionId = '';
   category: Category = 'transit';

@@ -4,7 +4,7 @@
  * Domestic addresses are always pseudonyms here: the gate never writes a domestic address into one.
  * Like FlowRecord, the gate reuses one object of each per sink call: copy to keep.
  */
-import type { FlowRecord, IpFamily } from '../flow/index.js';
+import { MutableFlowRecord, type FlowRecord } from '../flow/index.js';
 import type { Category, ScopeClass } from './scope.js';
 
 export interface GateFlow extends FlowRecord {
@@ -35,24 +35,8 @@ export interface DetectorFeedFlow extends GateFlow {
 export type SelectedSink = (f: SelectedFlow) => void;
 export type DetectorFeedSink = (f: DetectorFeedFlow) => void;
 
-export class MutableGateFlow implements SelectedFlow, DetectorFeedFlow {
-  exporter = '';
-  domain = 0;
-  start = 0;
-  end = 0;
-  family: IpFamily = 4;
-  src4 = 0;
-  dst4 = 0;
-  readonly src6 = new Uint8Array(16);
-  readonly dst6 = new Uint8Array(16);
-  srcPort = 0;
-  dstPort = 0;
-  proto = 0;
-  tcpFlags = 0;
-  packets = 0;
-  bytes = 0;
-  inIf = 0;
-  outIf = 0;
+// FlowRecord's fields come from MutableFlowRecord; the gate adds what it decided
+export class MutableGateFlow extends MutableFlowRecord implements SelectedFlow, DetectorFeedFlow {
   approvalId = '';
   criterionId = '';
   category: Category = 'transit';
