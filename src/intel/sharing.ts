@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/index.js';
+import { withTables, type Database } from '../store/index.js';
 import type { Actor } from '../auth/index.js';
-import type { Finding } from '../detect/index.js';
+import type { Finding, FindingType } from '../detect/index.js';
+import type { FindingTables } from '../pipeline/tables.js';
 import { recordAudit } from '../oversight/index.js';
 import { AcdError, forbidden, notFound } from '../shared/errors.js';
 import { findingToStix, producerIdentity, type Tier } from './findings.js';
@@ -85,7 +86,8 @@ export async function addClient(db: IntelDb, actor: Actor, orgId: string, client
 }
 
 export interface Promotion {
-  finding: Finding;
+  /** the key of a finding stored in the findings table (the detectors write them) */
+  findingId: string;
   tier: Tier;
   collectionId: string;
   apiRoot?: string;
@@ -105,10 +107,35 @@ export interface PromotionResult extends AddResult {
   objectIds: string[];
 }
 
+/** A finding as the findings table stores it (the state of its last update), or undefined. */
+export async function storedFinding(db: IntelDb, key: string): Promise<(Finding & { updatedAt: string }) | undefined> {
+  const r = await withTables<FindingTables>(db as unknown as Kysely<Database>).selectFrom('findings').selectAll().where('key', '=', key).executeTakeFirst();
+  if (!r) return undefined;
+  return {
+    type: r.type as FindingType,
+    key: r.key,
+    external: r.external,
+    port: r.port,
+    proto: r.proto,
+    direction: r.direction === 'inbound' ? 'inbound' : 'outbound',
+    domestic: r.domestic,
+    domesticCount: r.domestic_count,
+    firstSeen: new Date(r.first_seen).getTime(),
+    lastSeen: new Date(r.last_seen).getTime(),
+    score: r.score,
+    subscores: r.subscores,
+    evidence: r.evidence,
+    updates: r.updates,
+    updatedAt: new Date(r.updated_at).toISOString(),
+  };
+}
+
 /**
- * An analyst promotes a finding to a tier: the tier's objects are built and added to a collection the
- * analyst may write, and the promotion is audited in the same transaction. The full tier stays inside
- * the agency: every recipient organisation (and every named person's organisation) must be an agency.
+ * An analyst promotes a stored finding (by its key) to a tier: the tier's objects are built from the
+ * finding as the findings table holds it, added to a collection the analyst may write, and the
+ * promotion is audited in the same transaction (naming the finding and the update it was promoted at).
+ * The full tier stays inside the agency: every recipient organisation (and every named person's
+ * organisation) must be an agency.
  */
 export async function promoteFinding(db: IntelDb, actor: Actor, p: Promotion): Promise<PromotionResult> {
   const root = p.apiRoot ?? 'acd';
@@ -116,6 +143,8 @@ export async function promoteFinding(db: IntelDb, actor: Actor, p: Promotion): P
   if (!c) throw notFound('collection', p.collectionId);
   const rights = rightsOf(actor, c, await membershipOf(db, actor.orgId));
   if (!rights.canWrite) throw forbidden(`you may not add to collection ${c.id}`);
+  const finding = await storedFinding(db, p.findingId);
+  if (!finding) throw notFound('finding', p.findingId);
   let recipientOrgs = p.recipientOrgs;
   let recipientUsers = p.recipientUsers;
   if (p.tier === 'full') {
@@ -128,13 +157,13 @@ export async function promoteFinding(db: IntelDb, actor: Actor, p: Promotion): P
   }
   const org = await db.selectFrom('organisations').select(['id', 'name']).where('id', '=', actor.orgId).executeTakeFirst();
   const producer = producerIdentity(actor.orgId, org?.name ?? actor.orgId);
-  const product = findingToStix(p.finding, { tier: p.tier, producer, ...(p.tlp ? { tlp: p.tlp } : {}), ...(p.comment ? { comment: p.comment } : {}) });
+  const product = findingToStix(finding, { tier: p.tier, producer, ...(p.tlp ? { tlp: p.tlp } : {}), ...(p.comment ? { comment: p.comment } : {}) });
   const r = await addObjects(db, c, product.objects, {
     actor,
     ...(recipientOrgs ? { recipientOrgs } : {}),
     ...(recipientUsers ? { recipientUsers } : {}),
     action: 'intel.promote',
-    details: { tier: p.tier, tlp: product.tlp, finding: p.finding.key, reportId: product.reportId, ...(p.reason ? { reason: p.reason } : {}) },
+    details: { tier: p.tier, tlp: product.tlp, finding: finding.key, findingUpdates: finding.updates, findingUpdatedAt: finding.updatedAt, reportId: product.reportId, ...(p.reason ? { reason: p.reason } : {}) },
   });
   return { ...r, tier: p.tier, tlp: product.tlp, reportId: product.reportId, objectIds: product.objects.map((o) => o.id) };
 }

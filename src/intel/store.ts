@@ -388,11 +388,30 @@ export function decodeNext(next: string): number {
  * and re-serialise of every object of a page); false gives the manifest columns only.
  */
 export async function queryObjects(db: AnyDb, c: Collection, q: ObjectQuery, withObject: boolean | 'text' = true): Promise<Page> {
+  const res = await objectsQuery(c, q, withObject).execute(db as Kysely<Database>);
+  const rows = res.rows.map((r) => ({ ...r, date_added_us: Number(r.date_added_us) }));
+  const more = rows.length > q.limit;
+  if (more) rows.length = q.limit;
+  const last = rows[rows.length - 1];
+  return { rows, more, ...(more && last ? { next: encodeNext(last.date_added_us) } : {}) };
+}
+
+/**
+ * The SQL of one page (limit + 1 rows, to know whether there is more): a keyset page, never OFFSET.
+ * Every shape walks an index in date_added order and stops after the page:
+ *  - no type: (collection_id, date_added_us), from `next` / `added_after` on;
+ *  - one type: (collection_id, stix_type, date_added_us) with `stix_type = $t`;
+ *  - several types: one such ordered branch per type, each cut at limit + 1, merged by date_added
+ *    (PostgreSQL before 17 reads `stix_type = any(...)` from that index out of date order, which
+ *    would sort every object of those types in the collection to cut one page);
+ * the marking rule and "last version" (an index probe on (collection_id, stix_id, version_us) per
+ * row) filter rows as they come. `bench/intel/taxii.bench.ts` checks the plans with EXPLAIN.
+ */
+export function objectsQuery(c: Collection, q: ObjectQuery, withObject: boolean | 'text' = true): RawBuilder<StoredVersion> {
   const after = Math.max(q.addedAfterUs ?? -1, q.next !== undefined ? decodeNext(q.next) : -1);
   const conds: RawBuilder<unknown>[] = [sql`o.collection_id = ${c.id}`, visibleTo(q.reader, 'o')];
   if (after >= 0) conds.push(sql`o.date_added_us > ${after}`);
   if (q.ids?.length) conds.push(sql`o.stix_id = any(${q.ids}::text[])`);
-  if (q.types?.length) conds.push(sql`o.stix_type = any(${q.types}::text[])`);
   if (q.specVersions?.length) conds.push(sql`o.spec_version = any(${q.specVersions}::text[])`);
   const versions = q.versions?.length ? q.versions : ['last'];
   if (!versions.includes('all')) {
@@ -415,13 +434,78 @@ export async function queryObjects(db: AnyDb, c: Collection, q: ObjectQuery, wit
   }
   const meta = sql`o.stix_id, o.stix_type, o.spec_version, o.version, o.date_added_us, o.tlp`;
   const cols = withObject === 'text' ? sql`${meta}, o.object::text as "objectText"` : withObject ? sql`${meta}, o.object` : meta;
-  const res = await sql<StoredVersion>`select ${cols} from intel_objects o where ${sql.join(conds, sql` and `)}
-    order by o.date_added_us limit ${q.limit + 1}`.execute(db as Kysely<Database>);
-  const rows = res.rows.map((r) => ({ ...r, date_added_us: Number(r.date_added_us) }));
-  const more = rows.length > q.limit;
-  if (more) rows.length = q.limit;
-  const last = rows[rows.length - 1];
-  return { rows, more, ...(more && last ? { next: encodeNext(last.date_added_us) } : {}) };
+  const page = (extra: RawBuilder<unknown>[]) =>
+    sql<StoredVersion>`select ${cols} from intel_objects o where ${sql.join([...conds, ...extra], sql` and `)} order by o.date_added_us limit ${q.limit + 1}`;
+  const types = [...new Set(q.types ?? [])];
+  if (types.length <= 1) return page(types.length ? [sql`o.stix_type = ${types[0]}`] : []);
+  const branches = types.map((t) => sql`(${page([sql`o.stix_type = ${t}`])})`);
+  return sql<StoredVersion>`select * from (${sql.join(branches, sql` union all `)}) u order by u.date_added_us limit ${q.limit + 1}`;
+}
+
+// ---------- deleting (TAXII §5.7) ----------
+
+export interface DeleteFilter {
+  /** 'first' | 'last' | 'all' | timestamps; default all (the object, every version) */
+  versions?: string[];
+  specVersions?: string[];
+}
+
+export interface DeleteResult {
+  stixId: string;
+  versions: string[];
+}
+
+/**
+ * Deletes versions of one object from a collection (TAXII 2.1 §5.7), in one transaction under the
+ * collection's lock, audited as `intel.objects.delete`. Only versions the actor may read are
+ * considered (one they may not read is answered as absent, 404, never as "forbidden"); of those, the
+ * versions matched by `match[version]` (default: every version) and `match[spec_version]` are deleted
+ * when the actor's organisation added them, or owns the collection; otherwise nothing is deleted (403).
+ * The caller checks the collection's write right.
+ */
+export async function deleteObject(db: AnyDb, c: Collection, actor: Actor, reader: Reader, stixId: string, f: DeleteFilter, details: Record<string, unknown> = {}): Promise<DeleteResult> {
+  const versions = f.versions?.length ? f.versions : ['all'];
+  const stamps = new Set<number>();
+  for (const v of versions) {
+    if (v === 'all' || v === 'first' || v === 'last') continue;
+    try {
+      stamps.add(timeUs(v));
+    } catch {
+      throw new AcdError('TAXII_BAD_PARAMETER', `match[version]=${v} is not first, last, all or a timestamp`);
+    }
+  }
+  return db$(db)
+    .transaction()
+    .execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${'intel:' + c.id}))`.execute(trx);
+      const seen = (
+        await sql<{ seq: number; version: string; version_us: number; spec_version: string; added_by_org: string | null }>`select o.seq, o.version, o.version_us, o.spec_version, o.added_by_org
+          from intel_objects o where o.collection_id = ${c.id} and o.stix_id = ${stixId} and ${visibleTo(reader, 'o')} order by o.version_us`.execute(trx)
+      ).rows.map((r) => ({ ...r, seq: Number(r.seq), version_us: Number(r.version_us) }));
+      if (seen.length === 0) throw new AcdError('TAXII_NOT_FOUND', `collection ${c.id} has no object ${stixId} you may read`, { status: 404 });
+      const first = seen[0]!.version_us;
+      const last = seen[seen.length - 1]!.version_us;
+      const targets = seen.filter(
+        (r) =>
+          (versions.includes('all') || (versions.includes('first') && r.version_us === first) || (versions.includes('last') && r.version_us === last) || stamps.has(r.version_us)) &&
+          (!f.specVersions?.length || f.specVersions.includes(r.spec_version)),
+      );
+      if (targets.length === 0) throw new AcdError('TAXII_NOT_FOUND', `object ${stixId} has no version matching match[version]=${versions.join(',')}${f.specVersions?.length ? ` and match[spec_version]=${f.specVersions.join(',')}` : ''}`, { status: 404 });
+      const owner = actor.orgId === c.owner_org_id;
+      const others = targets.filter((r) => !owner && r.added_by_org !== actor.orgId);
+      if (others.length) {
+        throw new AcdError('TAXII_FORBIDDEN', `${others.length} of the ${targets.length} matching versions of ${stixId} were added by another organisation; only their organisation or the collection's owner may delete them`, { status: 403 });
+      }
+      await trx.deleteFrom('intel_objects').where('seq', 'in', targets.map((r) => r.seq)).execute();
+      const gone = targets.map((r) => r.version);
+      await recordAudit(trx as unknown as Kysely<Database>, {
+        actor,
+        action: 'intel.objects.delete',
+        target: { type: 'intel_collection', id: c.id },
+        details: { stixId, versions: gone, ...(f.versions ? { matchVersion: f.versions } : {}), ...(f.specVersions ? { matchSpecVersion: f.specVersions } : {}), ...details },
+      });
+      return { stixId, versions: gone };
+    });
 }
 
 // ---------- status ----------

@@ -11,7 +11,7 @@ export interface Resp {
   body: unknown;
 }
 
-export type Send = (method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string) => Promise<Resp>;
+export type Send = (method: 'GET' | 'POST' | 'DELETE', path: string, headers: Record<string, string>, body?: string) => Promise<Resp>;
 
 export interface Envelope {
   more?: boolean;
@@ -32,6 +32,11 @@ export class SpecClient {
 
   async post(path: string, envelope: unknown): Promise<Resp> {
     return this.send('POST', path, { ...this.auth, accept: TAXII, 'content-type': TAXII }, JSON.stringify(envelope));
+  }
+
+  /** §5.7: DELETE of an object (its URL may carry match[version] / match[spec_version]) */
+  async delete(path: string): Promise<Resp> {
+    return this.send('DELETE', path, { ...this.auth, accept: TAXII });
   }
 
   /** GET that must succeed with the TAXII media type. */

@@ -12,6 +12,7 @@ import { withTables } from '../../src/store/index.js';
 import { createTestApp, bearer, type TestApp, type TestPerson } from '../helpers/app.js';
 import { SpecClient, TAXII, pathOf, type Envelope, type Send } from './taxii-client.js';
 import { sampleFinding } from './fixtures.js';
+import { createFindingWriter } from '../../src/pipeline/writers.js';
 
 const MARKING: Record<TlpLevel, string> = {
   clear: 'marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487',
@@ -235,6 +236,61 @@ describe('TAXII 2.1 server', () => {
     assert.equal((await client(t.people.partner).get(`/taxii2/acd/status/${status.id}/`)).status, 404, "another organisation's status");
   });
 
+  test('DELETE an object (§5.7): versions by match[version], write right and who added it checked, unreadable objects absent, audited', async () => {
+    const inbox = `/taxii2/acd/collections/${ids['partner-inbox']}/objects/`;
+    const partner = client(t.people.partner);
+    const v1 = newIndicator('amber');
+    const v2 = { ...v1, modified: '2026-11-06T00:00:00.000Z', name: 'second' };
+    const keep = newIndicator('amber');
+    assert.equal((await partner.post(inbox, { objects: [v1, v2, keep] })).status, 202);
+    const errOf = (r: Resp) => (r.body as { description?: string }).description ?? '';
+    // bad parameters: 400 naming them
+    const badParam = await partner.delete(`${inbox}${v1.id}/?added_after=2026-01-01T00:00:00Z`);
+    assert.equal(badParam.status, 400);
+    assert.match(errOf(badParam), /match\[version\] and match\[spec_version\] only, not added_after/);
+    const badVersion = await partner.delete(`${inbox}${v1.id}/?match[version]=latest`);
+    assert.equal(badVersion.status, 400);
+    assert.match(errOf(badVersion), /match\[version\]=latest/);
+    // who may not: another partner cannot read it (absent, 404); the analyst reads but may not write (403); the operator sees no collection (404)
+    assert.equal((await client(t.others.partner).delete(`${inbox}${v1.id}/`)).status, 404);
+    const reader = await client(t.people.agency_analyst).delete(`${inbox}${v1.id}/`);
+    assert.equal(reader.status, 403);
+    assert.match(errOf(reader), /not change it/);
+    assert.equal((await client(t.people.operator).delete(`${inbox}${v1.id}/`)).status, 404);
+    assert.equal((await partner.delete(`${inbox}${v1.id}/?match[version]=2020-01-01T00:00:00Z`)).status, 404, 'no version matches');
+    // the first version only
+    const first = await partner.delete(`${inbox}${v1.id}/?match[version]=first`);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.headers['content-type'], TAXII);
+    const left = await client(t.people.agency_analyst).ok<{ versions: string[] }>(`${inbox}${v1.id}/versions/`);
+    assert.deepEqual(left.versions, [v2.modified]);
+    // without match[version]: the object, every version left
+    assert.equal((await partner.delete(`${inbox}${v1.id}/`)).status, 200);
+    assert.equal((await client(t.people.agency_analyst).get(`${inbox}${v1.id}/`)).status, 404);
+    assert.equal((await partner.delete(`${inbox}${v1.id}/`)).status, 404, 'deleted already');
+    const rest = await client(t.people.agency_analyst).walk(inbox, 100);
+    assert.ok(rest.objects.some((o) => o.id === keep.id) && !rest.objects.some((o) => o.id === v1.id));
+    // an object another organisation added: a writer of a second agency may not delete it (403); the owner organisation may
+    const pub = `/taxii2/acd/collections/${ids.public}/objects/`;
+    const mine = newIndicator('clear');
+    const theirs = newIndicator('clear');
+    assert.equal((await client(t.people.agency_analyst).post(pub, { objects: [mine] })).status, 202);
+    assert.equal((await client(t.others.agency_analyst).post(pub, { objects: [theirs] })).status, 202);
+    const notYours = await client(t.others.agency_analyst).delete(`${pub}${mine.id}/`);
+    assert.equal(notYours.status, 403);
+    assert.match(errOf(notYours), /added by another organisation/);
+    assert.equal((await client(t.people.agency_analyst).get(`${pub}${mine.id}/`)).status, 200, 'a refused delete deletes nothing');
+    assert.equal((await client(t.people.agency_analyst).delete(`${pub}${theirs.id}/`)).status, 200, "the collection's owner organisation may delete");
+    // audited: who, which object, which versions
+    const ev = await t.store.db.selectFrom('audit_events').selectAll().where('action', '=', 'intel.objects.delete').orderBy('seq').execute();
+    assert.equal(ev.length, 3);
+    assert.equal(ev[0]!.actor_user_id, t.people.partner.userId);
+    assert.deepEqual((ev[0]!.details as Record<string, unknown>).versions, [v1.modified]);
+    assert.equal((ev[0]!.details as Record<string, unknown>).stixId, v1.id);
+    assert.deepEqual((ev[1]!.details as Record<string, unknown>).versions, [v2.modified]);
+    assert.equal(ev[2]!.actor_user_id, t.people.agency_analyst.userId);
+  });
+
   test('bad requests get error resources: media types, envelopes, patterns, parameters, size', async () => {
     const p = t.people.agency_analyst;
     const url = `/taxii2/acd/collections/${ids.public}/objects/`;
@@ -293,8 +349,18 @@ describe('TAXII 2.1 server', () => {
   });
 
   test('an analyst promotes a finding to each tier; the shareable tier reaches operators without domestic addresses; audited', async () => {
+    // the finding as the pipeline stores it: the findings table, through its writer
     const f = sampleFinding({ domestic: ['10.99.1.1', '10.99.1.2'], domesticCount: 17 });
-    const promote = (who: TestPerson, body: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/v1/intel/promotions', headers: bearer(who), payload: { finding: f, ...body } });
+    const writer = createFindingWriter(t.store.db);
+    writer.push(f);
+    assert.equal(await writer.flush(), 1);
+    const promote = (who: TestPerson, body: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/v1/intel/promotions', headers: bearer(who), payload: { findingId: f.key, ...body } });
+    // what is promoted is the stored finding, named by its key: a finding in the body is refused, an unknown key is 404
+    const inBody = await t.app.inject({ method: 'POST', url: '/api/v1/intel/promotions', headers: bearer(t.people.agency_analyst), payload: { finding: f, tier: 'public', collectionId: ids.public } });
+    assert.equal(inBody.statusCode, 400, inBody.body);
+    const unknown = await promote(t.people.agency_analyst, { findingId: 'beacon|192.0.2.1|443/6', tier: 'public', collectionId: ids.public });
+    assert.equal(unknown.statusCode, 404, unknown.body);
+    assert.match(unknown.body, /finding/);
     const ok = await promote(t.people.agency_analyst, { tier: 'shareable', collectionId: ids.shareable, recipientOrgs: [t.people.operator.orgId], reason: 'C2 of an electricity operator' });
     assert.equal(ok.statusCode, 201, ok.body);
     const pr = JSON.parse(ok.body) as { reportId: string; tlp: string; added: number };
@@ -324,6 +390,8 @@ describe('TAXII 2.1 server', () => {
     assert.equal(audit.length, 3);
     assert.equal(audit[0]!.actor_user_id, t.people.agency_analyst.userId);
     assert.equal((audit[0]!.details as Record<string, unknown>).tier, 'shareable');
+    assert.equal((audit[0]!.details as Record<string, unknown>).finding, f.key);
+    assert.equal((audit[0]!.details as Record<string, unknown>).findingUpdates, f.updates, 'the audit names the stored update that was promoted');
     assert.equal(audit[0]!.reason, null);
     const reads = await t.store.db.selectFrom('audit_events').select('action').where('action', '=', 'intel.objects.read').where('actor_user_id', '=', t.people.operator.userId).execute();
     assert.ok(reads.length >= 1, 'reads of objects are audited');

@@ -59,6 +59,15 @@ const DRIVEN: Array<[string, Drive]> = [
   }],
   ['POST /api/v1/reports/:reportId/attachments', { call: (t, s) => ({ as: t.people.operator, url: `/api/v1/reports/${s.report}/attachments?filename=log.txt`, body: 'access log excerpt', headers: { 'content-type': 'text/plain' } }), keep: (j, s) => (s.attachment = id(j)) }],
   ['POST /api/v1/intel/collections', { call: (t) => ({ as: t.people.admin, url: '/api/v1/intel/collections', body: { title: 'coverage', alias: 'coverage', readRoles: ['agency_analyst'], writeRoles: ['agency_analyst'], defaultTlp: 'green' } }), keep: (j, s) => (s.collection = id(j)) }],
+  ['DELETE /taxii2/:root/collections/:collectionId/objects/:objectId/', {
+    call: async (t, s) => {
+      const taxii = 'application/taxii+json;version=2.1';
+      const obj = { type: 'indicator', spec_version: '2.1', id: 'indicator--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061', created: '2026-11-01T00:00:00.000Z', modified: '2026-11-01T00:00:00.000Z', pattern: "[ipv4-addr:value = '198.51.100.9']", pattern_type: 'stix', valid_from: '2026-11-01T00:00:00.000Z' };
+      const r = await t.app.inject({ method: 'POST', url: `/taxii2/acd/collections/${s.collection}/objects/`, headers: { ...bearer(t.people.agency_analyst), accept: taxii, 'content-type': taxii }, payload: JSON.stringify({ objects: [obj] }) });
+      assert.equal(r.statusCode, 202, r.body);
+      return { as: t.people.agency_analyst, url: `/taxii2/acd/collections/${s.collection}/objects/${obj.id}/`, headers: { accept: taxii } };
+    },
+  }],
   ['POST /api/v1/intel/groups', { call: (t) => ({ as: t.people.admin, url: '/api/v1/intel/groups', body: { name: 'coverage group' } }), keep: (j, s) => (s.group = id(j)) }],
   ['POST /api/v1/intel/groups/:groupId/members', { call: (t, s) => ({ as: t.people.admin, url: `/api/v1/intel/groups/${s.group}/members`, body: { orgId: t.people.operator.orgId } }) }],
   ['POST /api/v1/intel/clients', { call: (t) => ({ as: t.people.admin, url: '/api/v1/intel/clients', body: { orgId: t.people.carrier.orgId, clientOrgId: t.people.operator.orgId } }) }],
@@ -95,7 +104,7 @@ const DRIVEN: Array<[string, Drive]> = [
 /** Routes this test does not drive, and why. Each must still write an audit entry; its own part's tests say so. */
 const UNDRIVEN: Record<string, string> = {
   'POST /taxii2/:root/collections/:collectionId/objects/': 'needs a STIX 2.1 envelope in the TAXII media type and a writable collection; audited in test/intel/taxii.test.ts',
-  'POST /api/v1/intel/promotions': 'needs a detector finding with its evidence; audited in test/intel/tiers.test.ts',
+  'POST /api/v1/intel/promotions': 'needs a stored detector finding (a fresh store holds none); audited in test/intel/taxii.test.ts',
   'POST /api/v1/intel/collections/:collectionId/bundles': 'needs a STIX bundle with valid patterns; audited in test/intel',
   'POST /api/v1/intel/candidates/:candidateId/decision': 'needs a candidate criterion from an imported STIX indicator; audited in test/intel',
   'POST /api/v1/operations/:id/consultations': "a consultation step of a serious or foreign operation's state machine; audited in test/operations",

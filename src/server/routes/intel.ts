@@ -7,7 +7,6 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../access.js';
 import { ROLES, type Role } from '../../auth/index.js';
-import { FINDING_TYPES, type Finding } from '../../detect/index.js';
 import {
   TIERS,
   TLP_LEVELS,
@@ -53,26 +52,9 @@ const NewCollectionBody = Type.Object(
   { additionalProperties: false },
 );
 
-const FindingBody = Type.Object({
-  type: lit(FINDING_TYPES),
-  key: Type.String({ minLength: 1, maxLength: 500 }),
-  external: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
-  port: Type.Integer({ minimum: 0, maximum: 65535 }),
-  proto: Type.Integer({ minimum: 0, maximum: 255 }),
-  direction: lit(['outbound', 'inbound'] as const),
-  domestic: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10000 }),
-  domesticCount: Type.Integer({ minimum: 0 }),
-  firstSeen: Type.Number(),
-  lastSeen: Type.Number(),
-  score: Type.Number({ minimum: 0, maximum: 1 }),
-  subscores: Type.Record(Type.String(), Type.Number()),
-  evidence: Type.Record(Type.String(), Type.Unknown()),
-  updates: Type.Integer({ minimum: 0 }),
-});
-
 const PromotionBody = Type.Object(
   {
-    finding: FindingBody,
+    findingId: Type.String({ minLength: 1, maxLength: 400, description: 'the key of a stored finding (GET /api/v1/findings)' }),
     tier: lit(TIERS),
     collectionId: Id,
     apiRoot: Type.Optional(Type.String()),
@@ -227,7 +209,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     {
       config: { access: { roles: ANALYSTS } },
       schema: {
-        summary: 'Promote a finding to a tier (full: agency only; shareable: operators and partners; public alert: TLP:CLEAR) into a collection; audited',
+        summary: 'Promote a stored finding (by its key) to a tier (full: agency only; shareable: operators and partners; public alert: TLP:CLEAR) into a collection; audited',
         tags: ['intel'],
         body: PromotionBody,
         response: { 201: Type.Composite([AddResultView, Type.Object({ tier: Type.String(), tlp: Type.String(), reportId: Type.String(), objectIds: Type.Array(Type.String()) })]) },
@@ -236,7 +218,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     async (req, reply) => {
       const b = req.body;
       const r = await promoteFinding(db, actorOf(req), {
-        finding: b.finding as Finding,
+        findingId: b.findingId,
         tier: b.tier,
         collectionId: b.collectionId,
         ...(b.apiRoot ? { apiRoot: b.apiRoot } : {}),

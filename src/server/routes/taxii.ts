@@ -1,7 +1,7 @@
 /**
  * TAXII 2.1 under /taxii2/: discovery, API roots, collections, objects (GET with added_after, limit,
- * next, match[…]; POST envelopes answered 202 with a status resource), one object, its versions, the
- * manifest, status. Every answer — errors included — is `application/taxii+json;version=2.1`; a wrong
+ * next, match[…]; POST envelopes answered 202 with a status resource), one object (GET, DELETE), its
+ * versions, the manifest, status. Every answer — errors included — is `application/taxii+json;version=2.1`; a wrong
  * Accept is 406, a wrong Content-Type 415, a body over the API root's max_content_length 413.
  * Authentication (Bearer, or HTTP Basic with user name and token) is the access layer's; what a
  * person may read or write in a collection, and which objects their TLP admits, is intel's.
@@ -20,6 +20,7 @@ import {
   acceptsTaxii,
   addObjects,
   collectionsFor,
+  deleteObject,
   errorResource,
   formatUs,
   collectionWithMembership,
@@ -307,6 +308,22 @@ async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<voi
       pageHeaders(reply, p);
       await auditRead(actor, c, 'objects', p);
       return reply.send(envelopeText(p));
+    },
+  );
+
+  // §5.7 delete an object (or the versions match[version] / match[spec_version] name; default: every version)
+  taxii.delete<{ Params: ObjP; Querystring: TaxiiQuery }>(
+    '/:root/collections/:collectionId/objects/:objectId/',
+    { config: ACCESS, schema: { summary: 'Delete an object of a TAXII collection (every version, or those match[version] / match[spec_version] name); audited', tags: ['taxii'], params: ObjParams, querystring: QueryString } },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      const extra = Object.keys(req.query).filter((k) => k !== 'match[version]' && k !== 'match[spec_version]');
+      if (extra.length) throw new AcdError('TAXII_BAD_PARAMETER', `deleting an object takes match[version] and match[spec_version] only, not ${extra.join(', ')}`);
+      const { c, rights } = await collectionFor(actor, req.params.root, req.params.collectionId);
+      if (!rights.canWrite) throw new AcdError('TAXII_FORBIDDEN', `you may read collection ${c.id} but not change it`, { status: 403 });
+      const f = parseFilter(req.query);
+      await deleteObject(db, c, actor, rights.reader, req.params.objectId, { ...(f.versions ? { versions: f.versions } : {}), ...(f.specVersions ? { specVersions: f.specVersions } : {}) }, { via: 'taxii' });
+      return reply.status(200).send();
     },
   );
 
