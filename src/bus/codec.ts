@@ -6,27 +6,29 @@
  *   header  magic u32 'ACDB' · version u8 · flags u8 · partition u16 · count u32 · seq f64 ·
  *           flushAt f64 · producer u16 · strings u16                                    (32 bytes)
  *   strings (len u16 · utf-8 bytes) × strings
- *   records count × 100 bytes, little-endian:
+ *   records count × 102 bytes, little-endian:
  *     0 kind u8 (0 feed, 1 selected) · family u8 · scope u8 (SCOPE_CLASSES index) · flags u8
  *       (1 src pseudonym, 2 dst pseudonym) · category u8 (0 foreign-domestic, 1 transit) · proto u8 ·
  *       tcpFlags u8 · pad u8
  *     8 start f64 · 16 end f64 · 24 src[16] · 40 dst[16] (v4: first 4 bytes, uint32 LE)
  *    56 srcPort u16 · 58 dstPort u16 · 60 packets f64 · 68 bytes f64 · 76 inIf u32 · 80 outIf u32 ·
  *    84 domain u32 · 88 detectors u32 · 92 approval u16 · 94 criterion u16 · 96 key u16 (0xffff none)
- *    98 exporter u16
+ *    98 exporter u16 · 100 carrier u16 (the carrier or link id the collector's gate resolved the
+ *       exporter to: the worker stores it as is, so the exporter → carrier map lives in the collectors only)
  *
  * A batch with FLAG_FLUSH carries `flushAt`: after its records, the partition's detectors score what
  * is pending as of that event time (the collector's end of input or its periodic event-time flush).
- * Nothing here is JSON; a batch of 1 000 flows is ~100 kB.
+ * Nothing here is JSON; a batch of 1 000 flows is ~100 kB. Version 2 added the carrier (version 1
+ * batches are refused with BUS_BAD_BATCH: the stream holds minutes, so an upgrade drains it first).
  */
 import { AcdError } from '../shared/errors.js';
 import { SCOPE_CLASSES, type Category, type DetectorFeedFlow, type ScopeClass, type SelectedFlow } from '../selection/index.js';
 import { MutableFlowRecord, type IpFamily } from '../flow/index.js';
 
-export const RECORD_BYTES = 100;
+export const RECORD_BYTES = 102;
 export const HEADER_BYTES = 32;
 const MAGIC = 0x42444341; // 'ACDB' little-endian
-const VERSION = 1;
+const VERSION = 2;
 export const FLAG_FLUSH = 1;
 const NONE = 0xffff;
 const CATEGORIES: readonly Category[] = ['foreign-domestic', 'transit'];
@@ -42,6 +44,8 @@ export class BusFlow extends MutableFlowRecord implements SelectedFlow, Detector
   dstPseudonym = false;
   pseudonymKeyId: string | null = null;
   detectors = 0;
+  /** the carrier or link id the collector resolved the exporter to */
+  carrier = '';
 }
 
 export interface BatchHeader {
@@ -80,8 +84,8 @@ export class BatchEncoder {
     return i;
   }
 
-  /** adds a flow; returns true when the batch is full */
-  add(f: SelectedFlow | DetectorFeedFlow, selected: boolean): boolean {
+  /** adds a flow (`carrier`: the id the gate resolved its exporter to; default the exporter); returns true when the batch is full */
+  add(f: SelectedFlow | DetectorFeedFlow, selected: boolean, carrier: string = f.exporter): boolean {
     const b = this.buf;
     const o = this.n * RECORD_BYTES;
     b[o] = selected ? 1 : 0;
@@ -115,6 +119,7 @@ export class BatchEncoder {
     b.writeUInt16LE(selected ? this.str((f as SelectedFlow).criterionId) : NONE, o + 94);
     b.writeUInt16LE(f.pseudonymKeyId === null ? NONE : this.str(f.pseudonymKeyId), o + 96);
     b.writeUInt16LE(this.str(f.exporter), o + 98);
+    b.writeUInt16LE(this.str(carrier), o + 100);
     this.n++;
     return this.n >= this.capacity;
   }
@@ -217,6 +222,7 @@ export function decodeBatch(msg: Uint8Array, each: (f: BusFlow, index: number) =
     const ki = b.readUInt16LE(o + 96);
     f.pseudonymKeyId = ki === NONE ? null : s(ki);
     f.exporter = s(b.readUInt16LE(o + 98));
+    f.carrier = s(b.readUInt16LE(o + 100));
     each(f, i);
   }
   return header;

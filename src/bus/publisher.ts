@@ -39,6 +39,9 @@ export interface PublisherConfig {
   maxInflight?: number;
   /** names this collector in batch ids; unique per process by default (host-pid-random) */
   producer?: string;
+  /** exporter → carrier or link id (the gate's own map): each flow's batch record carries it, so a
+   *  worker stores the carrier the gate selected under without a map of its own (default: the exporter) */
+  carrierOf?: (exporter: string) => string | null;
 }
 
 export interface BusPublisher {
@@ -65,6 +68,17 @@ export function createBusPublisher(opts: { bus: Bus; config?: PublisherConfig; d
   const inflight = new Set<Promise<void>>();
   const published = { batches: 0, flows: 0 };
   let error: Error | null = null;
+  const carrierOf = config.carrierOf ?? ((e: string) => e);
+  // one lookup per exporter change (flows arrive in runs of one exporter's datagrams)
+  let lastExporter = '';
+  let lastCarrier = '';
+  const carrier = (exporter: string): string => {
+    if (exporter !== lastExporter) {
+      lastCarrier = carrierOf(exporter) ?? exporter;
+      lastExporter = exporter;
+    }
+    return lastCarrier;
+  };
   const reg = opts.deps?.registry;
   const flowsC = reg ? new Counter({ name: 'acd_bus_published_flows_total', help: 'gate output flows published to the bus', registers: [reg] }) : null;
   const batchesC = reg ? new Counter({ name: 'acd_bus_published_batches_total', help: 'batches published to the bus', registers: [reg] }) : null;
@@ -92,7 +106,7 @@ export function createBusPublisher(opts: { bus: Bus; config?: PublisherConfig; d
 
   const add = (f: Parameters<GateOutput['selected']>[0] | Parameters<GateOutput['feed']>[0], selected: boolean): void => {
     const p = partitionOf(f, n);
-    if (encoders[p]!.add(f, selected)) send(p, null);
+    if (encoders[p]!.add(f, selected, carrier(f.exporter))) send(p, null);
   };
 
   return {
@@ -146,7 +160,10 @@ export function createBusCollector(opts: {
     ...(opts.config?.gate ? { config: opts.config.gate } : {}),
     deps,
   });
-  const publisher = createBusPublisher({ bus: opts.bus, ...(opts.config?.publisher ? { config: opts.config.publisher } : {}), deps });
+  // the batches carry the carrier the gate resolved each exporter to (the gate's map, unless the publisher is given one)
+  const gateCarrierOf = opts.config?.gate?.carrierOf;
+  const publisherConfig: PublisherConfig = { ...(gateCarrierOf ? { carrierOf: gateCarrierOf } : {}), ...opts.config?.publisher };
+  const publisher = createBusPublisher({ bus: opts.bus, config: publisherConfig, deps });
   let latest = 0;
   let selections = 0;
   const logger = deps.logger ?? silentLogger;

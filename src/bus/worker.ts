@@ -52,8 +52,6 @@ export interface WorkerConfig {
   flushEveryMs?: number;
   /** batches in flight per partition (JetStream max_ack_pending; default 16) */
   maxAckPending?: number;
-  /** exporter → carrier id for stored selected flows (default: the exporter) */
-  carrierOf?: (exporter: string) => string;
 }
 
 export interface BusWorker {
@@ -71,7 +69,7 @@ interface PartitionState {
   nextFlush: number;
   /** the last bus sequence observed, and the write still owed for it when it failed */
   observedSeq: number;
-  owed: { selected: SelectedFlow[]; findings: Finding[]; name: [string, number, number] } | null;
+  owed: { selected: SelectedFlow[]; findings: Finding[]; name: [string, number, number]; carriers: Map<string, string> } | null;
   batchFindings: Map<string, Finding>;
 }
 
@@ -86,7 +84,6 @@ export function createBusWorker(opts: {
   const config = opts.config ?? {};
   const logger = opts.deps?.logger ?? silentLogger;
   const every = config.flushEveryMs ?? 60_000;
-  const carrierOf = config.carrierOf ?? ((e: string) => e);
   const stats = { batches: 0, duplicates: 0, selected: 0, dropped: 0 };
   const states = new Map<number, PartitionState>();
   let sub: Subscription | null = null;
@@ -155,7 +152,8 @@ export function createBusWorker(opts: {
         .returning(sql<number>`1`.as('one'))
         .execute();
       if (fresh.length > 0 && owed.selected.length > 0) {
-        const w = createSelectedFlowWriter(trx, { carrierOf, maxPending: Number.MAX_SAFE_INTEGER });
+        // the carrier the collector's gate resolved the exporter to travels in the batch
+        const w = createSelectedFlowWriter(trx, { carrierOf: (e) => owed.carriers.get(e) ?? e, maxPending: Number.MAX_SAFE_INTEGER });
         for (const f of owed.selected) w.push(f);
         await w.flush();
       }
@@ -175,11 +173,13 @@ export function createBusWorker(opts: {
       // redelivered after a failed write: the detectors have seen it; only the write is owed
     } else {
       const selected: SelectedFlow[] = [];
+      const carriers = new Map<string, string>();
       let dropped = 0;
       st.batchFindings.clear();
       const h = decodeBatch(batch, (f) => {
         if (f.selected) {
           selected.push(copySelectedFlow(f));
+          if (carriers.get(f.exporter) !== f.carrier) carriers.set(f.exporter, f.carrier);
           observe(st, f, ALL);
         } else {
           dropped++;
@@ -199,7 +199,7 @@ export function createBusWorker(opts: {
           await bus.publishSelection({ type: f.type, external: f.external, port: f.port, proto: f.proto, at: f.lastSeen });
         }
       }
-      st.owed = { selected, findings, name: [h.producer, h.partition, h.seq] };
+      st.owed = { selected, findings, name: [h.producer, h.partition, h.seq], carriers };
       stats.selected += selected.length;
       stats.dropped += dropped;
       flowsC?.inc({ result: 'selected' }, selected.length);

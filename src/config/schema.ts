@@ -29,6 +29,20 @@ export const ConfigSchema = Type.Object(
     }),
     retentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 730, description: 'days selected flows are kept before the purge job deletes them' }),
     pipeline: Type.Boolean({ default: true, description: 'run the lawful gate and detectors in this process' }),
+    bus: Type.Union([Type.Literal('none'), Type.Literal('jetstream')], {
+      default: 'none',
+      description: "none: the collector's gate feeds detectors in this process; jetstream: the gate's output is published to NATS JetStream (<busPrefix>.flows.<partition>) and `acd worker` processes run the detectors",
+    }),
+    nats: Type.String({ pattern: '^\\S+$', default: 'nats://127.0.0.1:4222', description: 'NATS server(s) for bus=jetstream, comma-separated' }),
+    busPartitions: Type.Integer({ minimum: 1, maximum: 65535, default: 8, description: 'partitions of the bus (the workers must be started with the same --total)' }),
+    busPrefix: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'acd', description: 'bus subject prefix: subjects are <busPrefix>.flows.<partition>' }),
+    reportsMaxAttachmentBytes: Type.Integer({ minimum: 1, maximum: 1024 * 1048576, default: 10 * 1048576, description: 'largest evidence file attached to an incident report, in bytes' }),
+    reportsWebhookUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'reminders of due and overdue report deadlines are POSTed here (JSON)' })),
+    reportsWebhookToken: Type.Optional(Type.String({ minLength: 1, description: 'Bearer token sent with the reminder webhook' })),
+    reportsSmtpHost: Type.Optional(Type.String({ minLength: 1, description: 'SMTP relay for reminder e-mails (with reportsSmtpFrom and reportsSmtpTo)' })),
+    reportsSmtpPort: Type.Integer({ minimum: 1, maximum: 65535, default: 25, description: 'port of the SMTP relay' }),
+    reportsSmtpFrom: Type.Optional(Type.String({ minLength: 3, description: 'sender address of reminder e-mails' })),
+    reportsSmtpTo: Type.Array(Type.String({ minLength: 3 }), { default: [], description: 'recipients of reminder e-mails (comma-separated in the environment)' }),
   },
   { additionalProperties: false },
 );
@@ -36,5 +50,5 @@ export const ConfigSchema = Type.Object(
 export type AcdConfig = Static<typeof ConfigSchema>;
 
 /** Keys whose values are numbers or lists when given as text (environment variables, flags). */
-export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds']);
-export const LIST_KEYS = new Set(['domestic']);
+export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds', 'busPartitions', 'reportsMaxAttachmentBytes', 'reportsSmtpPort']);
+export const LIST_KEYS = new Set(['domestic', 'reportsSmtpTo']);

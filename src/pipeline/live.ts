@@ -2,6 +2,12 @@
  * The pipeline inside the server: the UDP collector (when configured) feeds the gate and detectors;
  * selected flows, findings and the gate's counts are written to the store; approvals and pseudonym keys
  * come from the store and are reloaded whenever a decision changes them.
+ *
+ * With `bus: 'jetstream'` the server is a collector only: the same gate (scope, approval per carrier,
+ * pseudonymisation) runs here and its output is published to NATS JetStream, partitioned by the
+ * external address (src/bus/); this process runs NO detectors and writes no selected flows or
+ * findings — `acd worker` processes do. The gate's counts are still written here (the gate is here),
+ * and the workers' detector-rule selections come back to this gate.
  */
 import type { Kysely } from 'kysely';
 import type { AcdConfig } from '../config/index.js';
@@ -16,6 +22,8 @@ import { addGateCounts, createFindingWriter, createSelectedFlowWriter, type Writ
 import type { Finding } from '../detect/index.js';
 import type { SelectedFlow } from '../selection/index.js';
 import { withTables } from '../store/index.js';
+import { createBusCollector, createJetStreamBus, type BusCollector, type JetStreamBus } from '../bus/index.js';
+import { createDetectors } from '../detect/index.js';
 import type { SelectionTables } from '../selection/tables.js';
 import { recordAudit } from '../oversight/audit.js';
 import { SYSTEM_ACTOR } from '../auth/roles.js';
@@ -32,6 +40,8 @@ export interface LivePipeline {
   readonly decoder: FlowDecoder;
   /** the collector's bound address, when one runs */
   collectorAddress(): { host: string; port: number } | null;
+  /** bus=jetstream: where the gate's output goes and how much went (null: detectors run in this process) */
+  bus(): { kind: 'jetstream'; stream: string; partitions: number; published: { batches: number; flows: number } } | null;
   /** re-reads approvals and keys from the store (call after every decision) */
   reloadApprovals(): Promise<void>;
   totals(): Record<Metric, number>;
@@ -67,13 +77,41 @@ export async function createLivePipeline(opts: {
   const pseudonymiser: Pseudonymiser = createPseudonymiser();
   const selectedWriter: Writer<SelectedFlow> = createSelectedFlowWriter(db, { carrierOf, registry, logger });
   const findingWriter: Writer<Finding> = createFindingWriter(db, { logger });
-  const pipeline = createPipeline({
-    scope,
-    approvals,
-    pseudonymiser,
-    config: { gate: { carrierOf } },
-    deps: { registry, logger, onSelected: (f) => selectedWriter.push(f), onFinding: (f) => findingWriter.push(f) },
-  });
+  let bus: JetStreamBus | null = null;
+  let busCollector: BusCollector | null = null;
+  let pipeline: Pipeline;
+  if (config.bus === 'jetstream') {
+    bus = await createJetStreamBus({ servers: config.nats, partitions: config.busPartitions, prefix: config.busPrefix }, { logger });
+    const bc = createBusCollector({ scope, approvals, pseudonymiser, bus, config: { gate: { carrierOf } }, deps: { registry, logger } });
+    busCollector = bc;
+    // the detectors run in the workers: this set stays empty (the pipeline stats show 0 findings here)
+    const idle = createDetectors();
+    let flushedAt = -1;
+    pipeline = {
+      gate: bc.gate,
+      detectors: idle,
+      sink: bc.sink,
+      flush: () => {
+        // partial batches out, and a flush marker so each partition's detectors score what is pending
+        // (only when traffic came since the last marker: a quiet collector sends nothing)
+        if (bc.latest === flushedAt) return;
+        flushedAt = bc.latest;
+        bc.flush({ end: true }).catch((err: unknown) => logger.error({ err }, 'bus flush failed'));
+      },
+      get selections() {
+        return bc.selections;
+      },
+    };
+  } else {
+    pipeline = createPipeline({
+      scope,
+      approvals,
+      pseudonymiser,
+      config: { gate: { carrierOf } },
+      deps: { registry, logger, onSelected: (f) => selectedWriter.push(f), onFinding: (f) => findingWriter.push(f) },
+    });
+  }
+  const selectionListener = busCollector ? await busCollector.listen() : null;
 
   const reloadApprovals = async (): Promise<void> => {
     const stored = await listApprovals(db);
@@ -148,6 +186,7 @@ export async function createLivePipeline(opts: {
     scope,
     decoder,
     collectorAddress: () => (collector ? collector.address() : null),
+    bus: () => (bus && busCollector ? { kind: 'jetstream', stream: bus.stream, partitions: bus.partitions, published: { ...busCollector.publisher.published } } : null),
     reloadApprovals,
     totals: () => pipeline.gate.totals(),
     rates() {
@@ -164,7 +203,8 @@ export async function createLivePipeline(opts: {
     },
     purgeNow: async () => (await retention.runOnce()).purged,
     async flush() {
-      pipeline.flush();
+      if (busCollector) await busCollector.flush({ end: true });
+      else pipeline.flush();
       await selectedWriter.flush();
       await findingWriter.flush();
       await addGateCounts(db, pipeline.gate.takeCounts());
@@ -175,10 +215,13 @@ export async function createLivePipeline(opts: {
       clearInterval(counts);
       retention.stop();
       if (collector) await collector.stop();
-      pipeline.flush();
+      if (busCollector) await busCollector.flush({ end: true }).catch((err: unknown) => logger.error({ err }, 'bus flush at stop failed'));
+      else pipeline.flush();
       await selectedWriter.stop();
       await findingWriter.stop();
       await addGateCounts(db, pipeline.gate.takeCounts());
+      await selectionListener?.stop();
+      await bus?.close();
     },
   };
 }

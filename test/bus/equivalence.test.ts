@@ -14,6 +14,7 @@ import {
   createMemoryBus,
   decodeBatch,
   parsePartitions,
+  RECORD_BYTES,
   type Bus,
 } from '../../src/bus/index.js';
 import { createGate, copySelectedFlow, type SelectedFlow } from '../../src/selection/index.js';
@@ -63,7 +64,7 @@ test('codec: the gate output round-trips through a batch, field for field', () =
     gate.process(rec, {
       selected: (f) => {
         originals.push({ ...copySelectedFlow(f), sel: true, detectors: 0 });
-        enc.add(f, true);
+        enc.add(f, true, 'carrier-sel');
       },
       feed: (f) => {
         originals.push({ ...copySelectedFlow({ ...f, criterionId: '' }), sel: false, detectors: f.detectors });
@@ -77,6 +78,8 @@ test('codec: the gate output round-trips through a batch, field for field', () =
     const o = originals[i++]!;
     const { sel, ...want } = o;
     assert.equal(f.selected, sel);
+    // the carrier the collector resolved travels with the flow (default: the exporter)
+    assert.equal(f.carrier, sel ? 'carrier-sel' : f.exporter);
     assert.deepEqual({ ...copySelectedFlow(f), detectors: f.detectors }, want);
   });
   assert.deepEqual(h, { partition: 3, count: originals.length, seq: 42, producer: 'p1', flushAt: 1234 });
@@ -89,8 +92,14 @@ test('codec: the gate output round-trips through a batch, field for field', () =
   assert.throws(() => decodeBatch(wrongMagic, () => {}), /wrong magic/);
   assert.throws(() => decodeBatch(msg.subarray(0, msg.length - 1), () => {}), /records need/);
   const badFamily = Buffer.from(msg);
-  badFamily[msg.length - 100 + 1] = 9;
+  badFamily[msg.length - RECORD_BYTES + 1] = 9;
   assert.throws(() => decodeBatch(badFamily, () => {}), /address family 9/);
+  const v1 = Buffer.from(msg);
+  v1[4] = 1;
+  assert.throws(() => decodeBatch(v1, () => {}), /version 1 \(this build reads 2\)/);
+  const badCarrier = Buffer.from(msg);
+  badCarrier.writeUInt16LE(0xfffe, msg.length - RECORD_BYTES + 100);
+  assert.throws(() => decodeBatch(badCarrier, () => {}), /string index 65534/);
 });
 
 test('partitions: ranges parse; bad specs are refused naming the part', () => {

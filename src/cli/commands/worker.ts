@@ -22,6 +22,8 @@ export interface WorkerCliOptions {
   prefix: string;
   metricsPort?: string;
   selectScore?: string;
+  /** names this worker in partition leases (--partitions auto); default host-pid */
+  id?: string;
   verbose?: boolean;
 }
 
