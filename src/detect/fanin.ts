@@ -52,7 +52,8 @@ interface Server {
   last: number;
   prevalence: number;
   prevalenceFactor: number;
-  medianIntervals: number[];
+  /** each listed victim's median interval (seconds), by victim */
+  intervals: Map<string, number>;
 }
 
 export class FanInDetector {
@@ -77,12 +78,12 @@ export class FanInDetector {
     let s = this.servers.get(id);
     if (!s) {
       if (this.servers.size >= this.config.capacity) this.evict();
-      s = { external: p.external, port: p.port, proto: p.proto, victims: new Map(), overflow: 0, first: p.firstSeen, last: p.lastSeen, prevalence: 0, prevalenceFactor: 1, medianIntervals: [] };
+      s = { external: p.external, port: p.port, proto: p.proto, victims: new Map(), overflow: 0, first: p.firstSeen, last: p.lastSeen, prevalence: 0, prevalenceFactor: 1, intervals: new Map() };
       this.servers.set(id, s);
     }
     if (s.victims.has(p.domestic) || s.victims.size < this.config.victimCap) {
-      if (!s.victims.has(p.domestic) && s.medianIntervals.length < 64) s.medianIntervals.push(p.medianInterval);
       s.victims.set(p.domestic, p.score);
+      s.intervals.set(p.domestic, p.medianInterval);
     } else s.overflow++;
     s.first = Math.min(s.first, p.firstSeen);
     s.last = Math.max(s.last, p.lastSeen);
@@ -109,15 +110,18 @@ export class FanInDetector {
       if (!s) continue;
       const n = s.victims.size + s.overflow;
       if (n < c.minVictims) continue;
+      // summed in score order: the mean does not depend on the order pairs were scored in
+      const scores = [...s.victims.values()].sort((a, b) => a - b);
       let sum = 0;
-      for (const v of s.victims.values()) sum += v;
+      for (const v of scores) sum += v;
       const regular = sum / Math.max(1, s.victims.size);
       const victims = 1 - Math.exp(-(n - 1) / c.victimScale);
       const prevFactor = s.prevalenceFactor;
       const score = r3(Math.sqrt(victims) * regular * prevFactor);
       if (score < c.threshold) continue;
-      const listed = [...s.victims.entries()].sort((a, b) => b[1] - a[1]).slice(0, c.listVictims);
-      const mi = [...s.medianIntervals].sort((a, b) => a - b);
+      // highest scores first, ties by address: what is listed does not depend on the order pairs were scored in
+      const listed = [...s.victims.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, c.listVictims);
+      const mi = [...s.intervals.values()].sort((a, b) => a - b);
       const f: Finding = {
         type: 'fan-in',
         key: findingKey('fan-in', s.external, s.port, s.proto),
