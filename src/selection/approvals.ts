@@ -112,7 +112,8 @@ function show(v: unknown): string {
   return j === undefined ? String(v) : j.length > 80 ? `${j.slice(0, 80)}…` : j;
 }
 
-function schemaErrors(root: string, schema: TSchema, value: unknown, skip?: (path: string) => boolean): string[] {
+/** Every problem of `value` against a typebox schema, each naming its field from `root` (e.g. "approval.carriers[0]"). */
+export function schemaErrors(root: string, schema: TSchema, value: unknown, skip?: (path: string) => boolean): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const e of Value.Errors(schema, value)) {
@@ -133,7 +134,8 @@ function schemaErrors(root: string, schema: TSchema, value: unknown, skip?: (pat
   return out;
 }
 
-function parseTime(s: string): number {
+/** ISO 8601 date-time with a zone → ms since the epoch; NaN for anything else. */
+export function parseTime(s: string): number {
   // ISO 8601 with a date, a time and a zone (Z or ±hh:mm); Date.parse alone accepts too much
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s)) return NaN;
   return Date.parse(s);

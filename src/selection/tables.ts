@@ -1,4 +1,4 @@
-/** The gate's tables (migration 040) as Kysely types. */
+/** The gate's tables (migrations 040, 041) as Kysely types. */
 import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -62,8 +62,32 @@ export interface GateCountTable {
   count: number;
 }
 
+/** migration 041: requests to turn pseudonyms back into addresses (the addresses are never stored) */
+export interface ReidentificationTable {
+  id: string;
+  pseudonyms: string[];
+  key_id: string;
+  approval_id: string | null;
+  purpose_kind: string;
+  purpose_ref: string;
+  justification: string;
+  status: string;
+  requested_by: string;
+  requested_org: string;
+  decision_id: string | null;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  decision_reason: string | null;
+  valid_until: Timestamp | null;
+  resolved_by: string | null;
+  resolved_at: Timestamp | null;
+  created_at: Timestamp;
+  version: number;
+}
+
 export interface SelectionTables {
   approvals: ApprovalTable;
+  reidentification_requests: ReidentificationTable;
   pseudonym_keys: PseudonymKeyTable;
   selected_flows: SelectedFlowTable;
   gate_counts: GateCountTable;

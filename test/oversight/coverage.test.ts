@@ -81,6 +81,12 @@ const DRIVEN: Array<[string, Drive]> = [
     keep: (j, s) => (s.approval = id(j)),
   }],
   ['POST /api/v1/approvals/:id/decision', { call: (t, s) => ({ as: t.people.commission_member, url: `/api/v1/approvals/${s.approval}/decision`, body: { decision: 'approve', reason: 'necessary and proportionate' } }) }],
+  ['POST /api/v1/reidentifications', {
+    call: (t, s) => ({ as: t.people.agency_lead, url: '/api/v1/reidentifications', body: { pseudonyms: ['147.32.1.1'], approvalId: s.approval, purpose: { kind: 'selected_flows', ref: String(s.approval) }, justification: 'the host owner must be told' } }),
+    keep: (j, s) => (s.reidentification = id(j)),
+  }],
+  ['POST /api/v1/reidentifications/:id/decision', { call: (t, s) => ({ as: t.people.commission_member, url: `/api/v1/reidentifications/${s.reidentification}/decision`, body: { decision: 'approve', reason: 'necessary and proportionate' } }) }],
+  ['POST /api/v1/reidentifications/:id/resolve', { call: (t, s) => ({ as: t.people.agency_lead, url: `/api/v1/reidentifications/${s.reidentification}/resolve` }) }],
   ['POST /api/v1/approvals/:id/end', { call: (t, s) => ({ as: t.people.commission_member, url: `/api/v1/approvals/${s.approval}/end`, body: { reason: 'no longer needed' } }) }],
   ['POST /api/v1/operations', { call: (t) => ({ as: t.people.agency_analyst, url: '/api/v1/operations', body: { title: 'C2 198.51.100.7', serious: false, abroad: false, targets: { addresses: ['198.51.100.7'], domains: [] } } }), keep: (j, s) => (s.operation = id(j)) }],
   ['POST /api/v1/operations/:id/measures', { call: (t, s) => ({ as: t.people.agency_analyst, url: `/api/v1/operations/${s.operation}/measures`, body: { kind: 'blocklist', target: '198.51.100.7/32' } }), keep: (j, s) => (s.measure = id(j)) }],

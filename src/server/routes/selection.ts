@@ -12,6 +12,21 @@ import { withTables } from '../../store/index.js';
 import type { SelectionTables } from '../../selection/tables.js';
 import { recordAudit } from '../../oversight/index.js';
 import { actorOf } from '../access.js';
+import { AcdError } from '../../shared/errors.js';
+import { approvalErrors } from '../../selection/approvals.js';
+import {
+  REIDENTIFICATION_STATUSES,
+  ReidentificationDecisionSchema,
+  ReidentificationRequestSchema,
+  StoredReidentificationSchema,
+  decideReidentification,
+  getReidentification,
+  listReidentifications,
+  reidentificationErrors,
+  requestReidentification,
+  resolveReidentification,
+  type ReidentificationStatus,
+} from '../../selection/reidentification.js';
 
 const Stored = Type.Intersect([
   Type.Omit(ApprovalSchema, ['end']),
@@ -38,6 +53,29 @@ const FlowsQuery = Type.Object(
 
 const READERS = ['agency_lead', 'agency_analyst', 'commission_member', 'auditor', 'admin'] as const;
 
+/** What an agency lead proposes: an approval without a status of its own choosing or an approver. */
+const ProposeBody = Type.Composite([Type.Omit(ApprovalSchema, ['status', 'approvedBy']), Type.Object({ status: Type.Optional(Type.Literal('proposed')) })], { additionalProperties: false });
+/**
+ * The body schemas below are served in the OpenAPI document; the requests are checked by the part's own
+ * validators, whose messages name the wrong field as `approval.criteria[2].prefix: …` (ajv's would say
+ * "must match a schema in anyOf" for a criterion).
+ */
+const proposeValidator = () => (body: unknown) => {
+  const errs = approvalErrors(typeof body === 'object' && body !== null && !Array.isArray(body) ? { status: 'proposed', ...body } : body);
+  const b = body as { status?: unknown; approvedBy?: unknown } | null;
+  if (b && typeof b === 'object') {
+    if (b.status !== undefined && b.status !== 'proposed') errs.unshift(`approval.status: ${JSON.stringify(b.status)}: a proposal is 'proposed'; the commission decides`);
+    if (b.approvedBy !== undefined) errs.unshift('approval.approvedBy: is not an allowed field in a proposal; the commission decides');
+  }
+  return errs.length ? { error: new AcdError('APPROVAL_INVALID', errs[0]!, { details: errs }) } : { value: body };
+};
+const reidentifyValidator = () => (body: unknown) => {
+  const errs = reidentificationErrors(body);
+  return errs.length ? { error: new AcdError('REIDENTIFY_INVALID', errs[0]!, { details: errs }) } : { value: body };
+};
+const ReidListQuery = Type.Object({ status: Type.Optional(Type.Union(REIDENTIFICATION_STATUSES.map((s) => Type.Literal(s)))) }, { additionalProperties: false });
+const Resolution = Type.Object({ request: StoredReidentificationSchema, results: Type.Array(Type.Object({ pseudonym: Type.String(), address: Type.String() })) });
+
 export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { db } = ctx.store;
   const reload = async () => ctx.pipeline?.reloadApprovals();
@@ -58,8 +96,8 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     '/api/v1/approvals',
     {
       config: { access: { roles: ['agency_lead'] } },
-      // the body is validated by parseApproval, which names the wrong field (e.g. approval.criteria[2].prefix)
-      schema: { summary: 'Propose an approval (category, carriers, criteria, start, end)', tags: ['selection'], body: Type.Object({}, { additionalProperties: true }), response: { 201: Stored } },
+      schema: { summary: 'Propose an approval (category, carriers, criteria, start, end)', tags: ['selection'], body: ProposeBody, response: { 201: Stored } },
+      validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? proposeValidator() : () => ({ value: undefined })),
     },
     async (req, reply) => {
       const a = await proposeApproval(db, actorOf(req), req.body);
@@ -112,5 +150,47 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
       await recordAudit(db, { actor: actorOf(req), action: 'selected_flows.read', target: { type: 'approval', id: req.params.id }, basis: req.params.id, details: { count: rows.length, afterSeq: req.query.afterSeq ?? 0 } });
       return rows.map((r) => ({ ...r, start_at: new Date(r.start_at).toISOString(), end_at: new Date(r.end_at).toISOString(), stored_at: new Date(r.stored_at).toISOString() }));
     },
+  );
+
+  // Re-identification: a pseudonym back to its address, only under a commission decision, once.
+  app.get<{ Querystring: Static<typeof ReidListQuery> }>(
+    '/api/v1/reidentifications',
+    { config: { access: { roles: ['agency_lead', 'commission_member', 'auditor'] } }, schema: { summary: 'Re-identification requests, newest first (pseudonyms only, never addresses)', tags: ['selection'], querystring: ReidListQuery, response: { 200: Type.Array(StoredReidentificationSchema) } } },
+    async (req) => listReidentifications(db, req.query.status as ReidentificationStatus | undefined),
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/reidentifications/:id',
+    { config: { access: { roles: ['agency_lead', 'commission_member', 'auditor'] } }, schema: { summary: 'One re-identification request', tags: ['selection'], params: IdParams, response: { 200: StoredReidentificationSchema } } },
+    async (req) => getReidentification(db, req.params.id),
+  );
+
+  app.post(
+    '/api/v1/reidentifications',
+    {
+      config: { access: { roles: ['agency_lead'] } },
+      schema: { summary: 'Request re-identification of pseudonyms (key or approval, the finding or operation it is for, justification); the commission decides', tags: ['selection'], body: ReidentificationRequestSchema, response: { 201: StoredReidentificationSchema } },
+      validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? reidentifyValidator() : () => ({ value: undefined })),
+    },
+    async (req, reply) => {
+      const r = await requestReidentification(db, actorOf(req), req.body);
+      void reply.status(201);
+      return r;
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReidentificationDecisionSchema> }>(
+    '/api/v1/reidentifications/:id/decision',
+    { config: { access: { roles: ['commission_member'] } }, schema: { summary: "The commission's decision on a re-identification request: approve (valid for validForMinutes, default 60) or reject, with reasons", tags: ['selection'], params: IdParams, body: ReidentificationDecisionSchema, response: { 200: StoredReidentificationSchema } } },
+    async (req) => decideReidentification(db, actorOf(req), req.params.id, req.body),
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/reidentifications/:id/resolve',
+    {
+      config: { access: { roles: ['agency_lead', 'agency_analyst'] } },
+      schema: { summary: "Resolve an approved request once (the requester's organisation, within its validity): returns the addresses; audited, the addresses are not", tags: ['selection'], params: IdParams, response: { 200: Resolution } },
+    },
+    async (req) => resolveReidentification(db, actorOf(req), req.params.id),
   );
 }
