@@ -2,10 +2,13 @@
  * Report submissions per second and p99 latency against a real `acd serve` on PostgreSQL over
  * loopback, driven by autocannon. Baselines in the same run, same server, same load generator:
  * GET /healthz with the same Bearer token (the floor of an authenticated request: the token lookup
- * and its last-used write happen for every request) and GET /healthz without one (the server's floor).
- * Each submission: authentication by token, schema validation, one transaction (organisation,
- * report, first submission, audit event), the deadline rules, the response.
+ * happens for every request) and GET /healthz without one (the server's floor).
+ * Each submission: authentication by token (one query), schema validation, one statement (the
+ * organisation's sector, report, first submission, audit event), the deadline rules, the response.
+ * The box is shared and loaded, so besides wall-clock rates it prints the server process's CPU time
+ * (user + system, from /proc) per request for each phase: a figure the load of others colours less.
  */
+import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { provision, reportBody, serve, PG_URL } from '../../test/reports/spawn.js';
 import { measure, report } from '../lib.js';
@@ -31,6 +34,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const pkg = 'autocannon';
 const autocannon = ((await import(pkg)) as { default: Autocannon }).default;
 
+/** CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat (Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 const db = await provision();
 const server = await serve(db.dbUrl);
 try {
@@ -39,16 +49,30 @@ try {
     autocannon({ url: `${server.url}${path}`, connections: CONNECTIONS, duration: seconds, headers: { ...auth, 'content-type': 'application/json' }, ...extra });
   const post = { method: 'POST', body: reportBody(1) };
 
+  const pid = server.child.pid!;
+  /** runs a phase and notes the server's CPU seconds and the bench process's own (autocannon) */
+  const phase = async (go: () => Promise<AutocannonResult>) => {
+    const c0 = cpuSeconds(pid);
+    const b0 = process.cpuUsage();
+    const r = await go();
+    const b = process.cpuUsage(b0);
+    return { r, serverCpu: cpuSeconds(pid) - c0, loadCpu: (b.user + b.system) / 1e6 };
+  };
   await run('/api/v1/reports', post, 2); // warm-up: JIT, pool, caches
-  const bare = await autocannon({ url: `${server.url}/healthz`, connections: CONNECTIONS, duration: SECONDS });
-  const base = await run('/healthz', { method: 'GET' });
-  const subj = await run('/api/v1/reports', post);
+  const bareP = await phase(() => autocannon({ url: `${server.url}/healthz`, connections: CONNECTIONS, duration: SECONDS }));
+  const baseP = await phase(() => run('/healthz', { method: 'GET' }));
+  const subjP = await phase(() => run('/api/v1/reports', post));
+  const [bare, base, subj] = [bareP.r, baseP.r, subjP.r];
   if (subj.non2xx || subj.errors) console.log(`!! submissions: ${subj.non2xx} non-2xx, ${subj.errors} errors, ${subj.timeouts} timeouts`);
 
   const m = (r: AutocannonResult) => ({ ops: r['2xx'], ms: r.duration * 1000 });
   report(`report submissions (${CONNECTIONS} conns, PostgreSQL)`, m(subj), m(base), 'reports', 'authenticated GET /healthz');
   report(`report submissions (${CONNECTIONS} conns, PostgreSQL)`, m(subj), m(bare), 'reports', 'bare GET /healthz');
   console.log(`  p50/p99: submissions ${subj.latency.p50}/${subj.latency.p99} ms · authenticated /healthz ${base.latency.p50}/${base.latency.p99} ms · bare /healthz ${bare.latency.p50}/${bare.latency.p99} ms`);
+  const perReq = (p: { r: AutocannonResult; serverCpu: number }) => (p.r['2xx'] ? (1e3 * p.serverCpu) / p.r['2xx'] : NaN);
+  console.log(`  server CPU: submissions ${subjP.serverCpu.toFixed(2)} s for ${subj['2xx']} = ${perReq(subjP).toFixed(3)} ms/request (${(subj['2xx'] / subjP.serverCpu).toFixed(0)} per CPU-second)` +
+    ` · authenticated /healthz ${perReq(baseP).toFixed(3)} ms/request · bare /healthz ${perReq(bareP).toFixed(3)} ms/request; ratio ${(perReq(baseP) / perReq(subjP)).toFixed(2)}x vs authenticated /healthz per CPU-second`);
+  console.log(`  load generator CPU (this process): ${subjP.loadCpu.toFixed(2)} s during submissions; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   console.log(`  target: >= 2000 reports/s and p99 < 50 ms on this machine`);
 
   // The store's share, in this process on the same database: createReport with CONNECTIONS at a time
@@ -67,9 +91,12 @@ try {
       return N;
     };
     const detectedAt = new Date(Date.now() - 3600_000);
+    const c0 = process.cpuUsage();
     const svc = await measure(() => pool(() => createReport(store.db, actor, { kind: parsed.kind, title: parsed.title, detectedAt, content: parsed.content })));
+    const c1 = process.cpuUsage(c0);
     const floor = await measure(() => pool(() => sql`select 1`.execute(store.db)));
     report(`createReport in process (${CONNECTIONS} at a time)`, svc, floor, 'reports', 'select 1');
+    console.log(`  createReport CPU in this process: ${((c1.user + c1.system) / 1e3 / N).toFixed(3)} ms per report (${(N / ((c1.user + c1.system) / 1e6)).toFixed(0)} per CPU-second)`);
   } finally {
     await store.close();
   }

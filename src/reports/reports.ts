@@ -134,11 +134,11 @@ export async function createReport(db: AnyDb, actor: Actor, input: NewReport, no
   input = { ...input, content: normaliseContent(input.content) };
   checkContent(input.content, input.detectedAt, now);
   const id = randomUUID();
-  const row = await rdb(db).transaction().execute(async (trx) => {
-    if (input.content.systemIds.length) await checkOwnSystems(trx, actor.orgId, input.content.systemIds, 'content/systemIds');
-    const content = JSON.stringify(input.content);
-    // one statement for the report and its first submission, the sector read from the organisation
-    const res = await sql<ReportRow>`
+  const content = JSON.stringify(input.content);
+  // One statement writes the report, its first submission and the audit event: a single statement is
+  // atomic on its own (all three commit or none does), so no BEGIN/COMMIT round trips. The audit row
+  // has the columns recordAudit writes (src/oversight/audit.ts), details from the inserted report.
+  const insert = (d: RDb) => sql<ReportRow>`
       with o as (select sector from organisations where id = ${actor.orgId} and sector is not null),
       r as (
         insert into reports (id, org_id, sector, kind, stage, version, title, detected_at, content, severity, assignee_user_id,
@@ -151,13 +151,23 @@ export async function createReport(db: AnyDb, actor: Actor, input: NewReport, no
       s as (
         insert into report_submissions (report_id, seq, stage, version, content, submitted_by, submitted_at)
         select r.id, 1, 'initial', 1, r.content, ${actor.userId}, ${now} from r
+      ),
+      a as (
+        insert into audit_events (at, actor_user_id, actor_org_id, actor_roles, action, target_type, target_id, reason, basis_id, details)
+        select ${now}, ${actor.userId}, ${actor.orgId}, array(select jsonb_array_elements_text(${JSON.stringify(actor.roles)}::jsonb))::text[],
+               'report.create', 'report', r.id, null, null, jsonb_build_object('kind', r.kind, 'sector', r.sector)
+        from r
       )
-      select * from r`.execute(trx);
-    const inserted = res.rows[0];
-    if (!inserted) throw new AcdError('SECTOR_REQUIRED', `operator organisation ${actor.orgId} has no sector`);
-    await recordAudit(base(trx), { actor, action: 'report.create', target: { type: 'report', id }, details: { kind: input.kind, sector: inserted.sector }, at: now });
-    return inserted;
-  });
+      select * from r`.execute(d);
+  const res = input.content.systemIds.length
+    ? await rdb(db).transaction().execute(async (trx) => {
+        // the systems named must be the operator's own, checked in the same transaction as the write
+        await checkOwnSystems(trx, actor.orgId, input.content.systemIds, 'content/systemIds');
+        return insert(trx);
+      })
+    : await insert(rdb(db));
+  const row = res.rows[0];
+  if (!row) throw new AcdError('SECTOR_REQUIRED', `operator organisation ${actor.orgId} has no sector`);
   return summary(row, await loadRules(db), now);
 }
 

@@ -142,6 +142,33 @@ for (const engine of engineCases()) {
       assert.equal((view.content as { suspectedCause?: string }).suspectedCause, 'booter service');
     });
 
+    test('filing writes the report, its first submission and its audit event in one statement: the audit row is the one recordAudit writes; no sector, nothing written', async () => {
+      const detected = new Date(Date.now() - H);
+      const r = await createReport(store.db, w.opA, { kind: 'precursor', title: 'scan of the historian', detectedAt: detected, content: content() });
+      const created = (await listAudit(store.db, { action: 'report.create', limit: 1000 })).filter((e) => e.target_id === r.id);
+      assert.equal(created.length, 1, 'exactly one report.create event for the report');
+      const ev = created[0]!;
+      assert.deepEqual(
+        { user: ev.actor_user_id, org: ev.actor_org_id, roles: ev.actor_roles, type: ev.target_type, reason: ev.reason, basis: ev.basis_id, details: ev.details, at: new Date(ev.at).toISOString() },
+        { user: w.opA.userId, org: w.opA.orgId, roles: w.opA.roles, type: 'report', reason: null, basis: null, details: { kind: 'precursor', sector: 'electricity' }, at: r.createdAt },
+      );
+      // the same actor through recordAudit (an update): the columns come out alike
+      await submitStage(store.db, w.opA, r.id, { stage: 'update', version: 1, content: content() });
+      const upd = (await listAudit(store.db, { action: 'report.update', limit: 1000 })).find((e) => e.target_id === r.id)!;
+      assert.deepEqual([upd.actor_user_id, upd.actor_org_id, upd.actor_roles, upd.target_type], [ev.actor_user_id, ev.actor_org_id, ev.actor_roles, ev.target_type]);
+      assert.ok(upd.seq > ev.seq);
+      const subs = await rdb(store.db).selectFrom('report_submissions').select(['seq', 'stage']).where('report_id', '=', r.id).orderBy('seq').execute();
+      assert.deepEqual(subs.map((x) => [x.seq, x.stage]), [[1, 'initial'], [2, 'update']]);
+      // an operator whose organisation has no sector: refused, and neither a report nor an audit event is left
+      const noSector = { ...w.opA, orgId: w.carrierOrgId };
+      const before = (await listAudit(store.db, { action: 'report.create', limit: 1000 })).length;
+      const reportsBefore = await rdb(store.db).selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      await refused(createReport(store.db, noSector, { kind: 'incident', title: 'x', detectedAt: detected, content: content() }), 'SECTOR_REQUIRED', 400, /has no sector/);
+      assert.equal((await listAudit(store.db, { action: 'report.create', limit: 1000 })).length, before);
+      const reportsAfter = await rdb(store.db).selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(Number(reportsAfter.n), Number(reportsBefore.n));
+    });
+
     test('concurrent updates on one version: exactly one wins, the others get 409 naming the current version; nothing is lost', async () => {
       const r = await createReport(store.db, w.opA, { kind: 'precursor', title: 'scan', detectedAt: new Date(Date.now() - H), content: content() });
       const tries = await Promise.allSettled(
