@@ -47,6 +47,7 @@ import {
 import { AcdError } from '../../shared/errors.js';
 import { Counter } from 'prom-client';
 import { actorOf } from '../access.js';
+import type { AcdConfig } from '../../config/index.js';
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -232,28 +233,36 @@ export interface ReportRoutesOptions {
 }
 
 /**
- * Options from the environment until the configuration file has keys for them:
- * ACD_REPORTS_MAX_ATTACHMENT_BYTES, ACD_REPORTS_WEBHOOK_URL, ACD_REPORTS_WEBHOOK_TOKEN,
- * ACD_REPORTS_SMTP_HOST, ACD_REPORTS_SMTP_PORT (25), ACD_REPORTS_SMTP_FROM, ACD_REPORTS_SMTP_TO (comma-separated).
+ * The options from the configuration (src/config/schema.ts: reportsMaxAttachmentBytes, reportsWebhookUrl,
+ * reportsWebhookToken, reportsSmtpHost, reportsSmtpPort, reportsSmtpFrom, reportsSmtpTo), so the file,
+ * the ACD_REPORTS_* environment variables and flags all set them through the one loader. An SMTP relay
+ * needs host, sender and recipients: a part of them is refused, naming what is missing.
  */
-export function reportOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ReportRoutesOptions {
-  const max = Number(env.ACD_REPORTS_MAX_ATTACHMENT_BYTES);
+export function reportOptionsFromConfig(config: Pick<AcdConfig, 'reportsMaxAttachmentBytes' | 'reportsWebhookUrl' | 'reportsWebhookToken' | 'reportsSmtpHost' | 'reportsSmtpPort' | 'reportsSmtpFrom' | 'reportsSmtpTo'>): ReportRoutesOptions {
+  const smtpKeys = { reportsSmtpHost: config.reportsSmtpHost, reportsSmtpFrom: config.reportsSmtpFrom, reportsSmtpTo: config.reportsSmtpTo?.length ? config.reportsSmtpTo : undefined };
+  const missing = Object.entries(smtpKeys).filter(([, v]) => v === undefined).map(([k]) => k);
+  if (missing.length && missing.length < 3) {
+    throw new AcdError('CONFIG_INVALID', `reminder e-mail needs reportsSmtpHost, reportsSmtpFrom and reportsSmtpTo; missing: ${missing.join(', ')}`, { details: { key: missing[0] } });
+  }
+  if (config.reportsWebhookToken && !config.reportsWebhookUrl) {
+    throw new AcdError('CONFIG_INVALID', 'reportsWebhookToken is set but reportsWebhookUrl is not: the token has no webhook to go to', { details: { key: 'reportsWebhookUrl' } });
+  }
   const reminders: ReminderConfig = {
-    ...(env.ACD_REPORTS_WEBHOOK_URL ? { webhookUrl: env.ACD_REPORTS_WEBHOOK_URL } : {}),
-    ...(env.ACD_REPORTS_WEBHOOK_TOKEN ? { webhookToken: env.ACD_REPORTS_WEBHOOK_TOKEN } : {}),
-    ...(env.ACD_REPORTS_SMTP_HOST && env.ACD_REPORTS_SMTP_FROM && env.ACD_REPORTS_SMTP_TO
-      ? { smtp: { host: env.ACD_REPORTS_SMTP_HOST, port: Number(env.ACD_REPORTS_SMTP_PORT ?? 25), from: env.ACD_REPORTS_SMTP_FROM, to: env.ACD_REPORTS_SMTP_TO.split(',').map((x) => x.trim()).filter(Boolean) } }
-      : {}),
+    ...(config.reportsWebhookUrl ? { webhookUrl: config.reportsWebhookUrl } : {}),
+    ...(config.reportsWebhookToken ? { webhookToken: config.reportsWebhookToken } : {}),
+    ...(missing.length === 0 ? { smtp: { host: config.reportsSmtpHost!, port: config.reportsSmtpPort ?? 25, from: config.reportsSmtpFrom!, to: config.reportsSmtpTo } } : {}),
   };
   return {
-    ...(Number.isInteger(max) && max > 0 ? { maxAttachmentBytes: max } : {}),
+    maxAttachmentBytes: config.reportsMaxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES,
     ...(reminders.webhookUrl || reminders.smtp ? { reminders } : {}),
   };
 }
 
-export function createReportRoutes(opts: ReportRoutesOptions = {}) {
-  const maxBytes = opts.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
+/** The route module; `over` overrides what the configuration says (tests). */
+export function createReportRoutes(over: ReportRoutesOptions = {}) {
   return async function reportRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+    const opts = { ...reportOptionsFromConfig(ctx.config), ...over };
+    const maxBytes = opts.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
     const { db } = ctx.store;
     const filed = new Counter({ name: 'acd_reports_filed_total', help: 'reports filed, by kind and sector', labelNames: ['kind', 'sector'] as const, registers: [ctx.registry] });
     const staged = new Counter({ name: 'acd_report_stages_total', help: 'update and final submissions accepted, by stage', labelNames: ['stage'] as const, registers: [ctx.registry] });
@@ -495,5 +504,5 @@ export function createReportRoutes(opts: ReportRoutesOptions = {}) {
   };
 }
 
-/** The route module as registered in app.ts, configured from the environment. */
-export const reportRoutes = createReportRoutes(reportOptionsFromEnv());
+/** The route module as registered in app.ts, configured from the configuration. */
+export const reportRoutes = createReportRoutes();
