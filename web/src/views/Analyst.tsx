@@ -6,10 +6,17 @@ import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, column
 import { IntelSection, useTaxiiCollections } from './Intel.js';
 import { Deadline, withNextDeadline } from './Operator.js';
 import { flatten } from './Commission.js';
+import { InfraLink, InfrastructurePage, useInfrastructureHash } from './Infrastructure.js';
 
 type Row = Record<string, unknown>;
 
 export function AnalystView({ me, spec }: { me: Me; spec: Spec }) {
+  const infrastructure = useInfrastructureHash();
+  if (infrastructure) return <InfrastructurePage key={infrastructure} spec={spec} address={infrastructure} />;
+  return <Analysis me={me} spec={spec} />;
+}
+
+function Analysis({ me, spec }: { me: Me; spec: Spec }) {
   const [finding, setFinding] = useState<Row | null>(null);
   const [ftype, setFtype] = useState('');
   return (
@@ -44,6 +51,7 @@ export function AnalystView({ me, spec }: { me: Me; spec: Spec }) {
               columns={pickColumns(rows, ['type', 'external', 'port', 'domesticCount', 'score', 'lastSeen', 'status'])}
               picked={finding ? (finding.id ?? finding.key) : undefined}
               onPick={setFinding}
+              cell={(k, r) => (k === 'external' ? <InfraLink address={r.external} /> : undefined)}
               empty="No findings yet: the detectors report here as soon as a rule fires."
             />
           )}
@@ -447,13 +455,16 @@ const PROMOTE = [/^\/api\/v1\/findings\/\{\w+\}\/promot/, /^\/api\/v1\/intel(lig
  * What the promotion route needs besides the form: the finding itself (only the fields its schema
  * names) when its body has a `finding` object, else the finding's id.
  */
-function promoteFixed(spec: Spec, route: { path: string } | null, f: Row, id: string): Record<string, unknown> {
+export function promoteFixed(spec: Spec, route: { path: string } | null, f: Row, id: string): Record<string, unknown> {
   if (!route || /\{/.test(route.path)) return {};
   const schema = spec.bodySchema('POST', route.path);
   const findingSchema = schema?.properties?.finding;
   if (findingSchema?.properties) {
-    const keep = Object.keys(findingSchema.properties);
-    return { finding: Object.fromEntries(Object.entries(f).filter(([k]) => keep.includes(k))) };
+    const props = findingSchema.properties;
+    const keep = Object.keys(props);
+    // the findings API gives times as ISO text; a promotion schema asking numbers gets ms since the epoch
+    const asSchema = (k: string, v: unknown): unknown => (typeof v === 'string' && /number|integer/.test(String(props[k]?.type)) && Number.isFinite(Date.parse(v)) ? Date.parse(v) : v);
+    return { finding: Object.fromEntries(Object.entries(f).filter(([k]) => keep.includes(k)).map(([k, v]) => [k, asSchema(k, v)])) };
   }
   return { findingId: id };
 }
@@ -465,8 +476,6 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
   const full = useLoad<Row>(finding && one ? fill(one.path, Object.fromEntries([[/\{(\w+)\}/.exec(one.path)?.[1] ?? 'id', id]])) : null, 5000);
   const f = full.data ?? finding;
   const charts = useMemo(() => (f ? evidenceCharts(f) : []), [f]);
-  const [done, setDone] = useState<string | null>(null);
-  const taxiiCollections = useTaxiiCollections();
   if (!f) {
     return (
       <Section title="Evidence">
@@ -474,8 +483,6 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
       </Section>
     );
   }
-  const promote = spec.find('POST', ...PROMOTE);
-  const paramName = promote ? (/\{(\w+)\}/.exec(promote.path)?.[1] ?? 'id') : 'id';
   const ev = obj(f.evidence);
   return (
     <Section title={`Evidence: ${String(f.type ?? 'finding')} ${String(f.external ?? '')}`}>
@@ -492,6 +499,24 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
         <Chart key={c.label} label={c.label} option={c.option} height={200} />
       ))}
       {charts.length === 0 ? <pre className="json">{JSON.stringify(ev, null, 1).slice(0, 1500)}</pre> : null}
+      {typeof f.external === 'string' && f.external ? (
+        <p>
+          <a href={`#/infrastructure/${encodeURIComponent(f.external)}`}>Everything about {f.external}: its infrastructure page</a>
+        </p>
+      ) : null}
+      <PromoteFinding spec={spec} finding={f} />
+    </Section>
+  );
+}
+
+/** promotion of one finding to intelligence (a tier, a collection), through the API's own form */
+export function PromoteFinding({ spec, finding: f }: { spec: Spec; finding: Row }) {
+  const id = String(f.id ?? f.key ?? '');
+  const [done, setDone] = useState<string | null>(null);
+  const taxiiCollections = useTaxiiCollections();
+  const promote = spec.find('POST', ...PROMOTE);
+  const paramName = promote ? (/\{(\w+)\}/.exec(promote.path)?.[1] ?? 'id') : 'id';
+  return (
       <details className="form-box">
         <summary>Promote to intelligence</summary>
         {done ? <p role="status">{done}</p> : null}
@@ -511,7 +536,5 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
           }}
         />
       </details>
-    </Section>
   );
 }
-
