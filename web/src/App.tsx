@@ -7,6 +7,7 @@ import { AnalystView } from './views/Analyst.js';
 import { OperatorView } from './views/Operator.js';
 import { CommissionView } from './views/Commission.js';
 import { IntelView } from './views/Intel.js';
+import { ApprovalsView } from './views/Approvals.js';
 
 interface ViewDef {
   id: string;
@@ -17,6 +18,7 @@ interface ViewDef {
 
 export const VIEWS: ViewDef[] = [
   { id: 'analysis', title: 'Analysis', roles: ['agency_analyst', 'agency_lead'], render: (me, spec) => <AnalystView me={me} spec={spec} /> },
+  { id: 'approvals', title: 'Approvals', roles: ['agency_lead'], render: (me, spec) => <ApprovalsView me={me} spec={spec} /> },
   { id: 'operator', title: 'Reports and systems', roles: ['operator'], render: (me, spec) => <OperatorView me={me} spec={spec} /> },
   { id: 'oversight', title: 'Oversight', roles: ['commission_member', 'auditor'], render: (me, spec) => <CommissionView me={me} spec={spec} /> },
   { id: 'intel', title: 'Shared intelligence', roles: ['partner', 'carrier'], render: (me, spec) => <IntelView me={me} spec={spec} /> },

@@ -5,6 +5,7 @@ import { checkEntries, unb64, verifyNote, type LoggedEntry } from '../merkle.js'
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
 import { Deadline, present } from './Operator.js';
+import { ApprovalsPanel } from './Approvals.js';
 
 type Row = Record<string, unknown>;
 
@@ -15,7 +16,7 @@ export function CommissionView({ me, spec }: { me: Me; spec: Spec }) {
   return (
     <div className="stack">
       <div className="grid two">
-        <Decisions spec={spec} member={member} kind="approval" />
+        <ApprovalsPanel spec={spec} member={member} />
         <Decisions spec={spec} member={member} kind="operation" />
       </div>
       <div className="grid two">
@@ -263,7 +264,7 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
 }
 
 /** inspection: the flows selected under an approval (a member may see every one; the read is audited) */
-function SelectedFlows({ spec, id }: { spec: Spec; id: string }) {
+export function SelectedFlows({ spec, id }: { spec: Spec; id: string }) {
   const route = spec.find('GET', /^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/flows$/);
   const [open, setOpen] = useState(false);
   const flows = useLoad<unknown>(open && route ? fill(route.path, { [/\{(\w+)\}/.exec(route.path)?.[1] ?? 'id']: id }) : null);
