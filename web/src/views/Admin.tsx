@@ -1,5 +1,5 @@
 /** The administrator: organisations, people, API tokens. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, fill, type Me, type Spec } from '../api.js';
 import { ApiAction, DataTable, ErrorNote, NotAvailable, Section, useLoad } from '../ui.js';
 
@@ -85,7 +85,69 @@ export function AdminView({ spec }: { me: Me; spec: Spec }) {
       </Section>
 
       {person ? <Tokens spec={spec} person={person} /> : null}
+      <Everyone spec={spec} orgs={orgs.data ?? []} picked={person} onPick={setPerson} version={people.data} />
     </div>
+  );
+}
+
+/** every person of every organisation, one table (the administrator may read each organisation's people) */
+function Everyone({ spec, orgs, picked, onPick, version }: { spec: Spec; orgs: Row[]; picked: Row | null; onPick: (p: Row) => void; version: unknown }) {
+  const route = '/api/v1/organisations/{orgId}/people';
+  const [rows, setRows] = useState<Row[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [filter, setFilter] = useState('');
+  const orgIds = orgs.map((o) => String(o.id)).join(',');
+  useEffect(() => {
+    if (!spec.has('GET', route) || !orgIds) return;
+    let live = true;
+    void (async () => {
+      try {
+        const all: Row[] = [];
+        for (const o of orgs) {
+          const people = await api<Row[]>('GET', fill(route, { orgId: String(o.id) }));
+          for (const p of people) all.push({ ...p, organisation: o.name, orgKind: o.kind });
+        }
+        if (live) {
+          setRows(all.sort((a, b) => String(a.username).localeCompare(String(b.username))));
+          setError(null);
+        }
+      } catch (e) {
+        if (live) setError(e);
+      }
+    })();
+    return () => {
+      live = false;
+    };
+    // reloaded when the organisations change or a person is added
+  }, [orgIds, version]);
+  const q = filter.trim().toLowerCase();
+  const shown = (rows ?? []).filter((p) => !q || [p.username, p.displayName, p.organisation, ...(Array.isArray(p.roles) ? p.roles : [])].some((v) => String(v ?? '').toLowerCase().includes(q)));
+  return (
+    <Section
+      title="Everyone"
+      actions={
+        <label className="inline">
+          Filter <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="name, organisation or role" />
+        </label>
+      }
+    >
+      {!spec.has('GET', route) ? (
+        <NotAvailable what="the people of an organisation" expected={`GET ${route}`} />
+      ) : (
+        <>
+          <ErrorNote error={error} />
+          {rows === null && !error ? <p className="muted">Loading…</p> : null}
+          {rows ? (
+            <>
+              <p className="small muted">
+                {shown.length} of {rows.length} people in {orgs.length} organisations. Choose one to see and issue its API tokens.
+              </p>
+              <DataTable caption="Every person of every organisation" rows={shown} columns={['username', 'displayName', 'organisation', 'orgKind', 'roles', 'disabled']} picked={picked?.id} onPick={onPick} empty="No one matches." />
+            </>
+          ) : null}
+        </>
+      )}
+    </Section>
   );
 }
 

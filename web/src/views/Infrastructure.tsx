@@ -91,8 +91,9 @@ export function InfrastructurePage({ spec, address }: { spec: Spec; address: str
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [address]);
   const findings = page?.findings ?? [];
-  // the finding whose evidence is drawn: the one chosen, else the highest score
-  const chosen = (picked && findings.find((f) => f.key === picked.key)) ?? [...findings].sort((a, b) => Number(b.score ?? 0) - Number(a.score ?? 0))[0] ?? null;
+  // the finding whose evidence is drawn: the one chosen, else a fan-in (its victims say most about a server), else the highest score
+  const byScore = [...findings].sort((a, b) => Number(b.score ?? 0) - Number(a.score ?? 0));
+  const chosen = (picked && findings.find((f) => f.key === picked.key)) ?? byScore.find((f) => f.type === 'fan-in') ?? byScore[0] ?? null;
   const s = page?.summary;
   return (
     <div className="stack" data-page="infrastructure">
