@@ -16,4 +16,5 @@ export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./audit.js'),
   () => import('./worker.js'),
   () => import('./operations.js'),
+  () => import('./approvals.js'),
 ];
