@@ -29,6 +29,25 @@ export const ConfigSchema = Type.Object(
     }),
     retentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 730, description: 'days selected flows are kept before the purge job deletes them' }),
     pipeline: Type.Boolean({ default: true, description: 'run the lawful gate and detectors in this process' }),
+    taxiiFeeds: Type.Optional(
+      Type.Object(
+        {
+          intervalSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 900, description: 'seconds between the end of one pull of every feed and the start of the next' }),
+          feeds: Type.Array(
+            Type.Object(
+              {
+                id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'feed id; its credentials are in ACD_TAXII_FEED_<ID> (upper case, no dashes) as bearer:TOKEN or basic:USER:TOKEN' }),
+                url: Type.String({ pattern: '^https?://', description: "the other server's collection objects URL (…/collections/{id}/objects/)" }),
+                collectionId: Type.String({ minLength: 1, description: 'the local collection (id or alias) its objects go to' }),
+              },
+              { additionalProperties: false },
+            ),
+            { default: [], description: 'feeds registered at start-up (feeds registered through the API are pulled too)' },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     bus: Type.Union([Type.Literal('none'), Type.Literal('jetstream')], {
       default: 'none',
       description: "none: the collector's gate feeds detectors in this process; jetstream: the gate's output is published to NATS JetStream (<busPrefix>.flows.<partition>) and `acd worker` processes run the detectors",

@@ -19,6 +19,8 @@ export interface TaxiiClientOptions {
   auth: TaxiiAuth;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** aborts every request in flight (the scheduler's stop) */
+  signal?: AbortSignal;
 }
 
 export interface TaxiiPage {
@@ -45,7 +47,8 @@ export function createTaxiiClient(o: TaxiiClientOptions): TaxiiClient {
   const get = async <T>(url: string): Promise<{ body: T; headers: Headers }> => {
     let res: Response;
     try {
-      res = await f(url, { headers, signal: AbortSignal.timeout(o.timeoutMs ?? 30_000) });
+      const timeout = AbortSignal.timeout(o.timeoutMs ?? 30_000);
+      res = await f(url, { headers, signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout });
     } catch (e) {
       throw new AcdError('TAXII_CLIENT_NETWORK', `GET ${url} failed: ${(e as Error).message}`);
     }
@@ -102,21 +105,59 @@ export interface Feed {
   addedAfter: string | null;
 }
 
-export async function createFeed(db: IntelDb, f: { url: string; collectionId: string; apiRoot?: string }): Promise<Feed> {
+/** A feed's URL: an http(s) TAXII objects URL (…/collections/{id}/objects/). */
+function feedUrl(url: string, where = 'feed URL'): string {
   let u: URL;
   try {
-    u = new URL(f.url);
+    u = new URL(url);
   } catch {
-    throw new AcdError('INTEL_FEED_URL', `feed URL ${JSON.stringify(f.url)} is not a URL`);
+    throw new AcdError('INTEL_FEED_URL', `${where} ${JSON.stringify(url)} is not a URL`);
   }
-  if (!/^https?:$/.test(u.protocol) || !u.pathname.endsWith('/objects/')) throw new AcdError('INTEL_FEED_URL', `feed URL ${f.url} must be an http(s) TAXII objects URL ending in /objects/`);
+  if (!/^https?:$/.test(u.protocol) || !u.pathname.endsWith('/objects/')) throw new AcdError('INTEL_FEED_URL', `${where} ${url} must be an http(s) TAXII objects URL ending in /objects/`);
+  return u.toString();
+}
+
+export async function createFeed(db: IntelDb, f: { url: string; collectionId: string; apiRoot?: string }): Promise<Feed> {
+  const url = feedUrl(f.url);
   const c = await getCollection(db, f.apiRoot ?? 'acd', f.collectionId);
   if (!c) throw new AcdError('NOT_FOUND', `collection ${f.collectionId} does not exist`, { status: 404 });
-  const dup = await db.selectFrom('intel_feeds').select('id').where('url', '=', u.toString()).executeTakeFirst();
-  if (dup) throw new AcdError('CONFLICT', `feed ${u} is already registered (${dup.id})`, { status: 409 });
+  const dup = await db.selectFrom('intel_feeds').select('id').where('url', '=', url).executeTakeFirst();
+  if (dup) throw new AcdError('CONFLICT', `feed ${url} is already registered (${dup.id})`, { status: 409 });
   const id = randomUUID();
-  await db.insertInto('intel_feeds').values({ id, url: u.toString(), collection_id: c.id, added_after: null, last_run_at: null, last_error: null, created_at: new Date() }).execute();
-  return { id, url: u.toString(), collectionId: c.id, addedAfter: null };
+  await db.insertInto('intel_feeds').values({ id, url, collection_id: c.id, added_after: null, last_run_at: null, last_error: null, created_at: new Date() }).execute();
+  return { id, url, collectionId: c.id, addedAfter: null };
+}
+
+/** A feed as the configuration names it (config key taxiiFeeds.feeds). */
+export interface ConfiguredFeed {
+  /** the feed's id: its credentials are in ACD_TAXII_FEED_<id upper-cased without dashes> */
+  id: string;
+  url: string;
+  /** the local collection (id or alias) the feed's objects go to */
+  collectionId: string;
+  apiRoot?: string;
+}
+
+/**
+ * Registers the feeds the configuration names (at start-up): a new id is added, a known one takes the
+ * configured URL and collection (its resume point is kept while the URL stays the same). A feed whose
+ * collection does not exist, or whose URL another feed has, stops start-up with an error naming it.
+ */
+export async function registerConfiguredFeeds(db: IntelDb, feeds: readonly ConfiguredFeed[]): Promise<void> {
+  for (const [i, f] of feeds.entries()) {
+    const where = `config taxiiFeeds.feeds[${i}] (${f.id})`;
+    const url = feedUrl(f.url, `${where}: url`);
+    const c = await getCollection(db, f.apiRoot ?? 'acd', f.collectionId);
+    if (!c) throw new AcdError('CONFIG_INVALID', `${where}: there is no collection ${f.collectionId} in API root ${f.apiRoot ?? 'acd'} (create it first: POST /api/v1/intel/collections)`);
+    const dup = await db.selectFrom('intel_feeds').select('id').where('url', '=', url).where('id', '<>', f.id).executeTakeFirst();
+    if (dup) throw new AcdError('CONFIG_INVALID', `${where}: ${url} is already registered as feed ${dup.id}`);
+    const old = await db.selectFrom('intel_feeds').select(['url', 'collection_id']).where('id', '=', f.id).executeTakeFirst();
+    if (!old) {
+      await db.insertInto('intel_feeds').values({ id: f.id, url, collection_id: c.id, added_after: null, last_run_at: null, last_error: null, created_at: new Date() }).execute();
+    } else if (old.url !== url || old.collection_id !== c.id) {
+      await db.updateTable('intel_feeds').set({ url, collection_id: c.id, ...(old.url !== url ? { added_after: null } : {}) }).where('id', '=', f.id).execute();
+    }
+  }
 }
 
 export interface PullResult {
@@ -131,7 +172,7 @@ export interface PullResult {
  * Pulls a feed once: every page after the stored added_after, each page stored (with its new
  * added_after) before the next is asked for, so an interrupted run resumes where it stopped.
  */
-export async function pullFeed(db: IntelDb, client: TaxiiClient, feedId: string, opts: { limit?: number; maxPages?: number } = {}): Promise<PullResult> {
+export async function pullFeed(db: IntelDb, client: TaxiiClient, feedId: string, opts: { limit?: number; maxPages?: number; signal?: AbortSignal } = {}): Promise<PullResult> {
   const row = await db.selectFrom('intel_feeds').selectAll().where('id', '=', feedId).executeTakeFirst();
   if (!row) throw new AcdError('NOT_FOUND', `feed ${feedId} does not exist`, { status: 404 });
   const c = await db.selectFrom('intel_collections').selectAll().where('id', '=', row.collection_id).executeTakeFirstOrThrow();
@@ -159,7 +200,7 @@ export async function pullFeed(db: IntelDb, client: TaxiiClient, feedId: string,
       if (seenNext.has(page.next)) throw new AcdError('TAXII_CLIENT_LOOP', `${row.url} gave the same next twice: stopping instead of looping`);
       seenNext.add(page.next);
       next = page.next;
-      if (res.pages >= maxPages) break;
+      if (res.pages >= maxPages || opts.signal?.aborted) break;
     }
     await db.updateTable('intel_feeds').set({ last_run_at: new Date(), last_error: null }).where('id', '=', row.id).execute();
   } catch (e) {
@@ -194,42 +235,82 @@ export interface FeedSchedulerDeps {
   db: IntelDb;
   logger: Logger;
   registry: Registry;
-  /** the client (with the credentials) for a feed */
-  clientFor: (feed: { id: string; url: string }) => TaxiiClient;
+  /** the client (with the credentials) for a feed; `signal` aborts its requests when the scheduler stops */
+  clientFor: (feed: { id: string; url: string }, signal: AbortSignal) => TaxiiClient;
+}
+
+export interface FeedScheduler {
+  /** pulls every registered feed once, one after another */
+  runOnce(): Promise<void>;
+  /** pulls now, then every intervalSeconds after the end of the previous run (runs never overlap) */
+  start(): void;
+  /** no further run; a run in progress is aborted (requests in flight, then between pages) and awaited */
+  stop(): Promise<void>;
+  readonly running: boolean;
 }
 
 /** Pulls every feed on a schedule, one at a time; a failing feed is logged and counted, the others go on. */
-export function createFeedScheduler({ config, deps }: { config: FeedSchedulerConfig; deps: FeedSchedulerDeps }) {
+export function createFeedScheduler({ config, deps }: { config: FeedSchedulerConfig; deps: FeedSchedulerDeps }): FeedScheduler {
   const objects = new Counter({ name: 'acd_intel_feed_objects_total', help: 'objects added from TAXII feeds', registers: [deps.registry] });
   const errors = new Counter({ name: 'acd_intel_feed_errors_total', help: 'failed TAXII feed pulls', registers: [deps.registry] });
+  const runs = new Counter({ name: 'acd_intel_feed_runs_total', help: 'runs of the TAXII feed scheduler', registers: [deps.registry] });
   let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
+  let current: Promise<void> | null = null;
+  let stopped = true;
+  let abort = new AbortController();
   const runOnce = async (): Promise<void> => {
-    const feeds = await deps.db.selectFrom('intel_feeds').select(['id', 'url']).orderBy('created_at').execute();
+    const signal = abort.signal;
+    const feeds = await deps.db.selectFrom('intel_feeds').select(['id', 'url']).orderBy('created_at').orderBy('id').execute();
     for (const f of feeds) {
+      if (signal.aborted) break;
       try {
-        const r = await pullFeed(deps.db, deps.clientFor(f), f.id);
+        const r = await pullFeed(deps.db, deps.clientFor(f, signal), f.id, { signal });
         objects.inc(r.added);
         deps.logger.info({ feed: f.id, pages: r.pages, added: r.added, failed: r.failed }, 'TAXII feed pulled');
       } catch (e) {
+        if (signal.aborted) {
+          deps.logger.info({ feed: f.id }, 'TAXII feed pull stopped: the scheduler is stopping');
+          break;
+        }
         errors.inc();
         deps.logger.warn({ feed: f.id, err: (e as Error).message }, 'TAXII feed pull failed');
       }
     }
+    runs.inc();
+  };
+  const tick = (): void => {
+    timer = null;
+    if (stopped) return;
+    current = runOnce()
+      .catch((e: unknown) => {
+        errors.inc();
+        deps.logger.warn({ err: (e as Error).message }, 'TAXII feed run failed');
+      })
+      .finally(() => {
+        current = null;
+        if (!stopped) timer = setTimeout(tick, config.intervalSeconds * 1000);
+      });
   };
   return {
     runOnce,
     start(): void {
-      if (timer) return;
-      timer = setInterval(() => {
-        if (!running) running = runOnce().finally(() => (running = null));
-      }, config.intervalSeconds * 1000);
-      timer.unref();
+      if (!stopped) return;
+      stopped = false;
+      abort = new AbortController();
+      deps.logger.info({ intervalSeconds: config.intervalSeconds }, 'TAXII feed scheduler started');
+      timer = setTimeout(tick, 0);
     },
     async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
+      if (stopped) return;
+      stopped = true;
+      if (timer) clearTimeout(timer);
       timer = null;
-      await running;
+      abort.abort();
+      await current;
+      deps.logger.info('TAXII feed scheduler stopped');
+    },
+    get running() {
+      return !stopped;
     },
   };
 }

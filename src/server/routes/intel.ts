@@ -14,6 +14,7 @@ import {
   addGroupMember,
   createCollection,
   createFeed,
+  createFeedScheduler,
   createGroup,
   createTaxiiClient,
   decideCandidate,
@@ -23,6 +24,7 @@ import {
   listCandidates,
   listGroups,
   promoteFinding,
+  registerConfiguredFeeds,
   type IntelTables,
   type TlpLevel,
 } from '../../intel/index.js';
@@ -90,6 +92,21 @@ const MANAGERS: Role[] = ['admin', 'agency_lead'];
 
 export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = withTables<IntelTables>(ctx.store.db);
+
+  // `acd serve` with the config key taxiiFeeds: its feeds are registered when the server is ready and
+  // every feed is pulled on a schedule; closing the server stops the scheduler (a pull in flight is aborted and awaited)
+  const feeds = ctx.config.taxiiFeeds;
+  if (feeds) {
+    const scheduler = createFeedScheduler({
+      config: { intervalSeconds: feeds.intervalSeconds },
+      deps: { db, logger: ctx.logger, registry: ctx.registry, clientFor: (f, signal) => createTaxiiClient({ auth: feedAuthFromEnv(f.id), signal }) },
+    });
+    app.addHook('onReady', async () => {
+      await registerConfiguredFeeds(db, feeds.feeds);
+      scheduler.start();
+    });
+    app.addHook('onClose', async () => scheduler.stop());
+  }
 
   app.post<{ Body: Static<typeof NewCollectionBody> }>(
     '/api/v1/intel/collections',
