@@ -62,7 +62,7 @@ before(async () => {
     viewport: { width: 1280, height: 800 },
   });
   url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 90_000);
+    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 180_000);
     const check = () => {
       const m = /ACD demo is running at (http:\/\/\S+)/.exec(out);
       if (m && /Ctrl-C/.test(out)) {
@@ -140,6 +140,19 @@ async function section(title: string | RegExp) {
   return s;
 }
 
+/** the page fits 1280 px: nothing wider than the viewport (no sideways scrolling) */
+async function fitsWidth(what: string): Promise<void> {
+  const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+  assert.ok(width <= 1280, `${what} is ${width} px wide at 1280x800`);
+}
+
+/** the demo's botnet C2, as the demo prints it */
+function demoC2(): string {
+  const m = /C2 (\S+) \(\d+ bots\)/.exec(out);
+  assert.ok(m, `the demo names its C2:\n${out}`);
+  return m[1]!;
+}
+
 test('the login page: labelled fields, keyboard order, the attribution, a wrong password refused', { skip: !haveChromium && `${CHROMIUM} is missing (apt-get install chromium)` }, async () => {
   await page.goto(url + '/');
   assert.equal(await page.title(), 'ACD — active cyber defence');
@@ -189,6 +202,20 @@ test('the administrator creates an organisation and a person in it, and issues a
   const secret = await tokens.getByRole('status').innerText();
   assert.match(secret, /shown once/);
   await tokens.getByRole('button', { name: 'Revoke token e2e' }).waitFor();
+  await page.screenshot({ path: join(SHOTS, 'admin-tokens.png') });
+
+  // everyone of every organisation in one list, the new person included; a filter; a person's tokens from there
+  const everyone = await section('Everyone');
+  await step('admin-everyone', () => everyone.getByRole('row', { name: /^gas-operator Gina Gas Hokkaido Gas \(e2e\) operator operator/ }).waitFor({ timeout: 10_000 }));
+  for (const [who, org] of [['commissioner', 'Oversight Commission (demo)'], ['operator', 'Kanto Electric (demo)'], ['analyst', 'National Cyber Agency (demo)']]) {
+    assert.match(await everyone.getByRole('row', { name: new RegExp(`^${who} `) }).innerText(), new RegExp(org!.replace(/[()]/g, '\\$&')));
+  }
+  await everyone.getByLabel('Filter').fill('commission');
+  const shown = (await everyone.getByRole('row').allInnerTexts()).slice(1).map((r) => r.split('\t')[0]);
+  assert.deepEqual(shown.sort(), ['auditor', 'commissioner']);
+  await everyone.getByRole('button', { name: 'commissioner' }).click();
+  await (await section('API tokens of commissioner')).getByText('Issue a token').waitFor();
+  await fitsWidth('the administration view');
   await logoutAndShoot('admin');
 
   // what the browser did is what the API holds
@@ -230,6 +257,90 @@ test('the analyst sees the pipeline, findings and operations, or says plainly wh
   if (counted) await pipeline.getByText('received', { exact: true }).waitFor();
   else await pipeline.getByText('Not available yet.').waitFor();
   await logoutAndShoot('analyst');
+});
+
+test('the analyst opens the infrastructure page of the demo C2: its findings with evidence, the operation and report naming it; promotes a finding and drafts an operation from it', { skip: !haveChromium && `${CHROMIUM} is missing` }, async () => {
+  const c2 = demoC2();
+  // the demo's findings about its C2 appear within a minute of the start
+  let found: Array<{ type: string; key: string }> = [];
+  for (let i = 0; i < 60 && found.length === 0; i++) {
+    const r = await apiAs('analyst', 'GET', `/api/v1/infrastructure/${c2}`);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    found = (r.json as { findings: typeof found }).findings;
+    if (found.length === 0) await new Promise((res) => setTimeout(res, 1000));
+  }
+  assert.ok(found.length > 0, `no finding about the demo C2 ${c2} within 60 s`);
+  // a collection the agency may write, for the promotion (the lead manages collections)
+  const col = await apiAs('lead', 'POST', '/api/v1/intel/collections', { title: 'Agency analysis (e2e)', readRoles: ['agency_analyst', 'agency_lead'], writeRoles: ['agency_analyst', 'agency_lead'], defaultTlp: 'red' });
+  assert.equal(col.status, 201, JSON.stringify(col.json));
+
+  await loginAs('analyst');
+  const findings = await section('Findings');
+  // from the findings list: the C2's address links to its page
+  await findings.getByLabel('Type').selectOption(found[0]!.type);
+  await step('analyst-infra-link', () => findings.getByRole('link', { name: `Infrastructure page of ${c2}` }).first().click());
+  const heading = page.getByRole('heading', { level: 1, name: `Infrastructure ${c2}` });
+  await heading.waitFor();
+  assert.equal(await page.evaluate('location.hash'), `#/infrastructure/${c2}`);
+  // focus moves to the page's heading (keyboard and screen reader users land on it)
+  assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'infra-title');
+  const list = await section(`Findings about ${c2}`);
+  for (const type of new Set(found.map((f) => f.type))) await step('analyst-infra-types', () => list.getByRole('button', { name: type, exact: true }).first().waitFor({ timeout: 10_000 }));
+  const summary = await page.locator('section[aria-labelledby="infra-title"]').innerText();
+  assert.match(summary, /First seen\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/);
+  assert.match(summary, /Domestic hosts involved\s+at least [1-9]/);
+  await page.getByRole('img', { name: `When the findings about ${c2} were first and last seen, by type` }).waitFor();
+  const evidence = await section(/^Evidence: /);
+  await step('analyst-infra-evidence', () => evidence.getByRole('img').first().waitFor({ timeout: 10_000 }));
+  // the demo's operation against the C2 and the operator's report naming it
+  const linked = await section('Linked operations, reports and intelligence');
+  await step('analyst-infra-linked', () => linked.getByRole('cell', { name: `Botnet C2 at ${c2}` }).waitFor({ timeout: 10_000 }));
+  await step('analyst-infra-report', () => linked.getByRole('cell', { name: 'Office PCs beaconing to an unknown foreign server' }).first().waitFor({ timeout: 15_000 }));
+  await fitsWidth('the infrastructure page');
+  // by keyboard, the skip link moves focus to the content and stays on this page (the hash names it)
+  await page.getByRole('link', { name: 'Skip to content' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate('document.activeElement && document.activeElement.tagName'), 'MAIN');
+  assert.equal(await page.evaluate('location.hash'), `#/infrastructure/${c2}`);
+  await heading.waitFor();
+  // charts and all: nothing was fetched from another origin
+  assert.deepEqual(await page.evaluate("performance.getEntriesByType('resource').map((e) => e.name).filter((n) => !n.startsWith(location.origin))"), []);
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path: join(SHOTS, 'analyst-infrastructure.png') });
+
+  // promote the finding shown to intelligence (the full tier, into the agency's collection)
+  await evidence.getByText('Promote to intelligence').click();
+  await evidence.getByLabel('Tier *').selectOption('full');
+  await evidence.getByLabel('Collection Id *').selectOption({ label: 'Agency analysis (e2e)' });
+  await evidence.getByRole('button', { name: 'Promote', exact: true }).click();
+  await step('analyst-infra-promote', () => evidence.getByRole('status').filter({ hasText: /^Promoted as full/ }).waitFor({ timeout: 10_000 }));
+
+  // draft an operation against the address: every finding about it goes with it as evidence
+  const draft = await section('Draft an operation against this address');
+  assert.match(await draft.getByLabel('Title *').inputValue(), new RegExp(`server ${c2.replace(/\./g, '\\.')}$`));
+  await draft.getByLabel('Abroad *').check();
+  await draft.getByRole('button', { name: 'Save draft' }).click();
+  const done = draft.getByRole('status');
+  await step('analyst-infra-draft', () => done.filter({ hasText: /findings linked/ }).waitFor({ timeout: 15_000 }));
+  const m = /; (\d+) of (\d+) findings linked/.exec(await done.innerText());
+  assert.ok(m && m[1] === m[2] && Number(m[1]) >= found.length, await done.innerText());
+  await page.screenshot({ path: join(SHOTS, 'analyst-infrastructure-actions.png') });
+
+  // what the browser did is what the API holds: the draft, its target, the findings as its evidence
+  const ops = (await apiAs('analyst', 'GET', '/api/v1/operations')).json as Array<{ id: string; state: string; abroad: boolean; targets: { addresses: string[] } }>;
+  const mine = ops.filter((o) => o.state === 'draft' && o.abroad && o.targets.addresses.includes(c2));
+  assert.equal(mine.length, 1, JSON.stringify(ops));
+  const detail = (await apiAs('analyst', 'GET', `/api/v1/operations/${mine[0]!.id}`)).json as { links: Array<{ kind: string; ref: string }> };
+  const linkedKeys = detail.links.filter((l) => l.kind === 'finding').map((l) => l.ref);
+  for (const f of found) assert.ok(linkedKeys.includes(f.key), `${f.key} linked`);
+  // the promotion reached the collection: the page finds it as intelligence naming the C2
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await loginAs('analyst');
+  // the page by its address in the URL
+  await page.evaluate(`location.hash = '#/infrastructure/${c2}'`);
+  const linkedAgain = await section('Linked operations, reports and intelligence');
+  await step('analyst-infra-intel', () => linkedAgain.getByRole('cell', { name: 'Agency analysis (e2e)' }).first().waitFor({ timeout: 15_000 }));
+  await logoutAndShoot('analyst-infrastructure-linked');
 });
 
 test('the operator sees reports, systems and what is due, and files a report where the API exists', { skip: !haveChromium && `${CHROMIUM} is missing` }, async () => {
@@ -345,6 +456,65 @@ test('the commission member decides an approval with its criteria in view, and s
   await section('Measures in force');
   await section('Transparency report');
   await logoutAndShoot('commission');
+});
+
+test('the agency lead proposes an approval through the form; a commission member approves it with the findings it covers in view', { skip: !haveChromium && `${CHROMIUM} is missing` }, async () => {
+  if (!hasRoute('post', /^\/api\/v1\/approvals$/)) return;
+  const c2 = demoC2();
+  const id = `e2e-form-${Date.now()}`;
+  await loginAs('lead');
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Approvals', exact: true }).click();
+  const form = await section('Propose an approval');
+  await form.getByLabel('Approval id *').fill(id);
+  await form.getByLabel('Category *').selectOption('foreign-domestic');
+  await form.getByLabel('Carriers *').fill('nippon-backbone-demo');
+  await form.getByLabel('Kind of criterion 1').selectOption('address');
+  await form.getByLabel('Address of criterion 1').fill(c2);
+  // by keyboard: add a second criterion, a detector rule
+  await form.getByRole('button', { name: 'Add a criterion' }).focus();
+  await page.keyboard.press('Enter');
+  await form.getByLabel('Kind of criterion 2').selectOption('detector');
+  await form.getByLabel('Detector of criterion 2').selectOption('beacon');
+  await form.getByRole('button', { name: 'Add a criterion' }).click();
+  await form.getByLabel('Prefix of criterion 3').fill('203.0.113.5/24');
+  await form.getByRole('button', { name: 'Propose approval' }).click();
+  // the server refuses a prefix with host bits set, and names the criterion
+  const alert = form.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /approval\.criteria\[2\]\.prefix: '203\.0\.113\.5\/24' has host bits set/);
+  await form.getByLabel('Prefix of criterion 3').fill('203.0.113.0/24');
+  await form.getByRole('button', { name: 'Propose approval' }).click();
+  await step('lead-approval', () => page.getByRole('status').filter({ hasText: `Approval ${id} proposed` }).waitFor({ timeout: 10_000 }));
+  const list = await section(/^Approvals$/);
+  await step('lead-approval-list', () => list.getByRole('row', { name: new RegExp(id) }).getByText('proposed').waitFor({ timeout: 10_000 }));
+  await fitsWidth('the approvals view');
+  await logoutAndShoot('lead-approval-proposed');
+  const proposed = (await apiAs('lead', 'GET', `/api/v1/approvals/${id}`)).json as { status: string; category: string; carriers: string[]; criteria: unknown[] };
+  assert.equal(proposed.status, 'proposed');
+  assert.equal(proposed.category, 'foreign-domestic');
+  assert.deepEqual(proposed.carriers, ['nippon-backbone-demo']);
+  assert.deepEqual(proposed.criteria, [
+    { id: 'address-1', kind: 'address', address: c2 },
+    { id: 'detector-2', kind: 'detector', detector: 'beacon' },
+    { id: 'prefix-3', kind: 'prefix', prefix: '203.0.113.0/24' },
+  ]);
+
+  await loginAs('commissioner');
+  const approvals = await section('Approvals of acquisition');
+  await approvals.getByRole('button', { name: id }).click();
+  // the evidence: each criterion with the findings it covers; the C2's findings are there
+  const c2Row = approvals.getByRole('row', { name: new RegExp(`^address ${c2.replace(/\./g, '\\.')} [1-9]`) });
+  await step('commission-approval-evidence', () => c2Row.waitFor({ timeout: 10_000 }));
+  await approvals.getByLabel('Decision *').selectOption('approve');
+  await approvals.getByLabel('Reason *').fill('Confirmed botnet C2 with domestic victims; the address and beacon rule only, for the default period.');
+  await page.screenshot({ path: join(SHOTS, 'commission-approval-evidence.png') });
+  await approvals.getByRole('button', { name: 'Record decision' }).click();
+  await step('commission-approval', () => approvals.getByRole('row', { name: new RegExp(id) }).getByText('approved').waitFor({ timeout: 10_000 }));
+  await fitsWidth('the oversight view');
+  await logoutAndShoot('commission-approval-approved');
+  const decided = (await apiAs('commissioner', 'GET', `/api/v1/approvals/${id}`)).json as { status: string; decisionReason: string };
+  assert.equal(decided.status, 'approved');
+  assert.match(decided.decisionReason, /^Confirmed botnet C2/);
 });
 
 test('the partner sees the intelligence shared with it', { skip: !haveChromium && `${CHROMIUM} is missing` }, async () => {

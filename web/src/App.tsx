@@ -117,7 +117,18 @@ export function App() {
 function Shell({ children, bar }: { children: React.ReactNode; bar?: React.ReactNode }) {
   return (
     <div className="shell">
-      <a className="skip" href="#content">
+      <a
+        className="skip"
+        href="#content"
+        onClick={(e) => {
+          // focus moves to the content without touching the URL's hash (it names the page shown, e.g. #/infrastructure/…)
+          e.preventDefault();
+          const target = document.querySelector<HTMLElement>('main');
+          if (!target) return;
+          if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+          target.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="top">
