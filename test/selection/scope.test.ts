@@ -183,3 +183,17 @@ test('criteria prefix table: each address maps to the longest covering prefix, l
     { seed: 23, numRuns: 300 },
   );
 });
+
+test('the /16 and /24 maps in front of the IPv4 search: whole, partial and empty /16s answer like the search', () => {
+  const b = new RangeBuilder4();
+  const ip = (s: string) => s.split('.').reduce((a, x) => a * 256 + Number(x), 0);
+  b.add(ip('10.0.0.0'), ip('10.0.255.255')); // a whole /16
+  b.add(ip('10.2.0.0'), ip('10.2.0.255')); // one whole /24 of a /16
+  b.add(ip('10.3.7.5'), ip('10.3.7.9')); // a few addresses of one /24
+  b.add(ip('11.0.0.0'), ip('12.255.255.255')); // two whole /8s
+  const plain = b.build();
+  const mapped = b.build({ map24: true });
+  const probes = ['9.255.255.255', '10.0.0.0', '10.0.128.1', '10.0.255.255', '10.1.0.0', '10.1.255.255', '10.2.0.0', '10.2.0.255', '10.2.1.0', '10.3.7.4', '10.3.7.5', '10.3.7.9', '10.3.7.10', '10.3.8.5', '11.0.0.0', '12.255.255.255', '13.0.0.0', '0.0.0.0', '255.255.255.255'];
+  for (const p of probes) assert.equal(mapped.has(ip(p)), plain.has(ip(p)), p);
+  assert.deepEqual(probes.filter((p) => mapped.has(ip(p))), ['10.0.0.0', '10.0.128.1', '10.0.255.255', '10.2.0.0', '10.2.0.255', '10.3.7.5', '10.3.7.9', '11.0.0.0', '12.255.255.255']);
+});
