@@ -118,6 +118,7 @@ async function loginAs(username: string): Promise<void> {
 }
 
 async function logoutAndShoot(name: string): Promise<void> {
+  await fitsWidth(`the ${name} view`);
   await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
   await page.getByRole('button', { name: 'Log out' }).click();

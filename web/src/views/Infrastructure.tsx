@@ -273,7 +273,7 @@ function DraftOperation({ spec, address, findings }: { spec: Spec; address: stri
           const op = o as Row;
           setError(null);
           // the findings go with the draft as its evidence (the analyst may unlink nothing: links are the record)
-          const keys = findings.map((f) => String(f.key)).slice(0, 50);
+          const keys = [...findings].sort((a, b) => Number(b.score ?? 0) - Number(a.score ?? 0)).map((f) => String(f.key)).slice(0, 50);
           if (!link || keys.length === 0) {
             setDone(`Operation drafted (${String(op.id)}); no finding linked.`);
             return;
@@ -288,7 +288,8 @@ function DraftOperation({ spec, address, findings }: { spec: Spec; address: stri
             } catch (e) {
               setError(e);
             }
-            setDone(`Operation "${String(op.title ?? op.id)}" drafted; ${linked} of ${keys.length} findings linked as its evidence. Take its next steps under Analysis › Operations.`);
+            const more = findings.length > keys.length ? ` (the ${keys.length} highest-scoring of ${findings.length}; link others from Analysis › Operations)` : '';
+            setDone(`Operation "${String(op.title ?? op.id)}" drafted; ${linked} of ${keys.length} findings linked as its evidence${more}. Take its next steps under Analysis › Operations.`);
           })();
         }}
       />
