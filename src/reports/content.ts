@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { AcdError } from '../shared/errors.js';
+import { TLP_LEVELS } from '../intel/index.js';
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -75,6 +76,8 @@ export const ReportContentSchema = Type.Object(
     indicators: Type.Array(IndicatorSchema, { maxItems: 1000, default: [] }),
     actionsTaken: Type.Optional(Type.String({ maxLength: 20000 })),
     form: Type.Optional(Type.Union([DdosFormSchema, RansomwareFormSchema])),
+    /** the operator's TLP 2.0 marking of what it reports (default amber+strict): it marks the STIX made from it */
+    tlp: Type.Optional(lit(TLP_LEVELS)),
   },
   { additionalProperties: false },
 );

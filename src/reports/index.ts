@@ -26,7 +26,10 @@ export {
   type ReportSummary,
   type ReportView,
   type GuidanceView,
+  type Triage,
+  type TriageResult,
 } from './reports.js';
+export { DEFAULT_REPORT_TLP, indicatorPattern, reportTlp, reportToStix, type IndicatorFailure, type ReportStix, type SharingResult, type ShareTarget } from './stix.js';
 export { loadRules, setRule } from './rules.js';
 export { dueView, type DueItem } from './due.js';
 export { addAttachment, getAttachment, tooLarge, DEFAULT_MAX_ATTACHMENT_BYTES, type AttachmentMeta } from './attachments.js';

@@ -15,6 +15,8 @@ import { milestoneStatus, overallState, profileFor, type DeadlineRule, type Mile
 import { loadRules } from './rules.js';
 import { base, inScope, isRecipient, rdb, requireOperator, scopeOf, type AnyDb, type RDb, type Scope } from './scope.js';
 import { checkOwnSystems } from './systems.js';
+import { reportTlp, reportToStix, shareableCollection, storeReportStix, type SharingResult, type ShareTarget } from './stix.js';
+import type { Collection } from '../intel/index.js';
 import type { ReportTable } from './tables.js';
 import type { Selectable } from 'kysely';
 
@@ -323,15 +325,32 @@ export interface Triage {
   severity?: Severity;
   /** null clears the assignee */
   assigneeUserId?: string | null;
+  /** the agency's say: the report's indicators become STIX indicators in this collection, marked with the report's TLP */
+  shareIndicatorsTo?: ShareTarget;
 }
 
-export async function triage(db: AnyDb, actor: Actor, id: string, t: Triage, now = new Date()): Promise<ReportSummary> {
+export interface TriageResult extends ReportSummary {
+  sharing?: SharingResult;
+}
+
+/**
+ * Severity and assignee; at the agency's triage also, on the analyst's say, the report's indicators as
+ * STIX (src/reports/stix.ts). The collection is checked first; the triage commits, then the objects are
+ * stored (the intel store writes in a transaction of its own; the ids are stable, so a retry after a
+ * failure there adds the same objects once).
+ */
+export async function triage(db: AnyDb, actor: Actor, id: string, t: Triage, now = new Date()): Promise<TriageResult> {
   const scope = await scopeOf(db, actor);
+  let collection: Collection | undefined;
+  if (t.shareIndicatorsTo) {
+    if (scope.kind !== 'all') throw new AcdError('AGENCY_ONLY', "shareIndicatorsTo: turning a report's indicators into STIX is done at the agency's triage", { status: 403 });
+    collection = await shareableCollection(db, actor, t.shareIndicatorsTo);
+  }
   const row = await rdb(db).transaction().execute(async (trx) => {
     const r = await visibleReport(trx, scope, id, true);
     requireRecipient(scope, 'triage');
     if (r.version !== t.version) throw versionConflict('report', id, r.version, t.version);
-    if (t.severity === undefined && t.assigneeUserId === undefined) throw new AcdError('NOTHING_TO_CHANGE', 'triage needs severity or assigneeUserId');
+    if (t.severity === undefined && t.assigneeUserId === undefined && !t.shareIndicatorsTo) throw new AcdError('NOTHING_TO_CHANGE', 'triage needs severity, assigneeUserId or shareIndicatorsTo');
     if (t.assigneeUserId) {
       const u = await trx
         .selectFrom('users')
@@ -357,10 +376,27 @@ export async function triage(db: AnyDb, actor: Actor, id: string, t: Triage, now
       .returningAll()
       .executeTakeFirst();
     if (!updated) throw versionConflict('report', id, r.version + 1, t.version);
-    await recordAudit(base(trx), { actor, action: 'report.triage', target: { type: 'report', id }, details: { severity: t.severity ?? null, assignee: t.assigneeUserId ?? null, version: r.version + 1 }, at: now });
+    await recordAudit(base(trx), {
+      actor,
+      action: 'report.triage',
+      target: { type: 'report', id },
+      details: { severity: t.severity ?? null, assignee: t.assigneeUserId ?? null, version: r.version + 1, ...(collection ? { shareIndicatorsTo: collection.id } : {}) },
+      at: now,
+    });
     return updated;
   });
-  return summary(row, await loadRules(db), now);
+  const out: TriageResult = summary(row, await loadRules(db), now);
+  if (collection) {
+    const content = row.content as unknown as { indicators?: Array<{ type: string; value: string; note?: string }> };
+    const stix = reportToStix({ id: row.id, sector: row.sector, createdAt: row.created_at, indicators: content.indicators ?? [], tlp: reportTlp(content) }, { orgId: actor.orgId, name: await orgName(db, actor.orgId) });
+    out.sharing = await storeReportStix(db, actor, collection, row.id, row.org_id, stix);
+  }
+  return out;
+}
+
+async function orgName(db: AnyDb, orgId: string): Promise<string> {
+  const o = await rdb(db).selectFrom('organisations').select('name').where('id', '=', orgId).executeTakeFirst();
+  return o?.name ?? orgId;
 }
 
 export interface NewMessage {

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { createTestApp, bearer, type TestApp, type TestPerson } from '../helpers/app.js';
 import { SYSTEM_ACTOR, createOrganisation, createPerson, issueToken, type OrgKind, type Role, type Sector } from '../../src/auth/index.js';
 import { DEFAULT_MAX_ATTACHMENT_BYTES } from '../../src/reports/index.js';
+import { TLP2_MARKING_IDS, createCollection } from '../../src/intel/index.js';
 
 type Who = 'opA' | 'opB' | 'minA' | 'minB' | 'agency' | 'carrier' | 'partner' | 'admin';
 const ALL: Who[] = ['opA', 'opB', 'minA', 'minB', 'agency', 'carrier', 'partner', 'admin'];
@@ -194,6 +195,8 @@ describe('reports API', () => {
       ['an attachment without a filename', () => call('opA', 'POST', `/api/v1/reports/${reportA}/attachments`, Buffer.from('x'), { 'content-type': 'application/octet-stream' }), 400, 'VALIDATION', /filename/],
       ['a bad CPE', () => call('opA', 'POST', '/api/v1/systems', { name: 'n', function: 'f', networkLocation: 'l', products: [{ product: 'p', cpe: 'nginx' }] }), 400, 'INVALID_CPE', /products\/0\/cpe/],
       ['a deadline of zero', () => call('admin', 'PUT', '/api/v1/reports/deadline-rules', { sector: 'gas', kind: '*', milestone: 'final', hours: 0, months: 0 }), 400, 'INVALID_PERIOD', /positive period/],
+      ['a TLP that is not TLP 2.0', () => call('opA', 'POST', '/api/v1/reports', { kind: 'incident', title: 't', detectedAt, content: body({ tlp: 'white' }) }), 400, 'VALIDATION', /body\/content\/tlp/],
+      ['sharing indicators without a collection', async () => call('agency', 'POST', `/api/v1/reports/${reportA}/triage`, { version: await versionOf(reportA), shareIndicatorsTo: {} }), 400, 'VALIDATION', /shareIndicatorsTo must have required property 'collectionId'/],
       ['linking a non-ministry to a sector', () => call('admin', 'PUT', `/api/v1/sectors/gas/ministries/${p.opA.orgId}`), 400, 'NOT_A_MINISTRY', /not a ministry/],
     ];
     for (const [name, run, status, code, message] of cases) {
@@ -203,6 +206,32 @@ describe('reports API', () => {
       assert.equal(e.error, code, `${name}: ${r.body}`);
       assert.match(e.message, message, name);
     }
+  });
+
+  test("the agency's triage turns the report's indicators into STIX marked with its TLP, readable over TAXII; a ministry may not", async () => {
+    const coll = await createCollection(t.store.db, SYSTEM_ACTOR, { title: 'from reports', ownerOrgId: p.agency.orgId, readRoles: ['agency_analyst'], writeRoles: ['agency_analyst'], defaultTlp: 'amber' });
+    const detectedAt = new Date(Date.now() - 3600_000).toISOString();
+    const made = await call('opA', 'POST', '/api/v1/reports', { kind: 'incident', title: 'shared', detectedAt, content: body({ tlp: 'green', indicators: [{ type: 'ipv4-addr', value: '192.0.2.77' }, { type: 'file-md5', value: 'nope' }] }) });
+    assert.equal(made.statusCode, 201, made.body);
+    const id = made.json<{ id: string }>().id;
+    const byMinistry = await call('minA', 'POST', `/api/v1/reports/${id}/triage`, { version: 1, shareIndicatorsTo: { collectionId: coll.id } });
+    assert.equal(byMinistry.statusCode, 403, byMinistry.body);
+    assert.equal(byMinistry.json<{ error: string }>().error, 'AGENCY_ONLY');
+    const r = await call('agency', 'POST', `/api/v1/reports/${id}/triage`, { version: 1, severity: 'medium', shareIndicatorsTo: { collectionId: coll.id } });
+    assert.equal(r.statusCode, 200, r.body);
+    const sharing = r.json<{ sharing: { tlp: string; indicatorIds: string[]; failures: Array<{ index: number; message: string }>; candidates: number } }>().sharing;
+    assert.equal(sharing.tlp, 'green');
+    assert.equal(sharing.indicatorIds.length, 1);
+    assert.equal(sharing.candidates, 1);
+    assert.deepEqual(sharing.failures.map((f) => f.index), [1]);
+    assert.match(sharing.failures[0]!.message, /content\/indicators\/1\/value/);
+    const page = await call('agency', 'GET', `/taxii2/acd/collections/${coll.id}/objects/?match[type]=indicator`, undefined, { accept: 'application/taxii+json;version=2.1' });
+    assert.equal(page.statusCode, 200, page.body);
+    const objs = page.json<{ objects: Array<{ id: string; pattern: string; object_marking_refs: string[] }> }>().objects;
+    assert.deepEqual(objs.map((o) => [o.id, o.pattern]), [[sharing.indicatorIds[0], "[ipv4-addr:value = '192.0.2.77']"]]);
+    assert.deepEqual(objs[0]!.object_marking_refs, [TLP2_MARKING_IDS.green]);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(p.admin) });
+    assert.match(metrics.body, /acd_report_indicators_stix_total\{result="refused"\} 1/);
   });
 
   test('an update to a final report is refused; an oversized attachment gets a 413 naming the limit', async () => {

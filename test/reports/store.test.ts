@@ -10,6 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '../../src/store/index.js';
 import { listAudit } from '../../src/oversight/index.js';
+import { sql } from 'kysely';
+import { TLP2_MARKING_IDS, createCollection, listCandidates, type IntelTables } from '../../src/intel/index.js';
+import { withTables } from '../../src/store/index.js';
 import {
   acknowledge,
   addAttachment,
@@ -294,6 +297,90 @@ for (const engine of engineCases()) {
       assert.deepEqual(view.guidance.map((x) => [x.id, x.version]), [[g.id, 2]]);
       assert.deepEqual(await reportIndicators(store.db, w.agency, r.id), [{ type: 'file-sha256', value: 'a'.repeat(64) }, { type: 'domain-name', value: 'evil.example' }]);
       await refused(reportIndicators(store.db, w.opA, r.id), 'RECIPIENT_ONLY', 403);
+    });
+
+    test("indicators become STIX at the agency's triage: marked with the report's TLP, stable ids, addresses as candidate criteria; bad values refused by field", async () => {
+      const coll = await createCollection(store.db, w.agency, { title: `from reports ${engine.name}`, ownerOrgId: w.agency.orgId, readRoles: ['agency_analyst', 'agency_lead'], writeRoles: ['agency_analyst'], defaultTlp: 'amber' });
+      const closed = await createCollection(store.db, w.agency, { title: `admins only ${engine.name}`, ownerOrgId: w.agency.orgId, readRoles: ['agency_analyst'], writeRoles: ['admin'], defaultTlp: 'amber' });
+      const indicators = [
+        { type: 'ipv4-addr', value: '203.0.113.66', note: 'C2 seen on the VPN' },
+        { type: 'domain-name', value: 'C2.Evil.example' },
+        { type: 'file-sha256', value: 'A'.repeat(64) },
+        { type: 'file-md5', value: 'xyz' },
+        { type: 'asn', value: 'AS64500' },
+        { type: 'url', value: 'http://evil.example/payload.bin' },
+        { type: 'ipv6-addr', value: '2001:db8::66' },
+        { type: 'ipv4-addr', value: '203.0.113.66' },
+        { type: 'domain-name', value: 'not a domain!' },
+        { type: 'ipv4-addr', value: '198.51.100.0/24' },
+      ] as const;
+      const r = await createReport(store.db, w.opA, { kind: 'incident', title: 'Secret Power Co outage', detectedAt: new Date(Date.now() - H), content: content({ tlp: 'amber', indicators: [...indicators] }) });
+      const share = { shareIndicatorsTo: { collectionId: coll.id } };
+      // who may, and where to: refused before anything is written
+      await refused(triage(store.db, w.minA, r.id, { version: 1, severity: 'high', ...share }), 'AGENCY_ONLY', 403, /shareIndicatorsTo/);
+      await refused(triage(store.db, w.agency, r.id, { version: 1, severity: 'high', shareIndicatorsTo: { collectionId: 'no-such-collection' } }), 'NOT_FOUND', 404);
+      await refused(triage(store.db, w.agency, r.id, { version: 1, severity: 'high', shareIndicatorsTo: { collectionId: closed.id } }), 'FORBIDDEN', 403, /may not add/);
+      assert.equal((await getReport(store.db, w.agency, r.id)).version, 1, 'a refused triage changes nothing');
+
+      const t = await triage(store.db, w.agency, r.id, { version: 1, severity: 'high', ...share });
+      assert.equal(t.version, 2);
+      assert.equal(t.severity, 'high');
+      const s = t.sharing!;
+      assert.equal(s.tlp, 'amber');
+      assert.equal(s.indicatorIds.length, 7, 'eight valid values, one a duplicate');
+      assert.equal(s.added, 9, 'seven indicators, the TLP marking definition and the producer identity');
+      assert.deepEqual(s.failures.map((f) => [f.index, f.type]), [[3, 'file-md5'], [8, 'domain-name']]);
+      assert.match(s.failures[0]!.message, /^content\/indicators\/3\/value: .*not an MD5 hex digest/);
+      assert.match(s.failures[1]!.message, /^content\/indicators\/8\/value: .*not a domain name/);
+      const rows = await sql<{ stix_id: string; stix_type: string; tlp: string; object: Record<string, unknown> }>`select stix_id, stix_type, tlp, object from intel_objects where collection_id = ${coll.id} order by date_added_us`.execute(store.db);
+      const inds = rows.rows.filter((x) => x.stix_type === 'indicator');
+      assert.deepEqual(inds.map((x) => x.stix_id).sort(), [...s.indicatorIds].sort());
+      assert.deepEqual(inds.map((x) => x.object.pattern).sort(), [
+        "[autonomous-system:number = 64500]",
+        "[domain-name:value = 'c2.evil.example']",
+        "[file:hashes.'SHA-256' = '" + 'a'.repeat(64) + "']",
+        "[ipv4-addr:value = '198.51.100.0/24']",
+        "[ipv4-addr:value = '203.0.113.66']",
+        "[ipv6-addr:value = '2001:db8::66']",
+        "[url:value = 'http://evil.example/payload.bin']",
+      ]);
+      for (const x of inds) {
+        assert.equal(x.tlp, 'amber');
+        assert.deepEqual(x.object.object_marking_refs, [TLP2_MARKING_IDS.amber]);
+      }
+      assert.ok(rows.rows.some((x) => x.stix_type === 'marking-definition' && x.stix_id === TLP2_MARKING_IDS.amber));
+      const text = JSON.stringify(rows.rows.map((x) => x.object));
+      assert.ok(!text.includes('Secret Power Co') && !text.includes(w.opA.orgId), 'the STIX names neither the operator nor the report title');
+      assert.ok(text.includes('C2 seen on the VPN'), "the operator's note on an indicator travels");
+      // the addresses (not domains, hashes or AS numbers) are candidate criteria, to be adopted by an approval
+      const cands = (await listCandidates(withTables<IntelTables>(store.db))).filter((c) => c.source === `report:${r.id}`);
+      assert.deepEqual(cands.map((c) => c.address).sort(), ['198.51.100.0/24', '2001:db8::66', '203.0.113.66']);
+      assert.ok(cands.every((c) => c.status === 'candidate' && c.collectionId === coll.id));
+      const audit = (await listAudit(store.db, { action: 'report.indicators.share', limit: 1000 })).filter((e) => e.details.reportId === r.id);
+      assert.equal(audit.length, 1);
+      assert.equal(audit[0]!.actor_user_id, w.agency.userId);
+      // again: the same ids and versions, nothing new
+      const again = await triage(store.db, w.agency, r.id, { version: 2, ...share });
+      assert.equal(again.sharing!.added, 0);
+      assert.deepEqual(again.sharing!.indicatorIds, s.indicatorIds);
+
+      // no TLP said: AMBER+STRICT, for the agency and the reporting operator only; RED: the analyst only, no candidates
+      const strict = await createReport(store.db, w.opA, { kind: 'incident', title: 'x', detectedAt: new Date(Date.now() - H), content: content({ indicators: [{ type: 'ipv4-addr', value: '192.0.2.10' }] }) });
+      const ts = await triage(store.db, w.agency, strict.id, { version: 1, ...share });
+      assert.equal(ts.sharing!.tlp, 'amber+strict');
+      const red = await createReport(store.db, w.opA, { kind: 'incident', title: 'y', detectedAt: new Date(Date.now() - H), content: content({ tlp: 'red', indicators: [{ type: 'ipv4-addr', value: '192.0.2.11' }] }) });
+      const tr = await triage(store.db, w.agency, red.id, { version: 1, ...share });
+      assert.equal(tr.sharing!.tlp, 'red');
+      assert.equal(tr.sharing!.candidates, 0);
+      const aud = await sql<{ stix_id: string; tlp: string; recipient_orgs: string[]; recipient_users: string[] }>`select stix_id, tlp, recipient_orgs, recipient_users from intel_objects where stix_id in (${sql.join([ts.sharing!.indicatorIds[0]!, tr.sharing!.indicatorIds[0]!])})`.execute(store.db);
+      const byId = new Map(aud.rows.map((x) => [x.stix_id, x]));
+      const st = byId.get(ts.sharing!.indicatorIds[0]!)!;
+      assert.equal(st.tlp, 'amber+strict');
+      assert.deepEqual([...st.recipient_orgs].sort(), [w.agency.orgId, w.opA.orgId].sort());
+      const rd = byId.get(tr.sharing!.indicatorIds[0]!)!;
+      assert.equal(rd.tlp, 'red');
+      assert.deepEqual(rd.recipient_users, [w.agency.userId]);
+      assert.equal((await listCandidates(withTables<IntelTables>(store.db))).filter((c) => c.source === `report:${red.id}`).length, 0);
     });
 
     test('attachments: every byte value round-trips through bytea, SHA-256 recorded, oversized refused naming the limit', async () => {

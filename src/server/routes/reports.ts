@@ -153,9 +153,30 @@ const TriageBody = Type.Object(
     version: Type.Integer({ minimum: 1 }),
     severity: Type.Optional(lit(SEVERITIES)),
     assigneeUserId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
+    shareIndicatorsTo: Type.Optional(
+      Type.Object(
+        { collectionId: Type.String({ minLength: 1, maxLength: 200 }), apiRoot: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) },
+        { additionalProperties: false, description: "the agency's say: the report's indicators become STIX indicators in this intel collection, marked with the report's TLP" },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
+const TriageResultSchema = Type.Composite([
+  SummarySchema,
+  Type.Object({
+    sharing: Type.Optional(
+      Type.Object({
+        collectionId: Type.String(),
+        tlp: Type.String(),
+        added: Type.Integer(),
+        candidates: Type.Optional(Type.Integer()),
+        indicatorIds: Type.Array(Type.String()),
+        failures: Type.Array(Type.Object({ index: Type.Integer(), type: Type.String(), message: Type.String() })),
+      }),
+    ),
+  }),
+]);
 const MessageBody = Type.Object(
   {
     kind: lit(['question', 'answer'] as const),
@@ -266,6 +287,7 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
     const { db } = ctx.store;
     const filed = new Counter({ name: 'acd_reports_filed_total', help: 'reports filed, by kind and sector', labelNames: ['kind', 'sector'] as const, registers: [ctx.registry] });
     const staged = new Counter({ name: 'acd_report_stages_total', help: 'update and final submissions accepted, by stage', labelNames: ['stage'] as const, registers: [ctx.registry] });
+    const shared = new Counter({ name: 'acd_report_indicators_stix_total', help: 'reported indicators turned into STIX at triage (stored) or refused (not what their type says)', labelNames: ['result'] as const, registers: [ctx.registry] });
     const evidence = new Counter({ name: 'acd_report_attachment_bytes_total', help: 'bytes of evidence files stored', registers: [ctx.registry] });
 
     if (opts.reminders?.webhookUrl || opts.reminders?.smtp) {
@@ -383,14 +405,26 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
 
     app.post<{ Params: ReportParamsT; Body: Static<typeof TriageBody> }>('/api/v1/reports/:reportId/triage', {
       config: { access: { roles: RECIPIENTS } },
-      schema: { summary: 'Set severity and assignee (`version` as read)', tags: ['reports'], params: ReportParams, body: TriageBody, response: { 200: SummarySchema } },
+      schema: {
+        summary: "Set severity and assignee (`version` as read); at the agency's triage, shareIndicatorsTo turns the report's indicators into STIX marked with its TLP",
+        tags: ['reports'],
+        params: ReportParams,
+        body: TriageBody,
+        response: { 200: TriageResultSchema },
+      },
     }, async (req) => {
       const b = req.body;
-      return triage(db, actorOf(req), req.params.reportId, {
+      const r = await triage(db, actorOf(req), req.params.reportId, {
         version: b.version,
         ...(b.severity !== undefined ? { severity: b.severity as Severity } : {}),
         ...(b.assigneeUserId !== undefined ? { assigneeUserId: b.assigneeUserId } : {}),
+        ...(b.shareIndicatorsTo ? { shareIndicatorsTo: b.shareIndicatorsTo } : {}),
       });
+      if (r.sharing) {
+        shared.inc({ result: 'stored' }, r.sharing.indicatorIds.length);
+        if (r.sharing.failures.length) shared.inc({ result: 'refused' }, r.sharing.failures.length);
+      }
+      return r;
     });
 
     app.post<{ Params: ReportParamsT; Body: Static<typeof MessageBody> }>('/api/v1/reports/:reportId/messages', {
