@@ -42,7 +42,7 @@ import { dstWords, hashWords, OUTBOUND, Rng, srcWords, wordsToString } from './h
 import type { Direction } from './hash.js';
 import { Prevalence } from './prevalence.js';
 import { bimodalFit, bowley, cvScore, madScore, medianSorted } from './stats.js';
-import { KeyTable } from './table.js';
+import { SetTable } from './table.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -139,29 +139,32 @@ const SZ_RES = 8;
 const IV_BINS = 15;
 const T_BINS = 16;
 /*
- * Per-pair record, STRIDE = 152 bytes, one cache-friendly block per pair (a flow touches 3 lines, not
- * one per field): 0 first f64 · 8 last f64 · 16 bytes f32 · 20 ivMin f32 · 24 ivMax f32 · 28 count u32 ·
- * 32 interval reservoir 10×f32 · 72 size reservoir 8×f32 · 104 interval histogram 15×u16 ·
- * 134 time histogram 16×u8 · 150 time-bin exponent u8 · 151 flags u8
+ * Per-pair record, STRIDE = 192 bytes = 3 cache lines, the pair's key inside it (a lookup reads the
+ * set's tag line, then this record, which the flow updates anyway): 0 key 9×u32 · 36 count u32 ·
+ * 40 last f64 · 48 first f64 · 56 bytes f32 · 60 flags u8 · 61 time-bin exponent u8 · 64 ivMin f32 ·
+ * 68 ivMax f32 · 72 interval histogram 15×u16 · 102 time histogram 16×u8 · 120 interval reservoir
+ * 10×f32 · 160 size reservoir 8×f32. A flow of a pair past its reservoirs' fill touches the first
+ * two lines only.
  */
-const STRIDE = 152;
+const STRIDE = 192;
 const F64S = STRIDE / 8;
 const F32S = STRIDE / 4;
 const U16S = STRIDE / 2;
 const U8S = STRIDE;
 const U32S = STRIDE / 4;
-const FIRST = 0;
-const LAST = 1;
-const BYTES = 4;
-const IVMIN = 5;
-const IVMAX = 6;
-const CNT = 7;
-const IVR = 8;
-const SZR = 18;
-const IVH = 52;
-const TH = 134;
-const TEXP = 150;
-const FLG = 151;
+const KEY = 0;
+const CNT = 9;
+const LAST = 5;
+const FIRST = 6;
+const BYTES = 14;
+const FLG = 60;
+const TEXP = 61;
+const IVMIN = 16;
+const IVMAX = 17;
+const IVH = 36;
+const TH = 102;
+const IVR = 30;
+const SZR = 40;
 /** changed at a checkpoint: scored at the next flush */
 const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
 const F_DIRTY = 1;
@@ -194,7 +197,7 @@ export function intervalBinLabel(b: number): string {
 
 export class BeaconDetector {
   readonly config: BeaconConfig;
-  readonly table: KeyTable;
+  readonly table: SetTable;
   readonly prevalence: Prevalence;
   /** one record of STRIDE bytes per pair (see the layout above), read through four views */
   private readonly f64: Float64Array;
@@ -215,6 +218,8 @@ export class BeaconDetector {
   private readonly scratch = new Float64Array(Math.max(IV_RES, SZ_RES));
   private readonly merged = new Float64Array(T_BINS);
   private windowStart = Infinity;
+  /** event time the eviction utilities count from (the first flow's, less a day) */
+  private utilityBase = NaN;
   /** distinct domestic hosts, counted once per flush (4096 registers are not read per pair) */
   private population = 0;
   flows = 0;
@@ -230,19 +235,18 @@ export class BeaconDetector {
     if (config.capacity !== undefined && config.prevalenceCapacity === undefined) c.prevalenceCapacity = Math.max(1024, Math.ceil(c.capacity / 4));
     this.config = c;
     const n = c.capacity;
-    const buf = new ArrayBuffer(n * STRIDE);
+    const buf = new ArrayBuffer(SetTable.slotsFor(n) * STRIDE);
     this.f64 = new Float64Array(buf);
     this.f32 = new Float32Array(buf);
     this.u32 = new Uint32Array(buf);
     this.u16 = new Uint16Array(buf);
     this.u8 = new Uint8Array(buf);
-    // least useful first: pairs below the scoring minimum, then the longest unseen
-    const minC = c.minConnections;
-    this.table = new KeyTable({
+    this.table = new SetTable({
       capacity: n,
       words: KEY_WORDS,
-      utility: (s) => (this.f64[s * F64S + LAST] ?? 0) + ((this.u32[s * U32S + CNT] ?? 0) >= minC ? 6 * 3600_000 : 0) + ((this.u8[s * U8S + FLG] ?? 0) & (F_BEACON | F_STROBE) ? 24 * 3600_000 : 0),
-      seed: 0xbeac1,
+      store: this.u32,
+      stride: U32S,
+      keyAt: KEY,
     });
     this.prevalence = new Prevalence(c.prevalenceCapacity);
     this.allow = new AddressSet();
@@ -261,6 +265,17 @@ export class BeaconDetector {
     return this.table.bytesPerSlot() + STRIDE;
   }
 
+  /**
+   * Keeps slot s's eviction utility current (least useful first: pairs below the scoring minimum,
+   * then the longest unseen; reported pairs last): the last connection's time in 1/16 s since the
+   * first flow seen (less a day), + 6 h once scorable, + 24 h once reported (32 bits: 8 years).
+   */
+  private touch(s: number): void {
+    const fl = this.u8[s * U8S + FLG] ?? 0;
+    const u = Math.floor(((this.f64[s * F64S + LAST] ?? 0) - this.utilityBase) / 62.5) + ((this.u32[s * U32S + CNT] ?? 0) >= this.config.minConnections ? 6 * 3600 * 16 : 0) + (fl & (F_BEACON | F_STROBE) ? 24 * 3600 * 16 : 0);
+    this.table.setUtility(s, u > 0 ? (u >= 4294967295 ? 4294967295 : u) : 0);
+  }
+
   observe(rec: FlowRecord, direction: Direction): void {
     this.flows++;
     if (direction !== OUTBOUND) return;
@@ -273,6 +288,7 @@ export class BeaconDetector {
     dstWords(rec, w, 4);
     const ts = rec.start;
     if (ts < this.windowStart) this.windowStart = ts;
+    if (this.utilityBase !== this.utilityBase) this.utilityBase = ts - 86_400_000;
 
     const t = this.table;
     const k = t.key;
@@ -281,7 +297,7 @@ export class BeaconDetector {
     k[5] = w[4] ?? 0; k[6] = w[5] ?? 0; k[7] = w[6] ?? 0; k[8] = w[7] ?? 0;
     const h = t.hash();
     let s = t.find(h);
-    if (s >= 0 && ((this.u8[s * U8S + FLG] ?? 0) & F_ALLOWED) !== 0) { this.skipped++; this.f64[s * F64S + LAST] = ts; return; }
+    if (s >= 0 && ((this.u8[s * U8S + FLG] ?? 0) & F_ALLOWED) !== 0) { this.skipped++; this.f64[s * F64S + LAST] = ts; this.touch(s); return; }
     if (s < 0) {
       // prevalence counts distinct domestic hosts per server: a new pair is the only news for it
       this.prevalence.observe(rec.family, w, 4, hashWords(w, 0, 4, 0x1b873593), ts);
@@ -289,7 +305,7 @@ export class BeaconDetector {
       let allowed = this.allow.size > 0 && this.allow.match(rec.family, w, 4) !== undefined;
       if (!allowed && this.allowAsn.size > 0 && this.asn) allowed = this.allowAsn.has(rec.family === 4 ? this.asn.asn4(rec.dst4) : this.asn.asn6(rec.dst6));
       s = t.insert(h);
-      if (allowed) { this.u8[s * U8S + FLG] = F_ALLOWED; this.f64[s * F64S + LAST] = ts; this.u32[s * U32S + CNT] = 0; this.skipped++; return; }
+      if (allowed) { this.u8[s * U8S + FLG] = F_ALLOWED; this.f64[s * F64S + LAST] = ts; this.u32[s * U32S + CNT] = 0; this.touch(s); this.skipped++; return; }
       this.u32[s * U32S + CNT] = 1;
       this.f64[s * F64S + FIRST] = ts;
       this.f64[s * F64S + LAST] = ts;
@@ -305,6 +321,7 @@ export class BeaconDetector {
       this.u8[s * U8S + TEXP] = 0;
       this.u8[s * U8S + FLG] = 0;
       this.f32[(s * F32S + SZR)] = rec.bytes;
+      this.touch(s);
       return;
     }
     const c = (this.u32[s * U32S + CNT] ?? 0) + 1;
@@ -345,6 +362,7 @@ export class BeaconDetector {
       const fl = (this.u8[s * U8S + FLG] ?? 0) | F_CHANGED;
       this.u8[s * U8S + FLG] = c < 16 || ((c & 15) === 0 && (c < 256 || (c & 255) === 0)) ? fl | F_DIRTY : fl;
     }
+    this.touch(s);
   }
 
   /**
@@ -430,9 +448,10 @@ export class BeaconDetector {
     const raw = W.ts * ts + W.ds * ds + W.mode * mode + W.hist * hist + W.dur * dur;
 
     // prevalence: the share of all domestic hosts that talk to this server
-    const k = this.table.keys;
-    this.w[4] = k[s * KEY_WORDS + 5] ?? 0; this.w[5] = k[s * KEY_WORDS + 6] ?? 0; this.w[6] = k[s * KEY_WORDS + 7] ?? 0; this.w[7] = k[s * KEY_WORDS + 8] ?? 0;
-    const family = (k[s * KEY_WORDS] ?? 0) >>> 24;
+    const k = this.u32;
+    const kb = s * U32S + KEY;
+    this.w[4] = k[kb + 5] ?? 0; this.w[5] = k[kb + 6] ?? 0; this.w[6] = k[kb + 7] ?? 0; this.w[7] = k[kb + 8] ?? 0;
+    const family = (k[kb] ?? 0) >>> 24;
     const pop = this.population || this.prevalence.population();
     const hosts = this.prevalence.hosts(family, this.w, 4);
     const share = pop > 0 ? Math.min(1, hosts / pop) : 0;
@@ -480,8 +499,8 @@ export class BeaconDetector {
     const tell = this.onScored !== undefined && !r.strobe && r.score >= this.onScoredMin;
     if (!emit && !tell) return;
     if (emit) r = this.score(s, now, true) ?? r;
-    const k = this.table.keys;
-    const base = s * KEY_WORDS;
+    const k = this.u32;
+    const base = s * U32S + KEY;
     const meta = k[base] ?? 0;
     const family = meta >>> 24;
     const proto = (meta >>> 16) & 255;
@@ -499,6 +518,7 @@ export class BeaconDetector {
     else if (r.score >= this.config.threshold) type = 'beacon';
     if (!type) return;
     this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) | (type === 'strobe' ? F_STROBE : F_BEACON);
+    this.touch(s);
     let score = r.score;
     const subscores = r.subscores;
     if (type === 'strobe') {
@@ -534,14 +554,15 @@ export class BeaconDetector {
     const out: { domestic: string; external: string; port: number; proto: number; score: number; strobe: boolean; connections: number }[] = [];
     this.population = this.prevalence.population();
     const t = this.table;
-    const k = t.keys;
+    const k = this.u32;
     for (let s = 0; s < t.end(); s++) {
       if (!t.isUsed(s)) continue;
       const r = this.score(s, now);
       if (!r) continue;
-      const meta = k[s * KEY_WORDS] ?? 0;
+      const kb = s * U32S + KEY;
+      const meta = k[kb] ?? 0;
       const family = meta >>> 24;
-      out.push({ domestic: wordsToString(family, k, s * KEY_WORDS + 1), external: wordsToString(family, k, s * KEY_WORDS + 5), port: meta & 0xffff, proto: (meta >>> 16) & 255, score: r.score, strobe: r.strobe, connections: this.u32[s * U32S + CNT] ?? 0 });
+      out.push({ domestic: wordsToString(family, k, kb + 1), external: wordsToString(family, k, kb + 5), port: meta & 0xffff, proto: (meta >>> 16) & 255, score: r.score, strobe: r.strobe, connections: this.u32[s * U32S + CNT] ?? 0 });
     }
     return out.sort((a, b) => b.score - a.score);
   }

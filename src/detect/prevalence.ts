@@ -2,28 +2,36 @@
  * Prevalence: how many distinct domestic hosts talk to each external address, as a share of all the
  * domestic hosts seen. A server that most of the domestic side talks to (an update service, a
  * telemetry endpoint, the NTP pool) is rarely C2; the beacon and fan-in scores are discounted by it.
- * Per external address: a 32-register HyperLogLog and a last-seen time, in a capped KeyTable.
+ * Per external address one 64-byte record (a cache line): the key, a last-seen time and a 32-register
+ * HyperLogLog, in a capped SetTable (least recently seen evicted first).
  */
 import { hllAdd, hllCount } from './hll.js';
-import { KeyTable } from './table.js';
+import { SetTable } from './table.js';
 
 const M = 32;
 const GLOBAL_M = 4096;
+/* record: 0 key 5×u32 (family, address words) · 24 last seen f64 · 32 HLL registers 32×u8 */
+const STRIDE = 64;
+const LAST = 3;
+const REGS = 32;
 
 export class Prevalence {
-  readonly table: KeyTable;
-  private readonly regs: Uint8Array;
-  private readonly last: Float64Array;
+  readonly table: SetTable;
+  private readonly u32: Uint32Array;
+  private readonly f64: Float64Array;
+  private readonly u8: Uint8Array;
   private readonly global = new Uint8Array(GLOBAL_M);
 
   constructor(capacity: number) {
-    this.last = new Float64Array(capacity);
-    this.regs = new Uint8Array(capacity * M);
-    this.table = new KeyTable({ capacity, words: 5, utility: (s) => this.last[s] ?? 0, seed: 0x5eed1 });
+    const buf = new ArrayBuffer(SetTable.slotsFor(capacity) * STRIDE);
+    this.u32 = new Uint32Array(buf);
+    this.f64 = new Float64Array(buf);
+    this.u8 = new Uint8Array(buf);
+    this.table = new SetTable({ capacity, words: 5, store: this.u32, stride: STRIDE / 4, keyAt: 0 });
   }
 
   bytesPerKey(): number {
-    return this.table.bytesPerSlot() + M + 8;
+    return this.table.bytesPerSlot() + STRIDE;
   }
 
   /** ext: family + 4 address words in w[extAt..]; domHash: a hash of the domestic address */
@@ -33,9 +41,11 @@ export class Prevalence {
     k[0] = family; k[1] = w[extAt] ?? 0; k[2] = w[extAt + 1] ?? 0; k[3] = w[extAt + 2] ?? 0; k[4] = w[extAt + 3] ?? 0;
     const h = t.hash();
     let s = t.find(h);
-    if (s < 0) { s = t.insert(h); for (let i = s * M, e = i + M; i < e; i++) this.regs[i] = 0; }
-    this.last[s] = now;
-    hllAdd(this.regs, s * M, M, domHash);
+    if (s < 0) { s = t.insert(h); for (let i = s * STRIDE + REGS, e = i + M; i < e; i++) this.u8[i] = 0; }
+    this.f64[s * (STRIDE / 8) + LAST] = now;
+    const u = Math.floor(now / 1000);
+    t.setUtility(s, u > 0 ? (u >= 4294967295 ? 4294967295 : u) : 0);
+    hllAdd(this.u8, s * STRIDE + REGS, M, domHash);
     hllAdd(this.global, 0, GLOBAL_M, domHash);
   }
 
@@ -50,6 +60,6 @@ export class Prevalence {
     const k = t.key;
     k[0] = family; k[1] = w[extAt] ?? 0; k[2] = w[extAt + 1] ?? 0; k[3] = w[extAt + 2] ?? 0; k[4] = w[extAt + 3] ?? 0;
     const s = t.find(t.hash());
-    return s < 0 ? 0 : hllCount(this.regs, s * M, M);
+    return s < 0 ? 0 : hllCount(this.u8, s * STRIDE + REGS, M);
   }
 }

@@ -25,7 +25,7 @@ import type { DetectorStats, Finding, FindingSink } from './finding.js';
 import { findingKey } from './finding.js';
 import { directionName, dstWords, fmix32, hashWords, OUTBOUND, srcWords, wordsToString } from './hash.js';
 import type { Direction } from './hash.js';
-import { KeyTable } from './table.js';
+import { KeyTable, SetTable } from './table.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -67,6 +67,31 @@ const F_DIRTY = 2;
 const F_ADDR = 4;
 const F_PORT = 8;
 
+/*
+ * Per-source record, SRC_STRIDE = 192 bytes (3 cache lines), the key inside it: 0 key 5×u32 (family,
+ * address) · 20 first contacts u32 · 24 log-likelihood ratio f64 · 32 last f64 · 40 first f64 ·
+ * 48 failed u32 · 52 successful u32 · 56 flags u8 · 57 direction u8 · 64 first-contact Bloom filter
+ * 16×u32 · 128 max hosts on a port u32 · 132 that port u32 · 136 max ports on a host u32 · 140 that
+ * host 4×u32 · 156 last target 4×u32 · 172 spare. A walk step touches the first two lines.
+ */
+const SRC_STRIDE = 192;
+const S32 = SRC_STRIDE / 4;
+const S64 = SRC_STRIDE / 8;
+const CONTACTS = 5;
+const LLR = 3;
+const SLAST = 4;
+const SFIRST = 5;
+const FAILS = 12;
+const SUCC = 13;
+const SFLAGS = 56;
+const SDIR = 57;
+const BLOOM = 16;
+const MAXHOSTS = 32;
+const MAXHOSTSPORT = 33;
+const MAXPORTS = 34;
+const PORTTARGET = 35;
+const LASTTARGET = 39;
+
 const TCP_SYN = 0x02;
 const TCP_ACK = 0x10;
 
@@ -94,24 +119,15 @@ export function tcpOutcome(flags: number): number {
 
 export class ScanDetector {
   readonly config: ScanConfig;
-  readonly sources: KeyTable;
+  readonly sources: SetTable;
   readonly byPort: KeyTable;
   readonly byHost: KeyTable;
-  // per source
-  private readonly llr: Float64Array;
-  private readonly sFirst: Float64Array;
-  private readonly sLast: Float64Array;
-  private readonly contacts: Uint32Array;
-  private readonly fails: Uint32Array;
-  private readonly succ: Uint32Array;
-  private readonly bloom: Uint32Array;
-  private readonly sFlags: Uint8Array;
-  private readonly sDir: Uint8Array;
-  private readonly maxHosts: Uint32Array;
-  private readonly maxHostsPort: Uint32Array;
-  private readonly maxPorts: Uint32Array;
-  /** the host of maxPorts, and the last target seen (4 words each) */
-  private readonly targets: Uint32Array;
+  /** one record of SRC_STRIDE bytes per source (layout above), through three views */
+  private readonly su32: Uint32Array;
+  private readonly sf64: Float64Array;
+  private readonly su8: Uint8Array;
+  /** event time the eviction utilities count from (the first flow's, less a day) */
+  private utilityBase = NaN;
   // per (source, port) and (source, host)
   private readonly pWin: Float64Array;
   private readonly pBm: Uint32Array;
@@ -138,21 +154,11 @@ export class ScanDetector {
     this.lnSucc = Math.log(c.theta1 / c.theta0);
     this.upper = Math.log(c.beta / c.alpha);
     this.lower = Math.log((1 - c.beta) / (1 - c.alpha));
-    const n = c.sourceCapacity;
-    this.llr = new Float64Array(n);
-    this.sFirst = new Float64Array(n);
-    this.sLast = new Float64Array(n);
-    this.contacts = new Uint32Array(n);
-    this.fails = new Uint32Array(n);
-    this.succ = new Uint32Array(n);
-    this.bloom = new Uint32Array(n * BLOOM_WORDS);
-    this.sFlags = new Uint8Array(n);
-    this.sDir = new Uint8Array(n);
-    this.maxHosts = new Uint32Array(n);
-    this.maxHostsPort = new Uint32Array(n);
-    this.maxPorts = new Uint32Array(n);
-    this.targets = new Uint32Array(n * 8);
-    this.sources = new KeyTable({ capacity: n, words: 5, utility: (s) => (this.sLast[s] ?? 0) + ((this.sFlags[s] ?? 0) & F_SCANNER ? 24 * 3600_000 : 0) + Math.max(0, this.llr[s] ?? 0) * 600_000, seed: 0x5ca1 });
+    const buf = new ArrayBuffer(SetTable.slotsFor(c.sourceCapacity) * SRC_STRIDE);
+    this.su32 = new Uint32Array(buf);
+    this.sf64 = new Float64Array(buf);
+    this.su8 = new Uint8Array(buf);
+    this.sources = new SetTable({ capacity: c.sourceCapacity, words: 5, store: this.su32, stride: S32, keyAt: 0 });
     const m = c.thresholdCapacity;
     this.pWin = new Float64Array(m);
     this.pBm = new Uint32Array(m * BM_WORDS);
@@ -164,7 +170,7 @@ export class ScanDetector {
 
   bytesPerKey(): { source: number; byPort: number; byHost: number } {
     return {
-      source: this.sources.bytesPerSlot() + 8 * 3 + 4 * 6 + BLOOM_WORDS * 4 + 2 + 32,
+      source: this.sources.bytesPerSlot() + SRC_STRIDE,
       byPort: this.byPort.bytesPerSlot() + 8 + BM_WORDS * 4,
       byHost: this.byHost.bytesPerSlot() + 8 + BM_WORDS * 4,
     };
@@ -177,35 +183,57 @@ export class ScanDetector {
     k[0] = family; k[1] = w[at] ?? 0; k[2] = w[at + 1] ?? 0; k[3] = w[at + 2] ?? 0; k[4] = w[at + 3] ?? 0;
     const h = t.hash();
     let s = t.find(h);
+    const u32 = this.su32;
     if (s < 0) {
       s = t.insert(h);
-      this.llr[s] = 0; this.sFirst[s] = now; this.contacts[s] = 0; this.fails[s] = 0; this.succ[s] = 0;
-      for (let i = s * BLOOM_WORDS, e = i + BLOOM_WORDS; i < e; i++) this.bloom[i] = 0;
-      this.sFlags[s] = 0; this.sDir[s] = dir; this.maxHosts[s] = 0; this.maxHostsPort[s] = 0; this.maxPorts[s] = 0;
-      for (let i = s * 8, e = i + 8; i < e; i++) this.targets[i] = 0;
+      const b = s * S32;
+      this.sf64[s * S64 + LLR] = 0; this.sf64[s * S64 + SFIRST] = now;
+      u32[b + CONTACTS] = 0; u32[b + FAILS] = 0; u32[b + SUCC] = 0;
+      for (let i = b + BLOOM, e = i + BLOOM_WORDS; i < e; i++) u32[i] = 0;
+      this.su8[s * SRC_STRIDE + SFLAGS] = 0; this.su8[s * SRC_STRIDE + SDIR] = dir;
+      u32[b + MAXHOSTS] = 0; u32[b + MAXHOSTSPORT] = 0; u32[b + MAXPORTS] = 0;
+      for (let i = b + PORTTARGET, e = i + 8; i < e; i++) u32[i] = 0;
     }
-    this.sLast[s] = now;
+    this.sf64[s * S64 + SLAST] = now;
+    if (this.utilityBase !== this.utilityBase) this.utilityBase = now - 86_400_000;
+    this.touch(s);
     return s;
+  }
+
+  /**
+   * Keeps source s's eviction utility current (lowest walk and oldest first; decided scanners last):
+   * last seen in 1/16 s since the first flow (less a day), + 10 min per unit of positive walk, + 24 h
+   * once a scanner.
+   */
+  private touch(s: number): void {
+    const llr = this.sf64[s * S64 + LLR] ?? 0;
+    const u = Math.floor(((this.sf64[s * S64 + SLAST] ?? 0) - this.utilityBase) / 62.5) + ((this.su8[s * SRC_STRIDE + SFLAGS] ?? 0) & F_SCANNER ? 24 * 3600 * 16 : 0) + Math.floor((llr > 0 ? llr : 0) * 600 * 16);
+    this.sources.setUtility(s, u > 0 ? (u >= 4294967295 ? 4294967295 : u) : 0);
   }
 
   /** TRW step on a first contact of source slot s with the destination hashed to dh */
   private walk(s: number, dh: number, outcome: number): void {
     const h1 = dh & 511;
     const h2 = fmix32(dh) & 511;
-    const b = s * BLOOM_WORDS;
-    const seen = ((this.bloom[b + (h1 >>> 5)] ?? 0) & (1 << (h1 & 31))) !== 0 && ((this.bloom[b + (h2 >>> 5)] ?? 0) & (1 << (h2 & 31))) !== 0;
+    const u32 = this.su32;
+    const b = s * S32 + BLOOM;
+    const seen = ((u32[b + (h1 >>> 5)] ?? 0) & (1 << (h1 & 31))) !== 0 && ((u32[b + (h2 >>> 5)] ?? 0) & (1 << (h2 & 31))) !== 0;
     if (seen) return;
-    this.bloom[b + (h1 >>> 5)] = (this.bloom[b + (h1 >>> 5)] ?? 0) | (1 << (h1 & 31));
-    this.bloom[b + (h2 >>> 5)] = (this.bloom[b + (h2 >>> 5)] ?? 0) | (1 << (h2 & 31));
-    this.contacts[s] = (this.contacts[s] ?? 0) + 1;
-    if (outcome < 0) this.fails[s] = (this.fails[s] ?? 0) + 1;
-    else this.succ[s] = (this.succ[s] ?? 0) + 1;
-    const f = this.sFlags[s] ?? 0;
-    if (f & F_SCANNER) { this.sFlags[s] = f | F_DIRTY; return; }
-    const l = (this.llr[s] ?? 0) + (outcome < 0 ? this.lnFail : this.lnSucc);
-    if (l >= this.upper) { this.llr[s] = l; this.sFlags[s] = f | F_SCANNER | F_DIRTY; }
-    else if (l <= this.lower) this.llr[s] = 0;
-    else this.llr[s] = l;
+    u32[b + (h1 >>> 5)] = (u32[b + (h1 >>> 5)] ?? 0) | (1 << (h1 & 31));
+    u32[b + (h2 >>> 5)] = (u32[b + (h2 >>> 5)] ?? 0) | (1 << (h2 & 31));
+    const r = s * S32;
+    u32[r + CONTACTS] = (u32[r + CONTACTS] ?? 0) + 1;
+    if (outcome < 0) u32[r + FAILS] = (u32[r + FAILS] ?? 0) + 1;
+    else u32[r + SUCC] = (u32[r + SUCC] ?? 0) + 1;
+    const fi = s * SRC_STRIDE + SFLAGS;
+    const f = this.su8[fi] ?? 0;
+    if (f & F_SCANNER) { this.su8[fi] = f | F_DIRTY; return; }
+    const li = s * S64 + LLR;
+    const l = (this.sf64[li] ?? 0) + (outcome < 0 ? this.lnFail : this.lnSucc);
+    if (l >= this.upper) { this.sf64[li] = l; this.su8[fi] = f | F_SCANNER | F_DIRTY; }
+    else if (l <= this.lower) this.sf64[li] = 0;
+    else this.sf64[li] = l;
+    this.touch(s);
   }
 
   observe(rec: FlowRecord, direction: Direction): void {
@@ -248,7 +276,7 @@ export class ScanDetector {
     const s = this.sourceSlot(rec.family, 0, now, direction);
     const dh = hashWords(w, 4, 4);
     if (walkOutcome !== 0) this.walk(s, dh, walkOutcome);
-    { const tb = s * 8 + 4; this.targets[tb] = w[4] ?? 0; this.targets[tb + 1] = w[5] ?? 0; this.targets[tb + 2] = w[6] ?? 0; this.targets[tb + 3] = w[7] ?? 0; }
+    { const tb = s * S32 + LASTTARGET; const u32 = this.su32; u32[tb] = w[4] ?? 0; u32[tb + 1] = w[5] ?? 0; u32[tb + 2] = w[6] ?? 0; u32[tb + 3] = w[7] ?? 0; }
     if (attempt > 0) { this.okPairs[ph & OK_MASK] = ph; return; }
     const c = this.config;
     // Zeek address scan: distinct hosts on one port per epoch
@@ -269,10 +297,10 @@ export class ScanDetector {
       if ((old & (1 << (bit & 31))) === 0) {
         this.pBm[idx] = old | (1 << (bit & 31));
         const n = linearCount(this.pBm, p * BM_WORDS);
-        if (n > (this.maxHosts[s] ?? 0)) {
-          this.maxHosts[s] = n;
-          this.maxHostsPort[s] = ((proto << 16) | port) >>> 0;
-          if (n >= c.addressScanHosts) this.sFlags[s] = (this.sFlags[s] ?? 0) | F_ADDR | F_DIRTY;
+        if (n > (this.su32[s * S32 + MAXHOSTS] ?? 0)) {
+          this.su32[s * S32 + MAXHOSTS] = n;
+          this.su32[s * S32 + MAXHOSTSPORT] = ((proto << 16) | port) >>> 0;
+          if (n >= c.addressScanHosts) this.su8[s * SRC_STRIDE + SFLAGS] = (this.su8[s * SRC_STRIDE + SFLAGS] ?? 0) | F_ADDR | F_DIRTY;
         }
       }
     }
@@ -295,10 +323,10 @@ export class ScanDetector {
       if ((old & (1 << (bit & 31))) === 0) {
         this.hBm[idx] = old | (1 << (bit & 31));
         const n = linearCount(this.hBm, p * BM_WORDS);
-        if (n > (this.maxPorts[s] ?? 0)) {
-          this.maxPorts[s] = n;
-          const tb = s * 8; this.targets[tb] = w[4] ?? 0; this.targets[tb + 1] = w[5] ?? 0; this.targets[tb + 2] = w[6] ?? 0; this.targets[tb + 3] = w[7] ?? 0;
-          if (n >= c.portScanPorts) this.sFlags[s] = (this.sFlags[s] ?? 0) | F_PORT | F_DIRTY;
+        if (n > (this.su32[s * S32 + MAXPORTS] ?? 0)) {
+          this.su32[s * S32 + MAXPORTS] = n;
+          const tb = s * S32 + PORTTARGET; const u32 = this.su32; u32[tb] = w[4] ?? 0; u32[tb + 1] = w[5] ?? 0; u32[tb + 2] = w[6] ?? 0; u32[tb + 3] = w[7] ?? 0;
+          if (n >= c.portScanPorts) this.su8[s * SRC_STRIDE + SFLAGS] = (this.su8[s * SRC_STRIDE + SFLAGS] ?? 0) | F_PORT | F_DIRTY;
         }
       }
     }
@@ -309,21 +337,27 @@ export class ScanDetector {
     const t = this.sources;
     const end = t.end();
     const c = this.config;
+    const u32 = this.su32;
     for (let s = 0; s < end; s++) {
       if (!t.isUsed(s)) continue;
-      const f = this.sFlags[s] ?? 0;
+      const fi = s * SRC_STRIDE + SFLAGS;
+      const f = this.su8[fi] ?? 0;
       if ((f & F_DIRTY) === 0) continue;
-      this.sFlags[s] = f & ~F_DIRTY;
+      this.su8[fi] = f & ~F_DIRTY;
       if ((f & (F_SCANNER | F_ADDR | F_PORT)) === 0) continue;
-      const family = (t.keys[s * 5] ?? 4) as number;
-      const scanner = wordsToString(family, t.keys, s * 5 + 1);
-      const dir = (this.sDir[s] ?? 0) as Direction;
-      const trw = f & F_SCANNER ? 1 : Math.max(0, Math.min(1, (this.llr[s] ?? 0) / this.upper));
-      const addr = Math.min(1, (this.maxHosts[s] ?? 0) / c.addressScanHosts);
-      const port = Math.min(1, (this.maxPorts[s] ?? 0) / c.portScanPorts);
-      const hpp = this.maxHostsPort[s] ?? 0;
-      const lastTarget = wordsToString(family, this.targets, s * 8 + 4);
-      const portTarget = (this.maxPorts[s] ?? 0) > 0 ? wordsToString(family, this.targets, s * 8) : null;
+      const r = s * S32;
+      const family = (u32[r] ?? 4) as number;
+      const scanner = wordsToString(family, u32, r + 1);
+      const dir = (this.su8[s * SRC_STRIDE + SDIR] ?? 0) as Direction;
+      const llr = this.sf64[s * S64 + LLR] ?? 0;
+      const maxHosts = u32[r + MAXHOSTS] ?? 0;
+      const maxPorts = u32[r + MAXPORTS] ?? 0;
+      const trw = f & F_SCANNER ? 1 : Math.max(0, Math.min(1, llr / this.upper));
+      const addr = Math.min(1, maxHosts / c.addressScanHosts);
+      const port = Math.min(1, maxPorts / c.portScanPorts);
+      const hpp = u32[r + MAXHOSTSPORT] ?? 0;
+      const lastTarget = wordsToString(family, u32, r + LASTTARGET);
+      const portTarget = maxPorts > 0 ? wordsToString(family, u32, r + PORTTARGET) : null;
       const inbound = dir !== OUTBOUND;
       const external = inbound ? scanner : null;
       const domestic = inbound ? [...new Set([lastTarget, ...(portTarget ? [portTarget] : [])])] : [scanner];
@@ -335,21 +369,21 @@ export class ScanDetector {
         proto: addr >= 1 ? hpp >>> 16 : 0,
         direction: directionName(dir),
         domestic,
-        domesticCount: inbound ? Math.max(this.maxHosts[s] ?? 0, domestic.length) : 1,
-        firstSeen: this.sFirst[s] ?? 0,
-        lastSeen: this.sLast[s] ?? 0,
+        domesticCount: inbound ? Math.max(maxHosts, domestic.length) : 1,
+        firstSeen: this.sf64[s * S64 + SFIRST] ?? 0,
+        lastSeen: this.sf64[s * S64 + SLAST] ?? 0,
         score: r3(Math.max(trw, addr, port)),
         subscores: { trw: r3(trw), addressScan: r3(addr), portScan: r3(port) },
         evidence: {
           scanner,
-          firstContacts: this.contacts[s] ?? 0,
-          failedFirstContacts: this.fails[s] ?? 0,
-          successfulFirstContacts: this.succ[s] ?? 0,
+          firstContacts: u32[r + CONTACTS] ?? 0,
+          failedFirstContacts: u32[r + FAILS] ?? 0,
+          successfulFirstContacts: u32[r + SUCC] ?? 0,
           trwDecided: (f & F_SCANNER) !== 0,
-          logLikelihoodRatio: r3(this.llr[s] ?? 0),
+          logLikelihoodRatio: r3(llr),
           trwThreshold: r3(this.upper),
-          maxHostsOnOnePort: { hosts: this.maxHosts[s] ?? 0, port: hpp & 0xffff, proto: hpp >>> 16, threshold: c.addressScanHosts },
-          maxPortsOnOneHost: { ports: this.maxPorts[s] ?? 0, host: portTarget, threshold: c.portScanPorts },
+          maxHostsOnOnePort: { hosts: maxHosts, port: hpp & 0xffff, proto: hpp >>> 16, threshold: c.addressScanHosts },
+          maxPortsOnOneHost: { ports: maxPorts, host: portTarget, threshold: c.portScanPorts },
           lastTarget,
           windowSeconds: c.windowMs / 1000,
         },
@@ -367,7 +401,7 @@ export class ScanDetector {
     k[0] = family; k.set(words, 1);
     const s = t.find(t.hash());
     if (s < 0) return null;
-    return { llr: this.llr[s] ?? 0, scanner: ((this.sFlags[s] ?? 0) & F_SCANNER) !== 0, contacts: this.contacts[s] ?? 0 };
+    return { llr: this.sf64[s * S64 + LLR] ?? 0, scanner: ((this.su8[s * SRC_STRIDE + SFLAGS] ?? 0) & F_SCANNER) !== 0, contacts: this.su32[s * S32 + CONTACTS] ?? 0 };
   }
 
   stats(): DetectorStats {

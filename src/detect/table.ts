@@ -169,3 +169,157 @@ export class KeyTable {
     return this.nextFresh;
   }
 }
+
+export interface SetTableOptions {
+  /** slots wanted; rounded up to a whole number of sets of 8 */
+  capacity: number;
+  /** 32-bit words per key */
+  words: number;
+  /** the owner's records viewed as 32-bit words: the key of slot s lives at store[s * stride + keyAt ...] */
+  store: Uint32Array;
+  /** 32-bit words per record */
+  stride: number;
+  /** offset of the key inside a record, in 32-bit words */
+  keyAt: number;
+}
+
+const WAYS = 8;
+
+/**
+ * SetTable: a set-associative table (as a CPU cache is) whose keys live inside the owner's records.
+ * A key hashes to one set of 8 consecutive slots. A set's line is one 64-byte cache line: the 8
+ * slots' 32-bit hash tags, then their 8 utilities (the owner keeps each slot's utility current with
+ * `setUtility`). A lookup reads that line and then only the record it needs: the key is compared in
+ * the record the caller goes on to update, not in a separate key array; an eviction reads that line
+ * alone. No chains, no free list: 8 bytes per slot beyond the owner's record.
+ *
+ * A full set evicts its slot of lowest utility (sampled eviction over the set, as KeyTable samples a
+ * run of consecutive slots; a set is a random sample of keys, ties go to the lower way). A set can
+ * fill before the table does, so eviction may start somewhat before `capacity` keys are held;
+ * memory is fixed at construction either way.
+ */
+export class SetTable {
+  readonly capacity: number;
+  readonly words: number;
+  readonly sets: number;
+  /** scratch key the caller fills before find/insert */
+  readonly key: Uint32Array;
+  /** per set, 16 words: 8 tags (the key's hash with its low bit set; 0: free slot), then 8 utilities */
+  private readonly lines: Uint32Array;
+  private readonly store: Uint32Array;
+  private readonly stride: number;
+  private readonly keyAt: number;
+  size = 0;
+  evictions = 0;
+
+  constructor(o: SetTableOptions) {
+    if (!Number.isInteger(o.capacity) || o.capacity < 1 || o.capacity > 1 << 28) {
+      throw new AcdError('DETECT_BAD_CAPACITY', `detector table capacity ${o.capacity} must be an integer in [1, 2^28]`);
+    }
+    this.sets = Math.ceil(o.capacity / WAYS);
+    this.capacity = this.sets * WAYS;
+    this.words = o.words;
+    this.key = new Uint32Array(o.words);
+    this.lines = new Uint32Array(this.sets * 2 * WAYS);
+    if (o.store.length < this.capacity * o.stride) throw new AcdError('DETECT_BAD_CAPACITY', `set table store holds ${o.store.length} words, ${this.capacity * o.stride} needed`);
+    this.store = o.store;
+    this.stride = o.stride;
+    this.keyAt = o.keyAt;
+  }
+
+  /** records to allocate for a capacity (whole sets) */
+  static slotsFor(capacity: number): number {
+    return Math.ceil(capacity / WAYS) * WAYS;
+  }
+
+  /** bytes of the table itself per slot (tag and utility; keys are in the owner's records) */
+  bytesPerSlot(): number {
+    return 8;
+  }
+
+  hash(): number {
+    return hashWords(this.key, 0, this.words);
+  }
+
+  /** the set of a hash: multiply-shift onto [0, sets) (a % of a value above 2^31 is a float modulo) */
+  private setOf(h: number): number {
+    return (((h >>> 0) * this.sets) / 4294967296) | 0;
+  }
+
+  /** slot holding the scratch key, or -1 */
+  find(h: number): number {
+    const tag = (h | 1) >>> 0;
+    const set = this.setOf(h);
+    const lines = this.lines;
+    const lb = set * 2 * WAYS;
+    const w = this.words;
+    const st = this.store;
+    const k = this.key;
+    for (let i = 0; i < WAYS; i++) {
+      if (lines[lb + i] !== tag) continue;
+      const slot = set * WAYS + i;
+      const base = slot * this.stride + this.keyAt;
+      let j = 0;
+      while (j < w && st[base + j] === k[j]) j++;
+      if (j === w) return slot;
+    }
+    return -1;
+  }
+
+  /** inserts the scratch key (which must not be present) and returns its slot; evicts within the set when it is full */
+  insert(h: number): number {
+    const tag = (h | 1) >>> 0;
+    const set = this.setOf(h);
+    const lines = this.lines;
+    const lb = set * 2 * WAYS;
+    let way = -1;
+    for (let i = 0; i < WAYS; i++) {
+      if (lines[lb + i] === 0) { way = i; break; }
+    }
+    if (way < 0) {
+      way = 0;
+      let bestU = lines[lb + WAYS] ?? 0;
+      for (let i = 1; i < WAYS; i++) {
+        const u = lines[lb + WAYS + i] ?? 0;
+        if (u < bestU) { way = i; bestU = u; }
+      }
+      this.evictions++;
+    } else {
+      this.size++;
+    }
+    lines[lb + way] = tag;
+    lines[lb + WAYS + way] = 0;
+    const slot = set * WAYS + way;
+    const kb = slot * this.stride + this.keyAt;
+    const st = this.store;
+    const k = this.key;
+    for (let i = 0; i < this.words; i++) st[kb + i] = k[i] ?? 0;
+    return slot;
+  }
+
+  /** the slot's utility (lower is evicted first; a 32-bit unsigned value the owner derives from its state) */
+  setUtility(slot: number, u: number): void {
+    this.lines[((slot >>> 3) << 4) + WAYS + (slot & 7)] = u;
+  }
+
+  utility(slot: number): number {
+    return this.lines[((slot >>> 3) << 4) + WAYS + (slot & 7)] ?? 0;
+  }
+
+  /** frees a slot (idle expiry); the owner clears its own state */
+  remove(slot: number): void {
+    const i = ((slot >>> 3) << 4) + (slot & 7);
+    if (this.lines[i] === 0) return;
+    this.lines[i] = 0;
+    this.size--;
+  }
+
+  isUsed(slot: number): boolean {
+    return this.lines[((slot >>> 3) << 4) + (slot & 7)] !== 0;
+  }
+
+  /** slots to iterate (0..end, test isUsed) */
+  end(): number {
+    return this.capacity;
+  }
+}
