@@ -74,6 +74,14 @@ export interface BeaconConfig {
    * hosts C2, so which networks to trust is the operator's call
    */
   allowAsns: number[];
+  /**
+   * AS numbers of update and telemetry vendors (default: VENDOR_UPDATE_ASNS, used when the detectors
+   * are given an ASN lookup): their pairs are tracked and scored, but a single pair's regularity
+   * there makes no beacon finding (an OS or security client calling home on a timer is the normal
+   * case); they still count toward fan-in (many hosts beaconing to one vendor-network server that is
+   * not prevalent) and strobes. Empty: vendor networks are scored as any other.
+   */
+  vendorAsns: number[];
   /** port/protocol never tracked (default [{port: 123, proto: 17}], NTP) */
   allowPorts: { port: number; proto: number }[];
   /** share of domestic hosts above which the score is discounted (default 0.2) */
@@ -85,9 +93,15 @@ export interface BeaconConfig {
 }
 
 /**
- * An example allowlist an operator may choose (not a default): the own networks of vendors whose
- * update and telemetry clients call home on a timer. Each of these ASes also hosts that vendor's
- * cloud customers (Azure is AS8075), so C2 on those clouds is not scored when it is used.
+ * The default `vendorAsns`: the AS numbers the vendors themselves originate their update and
+ * telemetry services from (as registered with the RIRs; names from their whois/PeeringDB records):
+ * OS vendors (Microsoft, Apple, Google) and endpoint clients that call home on timers (ESET's
+ * update and MQTT push servers, Dropbox's sync notifications). Chosen by the criterion "the vendor's
+ * own network, originating its update/telemetry endpoints", not by a capture; CDNs (Akamai,
+ * Cloudflare, Fastly) are left out on purpose: they front anyone's content, C2 included. Microsoft's
+ * and Google's ASes also host their cloud customers (Azure is AS8075), which is why these networks
+ * are demoted (no single-pair beacon finding; fan-in and strobes still apply), not skipped: skipping
+ * is `allowAsns`, the operator's own choice.
  */
 export const VENDOR_UPDATE_ASNS: Readonly<Record<number, string>> = {
   8075: 'Microsoft',
@@ -110,6 +124,7 @@ export const DEFAULT_BEACON_CONFIG: BeaconConfig = {
   idleTimeoutMs: 26 * 3600_000,
   allowPrefixes: [],
   allowAsns: [],
+  vendorAsns: Object.keys(VENDOR_UPDATE_ASNS).map(Number),
   allowPorts: [{ port: 123, proto: 17 }],
   prevalenceShare: 0.2,
   prevalenceMinPopulation: 50,
@@ -174,6 +189,8 @@ const F_BEACON = 2;
 const F_STROBE = 4;
 /** allowlisted (prefix or AS): counted, never scored */
 const F_ALLOWED = 8;
+/** in a vendor AS (vendorAsns): scored, told to fan-in, no beacon finding of its own */
+const F_VENDOR = 32;
 
 /** AS number of an address (0 when unknown): the shape of selection's lookup, given, not imported */
 export interface AsnLookup {
@@ -210,6 +227,9 @@ export class BeaconDetector {
   private readonly allow: AddressSet;
   private readonly allowPort = new Set<number>();
   private readonly allowAsn: Set<number>;
+  private readonly vendorAsn: Set<number>;
+  /** scored pairs in a vendor AS that would have been beacon findings */
+  vendorDemoted = 0;
   private readonly asn: AsnLookup | null;
   private readonly sink: FindingSink;
   private readonly onScored: ((s: BeaconScored) => void) | undefined;
@@ -255,6 +275,9 @@ export class BeaconDetector {
     this.allowAsn = new Set(c.allowAsns);
     this.asn = asn ?? null;
     if (this.allowAsn.size > 0 && !this.asn) throw new AcdError('DETECT_NO_ASN', 'beacon allowAsns is set but the detectors were given no ASN lookup (deps.asn)');
+    if (config.vendorAsns !== undefined && config.vendorAsns.length > 0 && !this.asn) throw new AcdError('DETECT_NO_ASN', 'beacon vendorAsns is set but the detectors were given no ASN lookup (deps.asn)');
+    // the default vendor list needs a lookup: without one it is inactive (every network scored alike)
+    this.vendorAsn = new Set(this.asn ? c.vendorAsns : []);
     this.sink = sink;
     this.onScored = onScored;
     this.onScoredMin = onScoredMin;
@@ -303,7 +326,12 @@ export class BeaconDetector {
       this.prevalence.observe(rec.family, w, 4, hashWords(w, 0, 4, 0x1b873593), ts);
       // allowlists are looked up once per pair, not per flow: the pair is kept, flagged, never scored
       let allowed = this.allow.size > 0 && this.allow.match(rec.family, w, 4) !== undefined;
-      if (!allowed && this.allowAsn.size > 0 && this.asn) allowed = this.allowAsn.has(rec.family === 4 ? this.asn.asn4(rec.dst4) : this.asn.asn6(rec.dst6));
+      let vendor = false;
+      if (!allowed && (this.allowAsn.size > 0 || this.vendorAsn.size > 0) && this.asn) {
+        const as = rec.family === 4 ? this.asn.asn4(rec.dst4) : this.asn.asn6(rec.dst6);
+        allowed = this.allowAsn.has(as);
+        vendor = this.vendorAsn.has(as);
+      }
       s = t.insert(h);
       if (allowed) { this.u8[s * U8S + FLG] = F_ALLOWED; this.f64[s * F64S + LAST] = ts; this.u32[s * U32S + CNT] = 0; this.touch(s); this.skipped++; return; }
       this.u32[s * U32S + CNT] = 1;
@@ -321,6 +349,7 @@ export class BeaconDetector {
       this.u8[s * U8S + TEXP] = 0;
       this.u8[s * U8S + FLG] = 0;
       this.f32[(s * F32S + SZR)] = rec.bytes;
+      if (vendor) this.u8[s * U8S + FLG] = F_VENDOR;
       this.touch(s);
       return;
     }
@@ -516,6 +545,7 @@ export class BeaconDetector {
     if (r.strobe) type = 'strobe';
     else if (fast) return; // a strobe in the making: its regularity is no beacon's
     else if (r.score >= this.config.threshold) type = 'beacon';
+    if (type === 'beacon' && ((this.u8[s * U8S + FLG] ?? 0) & F_VENDOR) !== 0) { this.vendorDemoted++; return; }
     if (!type) return;
     this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) | (type === 'strobe' ? F_STROBE : F_BEACON);
     this.touch(s);
