@@ -140,3 +140,21 @@ test('parseKeyHex reads 64 hex digits and rejects anything else', () => {
   assert.throws(() => parseKeyHex(hex.slice(2)), (e: AcdError) => e.code === 'PSEUDONYM_BAD_KEY');
   assert.throws(() => parseKeyHex(`zz${hex.slice(2)}`), (e: AcdError) => e.code === 'PSEUDONYM_BAD_KEY');
 });
+
+test('Crypto-PAn IPv4 cache under eviction: a tiny two-way table, busy /24s sharing sets, agrees with the cipher (seed 13)', () => {
+  for (const cacheBits of [1, 2, 3]) {
+    const cached = new CryptoPan(KEY, { cacheBits });
+    const plain = new CryptoPan(KEY, { cache: false });
+    // 12 /24s fighting over 1–4 sets: hits in either slot, moves and drops all happen
+    const nets = Array.from({ length: 12 }, (_, i) => (((i * 2654435761) >>> 0) & 0xffffff00) >>> 0);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 11 }), fc.integer({ min: 0, max: 255 })), { minLength: 50, maxLength: 200 }), (xs) => {
+        for (const [n, host] of xs) {
+          const a = (nets[n]! | host) >>> 0;
+          assert.equal(cached.encrypt4(a), plain.encrypt4(a), `cacheBits ${cacheBits}: ${a}`);
+        }
+      }),
+      { seed: 13, numRuns: 100 },
+    );
+  }
+});
