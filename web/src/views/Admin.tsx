@@ -84,7 +84,8 @@ export function AdminView({ spec }: { me: Me; spec: Spec }) {
         )}
       </Section>
 
-      {person ? <Tokens spec={spec} person={person} /> : null}
+      {/* keyed by person: a token just issued is never shown under another person's name */}
+      {person ? <Tokens key={String(person.id)} spec={spec} person={person} /> : null}
       <Everyone spec={spec} orgs={orgs.data ?? []} picked={person} onPick={setPerson} version={people.data} />
     </div>
   );
@@ -142,7 +143,7 @@ function Everyone({ spec, orgs, picked, onPick, version }: { spec: Spec; orgs: R
               <p className="small muted">
                 {shown.length} of {rows.length} people in {orgs.length} organisations. Choose one to see and issue its API tokens.
               </p>
-              <DataTable caption="Every person of every organisation" rows={shown} columns={['username', 'displayName', 'organisation', 'orgKind', 'roles', 'disabled']} picked={picked?.id} onPick={onPick} empty="No one matches." />
+              <DataTable caption="Every person of every organisation" rows={shown} columns={['username', 'displayName', 'organisation', 'roles', 'disabled']} picked={picked?.id} onPick={onPick} empty="No one matches." />
             </>
           ) : null}
         </>
