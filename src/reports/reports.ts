@@ -160,7 +160,9 @@ export async function createReport(db: AnyDb, actor: Actor, input: NewReport, no
                'report.create', 'report', r.id, null, null, jsonb_build_object('kind', r.kind, 'sector', r.sector)
         from r
       )
-      select * from r`.execute(d);
+      select r.id, r.org_id, r.sector, r.kind, r.stage, r.version, r.title, r.detected_at, r.severity, r.assignee_user_id, r.created_by,
+             r.created_at, r.updated_at, r.early_warning_at, r.notification_at, r.final_at
+      from r`.execute(d); // not the content back: the caller has it (no jsonb sent back and parsed)
   const res = input.content.systemIds.length
     ? await rdb(db).transaction().execute(async (trx) => {
         // the systems named must be the operator's own, checked in the same transaction as the write
@@ -170,7 +172,7 @@ export async function createReport(db: AnyDb, actor: Actor, input: NewReport, no
     : await insert(rdb(db));
   const row = res.rows[0];
   if (!row) throw new AcdError('SECTOR_REQUIRED', `operator organisation ${actor.orgId} has no sector`);
-  return summary(row, await loadRules(db), now);
+  return summary({ ...row, content: input.content as unknown as ReportRow['content'] }, await loadRules(db), now);
 }
 
 /** An update or the final report. After the final report, nothing more can be submitted. */
