@@ -14,6 +14,8 @@ import {
   encodeNext,
   formatUs,
   indicator,
+  infrastructure,
+  malware,
   queryObjects,
   timeUs,
   tlpAllows,
@@ -137,6 +139,29 @@ for (const engine of engineCases()) {
       assert.equal(all.rows.length, 4 * 8 * 4);
       assert.equal(new Set(seen).size, seen.length, 'an object was seen twice');
       assert.deepEqual(seen, all.rows.map((x) => x.stix_id), 'an object was skipped or seen out of order');
+    });
+
+    test('match[type] with several types: one ordered branch per type, merged by date_added; pages equal a filter of everything', async () => {
+      const c = await createCollection(store.db, agency, { title: 'Types', ownerOrgId: agency.orgId, readRoles: ['agency_analyst'], writeRoles: ['agency_analyst'], defaultTlp: 'clear' });
+      const objs = Array.from({ length: 60 }, (_, i) =>
+        i % 3 === 0 ? malware({ name: `m${i}`, tlp: 'clear', created: '2026-11-01T00:00:00.000Z' }) : i % 3 === 1 ? infrastructure({ name: `f${i}`, tlp: 'clear', created: '2026-11-01T00:00:00.000Z' }) : ind(1000 + i),
+      );
+      await addObjects(store.db, c, objs, { actor: agency });
+      const r = reader(agency);
+      const all = (await queryObjects(store.db, c, { reader: r, limit: 1000 })).rows;
+      const want = all.filter((x) => x.stix_type === 'malware' || x.stix_type === 'indicator').map((x) => x.stix_id);
+      assert.equal(want.length, 40);
+      const got: string[] = [];
+      let next: string | undefined;
+      for (let guard = 0; guard < 20; guard++) {
+        const p = await queryObjects(store.db, c, { reader: r, limit: 7, types: ['malware', 'indicator', 'malware'], ...(next ? { next } : {}) });
+        got.push(...p.rows.map((x) => x.stix_id));
+        if (!p.more) break;
+        next = p.next;
+      }
+      assert.deepEqual(got, want, 'every malware and indicator once, in date_added order, across pages');
+      const one = await queryObjects(store.db, c, { reader: r, limit: 1000, types: ['infrastructure'] });
+      assert.deepEqual(one.rows.map((x) => x.stix_id), all.filter((x) => x.stix_type === 'infrastructure').map((x) => x.stix_id));
     });
 
     test('the marking rule in SQL agrees with tlpAllows for every level and reader', async () => {
