@@ -5,66 +5,18 @@
  */
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { api, fill, rowsOf, type Me, type Spec } from '../api.js';
-import { inPrefix, parseAddress, parsePrefix } from '../cidr.js';
+import { inPrefix } from '../cidr.js';
+import { CATEGORIES, ID, KIND_NAMES, criteriaBody, proposalChoices, type DraftCriterion, type Kind } from '../approval-form.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, useLoad } from '../ui.js';
 import { SelectedFlows } from './Commission.js';
 import { InfraLink } from './Infrastructure.js';
 
 type Row = Record<string, unknown>;
 
-const CATEGORIES = [
-  { value: 'foreign-domestic', label: 'foreign ↔ domestic (3 months by default)' },
-  { value: 'transit', label: 'transit, foreign ↔ foreign (6 months by default)' },
-];
-const KINDS = ['address', 'prefix', 'asn', 'port', 'detector'] as const;
-type Kind = (typeof KINDS)[number];
-const KIND_NAMES: Record<Kind, string> = { address: 'address', prefix: 'prefix (CIDR)', asn: 'autonomous system', port: 'port / protocol', detector: 'detector rule' };
-const DETECTORS = ['beacon', 'fan-in', 'scan', 'ddos', 'indicator', 'long-connection', 'strobe'];
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
-
-interface DraftCriterion {
-  kind: Kind;
-  value: string;
-  proto: string;
-}
-
 /** a datetime-local value for a time */
 function localInput(ms: number): string {
   const d = new Date(ms);
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-}
-
-/** the criteria as the API takes them, or the first problem, naming the criterion */
-export function criteriaBody(rows: DraftCriterion[]): { criteria: Row[] } | { problem: string } {
-  const out: Row[] = [];
-  for (const [i, c] of rows.entries()) {
-    const n = `criterion ${i + 1}`;
-    const v = c.value.trim();
-    const id = `${c.kind}-${i + 1}`;
-    if (c.kind === 'address') {
-      if (!parseAddress(v)) return { problem: `${n}: '${v}' is not an IPv4 or IPv6 address` };
-      out.push({ id, kind: 'address', address: v });
-    } else if (c.kind === 'prefix') {
-      if (!parsePrefix(v)) return { problem: `${n}: '${v}' is not a CIDR prefix (e.g. 203.0.113.0/24)` };
-      out.push({ id, kind: 'prefix', prefix: v });
-    } else if (c.kind === 'asn') {
-      const asn = Number(v.replace(/^AS/i, ''));
-      if (!Number.isInteger(asn) || asn < 1 || asn > 4294967295) return { problem: `${n}: '${v}' is not an AS number` };
-      out.push({ id, kind: 'asn', asn });
-    } else if (c.kind === 'port') {
-      const port = v === '' ? undefined : Number(v);
-      const proto = c.proto.trim() === '' ? undefined : Number(c.proto);
-      if (port === undefined && proto === undefined) return { problem: `${n}: give a port, a protocol number or both` };
-      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) return { problem: `${n}: port '${v}' is not 0–65535` };
-      if (proto !== undefined && (!Number.isInteger(proto) || proto < 0 || proto > 255)) return { problem: `${n}: protocol '${c.proto}' is not 0–255` };
-      out.push({ id, kind: 'port', ...(port !== undefined ? { port } : {}), ...(proto !== undefined ? { proto } : {}) });
-    } else {
-      if (!DETECTORS.includes(v)) return { problem: `${n}: choose a detector` };
-      out.push({ id, kind: 'detector', detector: v });
-    }
-  }
-  if (out.length === 0) return { problem: 'an approval needs at least one criterion' };
-  return { criteria: out };
 }
 
 /** the agency lead's proposal form, against POST /api/v1/approvals */
@@ -79,6 +31,7 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
   const [end, setEnd] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const choices = useMemo(() => proposalChoices(route ? spec.bodySchema('POST', route.path) : null), [spec, route]);
   if (!route) return <NotAvailable what="proposing approvals" expected="POST /api/v1/approvals" />;
   const setRow = (i: number, c: Partial<DraftCriterion>) => setCriteria((rows) => rows.map((r, j) => (j === i ? { ...r, ...c } : r)));
 
@@ -116,9 +69,9 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
         <label htmlFor={`${f}-cat`}>Category *</label>
         <select id={`${f}-cat`} required value={category} onChange={(e) => setCategory(e.target.value)}>
           <option value="">choose…</option>
-          {CATEGORIES.map((c) => (
-            <option key={c.value} value={c.value}>
-              {c.label}
+          {choices.categories.map((c) => (
+            <option key={c} value={c}>
+              {CATEGORIES.find((x) => x.value === c)?.label ?? c}
             </option>
           ))}
         </select>
@@ -142,7 +95,7 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
             <div className="field">
               <label htmlFor={`${f}-k${i}`}>Kind of criterion {i + 1}</label>
               <select id={`${f}-k${i}`} value={c.kind} onChange={(e) => setRow(i, { kind: e.target.value as Kind, value: '', proto: '' })}>
-                {KINDS.map((k) => (
+                {choices.kinds.map((k) => (
                   <option key={k} value={k}>
                     {KIND_NAMES[k]}
                   </option>
@@ -154,7 +107,7 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
                 <label htmlFor={`${f}-v${i}`}>Detector of criterion {i + 1}</label>
                 <select id={`${f}-v${i}`} required value={c.value} onChange={(e) => setRow(i, { value: e.target.value })}>
                   <option value="">choose…</option>
-                  {DETECTORS.map((d) => (
+                  {choices.detectors.map((d) => (
                     <option key={d} value={d}>
                       {d}
                     </option>
