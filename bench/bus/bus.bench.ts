@@ -10,7 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { measure, report, type Measurement } from '../lib.js';
-import { BatchEncoder, createBusCollector, createBusWorker, createJetStreamBus, createMemoryBus, decodeBatch, parsePartitions, type Bus } from '../../src/bus/index.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { BatchEncoder, createBusCollector, createBusWorker, createJetStreamBus, createLeaseManager, createMemoryBus, decodeBatch, leaseBucket, parsePartitions, type Bus, type BusWorker } from '../../src/bus/index.js';
 import { createGate, type DetectorFeedFlow, type SelectedFlow } from '../../src/selection/index.js';
 import { NATS_URL, feed, fixture, natsReachable, records } from '../../test/bus/fixture.js';
 import type { FlowRecord } from '../../src/flow/index.js';
@@ -21,11 +22,12 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 const input: FlowRecord[] = await records(fixture(), 0, MINUTES);
 
-async function run(bus: Bus, workers: string[]): Promise<Measurement> {
+async function run(bus: Bus, workers: string[], started: BusWorker[] = []): Promise<Measurement> {
   const fx = fixture();
   const collector = createBusCollector({ ...fx, bus, config: { publisher: { batchSize: 1000, maxInflight: 128 } } });
   const ws = workers.map((spec) => createBusWorker({ bus, partitions: parsePartitions(spec, PARTITIONS), config: { maxAckPending: 64 } }));
   for (const w of ws) await w.start();
+  ws.push(...started);
   gc(); // the detector tables (≈ 7 MB per partition) are allocated before the clock starts
   const m = await measure(async () => {
     for (let i = 0; i < input.length; i++) {
@@ -73,6 +75,28 @@ if (!(await natsReachable())) {
   for (const workers of [['0-7'], ['0-3', '4-7']]) {
     report(`bus: JetStream, ${workers.length} worker(s) in-process`, await best(jsBus, workers), baseline, 'flows', 'in-process');
   }
+  // the same two workers, sharing the partitions through leases (--partitions auto): the partitions
+  // are claimed before the clock starts; the timed part adds the lease renewals (every 2.5 s)
+  const leased = async (): Promise<Measurement> => {
+    const prefix = `acdb_${randomBytes(4).toString('hex')}`;
+    const bus = await createJetStreamBus({ servers: NATS_URL, partitions: PARTITIONS, prefix });
+    const ws = [0, 1].map(() => createBusWorker({ bus, partitions: [], config: { maxAckPending: 64 } }));
+    const ls = await Promise.all(ws.map((w, i) => createLeaseManager({ connection: bus.connection, config: { prefix, partitions: PARTITIONS, id: `bench-${i}`, ttlMs: 10_000 }, events: { take: (p) => w.take(p), release: (p) => w.release(p) } })));
+    try {
+      for (const l of ls) await l.start();
+      while (ws.reduce((n, w) => n + w.held().length, 0) < PARTITIONS || ws.some((w) => w.held().length === 0)) await new Promise((r) => setTimeout(r, 50));
+      return await run(bus, [], ws);
+    } finally {
+      for (const l of ls) await l.stop();
+      const jsm = await jetstreamManager(bus.connection);
+      await jsm.streams.delete(`KV_${leaseBucket(prefix)}`).catch(() => false);
+      await bus.destroy();
+      await bus.close();
+    }
+  };
+  const l1 = await leased();
+  const l2 = await leased();
+  report('bus: JetStream, 2 workers with partition leases', l1.ms < l2.ms ? l1 : l2, baseline, 'flows', 'in-process');
 }
 
 // the transport alone: pre-built 1 000-flow batches (100 kB) published and consumed with decoding only

@@ -6,3 +6,4 @@ export { createBusPublisher, createBusCollector, type BusCollector, type BusPubl
 export { createBusWorker, purgeBatchNames, type BusWorker, type WorkerConfig } from './worker.js';
 export { partitionOf } from './partition.js';
 export { BatchEncoder, decodeBatch, BusFlow, RECORD_BYTES, type BatchHeader } from './codec.js';
+export { createLeaseManager, leaseBucket, type LeaseConfig, type LeaseEvents, type LeaseManager } from './leases.js';

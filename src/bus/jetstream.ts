@@ -41,6 +41,9 @@ export interface JetStreamBusConfig {
   replicas?: number;
   /** wait for the stream's ack of each publish (default true); false = fire and forget (not for production) */
   ackPublish?: boolean;
+  /** NATS user and password (default: ACD_NATS_USER / ACD_NATS_PASSWORD from the environment, when set);
+   *  src/bus/nats-access.conf gives collectors and workers different rights */
+  auth?: { user: string; pass: string };
 }
 
 export interface JetStreamBus extends Bus {
@@ -58,7 +61,9 @@ export async function createJetStreamBus(config: JetStreamBusConfig, deps: { log
   const logger = deps.logger ?? silentLogger;
   const prefix = config.prefix ?? 'acd';
   const stream = streamName(prefix);
-  const nc = await connect({ servers: config.servers, name: `acd-bus-${process.pid}` });
+  const envUser = process.env.ACD_NATS_USER;
+  const auth = config.auth ?? (envUser ? { user: envUser, pass: process.env.ACD_NATS_PASSWORD ?? '' } : undefined);
+  const nc = await connect({ servers: config.servers, name: `acd-bus-${process.pid}`, ...(auth ? { user: auth.user, pass: auth.pass, inboxPrefix: `_INBOX_${auth.user}` } : {}) });
   const jsm: JetStreamManager = await jetstreamManager(nc);
   const js: JetStreamClient = jetstream(nc);
   const streamConfig = {
@@ -71,11 +76,21 @@ export async function createJetStreamBus(config: JetStreamBusConfig, deps: { log
     duplicate_window: nanos(Math.min(config.maxAgeMs ?? 10 * 60_000, 2 * 60_000)),
     num_replicas: config.replicas ?? 1,
   };
+  let exists = true;
   try {
     await jsm.streams.info(stream);
-    await jsm.streams.update(stream, streamConfig);
   } catch {
-    await jsm.streams.add(streamConfig);
+    exists = false;
+  }
+  if (!exists) await jsm.streams.add(streamConfig);
+  else {
+    try {
+      await jsm.streams.update(stream, streamConfig);
+    } catch (err) {
+      // a collector's or worker's credential may not manage streams (src/bus/nats-access.conf): the
+      // stream an operator made is used as it is
+      logger.info({ err, stream }, 'stream exists and was not updated (no right to, or a setting cannot change)');
+    }
   }
   const subject = (p: number): string => `${prefix}.flows.${p}`;
   const durable = (p: number): string => `${prefix.replace(/[^A-Za-z0-9_-]/g, '_')}-p${p}`;

@@ -61,6 +61,12 @@ export interface BusWorker {
   findings(): Finding[];
   readonly stats: { batches: number; duplicates: number; selected: number; dropped: number };
   lag(): Promise<Map<number, number>>;
+  /** starts consuming partition p with a fresh detector set (the bus replays the partition to rebuild it) */
+  take(p: number): Promise<void>;
+  /** stops consuming partition p after the batch in hand is written and acknowledged; forgets its state */
+  release(p: number): Promise<void>;
+  /** partitions consumed now */
+  held(): number[];
 }
 
 interface PartitionState {
@@ -86,11 +92,11 @@ export function createBusWorker(opts: {
   const every = config.flushEveryMs ?? 60_000;
   const stats = { batches: 0, duplicates: 0, selected: 0, dropped: 0 };
   const states = new Map<number, PartitionState>();
-  let sub: Subscription | null = null;
+  const subs = new Map<number, Subscription>();
   let purgeTimer: NodeJS.Timeout | null = null;
   const selectionsSent = new Set<string>();
 
-  for (const p of partitions) {
+  const newState = (p: number): void => {
     const st: PartitionState = {
       detectors: null as unknown as Detectors,
       latest: 0,
@@ -104,7 +110,12 @@ export function createBusWorker(opts: {
       deps: { onFinding: (f) => st.batchFindings.set(f.key, f) },
     });
     states.set(p, st);
-  }
+  };
+  const lagOf = async (): Promise<Map<number, number>> => {
+    const out = new Map<number, number>();
+    for (const s of [...subs.values()]) for (const [p, n] of await s.lag()) out.set(p, n);
+    return out;
+  };
 
   const reg = opts.deps?.registry;
   const flowsC = reg ? new Counter({ name: 'acd_bus_worker_flows_total', help: 'flows a worker took from the bus, by result (selected: stored; dropped: detector feed, discarded after the detectors)', labelNames: ['result'], registers: [reg] }) : null;
@@ -117,8 +128,8 @@ export function createBusWorker(opts: {
       labelNames: ['partition'],
       registers: [reg],
       async collect() {
-        if (!sub) return;
-        const lag = await sub.lag();
+        this.reset();
+        const lag = await lagOf();
         for (const [p, n] of lag) this.set({ partition: String(p) }, n);
       },
     });
@@ -217,8 +228,27 @@ export function createBusWorker(opts: {
 
   return {
     stats,
+    async take(p) {
+      if (subs.has(p)) return;
+      if (!(Number.isInteger(p) && p >= 0 && p < bus.partitions)) throw new Error(`worker: partition ${p} out of 0-${bus.partitions - 1}`);
+      newState(p);
+      subs.set(p, await bus.subscribe([p], handle, { maxAckPending: config.maxAckPending ?? 16 }));
+      logger.info({ partition: p }, 'partition taken');
+    },
+    async release(p) {
+      const s = subs.get(p);
+      if (!s) return;
+      await s.stop();
+      subs.delete(p);
+      states.delete(p);
+      logger.info({ partition: p }, 'partition released');
+    },
+    held: () => [...subs.keys()].sort((a, b) => a - b),
     async start() {
-      sub = await bus.subscribe(partitions, handle, { maxAckPending: config.maxAckPending ?? 16 });
+      for (const p of partitions) {
+        newState(p);
+        subs.set(p, await bus.subscribe([p], handle, { maxAckPending: config.maxAckPending ?? 16 }));
+      }
       if (db) {
         const keep = config.keepBatchNamesMs ?? 3_600_000;
         purgeTimer = setInterval(() => {
@@ -230,12 +260,14 @@ export function createBusWorker(opts: {
     },
     async stop() {
       if (purgeTimer) clearInterval(purgeTimer);
-      await sub?.stop();
-      sub = null;
+      for (const [p, s] of [...subs]) {
+        await s.stop();
+        subs.delete(p);
+      }
     },
     findings() {
       return [...states.values()].flatMap((s) => s.detectors.findings.list());
     },
-    lag: () => (sub ? sub.lag() : Promise.resolve(new Map())),
+    lag: lagOf,
   };
 }

@@ -11,7 +11,8 @@ import { AcdError } from '../../shared/errors.js';
 import { createLogger, silentLogger } from '../../shared/log.js';
 import { createMetricsRegistry } from '../../shared/metrics.js';
 import { openStore, type Store } from '../../store/index.js';
-import { createBusWorker, createJetStreamBus, parsePartitions } from '../../bus/index.js';
+import { hostname } from 'node:os';
+import { createBusWorker, createJetStreamBus, createLeaseManager, parsePartitions, type LeaseManager } from '../../bus/index.js';
 
 export interface WorkerCliOptions {
   partitions: string;
@@ -24,18 +25,27 @@ export interface WorkerCliOptions {
   selectScore?: string;
   /** names this worker in partition leases (--partitions auto); default host-pid */
   id?: string;
+  /** lease lifetime in ms for --partitions auto (default 10000) */
+  leaseTtl?: string;
   verbose?: boolean;
 }
 
 export async function runWorker(opts: WorkerCliOptions, stop: Promise<unknown>, err: (s: string) => void = (s) => process.stderr.write(s)): Promise<void> {
   const total = Number(opts.total);
   if (!Number.isInteger(total) || total < 1 || total > 65535) throw new AcdError('WORKER_BAD_TOTAL', `--total ${opts.total}: give the partition count, an integer 1-65535`);
-  let partitions: number[];
-  try {
-    partitions = parsePartitions(opts.partitions, total);
-  } catch (e) {
-    throw new AcdError('WORKER_BAD_PARTITIONS', `--partitions: ${(e as Error).message}`);
+  const auto = opts.partitions.trim() === 'auto';
+  let partitions: number[] = [];
+  if (!auto) {
+    try {
+      partitions = parsePartitions(opts.partitions, total);
+    } catch (e) {
+      throw new AcdError('WORKER_BAD_PARTITIONS', `--partitions: ${(e as Error).message} (or "auto")`);
+    }
   }
+  const id = opts.id ?? `${hostname().replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40)}-${process.pid}`;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new AcdError('WORKER_BAD_ID', `--id ${opts.id}: use 1-64 letters, digits, - and _`);
+  const leaseTtl = opts.leaseTtl === undefined ? 10_000 : Number(opts.leaseTtl);
+  if (!(Number.isInteger(leaseTtl) && leaseTtl >= 400 && leaseTtl <= 600_000)) throw new AcdError('WORKER_BAD_LEASE_TTL', `--lease-ttl ${opts.leaseTtl}: give milliseconds, an integer 400-600000`);
   let selectScore: number | undefined;
   if (opts.selectScore !== undefined) {
     selectScore = Number(opts.selectScore);
@@ -69,10 +79,30 @@ export async function runWorker(opts: WorkerCliOptions, stop: Promise<unknown>, 
     await new Promise<void>((r) => http!.listen(Number(opts.metricsPort), '127.0.0.1', r));
   }
   await worker.start();
-  err(`acd worker: consuming partitions ${opts.partitions} of ${total} from ${bus.stream}\n`);
+  let leases: LeaseManager | null = null;
+  if (auto) {
+    leases = await createLeaseManager({
+      connection: bus.connection,
+      config: { prefix: opts.prefix, partitions: total, id, ttlMs: leaseTtl },
+      events: {
+        take: async (p) => {
+          await worker.take(p);
+          err(`acd worker ${id}: took partition ${p} at ${Date.now()}\n`);
+        },
+        release: async (p) => {
+          await worker.release(p);
+          err(`acd worker ${id}: released partition ${p} at ${Date.now()}\n`);
+        },
+      },
+      deps: { logger },
+    });
+    await leases.start();
+  }
+  err(`acd worker: consuming partitions ${opts.partitions} of ${total} from ${bus.stream}${leases ? ` (leases in KV bucket ${leases.bucket}, worker id ${id})` : ''}\n`);
   try {
     await stop;
   } finally {
+    await leases?.stop();
     await worker.stop();
     await bus.close();
     http?.close();
@@ -86,7 +116,9 @@ export function register(program: Command): void {
   program
     .command('worker')
     .description('Run the detectors for some partitions of the flow bus (NATS JetStream): consume the gate output the collectors published, write selected flows and findings to PostgreSQL idempotently, acknowledge each batch after its write.')
-    .requiredOption('--partitions <list>', 'partitions to consume: N, N-M or a comma list (e.g. 0-7, 0,2,4-5)')
+    .requiredOption('--partitions <list>', 'partitions to consume: N, N-M or a comma list (e.g. 0-7, 0,2,4-5), or auto: share them with the other auto workers through leases')
+    .option('--id <id>', 'this worker\'s id in the partition leases (default host-pid)')
+    .option('--lease-ttl <ms>', 'partition lease lifetime for --partitions auto: a dead worker\'s partitions move after this (default 10000)')
     .option('--total <n>', 'the partition count the collectors publish with', '8')
     .option('--nats <url>', 'NATS server(s)', 'nats://127.0.0.1:4222')
     .option('--db <url>', 'PostgreSQL URL for selected flows and findings (without it: in memory only)')
@@ -97,13 +129,16 @@ export function register(program: Command): void {
     .option('--verbose', 'log (pino JSON lines) on stderr')
     .addHelpText('after', [
       '',
-      'Each partition is consumed by one worker: split the partitions between workers (0-3 and 4-7).',
+      'Each partition is consumed by one worker: split the partitions between workers (0-3 and 4-7),',
+      'or start every worker with --partitions auto: they share the partitions through leases in a NATS KV',
+      'bucket, and a worker that joins, leaves or dies moves partitions (a graceful one hands over at once).',
       'A worker restarted after a crash replays its partitions from the stream (up to its maximum age)',
       'to rebuild the detectors; writes are idempotent, so nothing is stored twice.',
       '',
       'Examples:',
       '  $ acd worker --partitions 0-7 --db postgres://acd@db/acd',
       '  $ acd worker --partitions 4-7 --total 8 --nats nats://nats1:4222,nats://nats2:4222 --metrics-port 9464',
+      '  $ acd worker --partitions auto --total 64 --id worker-3 --db postgres://acd@db/acd',
     ].join('\n'))
     .action(async (opts: WorkerCliOptions) => {
       let onSignal: (() => void) | undefined;

@@ -1,0 +1,203 @@
+/**
+ * Rebalancing with `acd worker --partitions auto` on NATS JetStream and PostgreSQL: two workers share
+ * the partitions through leases, a third joins mid-stream, one leaves gracefully (SIGTERM) and one is
+ * killed (SIGKILL). Afterwards:
+ * - every published batch was written exactly once, and each selected flow stored once;
+ * - the findings in PostgreSQL equal those of a single in-process run on the same input;
+ * - no partition was ever consumed by two live workers at once (from the workers' own take/release
+ *   log lines; a killed worker's holding ends when it is killed);
+ * - each of the three workers held partitions, and the survivor ends holding all of them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { createBusCollector, createBusWorker, createJetStreamBus, createMemoryBus, leaseBucket, parsePartitions, streamName } from '../../src/bus/index.js';
+import { PG_URL, freshSchemaName } from '../helpers/stores.js';
+import { NATS_URL, feed, fixture, natsReachable } from './fixture.js';
+
+const PARTITIONS = 8;
+const MINUTES = 12;
+const TTL = 15_000;
+
+interface Holding {
+  worker: string;
+  partition: number;
+  from: number;
+  to: number | null;
+}
+
+interface Proc {
+  id: string;
+  proc: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  stderr: () => string;
+  /** partitions held now, from its log lines */
+  held: Set<number>;
+}
+
+const holdings: Holding[] = [];
+
+function startWorker(id: string, prefix: string, schema: string): Proc {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/bus/worker-proc.ts', 'auto', String(PARTITIONS), NATS_URL, PG_URL, schema, prefix, '', id, String(TTL)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  let seen = 0;
+  const held = new Set<number>();
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (process.env.BUS_DEBUG) process.stderr.write(`[${id}] ${d.toString()}`);
+      const lines = err.split('\n');
+      for (; seen < lines.length - 1; seen++) {
+        const m = /^acd worker (\S+): (took|released) partition (\d+) at (\d+)$/.exec(lines[seen]!);
+        if (!m) continue;
+        const p = Number(m[3]);
+        if (m[2] === 'took') {
+          held.add(p);
+          holdings.push({ worker: id, partition: p, from: Number(m[4]), to: null });
+        } else {
+          held.delete(p);
+          const h = holdings.find((x) => x.worker === id && x.partition === p && x.to === null);
+          assert.ok(h, `${id} released partition ${p}, which it had not taken`);
+          h.to = Number(m[4]);
+        }
+      }
+      if (err.includes('consuming partitions')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`worker ${id} exited ${code}: ${err}`)));
+  });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { id, proc, ready, exited, stderr: () => err, held };
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('partitions move between auto workers (one joins, one leaves, one is killed): nothing lost, nothing twice, findings as in one process', async (t) => {
+  if (!(await natsReachable())) {
+    t.skip(`NATS is not reachable at ${NATS_URL} (start nats-server -js)`);
+    return;
+  }
+  const prefix = `acdr_${randomBytes(4).toString('hex')}`;
+  const schema = freshSchemaName();
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  const bus = await createJetStreamBus({ servers: NATS_URL, partitions: PARTITIONS, prefix });
+  const procs: Proc[] = [];
+  try {
+    const { openStore } = await import('../../src/store/index.js');
+    const s = await openStore({ db: PG_URL, schema });
+    await s.close();
+    const ap = fixture().approvals.list()[0]!;
+    await client.query(
+      `insert into ${schema}.approvals (id, category, carriers, criteria, start_at, end_at, status, proposed_by) values ($1, $2, $3, $4, $5, $6, 'approved', 'test')`,
+      [ap.id, ap.category, ap.carriers, JSON.stringify(ap.criteria), ap.start, ap.end],
+    );
+
+    // the reference: one in-process run
+    const memBus = createMemoryBus({ partitions: PARTITIONS });
+    const fx0 = fixture();
+    const ref = createBusCollector({ ...fx0, bus: memBus, config: { publisher: { producer: 'ref' } } });
+    const refWorker = createBusWorker({ bus: memBus, partitions: parsePartitions(`0-${PARTITIONS - 1}`, PARTITIONS) });
+    await refWorker.start();
+    await feed(fx0, ref.sink, 0, MINUTES, () => ref.publisher.ready());
+    await ref.flush({ end: true });
+    while ([...(await refWorker.lag()).values()].some((n) => n > 0)) await new Promise((r) => setTimeout(r, 20));
+    await refWorker.stop();
+    await memBus.close();
+    const refFindings = refWorker.findings();
+    const want = [...new Set(refFindings.map((f) => `${f.key} ${f.type}`))].sort();
+    const wantExt = refFindings.filter((f) => f.external !== null).map((f) => `${f.key} ${f.type} ${f.updates}`).sort();
+
+    const all = (ps: Proc[]): boolean => {
+      const seen = ps.flatMap((p) => [...p.held]);
+      return seen.length === PARTITIONS && new Set(seen).size === PARTITIONS;
+    };
+    const a = startWorker('wa', prefix, schema);
+    const b = startWorker('wb', prefix, schema);
+    procs.push(a, b);
+    await Promise.all([a.ready, b.ready]);
+    await until('A and B share all partitions', () => all([a, b]) && a.held.size > 0 && b.held.size > 0);
+
+    const fx = fixture();
+    const collector = createBusCollector({ ...fx, bus, config: { publisher: { batchSize: 500 } } });
+    await feed(fx, collector.sink, 0, MINUTES / 3, () => collector.publisher.ready());
+    await collector.flush();
+
+    // C joins: A and B hand some partitions over
+    const c = startWorker('wc', prefix, schema);
+    procs.push(c);
+    await c.ready;
+    await until('C holds a third of the partitions', () => c.held.size >= 2 && all([a, b, c]));
+    await feed(fx, collector.sink, MINUTES / 3, MINUTES / 3, () => collector.publisher.ready());
+    await collector.flush();
+
+    // A leaves gracefully: it finishes its batches, then frees its leases; B and C take them
+    a.proc.kill('SIGTERM');
+    assert.equal(await a.exited, 0);
+    assert.equal(a.held.size, 0, 'A released every partition before it exited');
+    await until('B and C hold all partitions', () => all([b, c]));
+    // B is killed: its leases expire after the TTL and C takes them
+    const killedAt = Date.now();
+    b.proc.kill('SIGKILL');
+    await b.exited;
+    for (const h of holdings) if (h.worker === 'wb' && h.to === null) h.to = killedAt;
+    b.held.clear();
+    await feed(fx, collector.sink, (2 * MINUTES) / 3, MINUTES / 3, () => collector.publisher.ready());
+    await collector.flush({ end: true });
+    await until('C holds every partition', () => c.held.size === PARTITIONS);
+
+    const published = collector.publisher.published.batches;
+    const written = async (): Promise<number> => Number((await client.query(`select count(*) from ${schema}.bus_batches`)).rows[0].count);
+    const jsm = await jetstreamManager(bus.connection);
+    const pending = async (): Promise<number> => {
+      let n = 0;
+      for (let p = 0; p < PARTITIONS; p++) {
+        const info = await jsm.consumers.info(streamName(prefix), `${prefix}-p${p}`);
+        n += info.num_pending + info.num_ack_pending;
+      }
+      return n;
+    };
+    await until('every batch is written and acknowledged', async () => (await written()) >= published && (await pending()) === 0, 120_000);
+    c.proc.kill('SIGTERM');
+    assert.equal(await c.exited, 0);
+    assert.equal(c.held.size, 0, 'C released every partition before it exited');
+
+    assert.equal(await written(), published, 'every published batch written once');
+    const selected = Number((await client.query(`select count(*) from ${schema}.selected_flows`)).rows[0].count);
+    assert.equal(selected, collector.gate.totals().selected, 'each selected flow stored exactly once');
+    const rows = (await client.query(`select key, type, external, updates from ${schema}.findings`)).rows as Array<{ key: string; type: string; external: string | null; updates: number }>;
+    assert.ok(want.length > 5);
+    assert.deepEqual(rows.map((r) => `${r.key} ${r.type}`).sort(), want, 'finding keys and types in PostgreSQL equal the single in-process run');
+    assert.deepEqual(rows.filter((r) => r.external !== null).map((r) => `${r.key} ${r.type} ${r.updates}`).sort(), wantExt, 'and each finding about an external address was updated as often');
+
+    // one holder at a time, per partition
+    for (const h of holdings) assert.notEqual(h.to, null, `${h.worker}'s holding of partition ${h.partition} ended`);
+    for (let p = 0; p < PARTITIONS; p++) {
+      const hs = holdings.filter((h) => h.partition === p).sort((x, y) => x.from - y.from);
+      for (let i = 1; i < hs.length; i++) {
+        assert.ok(hs[i]!.from >= hs[i - 1]!.to!, `partition ${p}: ${hs[i]!.worker} took it at ${hs[i]!.from} while ${hs[i - 1]!.worker} held it until ${hs[i - 1]!.to}`);
+      }
+    }
+    for (const w of ['wa', 'wb', 'wc']) assert.ok(holdings.some((h) => h.worker === w), `${w} held partitions`);
+    assert.ok(holdings.some((h) => h.worker === 'wc' && holdings.some((o) => o.worker === 'wb' && o.partition === h.partition && o.to === killedAt)), 'C took over partitions of the killed B');
+  } finally {
+    for (const p of procs) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+    const jsm = await jetstreamManager(bus.connection);
+    await jsm.streams.delete(`KV_${leaseBucket(prefix)}`).catch(() => false);
+    await bus.destroy();
+    await bus.close();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  }
+});
