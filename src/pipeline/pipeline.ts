@@ -102,7 +102,8 @@ export function createPipeline(opts: {
 
   const detectors = createDetectors({
     config: { ...config.detectors, ...(config.flushEveryMs ? { flushEveryMs: config.flushEveryMs } : {}) },
-    deps: { onFinding, ...(deps.registry ? { metrics: deps.registry } : {}) },
+    // the scope's ASN lookup: the beacon detector demotes update/telemetry vendors' networks with it (detect/README.md)
+    deps: { onFinding, asn: opts.scope, ...(deps.registry ? { metrics: deps.registry } : {}) },
   });
 
   function selectByDetectorRule(f: Finding): void {
