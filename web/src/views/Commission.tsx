@@ -144,29 +144,26 @@ export function flatten(r: Row | null): Row | null {
   return { ...(operation as Row), ...rest };
 }
 
-/** operations waiting for a decision, or approvals (of acquisition) to decide, with their evidence */
-function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 'operation' | 'approval' }) {
+/** operations waiting for a decision, with their evidence (approvals of acquisition: ApprovalsPanel in Approvals.tsx) */
+function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 'operation' }) {
   const [picked, setPicked] = useState<Row | null>(null);
   const [version, setVersion] = useState(0);
-  const listPatterns = kind === 'operation' ? [/^\/api\/v1\/operations$/] : [/^\/api\/v1\/approvals$/, /^\/api\/v1\/selection\/approvals$/];
-  const decidePatterns =
-    kind === 'operation'
-      ? [/^\/api\/v1\/operations\/\{\w+\}\/(decision|decide|decisions)$/, /^\/api\/v1\/operations\/\{\w+\}\/(actions|transitions)$/]
-      : [/^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/(decision|decide|decisions)$/];
+  const listPatterns = [/^\/api\/v1\/operations$/];
+  const decidePatterns = [/^\/api\/v1\/operations\/\{\w+\}\/(decision|decide|decisions)$/, /^\/api\/v1\/operations\/\{\w+\}\/(actions|transitions)$/];
   const decide = spec.find('POST', ...decidePatterns);
-  const one = spec.find('GET', kind === 'operation' ? /^\/api\/v1\/operations\/\{\w+\}$/ : /^\/api\/v1\/(selection\/)?approvals\/\{\w+\}$/);
+  const one = spec.find('GET', /^\/api\/v1\/operations\/\{\w+\}$/);
   const id = picked ? String(picked.id ?? '') : '';
   const full = useLoad<Row>(one && id ? fill(one.path, { [/\{(\w+)\}/.exec(one.path)?.[1] ?? 'id']: id }) : null);
   const detail = flatten(full.data ?? picked);
-  const title = kind === 'operation' ? 'Operations to decide' : 'Approvals of acquisition';
+  const title = 'Operations to decide';
   return (
     <ApiList
       key={version}
       spec={spec}
       title={title}
-      what={kind === 'operation' ? 'operations' : 'approvals'}
+      what="operations"
       patterns={listPatterns}
-      expected={kind === 'operation' ? 'GET /api/v1/operations' : 'GET /api/v1/approvals'}
+      expected="GET /api/v1/operations"
       render={(rows) => {
         const sorted = [...rows].sort((a, b) => Number(PENDING.test(String(b.state ?? b.status ?? ''))) - Number(PENDING.test(String(a.state ?? a.status ?? ''))));
         return (
@@ -174,11 +171,11 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
             <DataTable
               caption={title}
               rows={sorted}
-              columns={present(rows, kind === 'approval' ? ['id', 'category', 'carriers', 'status', 'start', 'end'] : ['title', 'state', 'serious', 'emergency', 'abroad', 'notifyDeadline', 'updatedAt'])}
+              columns={present(rows, ['title', 'state', 'serious', 'emergency', 'abroad', 'notifyDeadline', 'updatedAt'])}
               picked={picked?.id}
               onPick={setPicked}
               cell={(k, r) => (k === 'state' || k === 'status' ? <span className={PENDING.test(String(r[k])) ? 'badge pending' : 'badge'}>{fmt(r[k])}</span> : undefined)}
-              empty={kind === 'operation' ? 'No operation.' : 'No approval.'}
+              empty="No operation."
             />
             {detail ? (
               <div className="detail" aria-label={`The ${kind} chosen`}>
@@ -212,25 +209,6 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
                       </details>
                     ),
                   )}
-                {kind === 'approval' && member ? <SelectedFlows spec={spec} id={id} /> : null}
-                {member && kind === 'approval' && /approved/i.test(String(detail.status ?? '')) && spec.find('POST', /^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/end$/) ? (
-                  <details className="form-box">
-                    <summary>End this approval now</summary>
-                    <ApiAction
-                      key={`end-${id}`}
-                      spec={spec}
-                      patterns={[/^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/end$/]}
-                      params={{ id }}
-                      what="ending approvals"
-                      expected="POST /api/v1/approvals/{id}/end"
-                      submitLabel="End approval"
-                      onDone={() => {
-                        setPicked(null);
-                        setVersion((v) => v + 1);
-                      }}
-                    />
-                  </details>
-                ) : null}
                 {member && !PENDING.test(String(detail.state ?? detail.status ?? 'pending')) ? (
                   <p className="small muted">Decided: {fmt(detail.state ?? detail.status)}.</p>
                 ) : member ? (
