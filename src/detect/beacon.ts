@@ -199,6 +199,17 @@ export interface AsnLookup {
 }
 const KEY_WORDS = 9;
 
+/** sorts a[0..n) ascending in place (n ≤ 10: insertion sort, no subarray view allocated) and returns a */
+function sortPrefix(a: Float64Array, n: number): Float64Array {
+  for (let i = 1; i < n; i++) {
+    const v = a[i] ?? 0;
+    let j = i - 1;
+    while (j >= 0 && (a[j] ?? 0) > v) { a[j + 1] = a[j] ?? 0; j--; }
+    a[j + 1] = v;
+  }
+  return a;
+}
+
 /** the octave bin of an interval in seconds: 0 is < 1 s, i is [2^(i-1), 2^i) s, 14 is ≥ 2^13 s (2.3 h) */
 export function intervalBin(sec: number): number {
   if (sec < 1) return 0;
@@ -237,6 +248,8 @@ export class BeaconDetector {
   private readonly sortSz = new Float64Array(SZ_RES);
   private readonly scratch = new Float64Array(Math.max(IV_RES, SZ_RES));
   private readonly merged = new Float64Array(T_BINS);
+  /** score()'s result without evidence, reused: scoring at checkpoints allocates nothing */
+  private readonly quick = { score: 0, strobe: false, rate: 0, prevalence: 0, medianInterval: 0, subscores: { ts: 0, ds: 0, mode: 0, hist: 0, dur: 0, confidence: 0, prevalence: 0 } as Record<string, number>, evidence: {} as Record<string, unknown> };
   private windowStart = Infinity;
   /** event time the eviction utilities count from (the first flow's, less a day) */
   private utilityBase = NaN;
@@ -425,14 +438,14 @@ export class BeaconDetector {
       if (v > 0) this.sortIv[nz++] = v;
     }
     if (nz < 3) return null;
-    const iv = this.sortIv.subarray(0, nz).sort();
+    const iv = sortPrefix(this.sortIv, nz);
     const tsB = bowley(iv, nz, 10);
     const tsM = madScore(iv, nz, this.scratch, 1);
     // MAD carries twice the weight of skew: a symmetric spread of any width has no skew
     const ts = (tsB.score + 2 * tsM.score) / 3;
     const nSz = Math.min(c, SZ_RES);
     for (let i = 0; i < nSz; i++) this.sortSz[i] = this.f32[(s * F32S + SZR) + i] ?? 0;
-    const sz = this.sortSz.subarray(0, nSz).sort();
+    const sz = sortPrefix(this.sortSz, nSz);
     const dsB = bowley(sz, nSz, 10);
     const dsM = madScore(sz, nSz, this.scratch, 0);
     const ds = (dsB.score + dsM.score) / 2;
@@ -490,8 +503,15 @@ export class BeaconDetector {
 
     const rate = span > 0 ? (c - 1) / (span / 1000) : 0;
     const strobe = rate >= this.config.strobeRate && span >= this.config.strobeMinSpanMs;
+    if (!withEvidence) {
+      // the per-checkpoint path: one result object reused (read at once by evaluate, never kept)
+      const q = this.quick;
+      const qs = q.subscores;
+      q.score = r3(score); q.strobe = strobe; q.rate = rate; q.prevalence = share; q.medianInterval = median;
+      qs.ts = r3(ts); qs.ds = r3(ds); qs.mode = r3(mode); qs.hist = r3(hist); qs.dur = r3(dur); qs.confidence = r3(conf); qs.prevalence = r3(prevFactor);
+      return q;
+    }
     const subscores = { ts: r3(ts), ds: r3(ds), mode: r3(mode), hist: r3(hist), dur: r3(dur), confidence: r3(conf), prevalence: r3(prevFactor) };
-    if (!withEvidence) return { score: r3(score), strobe, rate, prevalence: share, medianInterval: median, subscores, evidence: {} };
     const ivHistogram: { bin: string; count: number }[] = [];
     for (let i = 0; i < IV_BINS; i++) {
       const v = this.u16[hb + i] ?? 0;
