@@ -8,6 +8,7 @@ import { recordAudit } from '../oversight/audit.js';
 import { AcdError, conflict, notFound } from '../shared/errors.js';
 import { ROLES_BY_ORG_KIND, isOrgKind, isRole, type Actor, type OrgKind, type Role } from './roles.js';
 import { MIN_PASSWORD_LENGTH, hashPassword, newSecret, sha256Hex } from './secrets.js';
+import { forgetCachedTokens } from './token-cache.js';
 
 export const SECTORS = [
   'electricity', 'gas', 'oil', 'water', 'railways', 'trucking', 'ocean_freight', 'port_handling',
@@ -129,6 +130,8 @@ export async function revokeToken(db: Kysely<Database>, actor: Actor, tokenId: s
     if (Number(res.numUpdatedRows) === 0) throw notFound('active token', tokenId);
     await recordAudit(trx, { actor, action: 'token.revoke', target: { type: 'api_token', id: tokenId } });
   });
+  // after the commit: from now on no request in this process is answered from a cached token
+  forgetCachedTokens();
 }
 
 export async function getOrganisation(db: Kysely<Database>, id: string): Promise<Organisation> {

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
 import { newSecret, sha256Hex } from './secrets.js';
 import { isOrgKind, isRole, type Actor, type OrgKind } from './roles.js';
+import { getCachedToken, putCachedToken, tokenCacheGeneration } from './token-cache.js';
 
 export const SESSION_COOKIE = 'acd_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -29,6 +30,11 @@ async function actorForUser(db: Kysely<Database>, userId: string, via: Actor['vi
 }
 
 export async function actorFromToken(db: Kysely<Database>, token: string, now = new Date()): Promise<Actor | null> {
+  const hash = sha256Hex(token);
+  // a token seen a moment ago answers from memory (see token-cache.ts for how stale it may be)
+  const cached = getCachedToken(db, hash, now.getTime());
+  if (cached) return { ...cached.actor, roles: [...cached.actor.roles] };
+  const seenGeneration = tokenCacheGeneration();
   // one round trip for the token and its person; last_used_at is written at most once a minute, so a
   // busy client does not turn every request into a write
   const row = await db
@@ -39,14 +45,16 @@ export async function actorFromToken(db: Kysely<Database>, token: string, now = 
       'api_tokens.id as tokenId', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'api_tokens.last_used_at',
       'users.id', 'users.username', 'users.roles', 'users.disabled', 'users.org_id', 'organisations.kind',
     ])
-    .where('api_tokens.token_hash', '=', sha256Hex(token))
+    .where('api_tokens.token_hash', '=', hash)
     .executeTakeFirst();
   if (!row || row.revoked_at || (row.expires_at && new Date(row.expires_at) <= now)) return null;
   if (row.disabled || !isOrgKind(row.kind)) return null;
   if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
     await db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.tokenId).execute();
   }
-  return { userId: row.id, username: row.username, orgId: row.org_id, orgKind: row.kind as OrgKind, roles: row.roles.filter(isRole), via: 'token' };
+  const actor: Actor = { userId: row.id, username: row.username, orgId: row.org_id, orgKind: row.kind as OrgKind, roles: row.roles.filter(isRole), via: 'token' };
+  putCachedToken(db, hash, { actor, tokenId: row.tokenId, expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null }, now.getTime(), seenGeneration);
+  return { ...actor, roles: [...actor.roles] };
 }
 
 /** HTTP Basic for TAXII clients: the username and one of that user's API tokens as the password. */

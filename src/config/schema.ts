@@ -20,6 +20,7 @@ export const ConfigSchema = Type.Object(
     sessionTtlMinutes: Type.Integer({ minimum: 5, maximum: 7 * 24 * 60, default: 480, description: 'web session lifetime' }),
     loginMaxAttempts: Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'failed logins allowed per account and per address in a window' }),
     loginWindowSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 900, description: 'window of the login rate limit' }),
+    tokenCacheSeconds: Type.Integer({ minimum: 0, maximum: 60, default: 5, description: 'how long a process may answer for an API token from memory; a revocation elsewhere takes effect within this time (0: ask the store every request)' }),
     collector: Type.Optional(Type.String({ pattern: '^udp://.+:\\d+$', description: 'UDP flow collector address, e.g. udp://0.0.0.0:2055' })),
     country: Type.String({ pattern: '^[A-Z]{2}$', default: 'JP', description: 'ISO country whose address space is domestic' }),
     domestic: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'extra domestic CIDR prefixes' }),
@@ -69,5 +70,5 @@ export const ConfigSchema = Type.Object(
 export type AcdConfig = Static<typeof ConfigSchema>;
 
 /** Keys whose values are numbers or lists when given as text (environment variables, flags). */
-export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds', 'busPartitions', 'reportsMaxAttachmentBytes', 'reportsSmtpPort']);
+export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds', 'tokenCacheSeconds', 'busPartitions', 'reportsMaxAttachmentBytes', 'reportsSmtpPort']);
 export const LIST_KEYS = new Set(['domestic', 'reportsSmtpTo']);

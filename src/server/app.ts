@@ -11,6 +11,7 @@ import secureJson from 'secure-json-parse';
 import type { AppContext } from './context.js';
 import { AcdError } from '../shared/errors.js';
 import { installAccessControl, type DeclaredRoute } from './access.js';
+import { setTokenCacheTtl } from '../auth/token-cache.js';
 import { installErrorHandling } from './errors.js';
 import { installHttpMetrics } from './http-metrics.js';
 import { systemRoutes } from './routes/system.js';
@@ -61,6 +62,8 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
   });
   // cookies are parsed in an onRequest hook, which must run before the access check's
   await app.register(cookie);
+  // one setting per process: the last app built decides (tests build several with the same value)
+  setTokenCacheTtl(ctx.config.tokenCacheSeconds);
   const routes = installAccessControl(app, ctx.store.db);
   installHttpMetrics(app, ctx.registry);
 
