@@ -129,8 +129,13 @@ export function createBusWorker(opts: {
       registers: [reg],
       async collect() {
         this.reset();
-        const lag = await lagOf();
-        for (const [p, n] of lag) this.set({ partition: String(p) }, n);
+        try {
+          const lag = await lagOf();
+          for (const [p, n] of lag) this.set({ partition: String(p) }, n);
+        } catch (err) {
+          // NATS did not answer in time (a loaded server): /metrics still answers, without the lag
+          logger.warn({ err }, 'reading the bus lag failed');
+        }
       },
     });
   }
