@@ -13,6 +13,7 @@ import * as m030 from './030-operations.js';
 import * as m040 from './040-selection.js';
 import * as m041 from './041-reidentification.js';
 import * as m060 from './060-findings.js';
+import * as m061 from './061-findings-by-external.js';
 import * as m050 from './050-oversight.js';
 import * as m080 from './080-bus.js';
 
@@ -31,6 +32,7 @@ export const migrations: Migration[] = [
   { version: 40, name: 'selection', up: m040.up },
   { version: 41, name: 'reidentification', up: m041.up },
   { version: 60, name: 'findings', up: m060.up },
+  { version: 61, name: 'findings-by-external', up: m061.up },
   { version: 50, name: 'oversight', up: m050.up },
   { version: 80, name: 'bus', up: m080.up },
 ].sort((a, b) => a.version - b.version);
