@@ -24,6 +24,7 @@ import type { SelectedFlow } from '../selection/index.js';
 import { withTables } from '../store/index.js';
 import { createBusCollector, createJetStreamBus, type BusCollector, type JetStreamBus } from '../bus/index.js';
 import { createDetectors } from '../detect/index.js';
+import { AcdError } from '../shared/errors.js';
 import type { SelectionTables } from '../selection/tables.js';
 import { recordAudit } from '../oversight/audit.js';
 import { SYSTEM_ACTOR } from '../auth/roles.js';
@@ -81,7 +82,11 @@ export async function createLivePipeline(opts: {
   let busCollector: BusCollector | null = null;
   let pipeline: Pipeline;
   if (config.bus === 'jetstream') {
-    bus = await createJetStreamBus({ servers: config.nats, partitions: config.busPartitions, prefix: config.busPrefix }, { logger });
+    try {
+      bus = await createJetStreamBus({ servers: config.nats, partitions: config.busPartitions, prefix: config.busPrefix }, { logger });
+    } catch (e) {
+      throw new AcdError('BUS_CONNECT', `bus=jetstream: cannot use NATS JetStream at ${config.nats}: ${(e as Error).message}`);
+    }
     const bc = createBusCollector({ scope, approvals, pseudonymiser, bus, config: { gate: { carrierOf } }, deps: { registry, logger } });
     busCollector = bc;
     // the detectors run in the workers: this set stays empty (the pipeline stats show 0 findings here)

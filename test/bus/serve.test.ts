@@ -23,6 +23,9 @@ import { openStore } from '../../src/store/index.js';
 import { configFromOptions } from '../../src/cli/options.js';
 import { busOverrides } from '../../src/cli/commands/serve.js';
 import { startAcd } from '../../src/server/start.js';
+import { validateConfig } from '../../src/config/index.js';
+import { createLivePipeline } from '../../src/pipeline/live.js';
+import { createMetricsRegistry } from '../../src/shared/metrics.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { DemoScenario, V9Encoder, type DemoFlow } from '../../src/flow/demo-exporter.js';
 import { SYSTEM_ACTOR, createOrganisation, createPerson, type Actor } from '../../src/auth/index.js';
@@ -116,20 +119,37 @@ test('acd serve --bus jetstream: NetFlow v9 → collector gate → NATS → acd 
     let sentB = 0;
     const send = (s: Socket, enc: V9Encoder, flows: DemoFlow[], at: number): Promise<void> =>
       new Promise<void>((r) => s.send(enc.encode(flows, at), target.port, target.host, () => r()));
-    for (let t = t0; t < t0 + 25 * 60_000; t += 10_000) {
-      for (const [sc, s, enc] of [[scenarioA, sockA, encA], [scenarioB, sockB, encB]] as const) {
-        const batch: DemoFlow[] = [];
-        sc.window(t, t + 10_000, (f) => batch.push(f));
-        batch.sort((a, b) => a.end - b.end);
-        for (let i = 0; i < batch.length; i += V9Encoder.maxRecords) {
-          const part = batch.slice(i, i + V9Encoder.maxRecords);
-          await send(s, enc, part, t + 10_000);
-          if (s === sockA) sentA += part.length;
-          else sentB += part.length;
+    const sendMinutes = async (from: number, to: number): Promise<void> => {
+      for (let t = t0 + from * 60_000; t < t0 + to * 60_000; t += 10_000) {
+        for (const [sc, s, enc] of [[scenarioA, sockA, encA], [scenarioB, sockB, encB]] as const) {
+          const batch: DemoFlow[] = [];
+          sc.window(t, t + 10_000, (f) => batch.push(f));
+          batch.sort((a, b) => a.end - b.end);
+          for (let i = 0; i < batch.length; i += V9Encoder.maxRecords) {
+            const part = batch.slice(i, i + V9Encoder.maxRecords);
+            await send(s, enc, part, t + 10_000);
+            if (s === sockA) sentA += part.length;
+            else sentB += part.length;
+          }
         }
+        await new Promise((r) => setImmediate(r));
       }
-      await new Promise((r) => setImmediate(r));
-    }
+    };
+    // 20 minutes; the worker's detectors find the C2 and send the selection back to the server's
+    // gate; then 10 more minutes, whose C2 flows the gate selects under the detector rule
+    await sendMinutes(0, 20);
+    const phase1 = Date.now() + 60_000;
+    while (live.totals().received < sentA + sentB && Date.now() < phase1) await new Promise((r) => setTimeout(r, 50));
+    await live.flush();
+    // the worker publishes a finding's selection before it writes the finding: once the C2's finding
+    // at or above 0.7 is in PostgreSQL, the selection is on its way to the server
+    const c2Found = async (): Promise<boolean> => (await client.query(`select 1 from ${schema}.findings where external = $1 and score >= 0.7`, [scenarioA.actors.c2])).rows.length > 0;
+    while (!(await c2Found()) && Date.now() < phase1) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(await c2Found(), "the worker found carrier-1's C2 from the first 20 minutes");
+    while (live.pipeline.selections === 0 && Date.now() < phase1) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(live.pipeline.selections > 0, 'the worker sent detector-rule selections back to the server gate');
+    await sendMinutes(20, 30);
     const deadline = Date.now() + 30_000;
     while (live.totals().received < sentA + sentB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(live.totals().received, sentA + sentB, 'every exported flow reached the gate');
@@ -162,11 +182,10 @@ test('acd serve --bus jetstream: NetFlow v9 → collector gate → NATS → acd 
     assert.ok(findings.some((f) => f.external === scenarioA.actors.c2 && (f.type === 'beacon' || f.type === 'fan-in')), `carrier-1's C2 is a stored finding: ${JSON.stringify(findings.map((f) => [f.type, f.external]))}`);
     assert.ok(!findings.some((f) => f.external === scenarioB.actors.c2), "carrier-2's C2 is not (its flows never left the collector)");
     assert.equal(new Set(findings.map((f) => f.key)).size, findings.length);
-    assert.ok(live.pipeline.selections > 0, 'the worker sent detector-rule selections back to the server gate');
 
     // selected flows: as many as the gate selected, all carrier-1, pseudonyms only for domestic hosts
     const rows = (await client.query(`select carrier, approval_id, criterion_id, src_pseudonym, key_id, host(src) as src from ${schema}.selected_flows`)).rows as Array<{ carrier: string; approval_id: string; criterion_id: string; src_pseudonym: boolean; key_id: string | null; src: string }>;
-    assert.ok(rows.length > 0);
+    assert.ok(rows.length > 0, `selected flows stored: totals ${JSON.stringify(live.totals())}, selections ${live.pipeline.selections}, findings ${JSON.stringify(findings.map((f) => [f.type, f.external]))}, c2 ${scenarioA.actors.c2}`);
     assert.equal(rows.length, live.totals().selected, 'each selected flow stored once');
     assert.deepEqual([...new Set(rows.map((r) => r.carrier))], ['carrier-1'], 'the carrier came with the batch');
     const bots = new Set(scenarioA.actors.bots);
@@ -201,5 +220,20 @@ test('acd serve --bus jetstream: NetFlow v9 → collector gate → NATS → acd 
     await cleanup?.close();
     await client.query(`drop schema if exists ${schema} cascade`);
     await client.end();
+  }
+});
+
+test('bus settings: a wrong value is refused naming the key; an unreachable NATS stops start-up with BUS_CONNECT naming the address', async () => {
+  assert.throws(() => validateConfig({ bus: 'kafka' }), { code: 'CONFIG_INVALID', message: /config key "bus" has value "kafka".*"none", "jetstream"/ });
+  assert.throws(() => validateConfig({ busPartitions: 0 }), { code: 'CONFIG_INVALID', message: /"busPartitions" has value 0/ });
+  assert.throws(() => validateConfig({ busPrefix: 'acd.flows' }), { code: 'CONFIG_INVALID', message: /"busPrefix"/ });
+  const opts = { bus: 'jetstream', nats: 'nats://127.0.0.1:1', busPartitions: '16' };
+  const config = configFromOptions({ config: undefined, ...opts }, busOverrides(opts));
+  assert.equal(config.busPartitions, 16, 'the flag text becomes a number');
+  const store = await openStore({ data: 'memory://' });
+  try {
+    await assert.rejects(createLivePipeline({ config, db: store.db, registry: createMetricsRegistry() }), { code: 'BUS_CONNECT', message: /cannot use NATS JetStream at nats:\/\/127\.0\.0\.1:1/ });
+  } finally {
+    await store.close();
   }
 });
