@@ -37,6 +37,12 @@ export interface PublisherConfig {
   batchSize?: number;
   /** unacknowledged publishes before ready() waits (default 64) */
   maxInflight?: number;
+  /**
+   * For a source that cannot wait (UDP from exporters): unacknowledged publishes beyond which a new
+   * batch is dropped and counted instead of queued, so a slow or absent NATS cannot grow the
+   * collector's memory without bound. Unset (files, benchmarks): never drop; the caller awaits ready().
+   */
+  dropAboveInflight?: number;
   /** names this collector in batch ids; unique per process by default (host-pid-random) */
   producer?: string;
   /** exporter → carrier or link id (the gate's own map): each flow's batch record carries it, so a
@@ -51,6 +57,8 @@ export interface BusPublisher {
   flush(opts?: { flushAt?: number }): Promise<void>;
   ready(): Promise<void>;
   readonly published: { batches: number; flows: number };
+  /** batches and flows dropped because the bus was too slow (dropAboveInflight) or refused them */
+  readonly dropped: { batches: number; flows: number; overload: number; failed: number };
   /** the first publish error, if any (publishes are retried by the caller re-sending its input) */
   readonly error: Error | null;
 }
@@ -67,6 +75,8 @@ export function createBusPublisher(opts: { bus: Bus; config?: PublisherConfig; d
   const seqs = new Float64Array(n);
   const inflight = new Set<Promise<void>>();
   const published = { batches: 0, flows: 0 };
+  const dropped = { batches: 0, flows: 0, overload: 0, failed: 0 };
+  const dropAbove = config.dropAboveInflight ?? Infinity;
   let error: Error | null = null;
   const carrierOf = config.carrierOf ?? ((e: string) => e);
   // one lookup per exporter change (flows arrive in runs of one exporter's datagrams)
@@ -82,12 +92,26 @@ export function createBusPublisher(opts: { bus: Bus; config?: PublisherConfig; d
   const reg = opts.deps?.registry;
   const flowsC = reg ? new Counter({ name: 'acd_bus_published_flows_total', help: 'gate output flows published to the bus', registers: [reg] }) : null;
   const batchesC = reg ? new Counter({ name: 'acd_bus_published_batches_total', help: 'batches published to the bus', registers: [reg] }) : null;
+  const droppedC = reg
+    ? new Counter({ name: 'acd_bus_dropped_flows_total', help: 'gate output flows lost before the bus: overload (too many unacknowledged publishes) or failed (the bus refused them)', labelNames: ['reason'], registers: [reg] })
+    : null;
+  const drop = (count: number, reason: 'overload' | 'failed'): void => {
+    dropped.batches++;
+    dropped.flows += count;
+    dropped[reason] += count;
+    droppedC?.inc({ reason }, count);
+  };
 
   const send = (p: number, flushAt: number | null): void => {
     const enc = encoders[p]!;
     const count = enc.count;
     const seq = ++seqs[p]!;
     const msg = enc.take({ partition: p, seq, producer, flushAt });
+    if (inflight.size >= dropAbove && flushAt === null) {
+      // the sequence number stays spent, so batch names (producer, partition, seq) remain unique
+      drop(count, 'overload');
+      return;
+    }
     const pr = bus
       .publish(p, msg, `${producer}/${p}/${seq}`)
       .then(() => {
@@ -98,6 +122,7 @@ export function createBusPublisher(opts: { bus: Bus; config?: PublisherConfig; d
       })
       .catch((e: unknown) => {
         error ??= e as Error;
+        drop(count, 'failed');
         logger.error({ err: e, partition: p, seq }, 'bus publish failed');
       })
       .finally(() => inflight.delete(pr));
@@ -113,6 +138,7 @@ export function createBusPublisher(opts: { bus: Bus; config?: PublisherConfig; d
     out: { selected: (f) => add(f, true), feed: (f) => add(f, false) },
     producer,
     published,
+    dropped,
     get error() {
       return error;
     },

@@ -29,6 +29,13 @@ import type { SelectionTables } from '../selection/tables.js';
 import { recordAudit } from '../oversight/audit.js';
 import { SYSTEM_ACTOR } from '../auth/roles.js';
 
+/**
+ * bus=jetstream: UDP exporters cannot be slowed down, so beyond this many unacknowledged publishes
+ * (about 100 kB each) a batch is dropped and counted (acd_bus_dropped_flows_total{reason="overload"})
+ * rather than held: a slow or absent NATS costs counted flows, never the collector's memory.
+ */
+const BUS_MAX_INFLIGHT = 256;
+
 export interface PipelineRates {
   /** per-second figures over the last `seconds` seconds, oldest first */
   seconds: number[];
@@ -87,7 +94,7 @@ export async function createLivePipeline(opts: {
     } catch (e) {
       throw new AcdError('BUS_CONNECT', `bus=jetstream: cannot use NATS JetStream at ${config.nats}: ${(e as Error).message}`);
     }
-    const bc = createBusCollector({ scope, approvals, pseudonymiser, bus, config: { gate: { carrierOf } }, deps: { registry, logger } });
+    const bc = createBusCollector({ scope, approvals, pseudonymiser, bus, config: { gate: { carrierOf }, publisher: { dropAboveInflight: BUS_MAX_INFLIGHT } }, deps: { registry, logger } });
     busCollector = bc;
     // the detectors run in the workers: this set stays empty (the pipeline stats show 0 findings here)
     const idle = createDetectors();
