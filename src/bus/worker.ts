@@ -22,6 +22,7 @@ import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DETECTOR_BIT, copySelectedFlow, type SelectedFlow } from '../selection/index.js';
 import { INBOUND, OUTBOUND, createDetectors, type Detectors, type DetectorsConfig, type Finding } from '../detect/index.js';
+import type { AsnLookup } from '../detect/beacon.js';
 import { createFindingWriter, createSelectedFlowWriter } from '../pipeline/writers.js';
 import { withTables, type Database } from '../store/index.js';
 import { silentLogger, type Logger } from '../shared/log.js';
@@ -84,7 +85,12 @@ export function createBusWorker(opts: {
   partitions: number[];
   db?: Kysely<Database>;
   config?: WorkerConfig;
-  deps?: { registry?: Registry; logger?: Logger };
+  /**
+   * `asn`: the scope's AS lookup, as the in-process pipeline gives its detectors: without it the
+   * beacon detector's vendor demotion (detect/README.md) is off and a worker would report update
+   * traffic one process does not.
+   */
+  deps?: { registry?: Registry; logger?: Logger; asn?: AsnLookup };
 }): BusWorker {
   const { bus, partitions, db } = opts;
   const config = opts.config ?? {};
@@ -107,7 +113,7 @@ export function createBusWorker(opts: {
     };
     st.detectors = createDetectors({
       config: { ...config.detectors, flushEveryMs: Number.MAX_SAFE_INTEGER },
-      deps: { onFinding: (f) => st.batchFindings.set(f.key, f) },
+      deps: { onFinding: (f) => st.batchFindings.set(f.key, f), ...(opts.deps?.asn ? { asn: opts.deps.asn } : {}) },
     });
     states.set(p, st);
   };

@@ -13,6 +13,7 @@ import { createMetricsRegistry } from '../../shared/metrics.js';
 import { openStore, type Store } from '../../store/index.js';
 import { hostname } from 'node:os';
 import { createBusWorker, createJetStreamBus, createLeaseManager, parsePartitions, type LeaseManager } from '../../bus/index.js';
+import { createScope } from '../../selection/index.js';
 
 export interface WorkerCliOptions {
   partitions: string;
@@ -62,7 +63,9 @@ export async function runWorker(opts: WorkerCliOptions, stop: Promise<unknown>, 
     partitions,
     ...(store ? { db: store.db } : {}),
     config: selectScore === undefined ? {} : { selectScore },
-    deps: { registry, logger },
+    // the AS lookup only (no country ranges: the gate ran at the collector), so the beacon detector
+    // demotes update vendors' networks exactly as the in-process pipeline does
+    deps: { registry, logger, asn: createScope({ useCountryData: false }) },
   });
   let http: Server | null = null;
   if (opts.metricsPort) {
