@@ -21,7 +21,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DETECTOR_BIT, copySelectedFlow, type SelectedFlow } from '../selection/index.js';
-import { INBOUND, OUTBOUND, createDetectors, type Detectors, type DetectorsConfig, type Finding } from '../detect/index.js';
+import { INBOUND, OUTBOUND, configForShare, createDetectors, type Detectors, type DetectorsConfig, type Finding } from '../detect/index.js';
 import type { AsnLookup } from '../detect/beacon.js';
 import { createFindingWriter, createSelectedFlowWriter } from '../pipeline/writers.js';
 import { withTables, type Database } from '../store/index.js';
@@ -112,7 +112,8 @@ export function createBusWorker(opts: {
       batchFindings: new Map(),
     };
     st.detectors = createDetectors({
-      config: { ...config.detectors, flushEveryMs: Number.MAX_SAFE_INTEGER },
+      // one partition sees 1/partitions of the traffic: tables sized to that share (detect/share.ts)
+      config: { ...configForShare(config.detectors ?? {}, bus.partitions), flushEveryMs: Number.MAX_SAFE_INTEGER },
       deps: { onFinding: (f) => st.batchFindings.set(f.key, f), ...(opts.deps?.asn ? { asn: opts.deps.asn } : {}) },
     });
     states.set(p, st);

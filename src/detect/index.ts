@@ -20,3 +20,4 @@ export type { LongConnConfig } from './longconn.js';
 export { ritaScore } from './rita.js';
 export { AddressSet, parsePrefix } from './addrset.js';
 export type { RitaScore } from './rita.js';
+export { configForShare, sizeForShare } from './share.js';
