@@ -131,3 +131,24 @@ export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTab
     },
   };
 }
+
+/**
+ * The AS lookup alone (a detector worker: the gate ran at the collector, so it needs no domestic
+ * address space, only the AS numbers the beacon detector demotes vendors by). Loads the table on
+ * first use, like the scope's.
+ */
+export function createAsnLookup(load: () => AsnTable = loadAsnTable): Pick<Scope, 'asn4' | 'asn6'> {
+  let t: AsnTable | null = null;
+  return {
+    asn4(a) {
+      t ??= load();
+      const i = t.v4.find(a);
+      return i < 0 ? 0 : t.v4asn[i]!;
+    },
+    asn6(b) {
+      t ??= load();
+      const i = t.v6.find(b);
+      return i < 0 ? 0 : t.v6asn[i]!;
+    },
+  };
+}

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { createBusCollector, createBusWorker, createMemoryBus, parsePartitions } from '../../src/bus/index.js';
 import { MutableFlowRecord, parseIpv4 } from '../../src/flow/index.js';
 import { createPipeline } from '../../src/pipeline/index.js';
+import { createAsnLookup } from '../../src/selection/scope.js';
+import { parseIpv4 as ip } from '../../src/flow/index.js';
 import { fixture, T0 } from './fixture.js';
 
 const PARTITIONS = 4;
@@ -50,7 +52,7 @@ test('vendor ASes: a worker demotes the same pairs as the in-process pipeline, a
     const fx = fixture();
     const bus = createMemoryBus({ partitions: PARTITIONS });
     const c = createBusCollector({ ...fx, bus, config: { publisher: { producer: 'vendor' } } });
-    const w = createBusWorker({ bus, partitions: parsePartitions(`0-${PARTITIONS - 1}`, PARTITIONS), ...(withAsn ? { deps: { asn: fx.scope } } : {}) });
+    const w = createBusWorker({ bus, partitions: parsePartitions(`0-${PARTITIONS - 1}`, PARTITIONS), ...(withAsn ? { deps: { asn: createAsnLookup() } } : {}) });
     await w.start();
     feedPolling((r) => c.sink(r));
     await c.flush({ end: true });
@@ -58,6 +60,9 @@ test('vendor ASes: a worker demotes the same pairs as the in-process pipeline, a
     await w.stop();
     return [...new Set(beacons(w.findings()))];
   };
+  // acd worker's lookup (AS table only, no country data) answers as the scope does
+  assert.equal(createAsnLookup().asn4(ip('20.54.24.231')), fx0.scope.asn4(ip('20.54.24.231')));
+  assert.equal(fx0.scope.asn4(ip('20.54.24.231')), 8075);
   assert.deepEqual(await viaBus(true), inProcess, 'the worker with the AS lookup agrees with one process');
   assert.deepEqual(await viaBus(false), ['20.54.24.231', '41.1.1.1'], 'without it the vendor pair would be a beacon finding');
 });

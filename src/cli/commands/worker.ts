@@ -13,7 +13,7 @@ import { createMetricsRegistry } from '../../shared/metrics.js';
 import { openStore, type Store } from '../../store/index.js';
 import { hostname } from 'node:os';
 import { createBusWorker, createJetStreamBus, createLeaseManager, parsePartitions, type LeaseManager } from '../../bus/index.js';
-import { createScope } from '../../selection/index.js';
+import { createAsnLookup } from '../../selection/scope.js';
 
 export interface WorkerCliOptions {
   partitions: string;
@@ -65,7 +65,7 @@ export async function runWorker(opts: WorkerCliOptions, stop: Promise<unknown>, 
     config: selectScore === undefined ? {} : { selectScore },
     // the AS lookup only (no country ranges: the gate ran at the collector), so the beacon detector
     // demotes update vendors' networks exactly as the in-process pipeline does
-    deps: { registry, logger, asn: createScope({ useCountryData: false }) },
+    deps: { registry, logger, asn: createAsnLookup() },
   });
   let http: Server | null = null;
   if (opts.metricsPort) {
