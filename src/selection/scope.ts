@@ -102,8 +102,7 @@ export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTab
   const d4: RangeSet4 = b4.build({ map24: true });
   const d6: RangeSet6 = b6.build();
 
-  let asn: AsnTable | null = null;
-  const table = (): AsnTable => (asn ??= (deps.asnTable ?? loadAsnTable)());
+  const { asn4, asn6 } = createAsnLookup(deps.asnTable);
 
   const isDomestic4 = (a: number): boolean => d4.has(a);
   const isDomestic6 = (b: Uint8Array): boolean => d6.find(b) >= 0;
@@ -119,23 +118,15 @@ export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTab
     isDomestic6,
     classifyCode,
     classify: (rec) => SCOPE_CLASSES[classifyCode(rec)]!,
-    asn4(a) {
-      const t = table();
-      const i = t.v4.find(a);
-      return i < 0 ? 0 : t.v4asn[i]!;
-    },
-    asn6(b) {
-      const t = table();
-      const i = t.v6.find(b);
-      return i < 0 ? 0 : t.v6asn[i]!;
-    },
+    asn4,
+    asn6,
   };
 }
 
 /**
- * The AS lookup alone (a detector worker: the gate ran at the collector, so it needs no domestic
- * address space, only the AS numbers the beacon detector demotes vendors by). Loads the table on
- * first use, like the scope's.
+ * The AS lookup, loading the table on first use: the scope's own, and alone for a detector worker
+ * (the gate ran at the collector, so it needs no domestic address space, only the AS numbers the
+ * beacon detector demotes vendors by).
  */
 export function createAsnLookup(load: () => AsnTable = loadAsnTable): Pick<Scope, 'asn4' | 'asn6'> {
   let t: AsnTable | null = null;
