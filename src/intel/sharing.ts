@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { withTables, type Database } from '../store/index.js';
 import type { Actor } from '../auth/index.js';
-import type { Finding, FindingType } from '../detect/index.js';
-import type { FindingTables } from '../pipeline/tables.js';
+import type { Finding } from '../detect/index.js';
+import { findingOfRow, type FindingTables } from '../pipeline/tables.js';
 import { recordAudit } from '../oversight/index.js';
 import { AcdError, forbidden, notFound } from '../shared/errors.js';
 import { findingToStix, producerIdentity, type Tier } from './findings.js';
@@ -110,24 +110,7 @@ export interface PromotionResult extends AddResult {
 /** A finding as the findings table stores it (the state of its last update), or undefined. */
 export async function storedFinding(db: IntelDb, key: string): Promise<(Finding & { updatedAt: string }) | undefined> {
   const r = await withTables<FindingTables>(db as unknown as Kysely<Database>).selectFrom('findings').selectAll().where('key', '=', key).executeTakeFirst();
-  if (!r) return undefined;
-  return {
-    type: r.type as FindingType,
-    key: r.key,
-    external: r.external,
-    port: r.port,
-    proto: r.proto,
-    direction: r.direction === 'inbound' ? 'inbound' : 'outbound',
-    domestic: r.domestic,
-    domesticCount: r.domestic_count,
-    firstSeen: new Date(r.first_seen).getTime(),
-    lastSeen: new Date(r.last_seen).getTime(),
-    score: r.score,
-    subscores: r.subscores,
-    evidence: r.evidence,
-    updates: r.updates,
-    updatedAt: new Date(r.updated_at).toISOString(),
-  };
+  return r ? findingOfRow(r) : undefined;
 }
 
 /**

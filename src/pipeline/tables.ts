@@ -1,5 +1,6 @@
 /** The findings table (migration 060) as a Kysely type. */
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Selectable } from 'kysely';
+import type { Finding, FindingType } from '../detect/index.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -23,4 +24,27 @@ export interface FindingTable {
 
 export interface FindingTables {
   findings: FindingTable;
+}
+
+export type FindingRow = Selectable<FindingTable>;
+
+/** A stored finding as the detectors' Finding (times in ms since the epoch), with when it was last written. */
+export function findingOfRow(r: FindingRow): Finding & { updatedAt: string } {
+  return {
+    type: r.type as FindingType,
+    key: r.key,
+    external: r.external,
+    port: r.port,
+    proto: r.proto,
+    direction: r.direction === 'inbound' ? 'inbound' : 'outbound',
+    domestic: r.domestic,
+    domesticCount: r.domestic_count,
+    firstSeen: new Date(r.first_seen).getTime(),
+    lastSeen: new Date(r.last_seen).getTime(),
+    score: r.score,
+    subscores: r.subscores,
+    evidence: r.evidence,
+    updates: r.updates,
+    updatedAt: new Date(r.updated_at).toISOString(),
+  };
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import { withTables } from '../../store/index.js';
-import type { FindingTables } from '../../pipeline/tables.js';
+import { findingOfRow, type FindingRow, type FindingTables } from '../../pipeline/tables.js';
 import { recordAudit } from '../../oversight/index.js';
 import { AcdError, notFound } from '../../shared/errors.js';
 import { ipv6ToString, parseIpv4, parseIpv6 } from '../../flow/index.js';
@@ -32,24 +32,11 @@ export function canonicalAddress(text: string): string {
   throw new AcdError('BAD_ADDRESS', `address: '${text.slice(0, 64)}' is not an IPv4 or IPv6 address (a prefix or a name is not accepted)`);
 }
 
-type Row = Record<string, unknown> & { first_seen: Date | string; last_seen: Date | string; updated_at: Date | string };
-const view = (r: Row) => ({
-  key: r.key,
-  type: r.type,
-  external: r.external,
-  port: r.port,
-  proto: r.proto,
-  direction: r.direction,
-  domestic: r.domestic,
-  domesticCount: r.domestic_count,
-  firstSeen: new Date(r.first_seen).toISOString(),
-  lastSeen: new Date(r.last_seen).toISOString(),
-  score: r.score,
-  subscores: r.subscores,
-  evidence: r.evidence,
-  updates: r.updates,
-  updatedAt: new Date(r.updated_at).toISOString(),
-});
+/** The API's view of a stored finding: times as ISO text. */
+const view = (r: FindingRow) => {
+  const f = findingOfRow(r);
+  return { ...f, firstSeen: new Date(f.firstSeen).toISOString(), lastSeen: new Date(f.lastSeen).toISOString() };
+};
 
 export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const fdb = withTables<FindingTables>(ctx.store.db);
@@ -63,7 +50,7 @@ export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Prom
       if (req.query.minScore !== undefined) q = q.where('score', '>=', req.query.minScore);
       const rows = await q.execute();
       await recordAudit(ctx.store.db, { actor: actorOf(req), action: 'findings.read', target: { type: 'findings' }, details: { count: rows.length } });
-      return rows.map((r) => view(r as unknown as Row));
+      return rows.map((r) => view(r));
     },
   );
 
@@ -74,7 +61,7 @@ export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const r = await fdb.selectFrom('findings').selectAll().where('key', '=', req.params.key).executeTakeFirst();
       if (!r) throw notFound('finding', req.params.key);
       await recordAudit(ctx.store.db, { actor: actorOf(req), action: 'finding.read', target: { type: 'finding', id: r.key } });
-      return view(r as unknown as Row);
+      return view(r);
     },
   );
 
@@ -90,7 +77,7 @@ export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
     async (req) => {
       const address = canonicalAddress(req.params.address);
-      const rows = (await fdb.selectFrom('findings').selectAll().where('external', '=', address).orderBy('last_seen', 'desc').limit(INFRASTRUCTURE_LIMIT).execute()) as unknown as Row[];
+      const rows = (await fdb.selectFrom('findings').selectAll().where('external', '=', address).orderBy('last_seen', 'desc').limit(INFRASTRUCTURE_LIMIT).execute());
       const findings = rows.map(view);
       const types: Record<string, number> = {};
       const pseudonyms = new Set<string>();
