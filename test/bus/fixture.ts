@@ -2,6 +2,7 @@
  * The bus tests' input: the demo scenario (botnet C2, scanner, DDoS, updates, background) for a
  * stretch of simulated time, under one approval naming every detector rule, with a fixed pseudonym key.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { DemoScenario, fillFlowRecord } from '../../src/flow/demo-exporter.js';
 import { MutableFlowRecord, copyFlowRecord, type FlowRecord, type FlowSink } from '../../src/flow/index.js';
@@ -80,4 +81,40 @@ export async function records(fx: Fixture, from: number, minutes: number): Promi
   const out: FlowRecord[] = [];
   await feed(fx, (r) => out.push(copyFlowRecord(r)), from, minutes);
   return out;
+}
+
+/** A `worker-proc.ts` child as the process tests run it. */
+export interface WorkerProcess {
+  proc: ChildProcess;
+  /** resolves once it logs that it consumes its partitions; rejects if it exits first */
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  stderr: () => string;
+}
+
+/**
+ * Spawns `test/bus/worker-proc.ts` with `args` (see that file for their order). `onLine` sees each
+ * complete line of its stderr, in order; `label` prefixes its output under BUS_DEBUG.
+ */
+export function spawnWorker(label: string, args: string[], onLine?: (line: string) => void): WorkerProcess {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/bus/worker-proc.ts', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ACD_LOG_LEVEL: 'info' },
+  });
+  let err = '';
+  let seen = 0;
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (process.env.BUS_DEBUG) process.stderr.write(`[${label}] ${d.toString()}`);
+      if (onLine) {
+        const lines = err.split('\n');
+        for (; seen < lines.length - 1; seen++) onLine(lines[seen]!);
+      }
+      if (err.includes('consuming partitions')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`worker ${label} exited ${code}: ${err}`)));
+  });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { proc, ready, exited, stderr: () => err };
 }

@@ -6,32 +6,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createBusCollector, createBusWorker, createJetStreamBus, createMemoryBus, parsePartitions, streamName } from '../../src/bus/index.js';
 import { PG_URL, freshSchemaName } from '../helpers/stores.js';
-import { NATS_URL, feed, fixture, natsReachable } from './fixture.js';
+import { NATS_URL, feed, fixture, natsReachable, spawnWorker, type WorkerProcess } from './fixture.js';
 
 const PARTITIONS = 8;
 const MINUTES = 12;
 
-function startWorker(partitions: string, prefix: string, schema: string): { proc: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; stderr: () => string } {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/bus/worker-proc.ts', partitions, String(PARTITIONS), NATS_URL, PG_URL, schema, prefix], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ACD_LOG_LEVEL: 'info' },
-  });
-  let err = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    proc.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (process.env.BUS_DEBUG) process.stderr.write(`[${partitions}] ${d.toString()}`);
-      if (err.includes('consuming partitions')) resolve();
-    });
-    proc.once('exit', (code) => reject(new Error(`worker ${partitions} exited ${code}: ${err}`)));
-  });
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { proc, ready, exited, stderr: () => err };
+function startWorker(partitions: string, prefix: string, schema: string): WorkerProcess {
+  return spawnWorker(partitions, [partitions, String(PARTITIONS), NATS_URL, PG_URL, schema, prefix]);
 }
 
 test('two workers, one killed with SIGKILL mid-stream and restarted: nothing lost, nothing twice, findings as in one process', async (t) => {

@@ -11,12 +11,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createBusCollector, createBusWorker, createJetStreamBus, createMemoryBus, leaseBucket, parsePartitions, streamName } from '../../src/bus/index.js';
 import { PG_URL, freshSchemaName } from '../helpers/stores.js';
-import { NATS_URL, feed, fixture, natsReachable } from './fixture.js';
+import { NATS_URL, feed, fixture, natsReachable, spawnWorker, type WorkerProcess } from './fixture.js';
 
 const PARTITIONS = 8;
 const MINUTES = 12;
@@ -29,12 +28,8 @@ interface Holding {
   to: number | null;
 }
 
-interface Proc {
+interface Proc extends WorkerProcess {
   id: string;
-  proc: ChildProcess;
-  ready: Promise<void>;
-  exited: Promise<number | null>;
-  stderr: () => string;
   /** partitions held now, from its log lines */
   held: Set<number>;
 }
@@ -42,37 +37,22 @@ interface Proc {
 const holdings: Holding[] = [];
 
 function startWorker(id: string, prefix: string, schema: string): Proc {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/bus/worker-proc.ts', 'auto', String(PARTITIONS), NATS_URL, PG_URL, schema, prefix, '', id, String(TTL)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  let seen = 0;
   const held = new Set<number>();
-  const ready = new Promise<void>((resolve, reject) => {
-    proc.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (process.env.BUS_DEBUG) process.stderr.write(`[${id}] ${d.toString()}`);
-      const lines = err.split('\n');
-      for (; seen < lines.length - 1; seen++) {
-        const m = /^acd worker (\S+): (took|released) partition (\d+) at (\d+)$/.exec(lines[seen]!);
-        if (!m) continue;
-        const p = Number(m[3]);
-        if (m[2] === 'took') {
-          held.add(p);
-          holdings.push({ worker: id, partition: p, from: Number(m[4]), to: null });
-        } else {
-          held.delete(p);
-          const h = holdings.find((x) => x.worker === id && x.partition === p && x.to === null);
-          assert.ok(h, `${id} released partition ${p}, which it had not taken`);
-          h.to = Number(m[4]);
-        }
-      }
-      if (err.includes('consuming partitions')) resolve();
-    });
-    proc.once('exit', (code) => reject(new Error(`worker ${id} exited ${code}: ${err}`)));
+  const w = spawnWorker(id, ['auto', String(PARTITIONS), NATS_URL, PG_URL, schema, prefix, '', id, String(TTL)], (line) => {
+    const m = /^acd worker (\S+): (took|released) partition (\d+) at (\d+)$/.exec(line);
+    if (!m) return;
+    const p = Number(m[3]);
+    if (m[2] === 'took') {
+      held.add(p);
+      holdings.push({ worker: id, partition: p, from: Number(m[4]), to: null });
+    } else {
+      held.delete(p);
+      const h = holdings.find((x) => x.worker === id && x.partition === p && x.to === null);
+      assert.ok(h, `${id} released partition ${p}, which it had not taken`);
+      h.to = Number(m[4]);
+    }
   });
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  return { id, proc, ready, exited, stderr: () => err, held };
+  return { ...w, id, held };
 }
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
