@@ -3,7 +3,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, fill, type Me, type Spec } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
-import { IntelSection, useTaxiiCollections } from './Intel.js';
+import { IntelSection } from './Intel.js';
+import { EvidencePanel, num, obj } from './Evidence.js';
 import { Deadline, withNextDeadline } from './Operator.js';
 import { flatten } from './Commission.js';
 import { InfraLink, InfrastructurePage, useInfrastructureHash } from './Infrastructure.js';
@@ -368,114 +369,12 @@ function Pipeline({ spec }: { spec: Spec }) {
   );
 }
 
-// ---- a finding and its evidence ----
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : Number(v ?? 0);
-}
-
-function obj(v: unknown): Row {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {};
-}
-
-/** the charts that make a finding's evidence checkable by eye */
-export function evidenceCharts(f: Row): Array<{ label: string; option: ChartOption }> {
-  const ev = obj(f.evidence);
-  const out: Array<{ label: string; option: ChartOption }> = [];
-  const bar = (title: string, names: string[], values: number[], extra: Row = {}): ChartOption => ({
-    title: { text: title, left: 0, textStyle: { fontSize: 13 } },
-    tooltip: {},
-    grid: { left: 60, right: 12, top: 36, bottom: 48 },
-    xAxis: { type: 'category', data: names, axisLabel: { rotate: names.length > 6 ? 30 : 0 } },
-    yAxis: { type: 'value' },
-    series: [{ type: 'bar', data: values, ...extra }],
-  });
-  const hist = ev.intervalHistogram;
-  if (Array.isArray(hist) && hist.length) {
-    const h = hist as Array<{ bin: string; count: number }>;
-    out.push({ label: 'Histogram of the intervals between connections', option: bar('Intervals between connections', h.map((x) => x.bin), h.map((x) => num(x.count))) });
-  }
-  const th = obj(ev.timeHistogram);
-  if (Array.isArray(th.counts) && th.counts.length) {
-    const c = th.counts as number[];
-    out.push({ label: 'Connections over time', option: bar(`Connections per ${fmt(th.binSeconds)} s`, c.map((_, i) => String(i)), c) });
-  }
-  const victims = ev.victimScores;
-  if (Array.isArray(victims) && victims.length) {
-    const v = victims as Array<{ domestic: string; beaconScore: number }>;
-    out.push({
-      label: 'Domestic victims of the fan-in and their beacon scores',
-      option: bar(`Victims (${fmt(ev.victims ?? v.length)} in all): beacon score`, v.map((x) => String(x.domestic)), v.map((x) => num(x.beaconScore))),
-    });
-  }
-  if (ev.firstContacts !== undefined) {
-    const hosts = obj(ev.maxHostsOnOnePort);
-    const ports = obj(ev.maxPortsOnOneHost);
-    out.push({
-      label: 'Scan progress: first contacts, failures, and the thresholds',
-      option: bar(
-        'Scan progress',
-        ['first contacts', 'failed', 'succeeded', 'hosts on one port', 'host threshold', 'ports on one host', 'port threshold'],
-        [num(ev.firstContacts), num(ev.failedFirstContacts), num(ev.successfulFirstContacts), num(hosts.hosts), num(hosts.threshold), num(ports.ports), num(ports.threshold)],
-      ),
-    });
-  }
-  const rates = obj(ev.rates);
-  if (rates.pps !== undefined) {
-    const thr = obj(ev.thresholds);
-    const peak = obj(ev.peak);
-    const keys = ['pps', 'flowsPerSecond'];
-    out.push({
-      label: 'DDoS rates against thresholds',
-      option: {
-        title: { text: 'Rates, peak and thresholds', left: 0, textStyle: { fontSize: 13 } },
-        tooltip: {},
-        legend: { top: 0, right: 0 },
-        grid: { left: 70, right: 12, top: 36, bottom: 28 },
-        xAxis: { type: 'category', data: keys },
-        yAxis: { type: 'log' },
-        series: [
-          { name: 'window', type: 'bar', data: keys.map((k) => Math.max(1, num(rates[k]))) },
-          { name: 'peak', type: 'bar', data: keys.map((k) => Math.max(1, num(peak[k]))) },
-          { name: 'threshold', type: 'bar', data: keys.map((k) => Math.max(1, num(thr[k]))) },
-        ],
-      },
-    });
-  }
-  const subs = obj(f.subscores);
-  if (Object.keys(subs).length) {
-    out.push({ label: 'Score parts', option: bar('Score parts (0–1)', Object.keys(subs), Object.values(subs).map(num)) });
-  }
-  return out;
-}
-
-const PROMOTE = [/^\/api\/v1\/findings\/\{\w+\}\/promot/, /^\/api\/v1\/intel(ligence)?\/promot/];
-
-/**
- * What the promotion route needs besides the form: the finding itself (only the fields its schema
- * names) when its body has a `finding` object, else the finding's id.
- */
-export function promoteFixed(spec: Spec, route: { path: string } | null, f: Row, id: string): Record<string, unknown> {
-  if (!route || /\{/.test(route.path)) return {};
-  const schema = spec.bodySchema('POST', route.path);
-  const findingSchema = schema?.properties?.finding;
-  if (findingSchema?.properties) {
-    const props = findingSchema.properties;
-    const keep = Object.keys(props);
-    // the findings API gives times as ISO text; a promotion schema asking numbers gets ms since the epoch
-    const asSchema = (k: string, v: unknown): unknown => (typeof v === 'string' && /number|integer/.test(String(props[k]?.type)) && Number.isFinite(Date.parse(v)) ? Date.parse(v) : v);
-    return { finding: Object.fromEntries(Object.entries(f).filter(([k]) => keep.includes(k)).map(([k, v]) => [k, asSchema(k, v)])) };
-  }
-  return { findingId: id };
-}
-
 function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
   const id = finding ? String(finding.id ?? finding.key ?? '') : '';
   const one = spec.find('GET', /^\/api\/v1\/findings\/\{\w+\}$/);
   // the finding goes on being updated while it is open
   const full = useLoad<Row>(finding && one ? fill(one.path, Object.fromEntries([[/\{(\w+)\}/.exec(one.path)?.[1] ?? 'id', id]])) : null, 5000);
   const f = full.data ?? finding;
-  const charts = useMemo(() => (f ? evidenceCharts(f) : []), [f]);
   if (!f) {
     return (
       <Section title="Evidence">
@@ -483,58 +382,20 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
       </Section>
     );
   }
-  const ev = obj(f.evidence);
   return (
-    <Section title={`Evidence: ${String(f.type ?? 'finding')} ${String(f.external ?? '')}`}>
-      <ErrorNote error={full.error} />
-      <dl className="facts">
-        {['type', 'external', 'port', 'proto', 'direction', 'domesticCount', 'score', 'firstSeen', 'lastSeen', 'updates'].filter((k) => f[k] !== undefined).map((k) => (
-          <div key={k}>
-            <dt>{label(k)}</dt>
-            <dd>{fmt(f[k])}</dd>
-          </div>
-        ))}
-      </dl>
-      {charts.map((c) => (
-        <Chart key={c.label} label={c.label} option={c.option} height={200} />
-      ))}
-      {charts.length === 0 ? <pre className="json">{JSON.stringify(ev, null, 1).slice(0, 1500)}</pre> : null}
-      {typeof f.external === 'string' && f.external ? (
-        <p>
-          <a href={`#/infrastructure/${encodeURIComponent(f.external)}`}>Everything about {f.external}: its infrastructure page</a>
-        </p>
-      ) : null}
-      <PromoteFinding spec={spec} finding={f} />
-    </Section>
-  );
-}
-
-/** promotion of one finding to intelligence (a tier, a collection), through the API's own form */
-export function PromoteFinding({ spec, finding: f }: { spec: Spec; finding: Row }) {
-  const id = String(f.id ?? f.key ?? '');
-  const [done, setDone] = useState<string | null>(null);
-  const taxiiCollections = useTaxiiCollections();
-  const promote = spec.find('POST', ...PROMOTE);
-  const paramName = promote ? (/\{(\w+)\}/.exec(promote.path)?.[1] ?? 'id') : 'id';
-  return (
-      <details className="form-box">
-        <summary>Promote to intelligence</summary>
-        {done ? <p role="status">{done}</p> : null}
-        <ApiAction
-          key={id}
-          spec={spec}
-          patterns={PROMOTE}
-          what="promoting a finding to intelligence"
-          expected="POST /api/v1/intel/promotions"
-          submitLabel="Promote"
-          params={{ [paramName]: id }}
-          fixed={promoteFixed(spec, promote, f, id)}
-          hints={{ collectionId: taxiiCollections.collections.filter((c) => c.can_write !== false).map((c) => ({ value: String(c.id), label: String(c.title ?? c.id) })) }}
-          onDone={(a) => {
-            const r = obj(a);
-            setDone(`Promoted as ${fmt(r.tier ?? 'intelligence')}${r.tlp ? ` (${fmt(r.tlp)})` : ''}: ${fmt(r.added ?? '')} objects added; the promotion is in the audit log.`);
-          }}
-        />
-      </details>
+    <EvidencePanel
+      spec={spec}
+      finding={f}
+      title={`Evidence: ${String(f.type ?? 'finding')} ${String(f.external ?? '')}`}
+      facts={['type', 'external', 'port', 'proto', 'direction', 'domesticCount', 'score', 'firstSeen', 'lastSeen', 'updates']}
+      before={<ErrorNote error={full.error} />}
+      after={
+        typeof f.external === 'string' && f.external ? (
+          <p>
+            <a href={`#/infrastructure/${encodeURIComponent(f.external)}`}>Everything about {f.external}: its infrastructure page</a>
+          </p>
+        ) : null
+      }
+    />
   );
 }

@@ -11,8 +11,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError, fill, rowsOf, type Spec } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
-import { ApiAction, DataTable, ErrorNote, NotAvailable, Section, fmt, label, useLoad } from '../ui.js';
-import { PromoteFinding, evidenceCharts } from './Analyst.js';
+import { ApiAction, DataTable, ErrorNote, NotAvailable, Section, fmt, useLoad } from '../ui.js';
+import { EvidencePanel } from './Evidence.js';
 
 type Row = Record<string, unknown>;
 
@@ -231,24 +231,7 @@ function Victims({ finding: f }: { finding: Row }) {
 }
 
 function Evidence({ spec, finding: f }: { spec: Spec; finding: Row }) {
-  const charts = useMemo(() => evidenceCharts(f), [f]);
-  return (
-    <Section title={`Evidence: ${String(f.type)}${f.port ? ` on port ${String(f.port)}` : ''}`}>
-      <dl className="facts">
-        {['score', 'updates', 'firstSeen', 'lastSeen'].map((k) => (
-          <div key={k}>
-            <dt>{label(k)}</dt>
-            <dd>{fmt(f[k])}</dd>
-          </div>
-        ))}
-      </dl>
-      {charts.map((c) => (
-        <Chart key={c.label} label={c.label} option={c.option} height={190} />
-      ))}
-      {charts.length === 0 ? <pre className="json">{JSON.stringify(f.evidence ?? {}, null, 1).slice(0, 1500)}</pre> : null}
-      <PromoteFinding spec={spec} finding={f} />
-    </Section>
-  );
+  return <EvidencePanel spec={spec} finding={f} title={`Evidence: ${String(f.type)}${f.port ? ` on port ${String(f.port)}` : ''}`} facts={['score', 'updates', 'firstSeen', 'lastSeen']} height={190} />;
 }
 
 /** draft an operation against the address; every finding about it is linked as evidence */
