@@ -1,0 +1,142 @@
+/**
+ * A batched, asynchronous appender of audit events, for reads that are audited one event each but
+ * are too frequent to pay a commit (a WAL flush) apiece — e.g. every TAXII page served.
+ *
+ * - `append` stamps the event (`at` = now), queues it and returns at once; the queue is written in
+ *   batches (one multi-row insert, one commit) `flushDelayMs` after the first queued event, or at once
+ *   when `maxBatch` events wait.
+ * - The queue is bounded (`maxQueue`): when full, `append` waits until a flush has made room, and
+ *   fails when that flush fails — a read is then refused rather than served with no event queued.
+ * - A failed batch stays at the head of the queue (same events, same times) and is retried with
+ *   back-off; nothing is dropped.
+ * - `flush()` writes everything queued before it returns (or throws): whatever must see the events
+ *   (listing the audit trail, shutting down) calls it first. `auditQueueOf(db)` gives the one queue of
+ *   a store in this process; `flushAuditQueue(db)` flushes it if there is one.
+ *
+ * The trade-off, stated: an event is durable `flushDelayMs` (default 20 ms) after the answer it
+ * records, so a process killed outright (SIGKILL, power) may lose the events of the reads of its last
+ * few milliseconds. State changes never go through here: they are audited in their own transaction
+ * (recordAudit with the transaction).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/index.js';
+import { recordAuditBatch, type AuditInput } from './audit.js';
+
+export interface AuditQueueOptions {
+  /** the longest an event waits before its batch is written (ms). Default 20. */
+  flushDelayMs?: number;
+  /** events per insert; a full batch is written at once. Default 500. */
+  maxBatch?: number;
+  /** events queued at most; beyond, append waits for a flush. Default 10 000. */
+  maxQueue?: number;
+  /** told of a failed batch (it is kept and retried) */
+  onError?: (err: unknown, queued: number) => void;
+  /** the writer of one batch (tests); default recordAuditBatch on `db` */
+  write?: (events: AuditInput[]) => Promise<void>;
+}
+
+export interface AuditQueue {
+  /** Queues one event (stamped now unless it has `at`); waits only while the queue is full. */
+  append(event: AuditInput): Promise<void>;
+  /** Writes every event queued so far; throws when a batch cannot be written (it stays queued). */
+  flush(): Promise<void>;
+  /** Flushes, stops the timer and forgets this queue as its store's (auditQueueOf makes a new one). */
+  close(): Promise<void>;
+  /** events queued and not yet written */
+  readonly pending: number;
+}
+
+export function createAuditQueue(db: Kysely<Database>, o: AuditQueueOptions = {}): AuditQueue {
+  const delay = o.flushDelayMs ?? 20;
+  const maxBatch = o.maxBatch ?? 500;
+  const maxQueue = o.maxQueue ?? 10_000;
+  const write = o.write ?? ((events: AuditInput[]) => recordAuditBatch(db, events));
+  if (!(maxBatch >= 1 && maxQueue >= maxBatch)) throw new Error(`audit queue: maxBatch ${maxBatch} must be at least 1 and at most maxQueue ${maxQueue}`);
+  let queue: AuditInput[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | undefined;
+  let backoff = delay;
+
+  /** Writes the head batch; on failure puts it back in front. */
+  const writeBatch = async (): Promise<void> => {
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    try {
+      await write(batch);
+      backoff = delay;
+    } catch (e) {
+      queue = batch.concat(queue);
+      backoff = Math.min(Math.max(backoff * 2, 50), 5000);
+      o.onError?.(e, queue.length);
+      throw e;
+    }
+  };
+  /** One batch at a time. */
+  const step = (): Promise<void> => {
+    const p = (inFlight ?? Promise.resolve()).then(writeBatch);
+    const mine = p.finally(() => {
+      if (inFlight === mine) inFlight = undefined;
+    });
+    inFlight = mine;
+    return mine;
+  };
+  const schedule = (ms: number): void => {
+    if (timer || queue.length === 0) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      step().then(
+        () => schedule(queue.length >= maxBatch ? 0 : delay),
+        () => schedule(backoff),
+      );
+    }, ms);
+    timer.unref();
+  };
+  const flush = async (): Promise<void> => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    try {
+      if (inFlight) await inFlight.catch(() => {});
+      while (queue.length) await step();
+    } finally {
+      schedule(backoff);
+    }
+  };
+  const self: AuditQueue = {
+    async append(event) {
+      const e = event.at ? event : { ...event, at: new Date() };
+      if (queue.length >= maxQueue) await flush();
+      queue.push(e);
+      schedule(queue.length >= maxBatch ? 0 : delay);
+    },
+    flush,
+    async close() {
+      if (queues.get(db) === self) queues.delete(db);
+      await flush();
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+    get pending() {
+      return queue.length;
+    },
+  };
+  return self;
+}
+
+const queues = new WeakMap<object, AuditQueue>();
+
+/** The audit queue of a store (its Kysely instance) in this process, made on first use. */
+export function auditQueueOf(db: Kysely<Database>, o: AuditQueueOptions = {}): AuditQueue {
+  let q = queues.get(db);
+  if (!q) {
+    q = createAuditQueue(db, o);
+    queues.set(db, q);
+  }
+  return q;
+}
+
+/** Writes what the store's queue holds, if it has one. */
+export async function flushAuditQueue(db: Kysely<Database> | object): Promise<void> {
+  await queues.get(db)?.flush();
+}
