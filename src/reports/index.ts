@@ -31,6 +31,7 @@ export {
 } from './reports.js';
 export { DEFAULT_REPORT_TLP, indicatorPattern, reportTlp, reportToStix, type IndicatorFailure, type ReportStix, type SharingResult, type ShareTarget } from './stix.js';
 export { loadRules, setRule } from './rules.js';
+export { filingStats, type FilingStats } from './filing.js';
 export { dueView, type DueItem } from './due.js';
 export { addAttachment, getAttachment, tooLarge, DEFAULT_MAX_ATTACHMENT_BYTES, type AttachmentMeta } from './attachments.js';
 export { createReminderJob, type ReminderConfig, type ReminderJob, type ReminderPayload } from './reminders.js';

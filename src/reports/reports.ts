@@ -15,6 +15,7 @@ import { milestoneStatus, overallState, profileFor, type DeadlineRule, type Mile
 import { loadRules } from './rules.js';
 import { base, inScope, isRecipient, rdb, requireOperator, scopeOf, type AnyDb, type RDb, type Scope } from './scope.js';
 import { checkOwnSystems } from './systems.js';
+import { fileReport, type Filing } from './filing.js';
 import { reportTlp, reportToStix, shareableCollection, storeReportStix, type SharingResult, type ShareTarget } from './stix.js';
 import type { Collection } from '../intel/index.js';
 import type { ReportTable } from './tables.js';
@@ -136,43 +137,37 @@ export async function createReport(db: AnyDb, actor: Actor, input: NewReport, no
   input = { ...input, content: normaliseContent(input.content) };
   checkContent(input.content, input.detectedAt, now);
   const id = randomUUID();
-  const content = JSON.stringify(input.content);
-  // One statement writes the report, its first submission and the audit event: a single statement is
-  // atomic on its own (all three commit or none does), so no BEGIN/COMMIT round trips. The audit row
-  // has the columns recordAudit writes (src/oversight/audit.ts), details from the inserted report.
-  const insert = (d: RDb) => sql<ReportRow>`
-      with o as (select sector from organisations where id = ${actor.orgId} and sector is not null),
-      r as (
-        insert into reports (id, org_id, sector, kind, stage, version, title, detected_at, content, severity, assignee_user_id,
-                             created_by, created_at, updated_at, early_warning_at, notification_at, final_at)
-        select ${id}, ${actor.orgId}, o.sector, ${input.kind}, 'initial', 1, ${input.title}, ${input.detectedAt}, ${content}::jsonb, null, null,
-               ${actor.userId}, ${now}, ${now}, ${now}, null, null
-        from o
-        returning *
-      ),
-      s as (
-        insert into report_submissions (report_id, seq, stage, version, content, submitted_by, submitted_at)
-        select r.id, 1, 'initial', 1, r.content, ${actor.userId}, ${now} from r
-      ),
-      a as (
-        insert into audit_events (at, actor_user_id, actor_org_id, actor_roles, action, target_type, target_id, reason, basis_id, details)
-        select ${now}, ${actor.userId}, ${actor.orgId}, array(select jsonb_array_elements_text(${JSON.stringify(actor.roles)}::jsonb))::text[],
-               'report.create', 'report', r.id, null, null, jsonb_build_object('kind', r.kind, 'sector', r.sector)
-        from r
-      )
-      select r.id, r.org_id, r.sector, r.kind, r.stage, r.version, r.title, r.detected_at, r.severity, r.assignee_user_id, r.created_by,
-             r.created_at, r.updated_at, r.early_warning_at, r.notification_at, r.final_at
-      from r`.execute(d); // not the content back: the caller has it (no jsonb sent back and parsed)
-  const res = input.content.systemIds.length
+  const filing: Filing = { id, actor, kind: input.kind, title: input.title, detectedAt: input.detectedAt, content: JSON.stringify(input.content), at: now };
+  // the report, its first submission and the audit event in one statement (src/reports/filing.ts), with
+  // other reports filed at the same time (group commit); a transaction only when systems are named
+  const sector = input.content.systemIds.length
     ? await rdb(db).transaction().execute(async (trx) => {
         // the systems named must be the operator's own, checked in the same transaction as the write
         await checkOwnSystems(trx, actor.orgId, input.content.systemIds, 'content/systemIds');
-        return insert(trx);
+        return fileReport(trx, filing);
       })
-    : await insert(rdb(db));
-  const row = res.rows[0];
-  if (!row) throw new AcdError('SECTOR_REQUIRED', `operator organisation ${actor.orgId} has no sector`);
-  return summary({ ...row, content: input.content as unknown as ReportRow['content'] }, await loadRules(db), now);
+    : await fileReport(db, filing);
+  if (sector === null) throw new AcdError('SECTOR_REQUIRED', `operator organisation ${actor.orgId} has no sector`);
+  const row: ReportRow = {
+    id,
+    org_id: actor.orgId,
+    sector,
+    kind: input.kind,
+    stage: 'initial',
+    version: 1,
+    title: input.title,
+    detected_at: input.detectedAt,
+    content: input.content as unknown as ReportRow['content'],
+    severity: null,
+    assignee_user_id: null,
+    created_by: actor.userId,
+    created_at: now,
+    updated_at: now,
+    early_warning_at: now,
+    notification_at: null,
+    final_at: null,
+  };
+  return summary(row, await loadRules(db), now);
 }
 
 /** An update or the final report. After the final report, nothing more can be submitted. */

@@ -20,6 +20,7 @@ import {
   createReminderJob,
   createReport,
   dueView,
+  filingStats,
   getAttachment,
   getReport,
   getSystem,
@@ -170,6 +171,46 @@ for (const engine of engineCases()) {
       assert.equal((await listAudit(store.db, { action: 'report.create', limit: 1000 })).length, before);
       const reportsAfter = await rdb(store.db).selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       assert.equal(Number(reportsAfter.n), Number(reportsBefore.n));
+    });
+
+    test('group commit: filings at the same time go in one statement, each answered with its own outcome, all written with submission and audit', async () => {
+      const detected = new Date(Date.now() - H);
+      const file = (actor: typeof w.opA, title: string, kind = 'incident') => createReport(store.db, actor, { kind: kind as 'incident', title, detectedAt: detected, content: content() });
+      const s0 = filingStats(store.db);
+      const tag = `gc-${engine.name}-${Date.now()}`;
+      const filed = await Promise.all(Array.from({ length: 20 }, (_v, i) => file(i % 2 ? w.opA : w.opB, `${tag}-${i}`)));
+      const s1 = filingStats(store.db);
+      assert.equal(s1.statements - s0.statements, 1, 'the 20 filings of one turn of the event loop share one statement');
+      assert.equal(s1.filings - s0.filings, 20);
+      const rows = await rdb(store.db).selectFrom('reports').select(['id', 'org_id', 'sector', 'title', 'kind', 'created_by']).where('title', 'like', `${tag}-%`).execute();
+      assert.equal(rows.length, 20);
+      const audit = (await listAudit(store.db, { action: 'report.create', limit: 1000 })).filter((e) => rows.some((r) => r.id === e.target_id));
+      const subs = await rdb(store.db).selectFrom('report_submissions').select(['report_id', 'seq', 'stage']).where('report_id', 'in', rows.map((r) => r.id)).execute();
+      for (const [i, r] of filed.entries()) {
+        const actor = i % 2 ? w.opA : w.opB;
+        const row = rows.find((x) => x.id === r.id)!;
+        assert.deepEqual([row.title, row.org_id, row.sector, row.created_by], [`${tag}-${i}`, actor.orgId, i % 2 ? 'electricity' : 'railways', actor.userId]);
+        assert.deepEqual([r.title, r.orgId, r.sector, r.stage, r.version], [`${tag}-${i}`, actor.orgId, row.sector, 'initial', 1]);
+        const ev = audit.filter((e) => e.target_id === r.id);
+        assert.equal(ev.length, 1, `one audit event for ${r.id}`);
+        assert.deepEqual([ev[0]!.actor_user_id, ev[0]!.actor_org_id, ev[0]!.actor_roles, ev[0]!.details], [actor.userId, actor.orgId, actor.roles, { kind: 'incident', sector: row.sector }]);
+        assert.deepEqual(subs.filter((x) => x.report_id === r.id).map((x) => [x.seq, x.stage]), [[1, 'initial']]);
+      }
+      // in one batch: an organisation without a sector (refused, nothing written) and a row the database
+      // refuses (the statement fails: every filing is tried again alone, only that one fails)
+      const noSector = { ...w.opA, orgId: w.carrierOrgId };
+      const tag2 = `${tag}-mixed`;
+      const mixed = await Promise.allSettled([file(w.opA, `${tag2}-a`), file(noSector, `${tag2}-nosector`), file(w.opB, `${tag2}-bad`, 'no-such-kind'), file(w.opB, `${tag2}-b`)]);
+      const s2 = filingStats(store.db);
+      assert.equal(s2.retried - s1.retried, 1);
+      assert.deepEqual(mixed.map((m) => m.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+      const reason = (m: PromiseSettledResult<unknown>) => (m as PromiseRejectedResult).reason as { code?: string; message: string };
+      assert.equal(reason(mixed[1]!).code, 'SECTOR_REQUIRED');
+      assert.match(reason(mixed[2]!).message, /check constraint/);
+      const rows2 = await rdb(store.db).selectFrom('reports').select(['id', 'title']).where('title', 'like', `${tag2}-%`).orderBy('title').execute();
+      assert.deepEqual(rows2.map((r) => r.title), [`${tag2}-a`, `${tag2}-b`]);
+      const audit2 = (await listAudit(store.db, { action: 'report.create', limit: 1000 })).filter((e) => rows2.some((r) => r.id === e.target_id));
+      assert.equal(audit2.length, 2);
     });
 
     test('concurrent updates on one version: exactly one wins, the others get 409 naming the current version; nothing is lost', async () => {

@@ -20,6 +20,7 @@ import {
   createReminderJob,
   createReport,
   dueView,
+  filingStats,
   getAttachment,
   getReport,
   getSystem,
@@ -289,6 +290,25 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
     const staged = new Counter({ name: 'acd_report_stages_total', help: 'update and final submissions accepted, by stage', labelNames: ['stage'] as const, registers: [ctx.registry] });
     const shared = new Counter({ name: 'acd_report_indicators_stix_total', help: 'reported indicators turned into STIX at triage (stored) or refused (not what their type says)', labelNames: ['result'] as const, registers: [ctx.registry] });
     const evidence = new Counter({ name: 'acd_report_attachment_bytes_total', help: 'bytes of evidence files stored', registers: [ctx.registry] });
+    // group commit of filings (src/reports/filing.ts): reports per statement = filed / statements
+    new Counter({
+      name: 'acd_report_filing_statements_total',
+      help: 'statements that filed reports (group commit); a failed batch retried report by report counts each retry',
+      registers: [ctx.registry],
+      collect() {
+        this.reset();
+        this.inc(filingStats(db).statements);
+      },
+    });
+    new Counter({
+      name: 'acd_report_filing_reports_total',
+      help: 'reports written by those statements',
+      registers: [ctx.registry],
+      collect() {
+        this.reset();
+        this.inc(filingStats(db).filings);
+      },
+    });
 
     if (opts.reminders?.webhookUrl || opts.reminders?.smtp) {
       const job = createReminderJob({ config: opts.reminders, deps: { db, logger: ctx.logger, registry: ctx.registry } });
