@@ -248,6 +248,15 @@ export class BeaconDetector {
   private readonly sortSz = new Float64Array(SZ_RES);
   private readonly scratch = new Float64Array(Math.max(IV_RES, SZ_RES));
   private readonly merged = new Float64Array(T_BINS);
+  /** bowley's and madScore's results, reused (score allocates nothing on the per-checkpoint path) */
+  private readonly tsB = { skew: 0, score: 0 };
+  private readonly tsM = { median: 0, mad: 0, score: 0 };
+  private readonly dsB = { skew: 0, score: 0 };
+  private readonly dsM = { median: 0, mad: 0, score: 0 };
+  /** the weights are all non-negative: a partial score bounds the full one (see score) */
+  private readonly boundable: boolean;
+  /** the lowest (rounded) score evaluate acts on: below it a non-strobe pair is neither reported nor told to fan-in */
+  private readonly pruneBelow: number;
   /** score()'s result without evidence, reused: scoring at checkpoints allocates nothing */
   private readonly quick = { score: 0, strobe: false, rate: 0, prevalence: 0, medianInterval: 0, subscores: { ts: 0, ds: 0, mode: 0, hist: 0, dur: 0, confidence: 0, prevalence: 0 } as Record<string, number>, evidence: {} as Record<string, unknown> };
   private windowStart = Infinity;
@@ -294,6 +303,9 @@ export class BeaconDetector {
     this.sink = sink;
     this.onScored = onScored;
     this.onScoredMin = onScoredMin;
+    const W = c.weights;
+    this.boundable = W.ts >= 0 && W.ds >= 0 && W.mode >= 0 && W.hist >= 0 && W.dur >= 0;
+    this.pruneBelow = onScored ? Math.min(c.threshold, onScoredMin) : c.threshold;
   }
 
   /** bytes of state per tracked pair: the table's key and chain plus the per-pair arrays */
@@ -427,8 +439,16 @@ export class BeaconDetector {
     }
   }
 
-  /** The score of one pair and its parts, or null when it is not scorable yet. */
-  score(s: number, now: number, withEvidence = true): { score: number; subscores: Record<string, number>; evidence: Record<string, unknown>; strobe: boolean; rate: number; prevalence: number; medianInterval: number } | null {
+  /**
+   * The score of one pair and its parts, or null when it is not scorable yet. `pruneBelow` (the
+   * per-checkpoint path, without evidence): null as soon as the score, rounded, is sure to fall below
+   * it and the pair is no strobe. The subscores are each at most 1 and the weights non-negative, so
+   * the score with the parts not yet computed taken as 1 (and no prevalence discount) bounds it from
+   * above (floating-point sums and products are monotone): the cheap parts are computed first and
+   * the sizes' statistics, the time histogram and the prevalence lookup (two more cache misses) only
+   * for the pairs still in reach of the cut.
+   */
+  score(s: number, now: number, withEvidence = true, pruneBelow = -Infinity): { score: number; subscores: Record<string, number>; evidence: Record<string, unknown>; strobe: boolean; rate: number; prevalence: number; medianInterval: number } | null {
     const c = this.u32[s * U32S + CNT] ?? 0;
     if (c < this.config.minConnections) return null;
     const nIv = Math.min(c - 1, IV_RES);
@@ -439,16 +459,10 @@ export class BeaconDetector {
     }
     if (nz < 3) return null;
     const iv = sortPrefix(this.sortIv, nz);
-    const tsB = bowley(iv, nz, 10);
-    const tsM = madScore(iv, nz, this.scratch, 1);
+    const tsB = bowley(iv, nz, 10, this.tsB);
+    const tsM = madScore(iv, nz, this.scratch, 1, this.tsM);
     // MAD carries twice the weight of skew: a symmetric spread of any width has no skew
     const ts = (tsB.score + 2 * tsM.score) / 3;
-    const nSz = Math.min(c, SZ_RES);
-    for (let i = 0; i < nSz; i++) this.sortSz[i] = this.f32[(s * F32S + SZR) + i] ?? 0;
-    const sz = sortPrefix(this.sortSz, nSz);
-    const dsB = bowley(sz, nSz, 10);
-    const dsM = madScore(sz, nSz, this.scratch, 0);
-    const ds = (dsB.score + dsM.score) / 2;
 
     // interval mode: the two busiest adjacent octave bins
     const hb = (s * U16S + IVH);
@@ -463,12 +477,32 @@ export class BeaconDetector {
     // shrunk towards 0.5 (what Poisson traffic scores) by 4 pseudo-intervals: 3 intervals in one bin prove little
     const mode = (best + 2) / (total + 4);
 
-    // time histogram over the pair's span, bins merged to at least one median interval
     const first = this.f64[s * F64S + FIRST] ?? 0;
     const last = this.f64[s * F64S + LAST] ?? 0;
     const span = last - first;
-    const width = this.config.histBaseMs * 2 ** (this.u8[s * U8S + TEXP] ?? 0);
     const median = tsM.median;
+    const window = Math.max(1, now - Math.min(this.windowStart, first));
+    const coverage = Math.min(1, span / window);
+    const periods = median > 0 ? span / 1000 / median : 0;
+    const dur = Math.max(coverage, Math.min(1, periods / this.config.durIdealPeriods));
+    const conf = Math.min(1, nz / 10);
+    const rate = span > 0 ? (c - 1) / (span / 1000) : 0;
+    const strobe = rate >= this.config.strobeRate && span >= this.config.strobeMinSpanMs;
+    const W = this.config.weights;
+    const cf = 0.75 + 0.25 * conf;
+    const prune = !withEvidence && !strobe && pruneBelow > 0 && this.boundable;
+    if (prune && r3(Math.max(0, Math.min(1, (W.ts * ts + W.ds * 1 + W.mode * mode + W.hist * 1 + W.dur * dur) * cf))) < pruneBelow) return null;
+
+    const nSz = Math.min(c, SZ_RES);
+    for (let i = 0; i < nSz; i++) this.sortSz[i] = this.f32[(s * F32S + SZR) + i] ?? 0;
+    const sz = sortPrefix(this.sortSz, nSz);
+    const dsB = bowley(sz, nSz, 10, this.dsB);
+    const dsM = madScore(sz, nSz, this.scratch, 0, this.dsM);
+    const ds = (dsB.score + dsM.score) / 2;
+    if (prune && r3(Math.max(0, Math.min(1, (W.ts * ts + W.ds * ds + W.mode * mode + W.hist * 1 + W.dur * dur) * cf))) < pruneBelow) return null;
+
+    // time histogram over the pair's span, bins merged to at least one median interval
+    const width = this.config.histBaseMs * 2 ** (this.u8[s * U8S + TEXP] ?? 0);
     let f = 1;
     while (f * width < median * 1000 && f < T_BINS) f *= 2;
     const usedBins = Math.min(T_BINS, Math.floor(span / width) + 1);
@@ -480,14 +514,8 @@ export class BeaconDetector {
     let hist = 0;
     if (nbScored >= 4) hist = Math.max(cvScore(this.merged, 0, nbScored), bimodalFit(this.merged, 0, nbScored, 0.05, 1, 8).score);
 
-    const window = Math.max(1, now - Math.min(this.windowStart, first));
-    const coverage = Math.min(1, span / window);
-    const periods = median > 0 ? span / 1000 / median : 0;
-    const dur = Math.max(coverage, Math.min(1, periods / this.config.durIdealPeriods));
-    const conf = Math.min(1, nz / 10);
-
-    const W = this.config.weights;
     const raw = W.ts * ts + W.ds * ds + W.mode * mode + W.hist * hist + W.dur * dur;
+    if (prune && r3(Math.max(0, Math.min(1, raw * cf))) < pruneBelow) return null;
 
     // prevalence: the share of all domestic hosts that talk to this server
     const k = this.u32;
@@ -499,10 +527,7 @@ export class BeaconDetector {
     const share = pop > 0 ? Math.min(1, hosts / pop) : 0;
     const p0 = this.config.prevalenceShare;
     const prevFactor = pop >= this.config.prevalenceMinPopulation && share > p0 ? Math.max(0, 1 - (share - p0) / (1 - p0)) : 1;
-    const score = Math.max(0, Math.min(1, raw * (0.75 + 0.25 * conf) * prevFactor));
-
-    const rate = span > 0 ? (c - 1) / (span / 1000) : 0;
-    const strobe = rate >= this.config.strobeRate && span >= this.config.strobeMinSpanMs;
+    const score = Math.max(0, Math.min(1, raw * cf * prevFactor));
     if (!withEvidence) {
       // the per-checkpoint path: one result object reused (read at once by evaluate, never kept)
       const q = this.quick;
@@ -541,7 +566,7 @@ export class BeaconDetector {
 
   private evaluate(s: number, now: number): void {
     // scored without evidence first: most pairs emit nothing, and evidence is objects and strings
-    let r = this.score(s, now, false);
+    let r = this.score(s, now, false, this.pruneBelow);
     if (!r) return;
     const fast = r.rate >= this.config.strobeRate;
     const emit = r.strobe || (!fast && r.score >= this.config.threshold);

@@ -31,31 +31,43 @@ const q: Quartiles = { q1: 0, q2: 0, q3: 0 };
  * denominator is under `minDen` (RITA: 10, in the data's unit) or the median equals a quartile;
  * score = 1 − |skew|. Needs n ≥ 3.
  */
-export function bowley(a: Float64Array, n: number, minDen = 10): { skew: number; score: number } {
-  if (n < 3) return { skew: 0, score: 0 };
+export function bowley(a: Float64Array, n: number, minDen = 10, out: { skew: number; score: number } = { skew: 0, score: 0 }): { skew: number; score: number } {
+  if (n < 3) { out.skew = 0; out.score = 0; return out; }
   quartilesSorted(a, n, q);
   const den = q.q3 - q.q1;
   let skew = 0;
   if (den >= minDen && q.q2 !== q.q1 && q.q2 !== q.q3) skew = (q.q1 + q.q3 - 2 * q.q2) / den;
-  return { skew, score: 1 - Math.abs(skew) };
+  out.skew = skew; out.score = 1 - Math.abs(skew);
+  return out;
+}
+
+/** sorts a[0..n) ascending in place: insertion sort for short prefixes (no subarray view, no call out of the JIT's reach), else the typed array's sort */
+export function sortPrefix(a: Float64Array, n: number): void {
+  if (n > 16) { a.subarray(0, n).sort(); return; }
+  for (let i = 1; i < n; i++) {
+    const v = a[i] ?? 0;
+    let j = i - 1;
+    while (j >= 0 && (a[j] ?? 0) > v) { a[j + 1] = a[j] ?? 0; j--; }
+    a[j + 1] = v;
+  }
 }
 
 /**
  * RITA's median absolute deviation score: score = (median − MAD) / median when median ≥ 1, else
  * `defaultScore` (RITA: 1 for intervals, 0 for sizes); clamped to [0, 1]. `scratch` must hold n values.
  */
-export function madScore(a: Float64Array, n: number, scratch: Float64Array, defaultScore: number): { median: number; mad: number; score: number } {
-  if (n === 0) return { median: NaN, mad: NaN, score: 0 };
+export function madScore(a: Float64Array, n: number, scratch: Float64Array, defaultScore: number, out: { median: number; mad: number; score: number } = { median: 0, mad: 0, score: 0 }): { median: number; mad: number; score: number } {
+  if (n === 0) { out.median = NaN; out.mad = NaN; out.score = 0; return out; }
   const med = medianSorted(a, 0, n);
   for (let i = 0; i < n; i++) scratch[i] = Math.abs((a[i] ?? 0) - med);
-  const view = scratch.subarray(0, n);
-  view.sort();
+  sortPrefix(scratch, n);
   const mad = medianSorted(scratch, 0, n);
   let score = defaultScore;
   if (med >= 1) score = (med - mad) / med;
   if (!(score >= 0)) score = 0;
   if (score > 1) score = 1;
-  return { median: med, mad, score };
+  out.median = med; out.mad = mad; out.score = score;
+  return out;
 }
 
 /** RITA's coefficient-of-variation score of a histogram: 1 − σ/μ, 0 when CV > 1 or the histogram is empty. */
@@ -71,6 +83,9 @@ export function cvScore(bins: ArrayLike<number>, from: number, to: number): numb
   const cv = Math.sqrt(ss / n) / mean;
   return cv > 1 ? 0 : 1 - cv;
 }
+
+const GROUPS = 64;
+const groupCounts = new Uint32Array(GROUPS);
 
 /**
  * RITA's bimodal fit: bars grouped by height (bin size = ceil(max · sensitivity)); the share of the
@@ -97,17 +112,32 @@ export function bimodalFit(bins: ArrayLike<number>, from: number, to: number, se
   if (longestRun > n) longestRun = n;
   if (bars < Math.max(minBars, 1) || largest === 0) return { score: 0, bars, longestRun };
   const binSize = Math.max(1, Math.ceil(largest * sensitivity));
-  const groups = new Map<number, number>();
-  for (let i = from; i < to; i++) {
-    const v = bins[i] ?? 0;
-    if (v <= 0) continue;
-    const g = Math.floor(v / binSize);
-    groups.set(g, (groups.get(g) ?? 0) + 1);
-  }
   let a = 0;
   let b = 0;
-  for (const c of groups.values()) {
-    if (c > a) { b = a; a = c; } else if (c > b) b = c;
+  const top = Math.floor(largest / binSize);
+  if (top < GROUPS) {
+    // the usual case (sensitivity ≥ 1/63): height groups counted in a reused array, not a Map per call
+    const groups = groupCounts;
+    for (let g = 0; g <= top; g++) groups[g] = 0;
+    for (let i = from; i < to; i++) {
+      const v = bins[i] ?? 0;
+      if (v > 0) { const g = Math.floor(v / binSize); groups[g] = (groups[g] ?? 0) + 1; }
+    }
+    for (let g = 0; g <= top; g++) {
+      const c = groups[g] ?? 0;
+      if (c > a) { b = a; a = c; } else if (c > b) b = c;
+    }
+  } else {
+    const groups = new Map<number, number>();
+    for (let i = from; i < to; i++) {
+      const v = bins[i] ?? 0;
+      if (v <= 0) continue;
+      const g = Math.floor(v / binSize);
+      groups.set(g, (groups.get(g) ?? 0) + 1);
+    }
+    for (const c of groups.values()) {
+      if (c > a) { b = a; a = c; } else if (c > b) b = c;
+    }
   }
   const fit = (a + b) / Math.max(bars - outliers, 1);
   return { score: Math.min(1, Math.round(fit * 1000) / 1000), bars, longestRun };
