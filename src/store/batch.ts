@@ -32,14 +32,14 @@ export async function batchInsert(
     const part = rows.slice(from, from + chunk);
     // jsonb and array-valued columns travel as JSON text (unnest cannot take arrays of arrays) and
     // are cast back per element
-    const asJson = (c: BatchColumn): boolean => c.type === 'jsonb' || c.type.endsWith('[]');
+    const asJson = (c: BatchColumn): boolean => c.type === 'jsonb' || c.type === 'json' || c.type.endsWith('[]');
     const arrays: RawBuilder<unknown>[] = columns.map((c, i) => {
       const values = part.map((r) => (asJson(c) && r[i] !== null && r[i] !== undefined ? JSON.stringify(r[i]) : r[i]));
       return sql`${values}::${sql.raw(asJson(c) ? 'text' : c.type)}[]`;
     });
     const select = columns
       .map((c, i) => {
-        if (c.type === 'jsonb') return `c${i}::jsonb`;
+        if (c.type === 'jsonb' || c.type === 'json') return `c${i}::${c.type}`;
         if (c.type.endsWith('[]')) return `case when c${i} is null then null else array(select jsonb_array_elements_text(c${i}::jsonb))::${c.type} end`;
         return `c${i}`;
       })

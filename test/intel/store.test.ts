@@ -5,6 +5,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import type { Store } from '../../src/store/index.js';
 import { SYSTEM_ACTOR, createOrganisation, createPerson, type Actor } from '../../src/auth/index.js';
 import {
@@ -16,6 +17,7 @@ import {
   indicator,
   infrastructure,
   malware,
+  objectsQuery,
   queryObjects,
   timeUs,
   tlpAllows,
@@ -162,6 +164,32 @@ for (const engine of engineCases()) {
       assert.deepEqual(got, want, 'every malware and indicator once, in date_added order, across pages');
       const one = await queryObjects(store.db, c, { reader: r, limit: 1000, types: ['infrastructure'] });
       assert.deepEqual(one.rows.map((x) => x.stix_id), all.filter((x) => x.stix_type === 'infrastructure').map((x) => x.stix_id));
+    });
+
+    test('the last-version rule is an index probe per row (a subplan), never a join that needs statistics; a bulk load is analysed', async () => {
+      const c = await createCollection(store.db, agency, { title: 'Plans', ownerOrgId: agency.orgId, readRoles: ['agency_analyst'], writeRoles: ['agency_analyst'], defaultTlp: 'clear' });
+      // 1 500 objects, a second version of every tenth: below the bulk-load threshold, so not analysed here
+      const objs = Array.from({ length: 1500 }, (_, i) => ind(20_000 + i));
+      await addObjects(store.db, c, [...objs, ...objs.filter((_o, i) => i % 10 === 0).map((o) => ({ ...o, modified: '2026-11-02T00:00:00.000Z' }))], { actor: agency });
+      interface Node { 'Node Type': string; 'Join Type'?: string; 'Parent Relationship'?: string; 'Index Cond'?: string; 'Relation Name'?: string; Alias?: string; Plans?: Node[] }
+      const nodes = (n: Node): Node[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+      for (const q of [{}, { types: ['indicator'] }, { types: ['indicator', 'malware'] }, { next: encodeNext(0) }]) {
+        const sqlText = objectsQuery(c, { reader: reader(op), limit: 100, ...q }, 'text');
+        const plan = (await sql<{ 'QUERY PLAN': Array<{ Plan: Node }> | string }>`explain (format json) ${sqlText}`.execute(store.db)).rows[0]!['QUERY PLAN'];
+        const all = nodes((typeof plan === 'string' ? (JSON.parse(plan) as Array<{ Plan: Node }>) : plan)[0]!.Plan);
+        assert.ok(!all.some((n) => n['Join Type'] === 'Anti'), `no anti join for ${JSON.stringify(q)}`);
+        const probes = all.filter((n) => n.Alias === 'v');
+        assert.ok(probes.length > 0 && probes.every((n) => /stix_id = o\.stix_id/.test(n['Index Cond'] ?? '')), `every version probe is by stix_id for ${JSON.stringify(q)}: ${JSON.stringify(probes)}`);
+      }
+      const page = await queryObjects(store.db, c, { reader: reader(agency), limit: 2000 });
+      assert.equal(page.rows.length, 1500, 'one last version of each object');
+      assert.equal(page.rows.filter((r) => r.version === '2026-11-02T00:00:00.000Z').length, 150);
+      if (engine.name === 'postgres') {
+        const analysed = async () => (await sql<{ n: string }>`select analyze_count as n from pg_stat_user_tables where relid = 'intel_objects'::regclass`.execute(store.db)).rows[0]!.n;
+        const before = Number(await analysed());
+        await addObjects(store.db, c, Array.from({ length: 2500 }, (_, i) => ind(30_000 + i)), { actor: agency });
+        assert.equal(Number(await analysed()), before + 1, 'a load of 2 500 objects into a table of 4 000 is analysed at once');
+      }
     });
 
     test('the marking rule in SQL agrees with tlpAllows for every level and reader', async () => {

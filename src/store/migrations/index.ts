@@ -9,6 +9,7 @@ import * as m001 from './001-foundation.js';
 import * as m010 from './010-reports.js';
 import * as m020 from './020-intel.js';
 import * as m021 from './021-intel-pages.js';
+import * as m022 from './022-intel-object-text.js';
 import * as m030 from './030-operations.js';
 import * as m040 from './040-selection.js';
 import * as m041 from './041-reidentification.js';
@@ -28,6 +29,7 @@ export const migrations: Migration[] = [
   { version: 10, name: 'reports', up: m010.up },
   { version: 20, name: 'intel', up: m020.up },
   { version: 21, name: 'intel-pages', up: m021.up },
+  { version: 22, name: 'intel-object-text', up: m022.up },
   { version: 30, name: 'operations', up: m030.up },
   { version: 40, name: 'selection', up: m040.up },
   { version: 41, name: 'reidentification', up: m041.up },
