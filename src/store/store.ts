@@ -38,6 +38,16 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 
 const SAFE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
+const pools = new WeakMap<object, pg.Pool>();
+
+/**
+ * The pg pool under a PostgreSQL store's Kysely instance (undefined on PGlite), for what Kysely cannot
+ * say: a named (prepared) statement, planned once per connection, on a hot path (src/reports/filing.ts).
+ */
+export function pgPoolOf(db: Kysely<Database>): pg.Pool | undefined {
+  return pools.get(db);
+}
+
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const logger = opts.logger ?? silentLogger;
   if (opts.schema !== undefined && !SAFE_SCHEMA.test(opts.schema)) {
@@ -64,6 +74,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     });
     pool.on('error', (err) => logger.error({ err }, 'postgres pool error'));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pools.set(db, pool);
   } else {
     engine = 'pglite';
     const dir = opts.data ?? './.acd-data';
