@@ -185,7 +185,9 @@ try {
       const bad = nodes.filter((n) => n['Node Type'] === 'Seq Scan' || n['Node Type'] === 'Bitmap Heap Scan' || (n['Node Type'] === 'Sort' && n['Actual Rows'] > 50 * (PAGE + 1)));
       if (bad.length) throw new Error(`${s.name}: the plan has ${bad.map((n) => n['Node Type']).join(', ')}: ${JSON.stringify(plan.Plan)}`);
       if (outer.some((n) => rowsOf(n) > 50 * (PAGE + 1))) throw new Error(`${s.name}: an outer scan read ${Math.max(...outer.map(rowsOf))} rows for a page of ${PAGE}`);
-      if (read > 50 * (PAGE + 1) * Math.max(1, s.q(at).types?.length ?? 1)) throw new Error(`${s.name}: the scans read ${read} rows for a page of ${PAGE}: ${JSON.stringify(plan.Plan)}`);
+      // a page's scans read its rows, those hidden from the reader (1 in 4 here) and older versions: a
+      // few pages' worth at most, per type branch
+      if (read > 5 * (PAGE + 1) * Math.max(1, s.q(at).types?.length ?? 1)) throw new Error(`${s.name}: the scans read ${read} rows for a page of ${PAGE}: ${JSON.stringify(plan.Plan)}`);
     }
   };
   // analysed, then a second collection the statistics have not seen (autovacuum off while it is

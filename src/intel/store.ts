@@ -434,7 +434,13 @@ export async function queryObjects(db: AnyDb, c: Collection, q: ObjectQuery, wit
  */
 export function objectsQuery(c: Collection, q: ObjectQuery, withObject: boolean | 'text' = true): RawBuilder<StoredVersion> {
   const after = Math.max(q.addedAfterUs ?? -1, q.next !== undefined ? decodeNext(q.next) : -1);
-  const conds: RawBuilder<unknown>[] = [sql`o.collection_id = ${c.id}`, visibleTo(q.reader, 'o')];
+  // The collection is given as `(select $1)`: still an index condition, but planned without looking the
+  // id up in the statistics. For a collection that grew after the last ANALYZE the id looked up was
+  // estimated at a handful of rows and the plan was arbitrary (measured on 1 M versions and a new
+  // collection of 50 000: match[type] of a 2 % type read 5 007 rows by date instead of 101 by type); an
+  // unknown id is estimated as an average collection of the table's current size. (A table never
+  // analysed at all has no such size to go by: addObjects analyses it after a bulk load.)
+  const conds: RawBuilder<unknown>[] = [sql`o.collection_id = (select ${c.id}::text)`, visibleTo(q.reader, 'o')];
   if (after >= 0) conds.push(sql`o.date_added_us > ${after}`);
   if (q.ids?.length) conds.push(sql`o.stix_id = any(${q.ids}::text[])`);
   if (q.specVersions?.length) conds.push(sql`o.spec_version = any(${q.specVersions}::text[])`);
