@@ -99,7 +99,11 @@ console.log(`bytes per tracked beacon pair: declared ${one.bytesPerKey().toFixed
 // long run: heap and buffers stay flat while the key space churns through the caps
 const total = Number(process.env.ACD_BENCH_FLOWS ?? 20_000_000);
 const every = Math.max(1_000_000, Math.floor(total / 10));
+gc?.();
+const abLong = process.memoryUsage().arrayBuffers;
 const long = createDetectors();
+// the arrayBuffers column below also holds the 1 M-pair BeaconDetector above and any set the GC has not freed
+console.log(`one full detector set (createDetectors, default capacities): ${mib(process.memoryUsage().arrayBuffers - abLong)} of typed arrays allocated up front`);
 const gen2 = makeGen(7, 200_000);
 gc?.();
 const t0 = process.hrtime.bigint();
