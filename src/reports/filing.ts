@@ -29,13 +29,14 @@ export interface Filing {
 }
 
 /**
- * Most filings in one statement, and most such statements at once (each holds a pool connection).
- * One at a time measured better than two (npm run bench -- reports/submit, alternating, load 4-6:
- * 1.5-2.2 k vs 1.4-1.6 k reports/s; 8.0 vs 5.5 reports per commit; PostgreSQL backends 0.12-0.15 vs
- * 0.16-0.20 ms/report, server 0.18-0.25 vs 0.22-0.28 ms/report).
+ * Most filings in one statement, and most such statements at once (each holds a pool connection):
+ * two, so one statement executes while the other waits for its WAL flush. npm run bench --
+ * reports/submit, alternating, load 4-7, with the named statement: 1 at a time 1.6-1.8 k reports/s
+ * (8.0 per commit), 2 at a time 2.5-3.2 k (5.5 per commit), 3: 3.1 k, 4: 3.0 k; CPU per report alike.
+ * (Before the statement was a named one, 1 at a time was the better: 1.5-2.2 k vs 1.4-1.6 k.)
  */
 export const MAX_BATCH = 256;
-export const MAX_IN_FLIGHT = 1;
+export const MAX_IN_FLIGHT = 2;
 
 /** The filings as one jsonb array, the content spliced in as the JSON text it already is (not encoded twice). */
 function asJson(filings: readonly Filing[]): string {
