@@ -13,10 +13,15 @@
  *   (listing the audit trail, shutting down) calls it first. `auditQueueOf(db)` gives the one queue of
  *   a store in this process; `flushAuditQueue(db)` flushes it if there is one.
  *
- * The trade-off, stated: an event is durable `flushDelayMs` (default 20 ms) after the answer it
- * records, so a process killed outright (SIGKILL, power) may lose the events of the reads of its last
- * few milliseconds. State changes never go through here: they are audited in their own transaction
- * (recordAudit with the transaction).
+ * - `append(event, { durable: true })` resolves only once the batch holding the event has committed
+ *   (group commit: the batch is written at once, and whatever arrives while it is in flight goes in the
+ *   next one). A read that must not be answered before its audit event is durable — every TAXII page —
+ *   awaits that. When such a batch fails, its durable events are dropped and their appends rejected
+ *   (the read is then refused, so there is no access to record); the others are kept for the retry.
+ * - Without `durable`, an event is durable `flushDelayMs` (default 20 ms) after the append returns: a
+ *   process killed outright may lose the events of its last few milliseconds. Use it only where that
+ *   is acceptable. State changes never go through here: they are audited in their own transaction
+ *   (recordAudit with the transaction).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
@@ -36,8 +41,11 @@ export interface AuditQueueOptions {
 }
 
 export interface AuditQueue {
-  /** Queues one event (stamped now unless it has `at`); waits only while the queue is full. */
-  append(event: AuditInput): Promise<void>;
+  /**
+   * Queues one event (stamped now unless it has `at`); waits while the queue is full and, when
+   * `durable`, until the event's batch has committed (rejects if that batch fails).
+   */
+  append(event: AuditInput, opts?: { durable?: boolean }): Promise<void>;
   /** Writes every event queued so far; throws when a batch cannot be written (it stays queued). */
   flush(): Promise<void>;
   /** Flushes, stops the timer and forgets this queue as its store's (auditQueueOf makes a new one). */
@@ -52,49 +60,76 @@ export function createAuditQueue(db: Kysely<Database>, o: AuditQueueOptions = {}
   const maxQueue = o.maxQueue ?? 10_000;
   const write = o.write ?? ((events: AuditInput[]) => recordAuditBatch(db, events));
   if (!(maxBatch >= 1 && maxQueue >= maxBatch)) throw new Error(`audit queue: maxBatch ${maxBatch} must be at least 1 and at most maxQueue ${maxQueue}`);
-  let queue: AuditInput[] = [];
+  interface Item {
+    event: AuditInput;
+    /** settled when the event's batch commits or fails (durable appends only) */
+    waiter?: { resolve: () => void; reject: (e: unknown) => void };
+  }
+  let queue: Item[] = [];
+  /** durable events queued: while there are any, batches go at once */
+  let durableQueued = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** when the timer fires (ms since the epoch), to bring it forward for durable events */
+  let due = Infinity;
   let inFlight: Promise<void> | undefined;
   let backoff = delay;
 
   /** Writes the head batch; on failure puts it back in front. */
   const writeBatch = async (): Promise<void> => {
+    if (queue.length === 0) return;
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(batch.length);
+    const durable = batch.filter((i) => i.waiter);
+    durableQueued -= durable.length;
     try {
-      await write(batch);
+      await write(batch.map((i) => i.event));
       backoff = delay;
     } catch (e) {
-      queue = batch.concat(queue);
+      // the durable appends fail with the batch (their reads are refused); the rest is retried
+      for (const i of durable) i.waiter!.reject(e);
+      queue = batch.filter((i) => !i.waiter).concat(queue);
       backoff = Math.min(Math.max(backoff * 2, 50), 5000);
       o.onError?.(e, queue.length);
       throw e;
     }
+    for (const i of durable) i.waiter!.resolve();
   };
   /** One batch at a time. */
   const step = (): Promise<void> => {
-    const p = (inFlight ?? Promise.resolve()).then(writeBatch);
+    // after the one before it, whether it was written or not (a failed batch is back in the queue)
+    const p = (inFlight ?? Promise.resolve()).catch(() => {}).then(writeBatch);
     const mine = p.finally(() => {
       if (inFlight === mine) inFlight = undefined;
     });
     inFlight = mine;
     return mine;
   };
+  /** the wait before the next batch: none when a batch is full or a durable event waits */
+  const nextDelay = (): number => (queue.length >= maxBatch || durableQueued > 0 ? 0 : delay);
   const schedule = (ms: number): void => {
-    if (timer || queue.length === 0) return;
+    if (queue.length === 0) return;
+    const at = Date.now() + ms;
+    if (timer) {
+      if (at >= due) return;
+      clearTimeout(timer);
+    }
+    due = at;
     timer = setTimeout(() => {
       timer = undefined;
+      due = Infinity;
       step().then(
-        () => schedule(queue.length >= maxBatch ? 0 : delay),
+        () => schedule(nextDelay()),
         () => schedule(backoff),
       );
     }, ms);
-    timer.unref();
+    // a timer for events nobody waits on must not keep a process alive; one for a durable append must
+    if (durableQueued === 0) timer.unref();
   };
   const flush = async (): Promise<void> => {
     if (timer) {
       clearTimeout(timer);
       timer = undefined;
+      due = Infinity;
     }
     try {
       if (inFlight) await inFlight.catch(() => {});
@@ -104,11 +139,18 @@ export function createAuditQueue(db: Kysely<Database>, o: AuditQueueOptions = {}
     }
   };
   const self: AuditQueue = {
-    async append(event) {
+    async append(event, opts) {
       const e = event.at ? event : { ...event, at: new Date() };
       if (queue.length >= maxQueue) await flush();
-      queue.push(e);
-      schedule(queue.length >= maxBatch ? 0 : delay);
+      if (!opts?.durable) {
+        queue.push({ event: e });
+        schedule(nextDelay());
+        return;
+      }
+      const committed = new Promise<void>((resolve, reject) => queue.push({ event: e, waiter: { resolve, reject } }));
+      durableQueued++;
+      schedule(0);
+      await committed;
     },
     flush,
     async close() {
@@ -116,6 +158,7 @@ export function createAuditQueue(db: Kysely<Database>, o: AuditQueueOptions = {}
       await flush();
       if (timer) clearTimeout(timer);
       timer = undefined;
+      due = Infinity;
     },
     get pending() {
       return queue.length;

@@ -1,7 +1,8 @@
 /**
  * The batched audit queue: every event appended is written exactly once, in order, in batches;
  * flush() writes all; a failed batch is kept (same events) and retried; a full queue makes append
- * wait for a flush and fail when it fails; events reach audit_events on a real store.
+ * wait for a flush and fail when it fails; a durable append returns only after its batch commits
+ * (group commit) and fails with it; events reach audit_events on a real store.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,6 +83,51 @@ describe('audit queue', () => {
     assert.deepEqual(written.map((e) => e.target.id), ['0', '1', '2', '3']);
     await q.flush();
     assert.deepEqual(written.map((e) => e.target.id), ['0', '1', '2', '3', '5']);
+    await q.close();
+  });
+
+  test('a durable append returns only once its batch has committed; appends during a write share the next batch', async () => {
+    const batches: string[][] = [];
+    const releases: Array<() => void> = [];
+    const q = createAuditQueue(noDb, {
+      flushDelayMs: 60_000, // durable events must not wait for the timer
+      write: async (b) => {
+        await new Promise<void>((r) => releases.push(r));
+        batches.push(b.map((e) => String(e.target.id)));
+      },
+    });
+    let firstDone = false;
+    const first = q.append(ev(1), { durable: true }).then(() => (firstDone = true));
+    while (releases.length < 1) await new Promise((r) => setImmediate(r));
+    assert.equal(firstDone, false, 'not answered while its batch is being written');
+    // three more arrive while the first batch is in flight
+    const later = [2, 3, 4].map((i) => q.append(ev(i), { durable: true }));
+    releases[0]!();
+    await first;
+    assert.deepEqual(batches, [['1']]);
+    while (releases.length < 2) await new Promise((r) => setImmediate(r));
+    releases[1]!();
+    await Promise.all(later);
+    assert.deepEqual(batches, [['1'], ['2', '3', '4']], 'the three shared one commit');
+    await q.close();
+  });
+
+  test('a durable append fails with its batch and is not retried; the others in the batch are kept', async () => {
+    let fail = true;
+    const written: string[] = [];
+    const q = createAuditQueue(noDb, {
+      flushDelayMs: 60_000,
+      write: async (b) => {
+        if (fail) throw new Error('database away');
+        written.push(...b.map((e) => String(e.target.id)));
+      },
+    });
+    await q.append(ev(1)); // queued, not durable
+    await assert.rejects(q.append(ev(2), { durable: true }), /database away/, 'the read that waits for it is refused');
+    assert.equal(q.pending, 1, 'only the event that was not waited for is kept for the retry');
+    fail = false;
+    await q.flush();
+    assert.deepEqual(written, ['1']);
     await q.close();
   });
 

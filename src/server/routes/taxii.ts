@@ -187,8 +187,9 @@ async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<voi
     }
   };
   // Reads are audited one event each through the store's batched queue (oversight/audit-queue.ts): a
-  // page is answered once its event is queued, and the queue commits many events at once instead of one
-  // commit per page (that commit was the largest part of a page's time); closing the server flushes it.
+  // page is answered only once its event has committed, and concurrent pages share one commit (group
+  // commit) instead of one commit per page, which was the largest part of a page's time. A page whose
+  // event cannot be written is refused (503), never served unaudited.
   let queue: AuditQueue | undefined;
   const auditQueue = (): AuditQueue => (queue ??= auditQueueOf(ctx.store.db, { onError: (err, queued) => ctx.logger.error({ err, queued }, 'audit events of TAXII reads not yet written; retrying') }));
   taxii.addHook('onClose', async () => queue?.close());
@@ -196,7 +197,12 @@ async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<voi
     if (p.rows.length === 0) return;
     const tlp: Record<string, number> = {};
     for (const r of p.rows) tlp[r.tlp] = (tlp[r.tlp] ?? 0) + 1;
-    await auditQueue().append({ actor, action: `intel.${what}.read`, target: { type: 'intel_collection', id: c.id }, details: { count: p.rows.length, tlp } });
+    try {
+      await auditQueue().append({ actor, action: `intel.${what}.read`, target: { type: 'intel_collection', id: c.id }, details: { count: p.rows.length, tlp } }, { durable: true });
+    } catch (e) {
+      ctx.logger.error({ err: e }, 'a TAXII read could not be audited; it is refused');
+      throw new AcdError('AUDIT_UNAVAILABLE', 'the read could not be recorded in the audit log, so it is refused; try again later', { status: 503 });
+    }
   };
 
   // §4.1 discovery
