@@ -2,8 +2,14 @@
  * The bus tests' input: the demo scenario (botnet C2, scanner, DDoS, updates, background) for a
  * stretch of simulated time, under one approval naming every detector rule, with a fixed pseudonym key.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
+import type pg from 'pg';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { createBusCollector, createBusWorker, createMemoryBus, parsePartitions, streamName, type createJetStreamBus } from '../../src/bus/index.js';
+import { openStore } from '../../src/store/index.js';
+import { PG_URL } from '../helpers/stores.js';
 import { DemoScenario, fillFlowRecord } from '../../src/flow/demo-exporter.js';
 import { MutableFlowRecord, copyFlowRecord, type FlowRecord, type FlowSink } from '../../src/flow/index.js';
 import { ApprovalSet, createPseudonymiser, createScope, type PseudonymKey, type Pseudonymiser, type Scope } from '../../src/selection/index.js';
@@ -117,4 +123,64 @@ export function spawnWorker(label: string, args: string[], onLine?: (line: strin
   });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   return { proc, ready, exited, stderr: () => err };
+}
+
+/**
+ * Makes the store's schema (before worker processes race to migrate it) and writes the fixture's
+ * approval into it as approved (in production: proposed and decided through the API).
+ */
+export async function storeWithApproval(client: pg.Client, schema: string): Promise<void> {
+  const s = await openStore({ db: PG_URL, schema });
+  await s.close();
+  const ap = fixture().approvals.list()[0]!;
+  await client.query(
+    `insert into ${schema}.approvals (id, category, carriers, criteria, start_at, end_at, status, proposed_by) values ($1, $2, $3, $4, $5, $6, 'approved', 'test')`,
+    [ap.id, ap.category, ap.carriers, JSON.stringify(ap.criteria), ap.start, ap.end],
+  );
+}
+
+type BusFinding = ReturnType<ReturnType<typeof createBusWorker>['findings']>[number];
+
+/** The reference: the findings of one in-process run of `minutes` (memory bus, same partitioning, same worker code, no store). */
+export async function referenceFindings(partitions: number, minutes: number): Promise<BusFinding[]> {
+  const memBus = createMemoryBus({ partitions });
+  const fx = fixture();
+  const ref = createBusCollector({ ...fx, bus: memBus, config: { publisher: { producer: 'ref' } } });
+  const worker = createBusWorker({ bus: memBus, partitions: parsePartitions(`0-${partitions - 1}`, partitions) });
+  await worker.start();
+  await feed(fx, ref.sink, 0, minutes, () => ref.publisher.ready());
+  await ref.flush({ end: true });
+  while ([...(await worker.lag()).values()].some((n) => n > 0)) await new Promise((r) => setTimeout(r, 20));
+  await worker.stop();
+  await memBus.close();
+  return worker.findings();
+}
+
+/** Messages the partitions' consumers have not yet had acknowledged (pending or in flight). */
+export async function consumersPending(bus: Awaited<ReturnType<typeof createJetStreamBus>>, prefix: string, partitions: number): Promise<number> {
+  const jsm = await jetstreamManager(bus.connection);
+  let n = 0;
+  for (let p = 0; p < partitions; p++) {
+    const info = await jsm.consumers.info(streamName(prefix), `${prefix}-p${p}`);
+    n += info.num_pending + info.num_ack_pending;
+  }
+  return n;
+}
+
+/**
+ * Asserts that PostgreSQL holds each of the `selected` flows once and the reference run's findings.
+ * A finding about domestic hosts only (external null: a DDoS on a domestic target with many sources)
+ * is made in every partition its sources hash to, under one key; the store keeps one row per key (the
+ * last partition's upsert). So: keys and types compare as a set; update counts only for findings about
+ * one external address, which live in exactly one partition.
+ */
+export async function assertStoredAsReference(client: pg.Client, schema: string, selected: number, ref: BusFinding[]): Promise<void> {
+  const want = [...new Set(ref.map((f) => `${f.key} ${f.type}`))].sort();
+  const wantExt = ref.filter((f) => f.external !== null).map((f) => `${f.key} ${f.type} ${f.updates}`).sort();
+  const stored = Number((await client.query(`select count(*) from ${schema}.selected_flows`)).rows[0].count);
+  assert.equal(stored, selected, 'each selected flow stored exactly once');
+  const rows = (await client.query(`select key, type, external, updates from ${schema}.findings`)).rows as Array<{ key: string; type: string; external: string | null; updates: number }>;
+  assert.ok(want.length > 5);
+  assert.deepEqual(rows.map((r) => `${r.key} ${r.type}`).sort(), want, 'finding keys and types in PostgreSQL equal the single in-process run');
+  assert.deepEqual(rows.filter((r) => r.external !== null).map((r) => `${r.key} ${r.type} ${r.updates}`).sort(), wantExt, 'and each finding about an external address was updated as often');
 }

@@ -13,9 +13,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { createBusCollector, createBusWorker, createJetStreamBus, createMemoryBus, leaseBucket, parsePartitions, streamName } from '../../src/bus/index.js';
+import { createBusCollector, createJetStreamBus, leaseBucket } from '../../src/bus/index.js';
 import { PG_URL, freshSchemaName } from '../helpers/stores.js';
-import { NATS_URL, feed, fixture, natsReachable, spawnWorker, type WorkerProcess } from './fixture.js';
+import { NATS_URL, assertStoredAsReference, consumersPending, feed, fixture, natsReachable, referenceFindings, spawnWorker, storeWithApproval, type WorkerProcess } from './fixture.js';
 
 const PARTITIONS = 8;
 const MINUTES = 12;
@@ -75,29 +75,8 @@ test('partitions move between auto workers (one joins, one leaves, one is killed
   const bus = await createJetStreamBus({ servers: NATS_URL, partitions: PARTITIONS, prefix });
   const procs: Proc[] = [];
   try {
-    const { openStore } = await import('../../src/store/index.js');
-    const s = await openStore({ db: PG_URL, schema });
-    await s.close();
-    const ap = fixture().approvals.list()[0]!;
-    await client.query(
-      `insert into ${schema}.approvals (id, category, carriers, criteria, start_at, end_at, status, proposed_by) values ($1, $2, $3, $4, $5, $6, 'approved', 'test')`,
-      [ap.id, ap.category, ap.carriers, JSON.stringify(ap.criteria), ap.start, ap.end],
-    );
-
-    // the reference: one in-process run
-    const memBus = createMemoryBus({ partitions: PARTITIONS });
-    const fx0 = fixture();
-    const ref = createBusCollector({ ...fx0, bus: memBus, config: { publisher: { producer: 'ref' } } });
-    const refWorker = createBusWorker({ bus: memBus, partitions: parsePartitions(`0-${PARTITIONS - 1}`, PARTITIONS) });
-    await refWorker.start();
-    await feed(fx0, ref.sink, 0, MINUTES, () => ref.publisher.ready());
-    await ref.flush({ end: true });
-    while ([...(await refWorker.lag()).values()].some((n) => n > 0)) await new Promise((r) => setTimeout(r, 20));
-    await refWorker.stop();
-    await memBus.close();
-    const refFindings = refWorker.findings();
-    const want = [...new Set(refFindings.map((f) => `${f.key} ${f.type}`))].sort();
-    const wantExt = refFindings.filter((f) => f.external !== null).map((f) => `${f.key} ${f.type} ${f.updates}`).sort();
+    await storeWithApproval(client, schema);
+    const refFindings = await referenceFindings(PARTITIONS, MINUTES);
 
     const all = (ps: Proc[]): boolean => {
       const seen = ps.flatMap((p) => [...p.held]);
@@ -139,27 +118,13 @@ test('partitions move between auto workers (one joins, one leaves, one is killed
 
     const published = collector.publisher.published.batches;
     const written = async (): Promise<number> => Number((await client.query(`select count(*) from ${schema}.bus_batches`)).rows[0].count);
-    const jsm = await jetstreamManager(bus.connection);
-    const pending = async (): Promise<number> => {
-      let n = 0;
-      for (let p = 0; p < PARTITIONS; p++) {
-        const info = await jsm.consumers.info(streamName(prefix), `${prefix}-p${p}`);
-        n += info.num_pending + info.num_ack_pending;
-      }
-      return n;
-    };
-    await until('every batch is written and acknowledged', async () => (await written()) >= published && (await pending()) === 0, 120_000);
+    await until('every batch is written and acknowledged', async () => (await written()) >= published && (await consumersPending(bus, prefix, PARTITIONS)) === 0, 120_000);
     c.proc.kill('SIGTERM');
     assert.equal(await c.exited, 0);
     assert.equal(c.held.size, 0, 'C released every partition before it exited');
 
     assert.equal(await written(), published, 'every published batch written once');
-    const selected = Number((await client.query(`select count(*) from ${schema}.selected_flows`)).rows[0].count);
-    assert.equal(selected, collector.gate.totals().selected, 'each selected flow stored exactly once');
-    const rows = (await client.query(`select key, type, external, updates from ${schema}.findings`)).rows as Array<{ key: string; type: string; external: string | null; updates: number }>;
-    assert.ok(want.length > 5);
-    assert.deepEqual(rows.map((r) => `${r.key} ${r.type}`).sort(), want, 'finding keys and types in PostgreSQL equal the single in-process run');
-    assert.deepEqual(rows.filter((r) => r.external !== null).map((r) => `${r.key} ${r.type} ${r.updates}`).sort(), wantExt, 'and each finding about an external address was updated as often');
+    await assertStoredAsReference(client, schema, collector.gate.totals().selected, refFindings);
 
     // one holder at a time, per partition
     for (const h of holdings) assert.notEqual(h.to, null, `${h.worker}'s holding of partition ${h.partition} ended`);
