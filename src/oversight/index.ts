@@ -1,6 +1,6 @@
 // Oversight's public interface: the audit function every part calls, and the Merkle audit log over it.
 export { recordAudit, recordAuditBatch, listAudit, type AuditInput, type AuditQuery } from './audit.js';
-export { createAuditQueue, auditQueueOf, flushAuditQueue, type AuditQueue, type AuditQueueOptions } from './audit-queue.js';
+export { createAuditQueue, auditQueueOf, type AuditQueue, type AuditQueueOptions } from './audit-queue.js';
 export { hashLeaf, hashChildren, merkleTreeHash, EMPTY_ROOT, HASH_SIZE, type NodeKey } from './merkle.js';
 export { MemoryNodeStore, type NodeStore, type StoredNode } from './node-store.js';
 export { SqlNodeStore, createMerkleNodesTable, MERKLE_NODES_TABLE, type SqlNodeStoreOptions } from './sql-node-store.js';

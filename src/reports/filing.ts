@@ -4,17 +4,15 @@
  * none does), so no BEGIN/COMMIT round trips.
  *
  * Reports filed at about the same time through the same store (the HTTP submissions of many
- * operators) are coalesced into one such statement: what arrived while the previous statements were
- * in flight goes in the next one. Each filing is answered only when the statement holding it has
- * committed, so an acknowledgement still means the report is durable; a batch costs one round trip,
- * one WAL flush and one statement plan instead of one per report (on this box a WAL flush is ~2 ms,
- * which capped one-report-per-commit filing at ~1 k reports/s). A lone filing is not delayed: it is
- * sent at the end of the event-loop turn it arrived in. If a batch fails (one bad filing fails the
- * statement for all), each of its filings is tried again on its own, so only the bad one fails.
+ * operators) are coalesced into one such statement by the store's group commit (store/group-commit.ts):
+ * each filing is answered only when the statement holding it has committed, so an acknowledgement
+ * still means the report is durable, and a batch costs one round trip, one WAL flush and one statement
+ * plan instead of one per report. If a batch fails (one bad filing fails the statement for all), each
+ * of its filings is tried again on its own, so only the bad one fails.
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Actor } from '../auth/index.js';
-import { pgPoolOf, type Database } from '../store/index.js';
+import { createGroupCommit, pgPoolOf, type Database, type GroupCommit } from '../store/index.js';
 import type { AnyDb, RDb } from './scope.js';
 
 export interface Filing {
@@ -93,13 +91,7 @@ export async function fileReports(db: AnyDb | RDb, filings: readonly Filing[]): 
   return filings.map((f) => sectors.get(f.id) ?? null);
 }
 
-interface Pending {
-  filing: Filing;
-  resolve(sector: string | null): void;
-  reject(e: unknown): void;
-}
-
-/** Statistics of a queue (tests, metrics): statements sent and filings written by them. */
+/** Statistics of a store's filings (tests, metrics): statements sent and filings written by them. */
 export interface FilingStats {
   statements: number;
   filings: number;
@@ -107,74 +99,11 @@ export interface FilingStats {
   retried: number;
 }
 
-class FilingQueue {
-  private queue: Pending[] = [];
-  private inFlight = 0;
-  private scheduled = false;
-  readonly stats: FilingStats = { statements: 0, filings: 0, retried: 0 };
+const queues = new WeakMap<object, GroupCommit<Filing, string | null>>();
 
-  constructor(private readonly db: Kysely<Database>) {}
-
-  file(filing: Filing): Promise<string | null> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ filing, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        // after the poll phase: the submissions read in this turn of the event loop go together
-        setImmediate(() => {
-          this.scheduled = false;
-          this.pump();
-        });
-      }
-    });
-  }
-
-  private pump(): void {
-    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      this.inFlight++;
-      void this.flush(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
-    }
-  }
-
-  private async flush(batch: Pending[]): Promise<void> {
-    try {
-      const sectors = await this.send(batch);
-      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(sectors[i]!);
-    } catch (e) {
-      if (batch.length === 1) {
-        batch[0]!.reject(e);
-        return;
-      }
-      this.stats.retried++;
-      await Promise.all(
-        batch.map(async (p) => {
-          try {
-            p.resolve((await this.send([p]))[0]!);
-          } catch (e1) {
-            p.reject(e1);
-          }
-        }),
-      );
-    }
-  }
-
-  private async send(batch: Pending[]): Promise<Array<string | null>> {
-    this.stats.statements++;
-    const sectors = await fileReports(this.db, batch.map((p) => p.filing));
-    this.stats.filings += batch.length;
-    return sectors;
-  }
-}
-
-const queues = new WeakMap<object, FilingQueue>();
-
-function queueOf(db: Kysely<Database>): FilingQueue {
+function queueOf(db: Kysely<Database>): GroupCommit<Filing, string | null> {
   let q = queues.get(db);
-  if (!q) queues.set(db, (q = new FilingQueue(db)));
+  if (!q) queues.set(db, (q = createGroupCommit({ write: (filings) => fileReports(db, filings), maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT })));
   return q;
 }
 
@@ -185,10 +114,11 @@ function queueOf(db: Kysely<Database>): FilingQueue {
  */
 export async function fileReport(db: AnyDb | RDb, filing: Filing): Promise<string | null> {
   if (db.isTransaction) return (await fileReports(db, [filing]))[0]!;
-  return queueOf(db as Kysely<Database>).file(filing);
+  return queueOf(db as Kysely<Database>).submit(filing);
 }
 
 /** The group-commit statistics of a store's queue (zeros if nothing was filed through it). */
 export function filingStats(db: AnyDb): FilingStats {
-  return { ...(queues.get(db)?.stats ?? { statements: 0, filings: 0, retried: 0 }) };
+  const s = queues.get(db)?.stats;
+  return { statements: s?.statements ?? 0, filings: s?.items ?? 0, retried: s?.retried ?? 0 };
 }

@@ -1,6 +1,7 @@
 // The store's public interface: open a store on either engine, the table types, batch writes.
 export { openStore, migrate, pgPoolOf, type Store, type StoreOptions, type Engine } from './store.js';
 export { batchInsert, type BatchColumn } from './batch.js';
+export { createGroupCommit, type GroupCommit, type GroupCommitOptions, type GroupCommitStats } from './group-commit.js';
 export type * from './schema.js';
 export { migrations, type Migration } from './migrations/index.js';
 

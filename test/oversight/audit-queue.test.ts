@@ -1,107 +1,53 @@
 /**
- * The batched audit queue: every event appended is written exactly once, in order, in batches;
- * flush() writes all; a failed batch is kept (same events) and retried; a full queue makes append
- * wait for a flush and fail when it fails; a durable append returns only after its batch commits
- * (group commit) and fails with it; events reach audit_events on a real store.
+ * The audit of frequent reads (oversight/audit-queue.ts over store/group-commit.ts): an append returns
+ * only once the statement holding its event has committed; appends made while a statement is being
+ * written share the next one; events are written once each, in order, stamped at append, at most
+ * maxBatch a statement; a failed statement is retried event by event so only a bad event's append
+ * fails; on a real store the event is in audit_events when append returns.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAuditQueue, auditQueueOf, flushAuditQueue, type AuditInput } from '../../src/oversight/index.js';
+import { createAuditQueue, auditQueueOf, type AuditInput } from '../../src/oversight/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/index.js';
 
 const ev = (i: number): AuditInput => ({ actor: null, action: 'test.read', target: { type: 'thing', id: String(i) } });
 const noDb = {} as Kysely<Database>;
+const ids = (b: AuditInput[]): string[] => b.map((e) => String(e.target.id));
 
 describe('audit queue', () => {
-  test('batches, keeps order, stamps the time of append, flush writes everything', async () => {
-    const batches: AuditInput[][] = [];
-    const q = createAuditQueue(noDb, { flushDelayMs: 10_000, maxBatch: 3, maxQueue: 100, write: async (b) => void batches.push(b) });
+  test('events of one turn go together, in order, stamped at append, at most maxBatch a statement', async () => {
+    const batches: string[][] = [];
+    const stamps: Date[] = [];
+    const q = createAuditQueue(noDb, {
+      maxBatch: 3,
+      write: async (b) => {
+        batches.push(ids(b));
+        stamps.push(...b.map((e) => e.at!));
+      },
+    });
     const before = Date.now();
-    for (let i = 0; i < 7; i++) await q.append(ev(i));
-    assert.equal(q.pending + batches.flat().length, 7);
-    await q.flush();
-    assert.equal(q.pending, 0);
-    const all = batches.flat();
-    assert.deepEqual(all.map((e) => e.target.id), ['0', '1', '2', '3', '4', '5', '6']);
-    assert.ok(batches.every((b) => b.length <= 3), 'no batch beyond maxBatch');
-    assert.ok(all.every((e) => e.at instanceof Date && e.at.getTime() >= before && e.at.getTime() <= Date.now()));
-    await q.close();
+    await Promise.all(Array.from({ length: 7 }, (_, i) => q.append(ev(i))));
+    assert.deepEqual(batches, [['0', '1', '2'], ['3', '4', '5'], ['6']]);
+    assert.ok(stamps.every((d) => d instanceof Date && d.getTime() >= before && d.getTime() <= Date.now()));
   });
 
-  test('the timer writes queued events without a flush', async () => {
-    const written: AuditInput[] = [];
-    const q = createAuditQueue(noDb, { flushDelayMs: 5, write: async (b) => void written.push(...b) });
-    await q.append(ev(1));
-    await q.append(ev(2));
-    for (let i = 0; i < 200 && written.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
-    assert.deepEqual(written.map((e) => e.target.id), ['1', '2']);
-    await q.close();
-  });
-
-  test('a failed batch is kept and retried: nothing lost, nothing twice', async () => {
-    const written: AuditInput[] = [];
-    let fail = 2;
-    const errors: number[] = [];
-    const q = createAuditQueue(noDb, {
-      flushDelayMs: 10_000,
-      maxBatch: 2,
-      write: async (b) => {
-        if (fail-- > 0) throw new Error('database away');
-        written.push(...b);
-      },
-      onError: (_e, queued) => errors.push(queued),
-    });
-    for (let i = 0; i < 5; i++) await q.append(ev(i));
-    await assert.rejects(q.flush(), /database away/);
-    assert.equal(q.pending, 5, 'the failed batch is back in the queue');
-    await assert.rejects(q.flush(), /database away/);
-    await q.flush();
-    assert.deepEqual(written.map((e) => e.target.id), ['0', '1', '2', '3', '4']);
-    assert.deepEqual(errors, [5, 5]);
-    await q.close();
-  });
-
-  test('a full queue: append waits for a flush, and fails when the flush fails', async () => {
-    let fail = true;
-    const written: AuditInput[] = [];
-    const q = createAuditQueue(noDb, {
-      flushDelayMs: 10_000,
-      maxBatch: 2,
-      maxQueue: 4,
-      write: async (b) => {
-        if (fail) throw new Error('database away');
-        written.push(...b);
-      },
-    });
-    for (let i = 0; i < 4; i++) await q.append(ev(i));
-    await assert.rejects(q.append(ev(4)), /database away/, 'no room and no flush: the append fails');
-    assert.equal(q.pending, 4);
-    fail = false;
-    await q.append(ev(5));
-    assert.deepEqual(written.map((e) => e.target.id), ['0', '1', '2', '3']);
-    await q.flush();
-    assert.deepEqual(written.map((e) => e.target.id), ['0', '1', '2', '3', '5']);
-    await q.close();
-  });
-
-  test('a durable append returns only once its batch has committed; appends during a write share the next batch', async () => {
+  test('an append returns only once its statement has committed; appends during a write share the next statement', async () => {
     const batches: string[][] = [];
     const releases: Array<() => void> = [];
     const q = createAuditQueue(noDb, {
-      flushDelayMs: 60_000, // durable events must not wait for the timer
       write: async (b) => {
         await new Promise<void>((r) => releases.push(r));
-        batches.push(b.map((e) => String(e.target.id)));
+        batches.push(ids(b));
       },
     });
     let firstDone = false;
-    const first = q.append(ev(1), { durable: true }).then(() => (firstDone = true));
+    const first = q.append(ev(1)).then(() => (firstDone = true));
     while (releases.length < 1) await new Promise((r) => setImmediate(r));
-    assert.equal(firstDone, false, 'not answered while its batch is being written');
-    // three more arrive while the first batch is in flight
-    const later = [2, 3, 4].map((i) => q.append(ev(i), { durable: true }));
+    assert.equal(firstDone, false, 'not answered while its statement is being written');
+    // three more arrive while the first statement is in flight
+    const later = [2, 3, 4].map((i) => q.append(ev(i)));
     releases[0]!();
     await first;
     assert.deepEqual(batches, [['1']]);
@@ -109,40 +55,45 @@ describe('audit queue', () => {
     releases[1]!();
     await Promise.all(later);
     assert.deepEqual(batches, [['1'], ['2', '3', '4']], 'the three shared one commit');
-    await q.close();
   });
 
-  test('a durable append fails with its batch and is not retried; the others in the batch are kept', async () => {
-    let fail = true;
+  test('a failed statement is retried event by event: only the bad event\'s append fails, nothing is written twice', async () => {
     const written: string[] = [];
     const q = createAuditQueue(noDb, {
-      flushDelayMs: 60_000,
       write: async (b) => {
-        if (fail) throw new Error('database away');
-        written.push(...b.map((e) => String(e.target.id)));
+        if (b.some((e) => e.target.id === 'bad')) throw new Error('database refuses the row');
+        written.push(...ids(b));
       },
     });
-    await q.append(ev(1)); // queued, not durable
-    await assert.rejects(q.append(ev(2), { durable: true }), /database away/, 'the read that waits for it is refused');
-    assert.equal(q.pending, 1, 'only the event that was not waited for is kept for the retry');
-    fail = false;
-    await q.flush();
-    assert.deepEqual(written, ['1']);
-    await q.close();
+    const results = await Promise.allSettled([q.append(ev(1)), q.append({ ...ev(0), target: { type: 'thing', id: 'bad' } }), q.append(ev(2))]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /database refuses the row/);
+    assert.deepEqual(written.sort(), ['1', '2']);
   });
 
-  test('events reach audit_events on a store; flushAuditQueue writes them; one queue per store', async () => {
+  test('when the database is away, the append fails (the read is refused) and a later one succeeds', async () => {
+    let away = true;
+    const written: string[] = [];
+    const q = createAuditQueue(noDb, {
+      write: async (b) => {
+        if (away) throw new Error('database away');
+        written.push(...ids(b));
+      },
+    });
+    await assert.rejects(q.append(ev(1)), /database away/);
+    away = false;
+    await q.append(ev(2));
+    assert.deepEqual(written, ['2'], 'the refused read\'s event is not written later');
+  });
+
+  test('on a store the event is in audit_events when append returns; one queue per store', async () => {
     const store = await openStore({ data: 'memory://' });
     try {
-      const q = auditQueueOf(store.db, { flushDelayMs: 60_000 });
+      const q = auditQueueOf(store.db);
       assert.equal(auditQueueOf(store.db), q);
       for (let i = 0; i < 3; i++) await q.append({ ...ev(i), details: { count: i } });
-      const count = async () => (await store.db.selectFrom('audit_events').select('target_id').where('action', '=', 'test.read').orderBy('seq').execute()).map((r) => r.target_id);
-      assert.deepEqual(await count(), [], 'not written before the delay or a flush');
-      await flushAuditQueue(store.db);
-      assert.deepEqual(await count(), ['0', '1', '2']);
-      await q.close();
-      assert.notEqual(auditQueueOf(store.db), q, 'a closed queue is no longer the store\'s');
+      const rows = await store.db.selectFrom('audit_events').select('target_id').where('action', '=', 'test.read').orderBy('seq').execute();
+      assert.deepEqual(rows.map((r) => r.target_id), ['0', '1', '2']);
     } finally {
       await store.close();
     }

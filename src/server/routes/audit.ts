@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
-import { flushAuditQueue, listAudit, recordAudit } from '../../oversight/index.js';
+import { listAudit, recordAudit } from '../../oversight/index.js';
 import { actorOf } from '../access.js';
 
 const Query = Type.Object(
@@ -45,7 +45,6 @@ export async function auditRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (req) => {
       const q = req.query;
-      await flushAuditQueue(db); // reads audited through the batched queue are listed too
       const rows = await listAudit(db, {
         ...(q.afterSeq !== undefined ? { afterSeq: q.afterSeq } : {}),
         ...(q.limit !== undefined ? { limit: q.limit } : {}),

@@ -12,7 +12,7 @@ import secureJson from 'secure-json-parse';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../access.js';
 import { AcdError } from '../../shared/errors.js';
-import { auditQueueOf, type AuditQueue } from '../../oversight/index.js';
+import { auditQueueOf } from '../../oversight/index.js';
 import type { Actor } from '../../auth/index.js';
 import {
   STIX_MEDIA_TYPE,
@@ -190,15 +190,13 @@ async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<voi
   // page is answered only once its event has committed, and concurrent pages share one commit (group
   // commit) instead of one commit per page, which was the largest part of a page's time. A page whose
   // event cannot be written is refused (503), never served unaudited.
-  let queue: AuditQueue | undefined;
-  const auditQueue = (): AuditQueue => (queue ??= auditQueueOf(ctx.store.db, { onError: (err, queued) => ctx.logger.error({ err, queued }, 'audit events of TAXII reads not yet written; retrying') }));
-  taxii.addHook('onClose', async () => queue?.close());
+  const auditQueue = auditQueueOf(ctx.store.db);
   const auditRead = async (actor: Actor, c: Collection, what: string, p: Page): Promise<void> => {
     if (p.rows.length === 0) return;
     const tlp: Record<string, number> = {};
     for (const r of p.rows) tlp[r.tlp] = (tlp[r.tlp] ?? 0) + 1;
     try {
-      await auditQueue().append({ actor, action: `intel.${what}.read`, target: { type: 'intel_collection', id: c.id }, details: { count: p.rows.length, tlp } }, { durable: true });
+      await auditQueue.append({ actor, action: `intel.${what}.read`, target: { type: 'intel_collection', id: c.id }, details: { count: p.rows.length, tlp } });
     } catch (e) {
       ctx.logger.error({ err: e }, 'a TAXII read could not be audited; it is refused');
       throw new AcdError('AUDIT_UNAVAILABLE', 'the read could not be recorded in the audit log, so it is refused; try again later', { status: 503 });
