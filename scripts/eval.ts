@@ -184,6 +184,8 @@ async function evaluate(c: Capture, configName: string, config: DetectorsConfig,
       sum.c2 += `${found ? 'found' : 'MISSED'}, rank ${ri >= 0 ? `${ri + 1}/${ours.length}` : '-'}`;
       sum.rita += rr >= 0 ? `rank ${rr + 1}/${ritaRank.length} (${ritaRank[rr]!.score.toFixed(2)})` : 'not scored';
       log(`  C2 ${t.domestic} -> ${t.external}:${t.port}: ${found ? 'FOUND' : 'not found'} as beacon/strobe/fan-in; rank ${ri >= 0 ? `${ri + 1} of ${ours.length} (score ${ours[ri]!.score.toFixed(3)})` : 'not scored'}; RITA rank ${rr >= 0 ? `${rr + 1} of ${ritaRank.length} (score ${ritaRank[rr]!.score.toFixed(3)})` : 'not scored'}`);
+      // when it is not first, what outranks it (a person checking the miss wants to see those pairs)
+      if (ri > 0) log(`    ranked above it: ${ours.slice(0, Math.min(ri, 6)).map((p) => `${p.external}:${p.port}/${p.proto} ${p.score.toFixed(3)}`).join(', ')}`);
     }
   }
   if (c.scanners) {

@@ -59,42 +59,62 @@ function makeGen(seed: number, hot = 0): (r: MutableFlowRecord, i: number) => nu
 }
 
 const N = Number(process.env.ACD_BENCH_N ?? 3_000_000);
-const r = new MutableFlowRecord();
+/** flows go to the detectors in chunks, as a decoded datagram or a bus batch brings them */
+const CHUNK = 256;
+const chunk = Array.from({ length: CHUNK }, () => new MutableFlowRecord());
+const dirs = new Uint8Array(CHUNK);
+type Gen = ReturnType<typeof makeGen>;
+/** flows [from, from + n) of gen through det: `batch` by observeBatch per chunk, else observe one by one */
+function feed(det: ReturnType<typeof createDetectors>, gen: Gen, from: number, n: number, batch: boolean): void {
+  for (let i = from, end = from + n; i < end; i += CHUNK) {
+    const m = Math.min(CHUNK, end - i);
+    for (let j = 0; j < m; j++) dirs[j] = gen(chunk[j]!, i + j);
+    if (batch) det.observeBatch(chunk, dirs, m);
+    else for (let j = 0; j < m; j++) det.observe(chunk[j]!, dirs[j] as 0 | 1);
+  }
+}
+
+// bytes per beacon pair: declared layout and measured array-buffer growth for 1 M pairs
+// (measured first, while no other detector set exists to be collected meanwhile)
+gc?.();
+const ab0 = process.memoryUsage().arrayBuffers;
+let one: BeaconDetector | null = new BeaconDetector({ capacity: 1_000_000, prevalenceCapacity: 1024 }, () => {});
+const ab1 = process.memoryUsage().arrayBuffers;
+console.log(`bytes per tracked beacon pair: declared ${one.bytesPerKey().toFixed(1)}, measured ${((ab1 - ab0) / 1_000_000).toFixed(1)} (1 M pairs: ${mib(ab1 - ab0)})`);
+
+one = null;
 
 for (const [mix, hot] of [['typical', 200_000], ['churn', 0]] as const) {
-  // baseline: the same flows, each pair key hashed into a Map of counts
+  // baseline: the same flows, generated in the same chunks, each pair key hashed into a Map of counts
   const gen0 = makeGen(1, hot);
   const base = await measureCpu(() => {
     const m = new Map<number, number>();
-    for (let i = 0; i < N; i++) {
-      gen0(r, i);
-      const k = (Math.imul(r.src4, 0x9e3779b1) ^ Math.imul(r.dst4, 0x85ebca6b) ^ r.dstPort) >>> 0;
-      m.set(k, (m.get(k) ?? 0) + 1);
+    for (let i = 0; i < N; i += CHUNK) {
+      for (let j = 0; j < CHUNK; j++) dirs[j] = gen0(chunk[j]!, i + j);
+      for (let j = 0; j < CHUNK; j++) {
+        const c = chunk[j]!;
+        const k = (Math.imul(c.src4, 0x9e3779b1) ^ Math.imul(c.dst4, 0x85ebca6b) ^ c.dstPort) >>> 0;
+        m.set(k, (m.get(k) ?? 0) + 1);
+      }
       if (m.size > 1_000_000) m.clear();
     }
     return N;
   });
   report(`${mix}: baseline (generate + Map count per pair)`, base.wall, null, 'flows');
-  const det = createDetectors();
-  const gen1 = makeGen(1, hot);
-  // warm-up: the JIT compiles the hot paths, the tables' pages are touched
-  for (let i = 0; i < 1_000_000; i++) det.observe(r, gen1(r, i) as 0 | 1);
-  const all = await measureCpu(() => {
-    for (let i = 1_000_000; i < 1_000_000 + N; i++) det.observe(r, gen1(r, i) as 0 | 1);
-    return N;
-  });
-  report(`${mix}: all detectors (createDetectors)`, all.wall, base.wall, 'flows', 'baseline');
-  report(`${mix}: all detectors per CPU-second`, all.cpu, base.cpu, 'flows', 'baseline per CPU-second');
-  const st = det.stats();
-  console.log(`  tracked: beacon ${st.beacon!.tracked}/${st.beacon!.capacity} (${st.beacon!.evictions} evicted), scan ${st.scan!.tracked}, ddos ${st.ddos!.tracked}, findings ${det.findings.size}`);
+  // the same flows through two detector sets: observe one flow at a time, and observeBatch (prefetching per chunk)
+  for (const batch of [false, true]) {
+    const det = createDetectors();
+    const gen1 = makeGen(1, hot);
+    const how = batch ? 'observeBatch' : 'observe';
+    // warm-up: the JIT compiles the hot paths, the tables' pages are touched
+    feed(det, gen1, 0, 1_000_000, batch);
+    const all = await measureCpu(() => { feed(det, gen1, 1_000_000, N, batch); return N; });
+    report(`${mix}: all detectors, ${how}`, all.wall, base.wall, 'flows', 'baseline');
+    report(`${mix}: all detectors, ${how}, per CPU-second`, all.cpu, base.cpu, 'flows', 'baseline per CPU-second');
+    const st = det.stats();
+    console.log(`  tracked: beacon ${st.beacon!.tracked}/${st.beacon!.capacity} (${st.beacon!.evictions} evicted), scan ${st.scan!.tracked}, ddos ${st.ddos!.tracked}, findings ${det.findings.size}`);
+  }
 }
-
-// bytes per beacon pair: declared layout and measured array-buffer growth for 1 M pairs
-gc?.();
-const ab0 = process.memoryUsage().arrayBuffers;
-const one = new BeaconDetector({ capacity: 1_000_000, prevalenceCapacity: 1024 }, () => {});
-const ab1 = process.memoryUsage().arrayBuffers;
-console.log(`bytes per tracked beacon pair: declared ${one.bytesPerKey().toFixed(1)}, measured ${((ab1 - ab0) / 1_000_000).toFixed(1)} (1 M pairs: ${mib(ab1 - ab0)})`);
 
 // long run: heap and buffers stay flat while the key space churns through the caps
 // 50 M flows, as the issue asks: at ~0.6 M flows/s about a minute and a half (ACD_BENCH_FLOWS for a shorter run)
@@ -108,13 +128,14 @@ console.log(`one full detector set (createDetectors, default capacities): ${mib(
 const gen2 = makeGen(7, 200_000);
 gc?.();
 const t0 = process.hrtime.bigint();
-for (let i = 0; i < total; i++) {
-  long.observe(r, gen2(r, i) as 0 | 1);
-  if ((i + 1) % every === 0) {
+for (let i = 0; i < total; i += CHUNK) {
+  feed(long, gen2, i, Math.min(CHUNK, total - i), true);
+  const done = Math.min(total, i + CHUNK);
+  if (done % every < CHUNK) {
     gc?.();
     const m = process.memoryUsage();
     const s = long.stats();
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-    console.log(`  ${((i + 1) / 1e6).toFixed(0).padStart(3)} M flows  heapUsed ${mib(m.heapUsed).padStart(10)}  arrayBuffers ${mib(m.arrayBuffers).padStart(10)}  rss ${mib(m.rss).padStart(10)}  beacon pairs ${s.beacon!.tracked} (evicted ${s.beacon!.evictions})  findings ${long.findings.size}  ${((i + 1) / secs / 1e6).toFixed(2)} M flows/s`);
+    console.log(`  ${(done / 1e6).toFixed(0).padStart(3)} M flows  heapUsed ${mib(m.heapUsed).padStart(10)}  arrayBuffers ${mib(m.arrayBuffers).padStart(10)}  rss ${mib(m.rss).padStart(10)}  beacon pairs ${s.beacon!.tracked} (evicted ${s.beacon!.evictions})  findings ${long.findings.size}  ${(done / secs / 1e6).toFixed(2)} M flows/s`);
   }
 }

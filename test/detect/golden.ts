@@ -6,7 +6,7 @@
  * beacon pair's score). Regenerate only on purpose: `ACD_WRITE_GOLDEN=1 node --import tsx --test test/detect/golden.test.ts`.
  */
 import { createDetectors, OUTBOUND, INBOUND } from '../../src/detect/index.js';
-import type { Finding } from '../../src/detect/index.js';
+import type { DetectorsConfig, Finding } from '../../src/detect/index.js';
 import { MutableFlowRecord } from '../../src/flow/index.js';
 import { beaconTimes, poissonTimes, prng, SYN, ACK, RST } from './synth.js';
 
@@ -70,19 +70,34 @@ function canonical(f: Finding): unknown {
   return { ...f, domestic: [...f.domestic].sort(), score: r3(f.score), subscores: JSON.parse(JSON.stringify(f.subscores, (_k, v: unknown) => r3(v))) as unknown, evidence: ev };
 }
 
-export function runGolden(): { findings: unknown[]; pairs: unknown[]; flows: number } {
-  const det = createDetectors({ config: { indicator: { indicators: [{ id: 'ioc-golden', address: '47.0.0.1' }] } } });
-  const r = new MutableFlowRecord();
+/**
+ * Runs the fixed input through the detectors. `batch`: fed through observeBatch in chunks of that
+ * many flows (prefetching) instead of observe one by one; `config`: other capacities (evictions).
+ */
+export function runGolden(o: { batch?: number; config?: DetectorsConfig } = {}): { findings: unknown[]; pairs: unknown[]; flows: number; evictions: number } {
+  const det = createDetectors({ config: { indicator: { indicators: [{ id: 'ioc-golden', address: '47.0.0.1' }] }, ...o.config } });
   const evs = events();
-  for (const e of evs) {
+  const fill = (r: MutableFlowRecord, e: Ev): void => {
     r.reset();
     r.family = 4; r.src4 = e.src >>> 0; r.dst4 = e.dst >>> 0; r.srcPort = e.sp; r.dstPort = e.dp; r.proto = e.proto;
     r.start = e.t; r.end = e.t + e.dur; r.bytes = e.bytes; r.packets = e.pkts; r.tcpFlags = e.flags;
-    det.observe(r, e.dir);
+  };
+  if (o.batch) {
+    const recs = Array.from({ length: o.batch }, () => new MutableFlowRecord());
+    const dirs = new Uint8Array(o.batch);
+    for (let at = 0; at < evs.length; at += o.batch) {
+      const n = Math.min(o.batch, evs.length - at);
+      for (let i = 0; i < n; i++) { fill(recs[i]!, evs[at + i]!); dirs[i] = evs[at + i]!.dir; }
+      det.observeBatch(recs, dirs, n);
+    }
+  } else {
+    const r = new MutableFlowRecord();
+    for (const e of evs) { fill(r, e); det.observe(r, e.dir); }
   }
   const end = (evs[evs.length - 1]?.t ?? T0) + 60_000;
   det.flush(end);
   const findings = det.findings.list().map(canonical).sort((a, b) => String((a as Finding).key).localeCompare(String((b as Finding).key)));
   const pairs = det.beacon.pairScores(end).map((p) => ({ ...p })).sort((a, b) => `${a.domestic} ${a.external} ${a.port} ${a.proto}`.localeCompare(`${b.domestic} ${b.external} ${b.port} ${b.proto}`));
-  return { findings, pairs, flows: evs.length };
+  const evictions = Object.values(det.stats()).reduce((a, s) => a + s.evictions, 0);
+  return { findings, pairs, flows: evs.length, evictions };
 }
