@@ -153,8 +153,13 @@ export class BatchEncoder {
   }
 }
 
-/** Reads a batch: the header, then each flow into one reused BusFlow. Throws BUS_BAD_BATCH on a malformed message. */
-export function decodeBatch(msg: Uint8Array, each: (f: BusFlow, index: number) => void): BatchHeader {
+/**
+ * Reads a batch: the header, then each flow into a reused BusFlow. Throws BUS_BAD_BATCH on a
+ * malformed message. `ring` BusFlows take turns (default 1), so the last `ring` flows handed to
+ * `each` stay intact until `ring` more have been read: a caller can gather them into a chunk (the
+ * worker prefetches the detectors' table lines per chunk) without copying.
+ */
+export function decodeBatch(msg: Uint8Array, each: (f: BusFlow, index: number) => void, ring = 1): BatchHeader {
   const b = Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
   const bad = (why: string): never => {
     throw new AcdError('BUS_BAD_BATCH', `bus batch of ${b.length} bytes: ${why}`);
@@ -182,8 +187,9 @@ export function decodeBatch(msg: Uint8Array, each: (f: BusFlow, index: number) =
     producer: s(b.readUInt16LE(28)),
     flushAt: (b[5]! & FLAG_FLUSH) !== 0 ? b.readDoubleLE(20) : null,
   };
-  const f = new BusFlow();
+  const flows = Array.from({ length: Math.max(1, ring) }, () => new BusFlow());
   for (let i = 0; i < count; i++, o += RECORD_BYTES) {
+    const f = flows[i % flows.length]!;
     f.selected = b[o] === 1;
     const fam = b[o + 1];
     if (fam !== 4 && fam !== 6) bad(`record ${i}: address family ${fam}`);

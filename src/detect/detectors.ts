@@ -66,6 +66,12 @@ export interface Detectors {
    */
   observeBatch(recs: readonly FlowRecord[], directions: ArrayLike<number>, n: number, masks?: ArrayLike<number>): void;
   /**
+   * Read-only: loads the table lines that observing recs[from..to) (at most PREFETCH_BATCH flows)
+   * will look up, so the cache misses overlap; for a caller that observes the detectors one by one
+   * itself (the bus worker). Changes no state and no result.
+   */
+  prefetch(recs: readonly FlowRecord[], directions: ArrayLike<number>, from: number, to: number): void;
+  /**
    * Scores and emits everything pending as of event time `now` (ms; default the latest flow's).
    * An explicit flush is complete (every changed pair re-scored: end of a file, a report); the
    * automatic one every `flushEveryMs` re-scores a pair only at checkpoints of its connection count.
@@ -152,16 +158,21 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     }
   };
 
+  const prefetch = (recs: readonly FlowRecord[], directions: ArrayLike<number>, from: number, to: number): void => {
+    if (useBeacon) _prefetched ^= beacon.prefetch(recs, directions, from, to);
+    if (useScan) _prefetched ^= scan.prefetch(recs, from, to);
+  };
+
   return {
     observe,
     observeBatch(recs, directions, n, masks) {
       for (let at = 0; at < n; at += PREFETCH_BATCH) {
         const end = Math.min(n, at + PREFETCH_BATCH);
-        if (useBeacon) _prefetched ^= beacon.prefetch(recs, directions, at, end);
-        if (useScan) _prefetched ^= scan.prefetch(recs, at, end);
+        prefetch(recs, directions, at, end);
         for (let i = at; i < end; i++) observe(recs[i]!, directions[i] as Direction, masks ? masks[i] : 127);
       }
     },
+    prefetch,
     flush,
     findings,
     stats,

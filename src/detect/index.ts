@@ -4,6 +4,7 @@ export type { Detectors, DetectorsConfig, DetectorsDeps } from './detectors.js';
 export { FindingStore, findingKey, FINDING_TYPES, selectionKeyOf } from './finding.js';
 export type { Finding, FindingType, FindingSink, DetectorStats, SelectionKey } from './finding.js';
 export { OUTBOUND, INBOUND, directionName } from './hash.js';
+export { PREFETCH_BATCH } from './table.js';
 export type { Direction } from './hash.js';
 export { BeaconDetector, DEFAULT_BEACON_CONFIG, VENDOR_UPDATE_ASNS } from './beacon.js';
 export type { AsnLookup, BeaconConfig, BeaconScored } from './beacon.js';

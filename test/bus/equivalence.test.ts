@@ -16,6 +16,7 @@ import {
   parsePartitions,
   RECORD_BYTES,
   type Bus,
+  type BusFlow,
 } from '../../src/bus/index.js';
 import { createGate, copySelectedFlow, type SelectedFlow } from '../../src/selection/index.js';
 import type { Finding } from '../../src/detect/index.js';
@@ -84,6 +85,21 @@ test('codec: the gate output round-trips through a batch, field for field', () =
   });
   assert.deepEqual(h, { partition: 3, count: originals.length, seq: 42, producer: 'p1', flushAt: 1234 });
   assert.equal(i, originals.length);
+
+  // a ring of 7 flows: the 7 flows last handed out stay intact while the next are read (the worker
+  // gathers its prefetch chunks so), and the 8th reuses the first's object
+  const held: BusFlow[] = [];
+  let j = 0;
+  decodeBatch(msg, (f) => {
+    held.push(f);
+    if (held.length > 7) assert.equal(held.shift(), f, 'the ring reuses its objects in turn');
+    for (let k = 0; k < held.length; k++) {
+      const { sel: _sel, ...want } = originals[j - held.length + 1 + k]!;
+      assert.deepEqual({ ...copySelectedFlow(held[k]!), detectors: held[k]!.detectors }, want);
+    }
+    j++;
+  }, 7);
+  assert.equal(j, originals.length);
 
   // bad batches: refused with BUS_BAD_BATCH naming the fault
   assert.throws(() => decodeBatch(msg.subarray(0, 10), () => {}), /shorter than its header/);
