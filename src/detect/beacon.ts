@@ -25,6 +25,11 @@
  *  - prevalence: the score is multiplied by max(0, 1 − (share − p0) / (1 − p0)) once share > p0
  *    (default 0.2), share = domestic hosts talking to the server / all domestic hosts seen, applied
  *    once at least `prevalenceMinPopulation` domestic hosts have been seen.
+ *  - run: the longest run of consecutive intervals each within ±5 % of the one before (run.ts),
+ *    scored by its chance bound under Poisson timing (0.8 at 10⁻⁴ per pair): a short un-jittered
+ *    loop, such as a RAT reconnecting every 21 s once its server stops answering, is too few
+ *    connections for the other subscores. The pair's score is max(weighted score × conf, run),
+ *    then discounted for prevalence.
  *  - allowlist: configured prefixes, AS numbers (with an ASN lookup given) and port/protocol pairs
  *    (default: NTP, 123/udp) are not scored.
  * Strobes (≥ `strobeRate` connections/s sustained over `strobeMinSpanMs`) are reported as 'strobe',
@@ -42,6 +47,7 @@ import { dstWords, hashWords, OUTBOUND, Rng, srcWords, wordsToString } from './h
 import type { Direction } from './hash.js';
 import { Prevalence } from './prevalence.js';
 import { bimodalFit, bowley, cvScore, madScore, medianSorted } from './stats.js';
+import { RUN_STEP_CHANCE, RUN_TOL_CODE, RUN_TOLERANCE, runCode, runEvidence, runScore } from './run.js';
 import { PREFETCH_BATCH, SetTable } from './table.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
@@ -158,7 +164,8 @@ const T_BINS = 16;
  * set's tag line, then this record, which the flow updates anyway): 0 key 9×u32 · 36 count u32 ·
  * 40 last f64 · 48 first f64 · 56 bytes f32 · 60 flags u8 · 61 time-bin exponent u8 · 64 ivMin f32 ·
  * 68 ivMax f32 · 72 interval histogram 15×u16 · 102 time histogram 16×u8 · 120 interval reservoir
- * 10×f32 · 160 size reservoir 8×f32. A flow of a pair past its reservoirs' fill touches the first
+ * 10×f32 · 160 size reservoir 8×f32 · 62 last interval's run code u16 · 118 current run u8 · 119
+ * longest run u8 (run.ts). A flow of a pair past its reservoirs' fill touches the first
  * two lines only.
  */
 const STRIDE = 192;
@@ -180,6 +187,10 @@ const IVH = 36;
 const TH = 102;
 const IVR = 30;
 const SZR = 40;
+/** the regular run (run.ts): last interval's code (u16 index), current and longest run in steps (u8) */
+const RUNC = 31;
+const RUN = 118;
+const RUNB = 119;
 /** changed at a checkpoint: scored at the next flush */
 const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
 const F_DIRTY = 1;
@@ -262,7 +273,7 @@ export class BeaconDetector {
   /** the lowest (rounded) score evaluate acts on: below it a non-strobe pair is neither reported nor told to fan-in */
   private readonly pruneBelow: number;
   /** score()'s result without evidence, reused: scoring at checkpoints allocates nothing */
-  private readonly quick = { score: 0, strobe: false, rate: 0, prevalence: 0, medianInterval: 0, subscores: { ts: 0, ds: 0, mode: 0, hist: 0, dur: 0, confidence: 0, prevalence: 0 } as Record<string, number>, evidence: {} as Record<string, unknown> };
+  private readonly quick = { score: 0, strobe: false, rate: 0, prevalence: 0, medianInterval: 0, subscores: { ts: 0, ds: 0, mode: 0, hist: 0, dur: 0, confidence: 0, run: 0, prevalence: 0 } as Record<string, number>, evidence: {} as Record<string, unknown> };
   private windowStart = Infinity;
   /** event time the eviction utilities count from (the first flow's, less a day) */
   private utilityBase = NaN;
@@ -408,6 +419,7 @@ export class BeaconDetector {
       this.u8[(s * U8S + TH)] = 1;
       this.u8[s * U8S + TEXP] = 0;
       this.u8[s * U8S + FLG] = 0;
+      this.u16[s * U16S + RUNC] = 0; this.u8[s * U8S + RUN] = 0; this.u8[s * U8S + RUNB] = 0;
       this.f32[(s * F32S + SZR)] = rec.bytes;
       if (vendor) this.u8[s * U8S + FLG] = F_VENDOR;
       this.touch(s);
@@ -430,6 +442,22 @@ export class BeaconDetector {
       if ((this.u16[hb] ?? 0) < 65535) this.u16[hb] = (this.u16[hb] ?? 0) + 1;
       if (iv > 0 && iv < (this.f32[s * F32S + IVMIN] ?? Infinity)) this.f32[s * F32S + IVMIN] = iv;
       if (iv > (this.f32[s * F32S + IVMAX] ?? 0)) this.f32[s * F32S + IVMAX] = iv;
+      // regular run: this interval within ±5 % of the last (both ≥ 1 s) extends it, else ends it
+      const code = runCode(iv);
+      const pc = this.u16[s * U16S + RUNC] ?? 0;
+      this.u16[s * U16S + RUNC] = code;
+      const d = code - pc;
+      if (code > 0 && pc > 0 && d <= RUN_TOL_CODE && d >= -RUN_TOL_CODE) {
+        const run = (this.u8[s * U8S + RUN] ?? 0) + 1;
+        if (run < 256) {
+          this.u8[s * U8S + RUN] = run;
+          if (run > (this.u8[s * U8S + RUNB] ?? 0)) {
+            this.u8[s * U8S + RUNB] = run;
+            // past the every-connection checkpoints, a run reaching the threshold is scored at the next flush
+            if (c > 16 && runScore(run, n) >= this.config.threshold) this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) | F_DIRTY;
+          }
+        }
+      } else this.u8[s * U8S + RUN] = 0;
     }
     // time histogram over the pair's span: 16 bins, doubling in width when the span outgrows them
     let e = this.u8[s * U8S + TEXP] ?? 0;
@@ -525,7 +553,9 @@ export class BeaconDetector {
     const strobe = rate >= this.config.strobeRate && span >= this.config.strobeMinSpanMs;
     const W = this.config.weights;
     const cf = 0.75 + 0.25 * conf;
-    const prune = !withEvidence && !strobe && pruneBelow > 0 && this.boundable;
+    const nRun = this.u8[s * U8S + RUNB] ?? 0;
+    const run = runScore(nRun, c - 1);
+    const prune = !withEvidence && !strobe && pruneBelow > 0 && this.boundable && r3(run) < pruneBelow;
     if (prune && r3(Math.max(0, Math.min(1, (W.ts * ts + W.ds * 1 + W.mode * mode + W.hist * 1 + W.dur * dur) * cf))) < pruneBelow) return null;
 
     const nSz = Math.min(c, SZ_RES);
@@ -562,16 +592,16 @@ export class BeaconDetector {
     const share = pop > 0 ? Math.min(1, hosts / pop) : 0;
     const p0 = this.config.prevalenceShare;
     const prevFactor = pop >= this.config.prevalenceMinPopulation && share > p0 ? Math.max(0, 1 - (share - p0) / (1 - p0)) : 1;
-    const score = Math.max(0, Math.min(1, raw * cf * prevFactor));
+    const score = Math.max(0, Math.min(1, (raw * cf > run ? raw * cf : run) * prevFactor));
     if (!withEvidence) {
       // the per-checkpoint path: one result object reused (read at once by evaluate, never kept)
       const q = this.quick;
       const qs = q.subscores;
       q.score = r3(score); q.strobe = strobe; q.rate = rate; q.prevalence = share; q.medianInterval = median;
-      qs.ts = r3(ts); qs.ds = r3(ds); qs.mode = r3(mode); qs.hist = r3(hist); qs.dur = r3(dur); qs.confidence = r3(conf); qs.prevalence = r3(prevFactor);
+      qs.ts = r3(ts); qs.ds = r3(ds); qs.mode = r3(mode); qs.hist = r3(hist); qs.dur = r3(dur); qs.confidence = r3(conf); qs.run = r3(run); qs.prevalence = r3(prevFactor);
       return q;
     }
-    const subscores = { ts: r3(ts), ds: r3(ds), mode: r3(mode), hist: r3(hist), dur: r3(dur), confidence: r3(conf), prevalence: r3(prevFactor) };
+    const subscores = { ts: r3(ts), ds: r3(ds), mode: r3(mode), hist: r3(hist), dur: r3(dur), confidence: r3(conf), run: r3(run), prevalence: r3(prevFactor) };
     const ivHistogram: { bin: string; count: number }[] = [];
     for (let i = 0; i < IV_BINS; i++) {
       const v = this.u16[hb + i] ?? 0;
@@ -595,6 +625,7 @@ export class BeaconDetector {
         bytes: { total: Math.round(this.f32[s * F32S + BYTES] ?? 0), median: r3(medianSorted(sz, 0, nSz)), mad: r3(dsM.mad), bowleySkew: r3(dsB.skew), sampled: nSz },
         timeHistogram: { binSeconds: width / 1000, counts: timeHistogram },
         prevalence: { domesticHosts: Math.round(hosts), population: Math.round(pop), share: r3(share) },
+        regularRun: { intervals: nRun > 0 ? nRun + 1 : 0, tolerance: RUN_TOLERANCE, chanceBound: nRun > 0 ? Number((10 ** -runEvidence(nRun, c - 1)).toPrecision(2)) : 1, stepChance: r3(RUN_STEP_CHANCE) },
       },
     };
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createDetectors, BeaconDetector, OUTBOUND, INBOUND, ritaScore } from '../../src/detect/index.js';
 import type { BeaconConfig, Finding } from '../../src/detect/index.js';
 import { beaconTimes, flow, poissonTimes, prng } from './synth.js';
+import { RUN_STEP_CHANCE, stepChance } from '../../src/detect/run.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -208,4 +209,104 @@ test('vendor ASes (default list, with an ASN lookup): a regular pair there makes
   assert.deepEqual(run({ vendorAsns: [] }, asn).found, ['beacon 20.54.24.231', 'beacon 41.1.1.1']);
   assert.deepEqual(run({}).found, ['beacon 20.54.24.231', 'beacon 41.1.1.1'], 'no lookup: the default list cannot apply');
   assert.throws(() => new BeaconDetector({ vendorAsns: [8075] }, () => {}), /vendorAsns is set but .* no ASN lookup/);
+});
+
+/** the run subscore of each of `pairs` synthetic pairs of n connections (one detector, one server per pair) */
+function runSubscores(rand: () => number, n: number, pairs: number, times: () => number[], bytes: () => number): number[] {
+  const d = new BeaconDetector({ capacity: pairs * 2 }, () => {});
+  const recs = [];
+  let last = 0;
+  for (let p = 0; p < pairs; p++) {
+    const ts = times();
+    for (const t of ts) d.observe(flow({ src: '10.0.0.1', dst: 0x29000000 + p, start: t, bytes: bytes() }), OUTBOUND);
+    recs.push(flow({ src: '10.0.0.1', dst: 0x29000000 + p, start: 0 }));
+    last = Math.max(last, ts[ts.length - 1]!);
+  }
+  assert.ok(n >= 4);
+  return recs.map((r) => d.score(d.slotOf(r), last, false)?.subscores.run ?? 0);
+}
+
+test('the regular-run subscore on Poisson traffic (varied sizes, and constant sizes): within its bound (≤ 10⁻³ of pairs at 0.6, ≤ 10⁻⁴ at 0.8) at 4-200 connections', () => {
+  const rand = prng(101);
+  let total = 0;
+  let at06 = 0;
+  let at08 = 0;
+  let some = 0;
+  for (const constant of [false, true]) {
+    for (const n of [4, 8, 20, 60, 200]) {
+      const s = runSubscores(rand, n, 2000, () => poissonTimes(rand, T0, 60_000, n), () => (constant ? 3472 : 100 + Math.floor(rand() * 5000)));
+      total += s.length;
+      at06 += s.filter((x) => x >= 0.6).length;
+      at08 += s.filter((x) => x >= 0.8).length;
+      some += s.filter((x) => x > 0).length;
+    }
+  }
+  // the bound n·f^k: 0.6 is 10⁻³, 0.8 is 10⁻⁴ (run.ts); 20 000 pairs: ≤ 20 and ≤ 2 expected at most
+  assert.ok(at06 <= total * 1e-3, `${at06} of ${total} Poisson pairs with a run subscore ≥ 0.6`);
+  assert.ok(at08 <= Math.max(1, total * 1e-4), `${at08} of ${total} Poisson pairs with a run subscore ≥ 0.8`);
+  // and the subscore is not simply dead: chance runs of 1-2 steps do score above 0
+  assert.ok(some > 0, 'no Poisson pair has any run');
+});
+
+test('the run bound: the per-step chance is the maximum over interval/mean of the exponential probability of a ±5 % window', () => {
+  // brute force over a = r/μ: P(x within e^±u of r) = e^{-a e^-u} − e^{-a e^u}
+  const u = Math.log(1.05);
+  let best = 0;
+  for (let a = 0.01; a < 5; a += 0.0005) best = Math.max(best, Math.exp(-a * Math.exp(-u)) - Math.exp(-a * Math.exp(u)));
+  assert.ok(Math.abs(stepChance(u) - best) < 1e-6, `${stepChance(u)} vs ${best}`);
+  // the bound used is at least that (code rounding and millisecond timestamps only widen it)
+  assert.ok(RUN_STEP_CHANCE >= best && RUN_STEP_CHANCE < 1.15 * best, `${RUN_STEP_CHANCE}`);
+  // and it holds empirically: consecutive exponential intervals within ±5 % of each other
+  const rand = prng(5);
+  let hit = 0;
+  let prev = -Math.log(1 - rand());
+  const N = 400_000;
+  for (let i = 0; i < N; i++) { const x = -Math.log(1 - rand()); if (Math.abs(Math.log(x / prev)) <= u) hit++; prev = x; }
+  assert.ok(hit / N <= best, `${hit / N} > ${best}`);
+});
+
+test('a reconnect loop (7 connections, period 10-120 s ± 2 %) after irregular sessions is a beacon finding through its run; with ± 20 % jitter it is not', () => {
+  const rand = prng(77);
+  const trial = (jitter: number): Finding | undefined => {
+    const times: number[] = [];
+    let t = T0;
+    // a working session: a few to 20 connections at random (mean 10 min apart), sizes of MB
+    const pre = 2 + Math.floor(rand() * 19);
+    for (let i = 0; i < pre; i++) { times.push(Math.round(t)); t += -Math.log(1 - rand()) * 600_000; }
+    const period = 10_000 + rand() * 110_000;
+    for (let i = 0; i < 7; i++) { times.push(Math.round(t)); t += period * (1 + jitter * (2 * rand() - 1)); }
+    const { det } = run(times, (i) => (i < pre ? 1e6 + Math.floor(rand() * 2e7) : 3472));
+    return det.findings.list('beacon')[0];
+  };
+  let found = 0;
+  let jittered = 0;
+  for (let i = 0; i < 50; i++) {
+    const f = trial(0.02);
+    if (f) {
+      found++;
+      assert.ok((f.subscores.run ?? 0) >= 0.8 && f.score >= (f.subscores.run ?? 0) - 1e-9, JSON.stringify(f.subscores));
+      assert.ok((f.evidence as { regularRun: { intervals: number } }).regularRun.intervals >= 6);
+    }
+    if (trial(0.2)) jittered++;
+  }
+  assert.ok(found >= 48, `${found} of 50 loops found`);
+  assert.ok(jittered <= 2, `${jittered} of 50 jittered loops found`);
+});
+
+test('one burst of a sleep-then-burst beacon (9 connections 30 s ± 1 % apart, between checkpoints) inside 300 random connections is found at the next automatic flush', () => {
+  const rand = prng(9);
+  const times: number[] = [];
+  let t = T0;
+  for (let i = 0; i < 300; i++) {
+    times.push(Math.round(t));
+    t += i >= 210 && i < 218 ? 30_000 * (1 + 0.01 * (2 * rand() - 1)) : -Math.log(1 - rand()) * 900_000;
+  }
+  const found: Finding[] = [];
+  const det = createDetectors({ config: { beacon: {} }, deps: { onFinding: (f) => found.push(f) } });
+  // automatic flushes only: connections 209-223 are no checkpoint (every 16th), the run alone marks the pair
+  for (const x of times.slice(0, 222)) det.observe(flow({ src: '10.0.0.5', dst: '41.108.179.197', dstPort: 1177, start: x, bytes: 100 + Math.floor(rand() * 5000) }), OUTBOUND);
+  const f = found.find((x) => x.type === 'beacon');
+  assert.ok(f, 'found before the end of the file');
+  assert.ok((f.subscores.run ?? 0) >= 0.8, JSON.stringify(f.subscores));
+  assert.ok(f.lastSeen <= times[221]!);
 });
