@@ -49,7 +49,7 @@ import { dstWords, hashWords, OUTBOUND, Rng, srcWords, wordsToString } from './h
 import type { Direction } from './hash.js';
 import { Prevalence } from './prevalence.js';
 import { bimodalFit, bowley, cvScore, madScore, medianSorted } from './stats.js';
-import { RUN_STEP_CHANCE, RUN_TOL_CODE, RUN_TOLERANCE, runCode, runEvidence, runScore } from './run.js';
+import { RUN_MIN_SECONDS, RUN_STEP_CHANCES, RUN_TOL_CODE, RUN_TOLERANCE, resolutionClass, runCode, runEvidence, runScore } from './run.js';
 import { PREFETCH_BATCH, SetTable } from './table.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
@@ -204,6 +204,8 @@ const F_STROBE = 4;
 const F_ALLOWED = 8;
 /** in a vendor AS (vendorAsns): scored, told to fan-in, no beacon finding of its own */
 const F_VENDOR = 32;
+/** bits 6-7: the pair's timestamp resolution class (run.ts's resolutionClass; the finest seen) */
+const RES_SHIFT = 6;
 
 /** AS number of an address (0 when unknown): the shape of selection's lookup, given, not imported */
 export interface AsnLookup {
@@ -420,10 +422,9 @@ export class BeaconDetector {
       for (let i = s * F32S + IVR, e = i + IV_RES; i < e; i++) this.f32[i] = 0;
       this.u8[(s * U8S + TH)] = 1;
       this.u8[s * U8S + TEXP] = 0;
-      this.u8[s * U8S + FLG] = 0;
+      this.u8[s * U8S + FLG] = (vendor ? F_VENDOR : 0) | (resolutionClass(ts) << RES_SHIFT);
       this.u16[s * U16S + RUNC] = 0; this.u8[s * U8S + RUN] = 0; this.u8[s * U8S + RUNB] = 0;
       this.f32[(s * F32S + SZR)] = rec.bytes;
-      if (vendor) this.u8[s * U8S + FLG] = F_VENDOR;
       this.touch(s);
       return;
     }
@@ -444,8 +445,12 @@ export class BeaconDetector {
       if ((this.u16[hb] ?? 0) < 65535) this.u16[hb] = (this.u16[hb] ?? 0) + 1;
       if (iv > 0 && iv < (this.f32[s * F32S + IVMIN] ?? Infinity)) this.f32[s * F32S + IVMIN] = iv;
       if (iv > (this.f32[s * F32S + IVMAX] ?? 0)) this.f32[s * F32S + IVMAX] = iv;
-      // regular run: this interval within ±5 % of the last (both ≥ 1 s) extends it, else ends it
-      const code = runCode(iv);
+      // regular run: this interval within ±5 % of the last (both ≥ the resolution's minimum) extends it, else ends it
+      let fl = this.u8[s * U8S + FLG] ?? 0;
+      const rc = resolutionClass(ts);
+      if (rc > (fl >>> RES_SHIFT)) { fl = (fl & ((1 << RES_SHIFT) - 1)) | (rc << RES_SHIFT); this.u8[s * U8S + FLG] = fl; }
+      const res = fl >>> RES_SHIFT;
+      const code = runCode(iv, RUN_MIN_SECONDS[res]);
       const pc = this.u16[s * U16S + RUNC] ?? 0;
       this.u16[s * U16S + RUNC] = code;
       const d = code - pc;
@@ -456,7 +461,7 @@ export class BeaconDetector {
           if (run > (this.u8[s * U8S + RUNB] ?? 0)) {
             this.u8[s * U8S + RUNB] = run;
             // past the every-connection checkpoints, a run reaching the threshold is scored at the next flush
-            if (c > 16 && runScore(run, n) >= this.config.threshold) this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) | F_DIRTY;
+            if (c > 16 && runScore(run, n, res) >= this.config.threshold) this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) | F_DIRTY;
           }
         }
       } else this.u8[s * U8S + RUN] = 0;
@@ -556,7 +561,8 @@ export class BeaconDetector {
     const W = this.config.weights;
     const cf = 0.75 + 0.25 * conf;
     const nRun = this.u8[s * U8S + RUNB] ?? 0;
-    const run = runScore(nRun, c - 1);
+    const res = (this.u8[s * U8S + FLG] ?? 0) >>> RES_SHIFT;
+    const run = runScore(nRun, c - 1, res);
     const prune = !withEvidence && !strobe && pruneBelow > 0 && this.boundable && r3(run) < pruneBelow;
     if (prune && r3(Math.max(0, Math.min(1, (W.ts * ts + W.ds * 1 + W.mode * mode + W.hist * 1 + W.dur * dur) * cf))) < pruneBelow) return null;
 
@@ -631,7 +637,7 @@ export class BeaconDetector {
         bytes: { total: Math.round(this.f32[s * F32S + BYTES] ?? 0), median: r3(medianSorted(sz, 0, nSz)), mad: r3(dsM.mad), bowleySkew: r3(dsB.skew), sampled: nSz },
         timeHistogram: { binSeconds: width / 1000, counts: timeHistogram },
         prevalence: { domesticHosts: Math.round(hosts), population: Math.round(pop), share: r3(share) },
-        regularRun: { intervals: nRun > 0 ? nRun + 1 : 0, tolerance: RUN_TOLERANCE, chanceBound: nRun > 0 ? Number((10 ** -runEvidence(nRun, c - 1)).toPrecision(2)) : 1, stepChance: r3(RUN_STEP_CHANCE) },
+        regularRun: { intervals: nRun > 0 ? nRun + 1 : 0, tolerance: RUN_TOLERANCE, chanceBound: nRun > 0 ? Number((10 ** -runEvidence(nRun, c - 1, res)).toPrecision(2)) : 1, stepChance: r3(RUN_STEP_CHANCES[res] ?? 0), minSeconds: RUN_MIN_SECONDS[res] ?? 1 },
       },
     };
   }

@@ -21,8 +21,16 @@
  * connections; at 7.5 % it needs 8, at 20 % 10 or more, while deliberately jittered beacons (≥ 5 %
  * jitter) are the main score's. The code is the interval's log2 in 1/2048 octave (u = ln 1.05 is 144
  * codes); the bound is computed for 145 codes (rounding) plus 0.004 (millisecond timestamps on
- * intervals ≥ 1 s). Intervals under 1 s end a run: sources with coarser timestamps (whole seconds)
- * would make short equal intervals common.
+ * intervals ≥ 1 s). Intervals under 1 s end a run.
+ *
+ * Coarser timestamps. An exporter with whole-second timestamps (or 100 ms, 10 ms) rounds every
+ * interval by up to its resolution q, which widens the window a step can fall in: with whole
+ * seconds and a 3 s mean, 3.5 % of Poisson pairs of 200 connections reached 0.8 through their run.
+ * Each pair therefore keeps the coarsest resolution its timestamps allow (all multiples of 1 s,
+ * 100 ms, 10 ms, or finer: `resolutionClass`, the finest seen wins), a run counts intervals of at
+ * least T = max(1 s, 20 q) only, and its bound uses the window widened by q/T on the low side,
+ * u' = −ln(e^−u − q/T) (q/T = 0.05 for 1 s and 100 ms, 0.01 for 10 ms): f' = stepChance(u'), so a
+ * short loop needs one or two more steps at those resolutions.
  */
 
 /** relative tolerance between consecutive intervals of a run */
@@ -38,26 +46,37 @@ export function stepChance(u: number): number {
   return Math.exp(-a * Math.exp(-u)) - Math.exp(-a * Math.exp(u));
 }
 
-/** the bound f per step used by runScore: tolerance + code rounding + millisecond timestamps */
-export const RUN_STEP_CHANCE = stepChance(((RUN_TOL_CODE + 1) / CODES) * Math.LN2 + 0.004);
-const LOG_F = -Math.log10(RUN_STEP_CHANCE);
+/** the window's half-width in log terms: tolerance + code rounding */
+const U_CODE = ((RUN_TOL_CODE + 1) / CODES) * Math.LN2;
+/** the bound f per step for millisecond (or finer) timestamps: tolerance + code rounding + 1 ms on intervals ≥ 1 s */
+export const RUN_STEP_CHANCE = stepChance(U_CODE + 0.004);
 
-/** the interval's code (1..65535; 0: under 1 s, no run) */
-export function runCode(sec: number): number {
-  if (!(sec >= 1)) return 0;
+/** timestamp resolution classes, coarsest first: 0 whole seconds, 1 multiples of 100 ms, 2 of 10 ms, 3 finer */
+export function resolutionClass(ms: number): number {
+  return ms % 10 !== 0 ? 3 : ms % 100 !== 0 ? 2 : ms % 1000 !== 0 ? 1 : 0;
+}
+/** per resolution class: the shortest interval (s) a run counts, T = max(1 s, 20 q) */
+export const RUN_MIN_SECONDS: readonly number[] = [20, 2, 1, 1];
+/** per resolution class: the bound f per step (the window widened by q/T: 0.05, 0.05, 0.01; class 3 as above) */
+export const RUN_STEP_CHANCES: readonly number[] = [0.05, 0.05, 0.01].map((w) => stepChance(-Math.log(Math.exp(-U_CODE) - w))).concat([RUN_STEP_CHANCE]);
+const LOG_F = RUN_STEP_CHANCES.map((f) => -Math.log10(f));
+
+/** the interval's code (1..65535; 0: under `min` seconds (default 1), no run) */
+export function runCode(sec: number, min = 1): number {
+  if (!(sec >= min)) return 0;
   const c = 1 + Math.round(Math.log2(sec) * CODES);
   return c > 65535 ? 65535 : c;
 }
 
-/** −log10 of the chance bound n·f^k for the longest run of k steps among n intervals */
-export function runEvidence(steps: number, intervals: number): number {
-  return steps * LOG_F - Math.log10(intervals > 1 ? intervals : 1);
+/** −log10 of the chance bound n·f^k for the longest run of k steps among n intervals (f of the resolution class, default the finest) */
+export function runEvidence(steps: number, intervals: number, resolution = 3): number {
+  return steps * (LOG_F[resolution] ?? 0) - Math.log10(intervals > 1 ? intervals : 1);
 }
 
 /** the run subscore in [0, 1]: 0.8 at a chance bound of 10⁻⁴ (see above) */
-export function runScore(steps: number, intervals: number): number {
+export function runScore(steps: number, intervals: number, resolution = 3): number {
   if (steps <= 0) return 0;
-  const l = runEvidence(steps, intervals);
+  const l = runEvidence(steps, intervals, resolution);
   const s = l <= 4 ? 0.2 * l : 0.8 + 0.05 * (l - 4);
   return s <= 0 ? 0 : s >= 1 ? 1 : s;
 }

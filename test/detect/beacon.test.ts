@@ -266,6 +266,43 @@ test('the regular-run subscore on Poisson traffic (varied sizes, and constant si
   assert.ok(some > 0, 'no Poisson pair has any run');
 });
 
+test('the regular-run subscore with coarse timestamps (whole seconds, 100 ms): Poisson pairs stay within the bound; a whole-second reconnect loop (period ≥ 25 s) is still found', () => {
+  // rounding to whole seconds widens the window a step falls in: before the run took the pair's
+  // timestamp resolution into account, 3.5 % of these pairs (3 s mean, 200 connections) reached 0.8
+  const rand = prng(5);
+  let total = 0;
+  let at06 = 0;
+  let at08 = 0;
+  for (const [q, mean] of [[1000, 3000], [1000, 10_000], [100, 1000]] as const) {
+    for (const n of [20, 200]) {
+      const s = runSubscores(rand, n, 1000, () => poissonTimes(rand, T0, mean, n).map((t) => Math.floor(t / q) * q), () => 100 + Math.floor(rand() * 5000));
+      total += s.length;
+      at06 += s.filter((x) => x >= 0.6).length;
+      at08 += s.filter((x) => x >= 0.8).length;
+    }
+  }
+  assert.ok(at06 <= total * 1e-3, `${at06} of ${total} coarse-timestamp Poisson pairs with a run subscore ≥ 0.6`);
+  assert.ok(at08 <= Math.max(1, total * 1e-4), `${at08} of ${total} coarse-timestamp Poisson pairs with a run subscore ≥ 0.8`);
+  // a loop of 7 connections with a period of 25-60 s, exported in whole seconds (so its intervals
+  // read as the period rounded down or up), after a few random connections
+  let found = 0;
+  for (let i = 0; i < 20; i++) {
+    const times: number[] = [];
+    let t = T0;
+    for (let j = 0; j < 5; j++) { times.push(Math.floor(t / 1000) * 1000); t += -Math.log(1 - rand()) * 600_000; }
+    const period = 25_000 + rand() * 35_000;
+    for (let j = 0; j < 7; j++) { times.push(Math.floor(t / 1000) * 1000); t += period; }
+    const f = run(times, () => 3472).det.findings.list('beacon')[0];
+    if (f) {
+      found++;
+      const rr = (f.evidence as { regularRun: { minSeconds: number; stepChance: number } }).regularRun;
+      assert.equal(rr.minSeconds, 20, 'whole-second timestamps: runs of intervals ≥ 20 s');
+      assert.ok(rr.stepChance > RUN_STEP_CHANCE, 'and a wider step bound');
+    }
+  }
+  assert.ok(found >= 19, `${found} of 20 whole-second loops found`);
+});
+
 test('the run bound: the per-step chance is the maximum over interval/mean of the exponential probability of a ±5 % window', () => {
   // brute force over a = r/μ: P(x within e^±u of r) = e^{-a e^-u} − e^{-a e^u}
   const u = Math.log(1.05);
