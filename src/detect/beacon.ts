@@ -38,7 +38,10 @@
  * not 'beacon': RITA's own treatment, and a strobe's regularity says nothing.
  *
  * Only outbound flows are tracked (a domestic host calling out); flows from a well-known source port
- * to a high port are taken as replies of a domestic service and skipped.
+ * to a high port are taken as replies of a domestic service and skipped. A TCP record from the same
+ * domestic port as the pair's last one that starts within 5 s of its end is the same connection (a
+ * NetFlow active-timeout cut, a retried connect), not a new one: its bytes are added, it makes no
+ * interval.
  */
 import type { FlowRecord } from '../flow/index.js';
 import { AcdError } from '../shared/errors.js';
@@ -164,8 +167,9 @@ const T_BINS = 16;
 /*
  * Per-pair record, STRIDE = 192 bytes = 3 cache lines, the pair's key inside it (a lookup reads the
  * set's tag line, then this record, which the flow updates anyway): 0 key 9×u32 · 36 count u32 ·
- * 40 last f64 · 48 first f64 · 56 bytes f32 · 60 flags u8 · 61 time-bin exponent u8 · 64 ivMin f32 ·
- * 68 ivMax f32 · 72 interval histogram 15×u16 · 102 time histogram 16×u8 · 120 interval reservoir
+ * 40 last f64 · 48 first f64 · 56 bytes f32 · 60 flags u8 · 61 time-bin exponent u8 · 64 ivMin log
+ * code u16 · 66 last record's end, s after last, u16 · 68 last connection's domestic TCP port + 1
+ * u16 · 70 ivMax log code u16 · 72 interval histogram 15×u16 · 102 time histogram 16×u8 · 120 interval reservoir
  * 10×f32 · 160 size reservoir 8×f32 · 62 last interval's run code u16 · 118 current run u8 · 119
  * longest run u8 (run.ts). A flow of a pair past its reservoirs' fill touches the first
  * two lines only.
@@ -183,8 +187,17 @@ const FIRST = 6;
 const BYTES = 14;
 const FLG = 60;
 const TEXP = 61;
-const IVMIN = 16;
-const IVMAX = 17;
+/**
+ * u16 indexes: the shortest and longest intervals as log codes (ivCode; 0 none), the end of the
+ * pair's last record in whole seconds after LAST, and the last connection's domestic TCP port + 1
+ * (0: none)
+ */
+const IVMINC = 32;
+const ENDOFF = 33;
+const LPORT = 34;
+const IVMAXC = 35;
+/** a record from the same domestic TCP port starting within this of the last record's end continues its connection */
+const CONTINUE_GAP_MS = 5000;
 const IVH = 36;
 const TH = 102;
 const IVR = 30;
@@ -223,6 +236,21 @@ function sortPrefix(a: Float64Array, n: number): Float64Array {
     a[j + 1] = v;
   }
   return a;
+}
+
+/** an interval (s) as a u16 log code, 1/1024 octave of milliseconds (0.07 %); 0 is none */
+function ivCode(sec: number): number {
+  if (!(sec > 0)) return 0;
+  const c = 1 + Math.round(Math.log2(1 + sec * 1000) * 1024);
+  return c > 65535 ? 65535 : c;
+}
+function ivFromCode(c: number): number {
+  return c > 0 ? (2 ** ((c - 1) / 1024) - 1) / 1000 : 0;
+}
+/** a record's end in whole seconds (rounded up) after `from` (ms), as a u16 (0 when it ends before) */
+function endOffset(end: number, from: number): number {
+  const x = Math.ceil((end - from) / 1000);
+  return x > 0 ? (x < 65535 ? x : 65535) : 0;
 }
 
 /** the octave bin of an interval in seconds: 0 is < 1 s, i is [2^(i-1), 2^i) s, 14 is ≥ 2^13 s (2.3 h) */
@@ -285,6 +313,8 @@ export class BeaconDetector {
   private population = 0;
   flows = 0;
   skipped = 0;
+  /** records of a connection already counted (same domestic TCP port as the pair's last record) */
+  continued = 0;
   expired = 0;
   emitted = 0;
 
@@ -413,8 +443,10 @@ export class BeaconDetector {
       this.f64[s * F64S + FIRST] = ts;
       this.f64[s * F64S + LAST] = ts;
       this.f32[s * F32S + BYTES] = rec.bytes;
-      this.f32[s * F32S + IVMIN] = Infinity;
-      this.f32[s * F32S + IVMAX] = 0;
+      this.u16[s * U16S + IVMINC] = 0;
+      this.u16[s * U16S + IVMAXC] = 0;
+      this.u16[s * U16S + LPORT] = proto === 6 ? rec.srcPort + 1 : 0;
+      this.u16[s * U16S + ENDOFF] = endOffset(rec.end, ts);
       // small ranges: a loop is cheaper than TypedArray.fill's call
       for (let i = s * U16S + IVH, e = i + IV_BINS; i < e; i++) this.u16[i] = 0;
       for (let i = s * U8S + TH, e = i + T_BINS; i < e; i++) this.u8[i] = 0;
@@ -428,13 +460,34 @@ export class BeaconDetector {
       this.touch(s);
       return;
     }
+    // a record continuing the connection already counted (same domestic TCP port as the last one,
+    // starting within CONTINUE_GAP_MS of its end): a NetFlow exporter's active-timeout cut of one
+    // long connection, or a retried connect, not a new connection (the cuts' regular spacing would
+    // read as a perfect beacon); only its bytes count. Records after a longer silence (an inactive
+    // timeout: heartbeats on one persistent connection) still count as connections.
+    const last = this.f64[s * F64S + LAST] ?? ts;
+    if (proto === 6) {
+      const lp = rec.srcPort + 1;
+      if ((this.u16[s * U16S + LPORT] ?? 0) === lp && ts <= last + (this.u16[s * U16S + ENDOFF] ?? 0) * 1000 + CONTINUE_GAP_MS) {
+        this.f32[s * F32S + BYTES] = (this.f32[s * F32S + BYTES] ?? 0) + rec.bytes;
+        const eo = endOffset(rec.end, last);
+        if (eo > (this.u16[s * U16S + ENDOFF] ?? 0)) this.u16[s * U16S + ENDOFF] = eo;
+        this.continued++;
+        this.touch(s);
+        return;
+      }
+      this.u16[s * U16S + LPORT] = lp;
+    } else this.u16[s * U16S + LPORT] = 0;
     const c = (this.u32[s * U32S + CNT] ?? 0) + 1;
     this.u32[s * U32S + CNT] = c;
     this.f32[s * F32S + BYTES] = (this.f32[s * F32S + BYTES] ?? 0) + rec.bytes;
     // sizes: reservoir over all connections (Algorithm R)
     if (c <= SZ_RES) this.f32[(s * F32S + SZR) + c - 1] = rec.bytes;
     else { const j = this.rng.int(c); if (j < SZ_RES) this.f32[(s * F32S + SZR) + j] = rec.bytes; }
-    const prev = this.f64[s * F64S + LAST] ?? ts;
+    const prev = last;
+    // the end of the pair's last record, after LAST (kept for the continuation rule above)
+    if (ts >= prev) this.u16[s * U16S + ENDOFF] = endOffset(rec.end, ts);
+    else { const eo = endOffset(rec.end, prev); if (eo > (this.u16[s * U16S + ENDOFF] ?? 0)) this.u16[s * U16S + ENDOFF] = eo; }
     if (ts >= prev) {
       const iv = (ts - prev) / 1000;
       this.f64[s * F64S + LAST] = ts;
@@ -443,8 +496,9 @@ export class BeaconDetector {
       else { const j = this.rng.int(n); if (j < IV_RES) this.f32[(s * F32S + IVR) + j] = iv; }
       const hb = (s * U16S + IVH) + intervalBin(iv);
       if ((this.u16[hb] ?? 0) < 65535) this.u16[hb] = (this.u16[hb] ?? 0) + 1;
-      if (iv > 0 && iv < (this.f32[s * F32S + IVMIN] ?? Infinity)) this.f32[s * F32S + IVMIN] = iv;
-      if (iv > (this.f32[s * F32S + IVMAX] ?? 0)) this.f32[s * F32S + IVMAX] = iv;
+      const ivc = ivCode(iv);
+      if (ivc > 0 && (ivc < (this.u16[s * U16S + IVMINC] ?? 0) || this.u16[s * U16S + IVMINC] === 0)) this.u16[s * U16S + IVMINC] = ivc;
+      if (ivc > (this.u16[s * U16S + IVMAXC] ?? 0)) this.u16[s * U16S + IVMAXC] = ivc;
       // regular run: this interval within ±5 % of the last (both ≥ the resolution's minimum) extends it, else ends it
       let fl = this.u8[s * U8S + FLG] ?? 0;
       const rc = resolutionClass(ts);
@@ -632,7 +686,7 @@ export class BeaconDetector {
         connections: c,
         spanSeconds: Math.round(span / 1000),
         connectionsPerSecond: r3(rate),
-        intervalSeconds: { median: r3(median), mad: r3(tsM.mad), bowleySkew: r3(tsB.skew), min: r3(this.f32[s * F32S + IVMIN] === Infinity ? 0 : (this.f32[s * F32S + IVMIN] ?? 0)), max: r3(this.f32[s * F32S + IVMAX] ?? 0), sampled: nz },
+        intervalSeconds: { median: r3(median), mad: r3(tsM.mad), bowleySkew: r3(tsB.skew), min: r3(ivFromCode(this.u16[s * U16S + IVMINC] ?? 0)), max: r3(ivFromCode(this.u16[s * U16S + IVMAXC] ?? 0)), sampled: nz },
         intervalHistogram: ivHistogram,
         bytes: { total: Math.round(this.f32[s * F32S + BYTES] ?? 0), median: r3(medianSorted(sz, 0, nSz)), mad: r3(dsM.mad), bowleySkew: r3(dsB.skew), sampled: nSz },
         timeHistogram: { binSeconds: width / 1000, counts: timeHistogram },

@@ -184,11 +184,41 @@ test('IPv6 pairs are tracked and reported with RFC 5952 text', () => {
   r.family = 6;
   r.src6.set([0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5]);
   r.dst6.set([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xc2, 0x01]);
-  for (let i = 0; i < 40; i++) { r.start = T0 + i * 30_000; r.end = r.start + 100; d.observe(r, OUTBOUND); }
+  // 40 connections, each from its own ephemeral port
+  for (let i = 0; i < 40; i++) { r.start = T0 + i * 30_000; r.end = r.start + 100; r.srcPort = 50000 + i; d.observe(r, OUTBOUND); }
   d.flush(T0 + 40 * 30_000, true);
   assert.equal(found.length, 1);
   assert.equal(found[0]!.external, '2001:db8::c201');
   assert.deepEqual(found[0]!.domestic, ['fd00::5']);
+});
+
+test('records of one long TCP connection (same domestic port, each starting where the last ended: NetFlow active-timeout cuts) are one connection, not a beacon; heartbeats on one connection still count', () => {
+  // a 5 h SSH session exported every 60 s: 300 back-to-back records, perfectly regular, one source port
+  const cut = (port: (i: number) => number, durationMs: number): ReturnType<typeof createDetectors> => {
+    const det = createDetectors();
+    for (let i = 0; i < 300; i++) det.observe(flow({ src: '10.0.0.5', dst: '41.1.1.1', dstPort: 22, srcPort: port(i), start: T0 + i * 60_000, durationMs, bytes: 5000 }), OUTBOUND);
+    det.flush(T0 + 300 * 60_000);
+    return det;
+  };
+  const one = cut(() => 51000, 60_000);
+  assert.equal(one.findings.list('beacon').length, 0, 'no beacon from one connection');
+  assert.equal(one.beacon.continued, 299);
+  // the long-connection detector reports the session
+  assert.equal(one.findings.list('long-connection').length, 1);
+  // the same times from a new port each: 300 connections, a beacon
+  const many = cut((i) => 50000 + i, 60_000);
+  assert.equal(many.beacon.continued, 0);
+  assert.equal(many.findings.list('beacon').length, 1);
+  // heartbeats on one persistent connection: short records 60 s apart (the exporter's inactive
+  // timeout ends each), one source port: each a connection, a beacon
+  const beats = cut(() => 51000, 200);
+  assert.equal(beats.beacon.continued, 0);
+  assert.equal(beats.findings.list('beacon').length, 1);
+  // UDP keeps every record (a beacon may send from one socket): the rule is TCP's
+  const det = createDetectors();
+  for (let i = 0; i < 60; i++) det.observe(flow({ src: '10.0.0.5', dst: '41.1.1.1', dstPort: 53000, srcPort: 40000, proto: 17, start: T0 + i * 60_000, durationMs: 60_000, bytes: 300 }), OUTBOUND);
+  det.flush(T0 + 60 * 60_000);
+  assert.equal(det.findings.list('beacon').length, 1, 'a one-socket UDP beacon is found');
 });
 
 test('bad input: out-of-order flows are counted without a negative interval; end before start and zero sizes do not throw', () => {

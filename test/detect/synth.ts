@@ -34,12 +34,15 @@ export interface FlowSpec {
 
 const ip = (a: string | number): number => (typeof a === 'number' ? a >>> 0 : parseIpv4(a));
 
+/** the next ephemeral port: each synthetic connection gets its own, as an OS gives them (the beacon detector takes a repeated domestic TCP port for the same connection) */
+let ephemeral = 0;
+
 export function flow(s: FlowSpec, r: MutableFlowRecord = new MutableFlowRecord()): MutableFlowRecord {
   r.reset();
   r.family = 4;
   r.src4 = ip(s.src);
   r.dst4 = ip(s.dst);
-  r.srcPort = s.srcPort ?? 49152;
+  r.srcPort = s.srcPort ?? 49152 + (ephemeral++ % 16384);
   r.dstPort = s.dstPort ?? 443;
   r.proto = s.proto ?? 6;
   r.start = s.start;
