@@ -39,7 +39,8 @@
  *
  * Only outbound flows are tracked (a domestic host calling out); flows from a well-known source port
  * to a high port are taken as replies of a domestic service and skipped. A TCP record from the same
- * domestic port as the pair's last one that starts within 5 s of its end is the same connection (a
+ * domestic port as the pair's last one that starts within 5 s of its end (kept in whole seconds,
+ * rounded up: 5-6 s) is the same connection (a
  * NetFlow active-timeout cut, a retried connect), not a new one: its bytes are added, it makes no
  * interval.
  */
