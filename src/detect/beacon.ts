@@ -363,6 +363,12 @@ export class BeaconDetector {
     return this.table.bytesPerSlot() + STRIDE;
   }
 
+  /** raises the end kept for slot s's last record (ENDOFF, whole seconds after `last`) to `end` */
+  private extendEnd(s: number, end: number, last: number): void {
+    const eo = endOffset(end, last);
+    if (eo > (this.u16[s * U16S + ENDOFF] ?? 0)) this.u16[s * U16S + ENDOFF] = eo;
+  }
+
   /**
    * Keeps slot s's eviction utility current (least useful first: pairs below the scoring minimum,
    * then the longest unseen; reported pairs last): the last connection's time in 1/16 s since the
@@ -471,8 +477,7 @@ export class BeaconDetector {
       const lp = rec.srcPort + 1;
       if ((this.u16[s * U16S + LPORT] ?? 0) === lp && ts <= last + (this.u16[s * U16S + ENDOFF] ?? 0) * 1000 + CONTINUE_GAP_MS) {
         this.f32[s * F32S + BYTES] = (this.f32[s * F32S + BYTES] ?? 0) + rec.bytes;
-        const eo = endOffset(rec.end, last);
-        if (eo > (this.u16[s * U16S + ENDOFF] ?? 0)) this.u16[s * U16S + ENDOFF] = eo;
+        this.extendEnd(s, rec.end, last);
         this.continued++;
         this.touch(s);
         return;
@@ -485,13 +490,13 @@ export class BeaconDetector {
     // sizes: reservoir over all connections (Algorithm R)
     if (c <= SZ_RES) this.f32[(s * F32S + SZR) + c - 1] = rec.bytes;
     else { const j = this.rng.int(c); if (j < SZ_RES) this.f32[(s * F32S + SZR) + j] = rec.bytes; }
-    const prev = last;
-    // the end of the pair's last record, after LAST (kept for the continuation rule above)
-    if (ts >= prev) this.u16[s * U16S + ENDOFF] = endOffset(rec.end, ts);
-    else { const eo = endOffset(rec.end, prev); if (eo > (this.u16[s * U16S + ENDOFF] ?? 0)) this.u16[s * U16S + ENDOFF] = eo; }
-    if (ts >= prev) {
-      const iv = (ts - prev) / 1000;
+    // an out-of-order record offers no interval and leaves LAST; it may still end after the last record
+    if (ts < last) this.extendEnd(s, rec.end, last);
+    else {
+      const iv = (ts - last) / 1000;
       this.f64[s * F64S + LAST] = ts;
+      // the end of the pair's last record, after LAST (for the continuation rule above)
+      this.u16[s * U16S + ENDOFF] = endOffset(rec.end, ts);
       const n = c - 1; // intervals offered so far
       if (n <= IV_RES) this.f32[(s * F32S + IVR) + n - 1] = iv;
       else { const j = this.rng.int(n); if (j < IV_RES) this.f32[(s * F32S + IVR) + j] = iv; }
