@@ -33,8 +33,10 @@ import { createFlowDecoder } from '../src/flow/decode/index.js';
 import { createUdpCollector } from '../src/flow/collector.js';
 import { silentLogger } from '../src/shared/log.js';
 import { hasBinary, runSoftflowd } from '../test/flow/fixtures/peers.js';
+import { thirdParty } from '../test/helpers/third-party.js';
 
-const DATA = process.env.ACD_DATA ?? join(import.meta.dirname, '..', '..', 'shared', 'data', 'stratosphere');
+// the GPL-2.0 captures stay outside the repository: ACD_THIRD_PARTY_DATA (default ../shared/data), see test/helpers/third-party.ts
+const DATA = thirdParty('stratosphere');
 const S = join(DATA, 'stratosphere-security-datasets-for-testing');
 const L = join(DATA, 'slips-dataset');
 const LOCAL6 = ['fc00::/7', 'fe80::/10', 'ff00::/8'];

@@ -12,16 +12,17 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { measure, report, type Measurement } from '../lib.js';
+import { thirdParty, thirdPartySkip } from '../../test/helpers/third-party.js';
 import { importFlowBuffer, flowRecordToJson, type ImportFormat } from '../../src/flow/import/index.js';
 import { LineSplitter } from '../../src/flow/import/lines.js';
 import { copyFlowRecord, type FlowRecord } from '../../src/flow/record.js';
 
-const DATA = new URL('../../../shared/data/stratosphere/', import.meta.url).pathname;
+const DATA = thirdParty('stratosphere') + '/';
 const TARGET = 32 * 1024 * 1024;
 const CHUNK = 256 * 1024;
 
 if (!existsSync(DATA)) {
-  console.log('no ../shared/data/stratosphere: nothing to measure');
+  console.log(`${thirdPartySkip('stratosphere')}: nothing to measure`);
   process.exit(0);
 }
 

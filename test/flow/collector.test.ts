@@ -3,6 +3,7 @@
  * bad datagrams over the wire counted and survived, totals printed per exporter after --seconds and
  * on SIGINT (the command in a child process; test/cli checks its registration in `acd`).
  */
+import { thirdPartySkip } from '../helpers/third-party.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
@@ -86,7 +87,7 @@ test('collector over IPv6 loopback: exporter "[::1]:port"', async (t) => {
 });
 
 test('runCollect: totals per exporter (table and JSON) from the real v9 capture and a v5 exporter', async (t) => {
-  if (!capturesPresent()) return t.skip('../shared/data/netflow-captures is missing');
+  if (!capturesPresent()) return t.skip(thirdPartySkip('netflow-captures') || 'netflow-captures is missing');
   const outs: string[] = [];
   let url = '';
   let release: () => void = () => {};

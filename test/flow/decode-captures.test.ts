@@ -3,6 +3,7 @@
  * checking every flow against tshark's decoding of the same bytes: stored once in
  * fixtures/netflow-expected.json, and again live when tshark is installed.
  */
+import { thirdPartySkip } from '../helpers/third-party.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -50,7 +51,7 @@ function compare(g: CaptureGroup, got: FlowRecord[], want: ExpectedFlow[]): void
 
 for (const g of CAPTURE_GROUPS) {
   test(`capture ${g.name}: every flow as tshark decoded it (stored)`, (t) => {
-    if (!capturesPresent()) return t.skip('../shared/data/netflow-captures is missing');
+    if (!capturesPresent()) return t.skip(thirdPartySkip('netflow-captures') || 'netflow-captures is missing');
     const { flows, decoder, exporter } = decodeGroup(g);
     compare(g, flows, expected[g.name] ?? []);
     const st = decoder.stats(exporter)!;
@@ -60,7 +61,7 @@ for (const g of CAPTURE_GROUPS) {
 }
 
 test('captures: live tshark (one run over every group) agrees with the decoder, and with the stored decoding', (t) => {
-  if (!capturesPresent()) return t.skip('../shared/data/netflow-captures is missing');
+  if (!capturesPresent()) return t.skip(thirdPartySkip('netflow-captures') || 'netflow-captures is missing');
   if (!tsharkAvailable()) return t.skip('tshark is not installed (apt-get install tshark)');
   const live = tsharkExpectedAll();
   for (const g of CAPTURE_GROUPS) {
@@ -76,7 +77,7 @@ function statsOf(name: string): { decoder: FlowDecoder; exporter: string } {
 }
 
 test('captures: sequence numbers become the lost counter with each version\'s meaning', (t) => {
-  if (!capturesPresent()) return t.skip('../shared/data/netflow-captures is missing');
+  if (!capturesPresent()) return t.skip(thirdPartySkip('netflow-captures') || 'netflow-captures is missing');
   // v9 counts export datagrams: template has 44796985, data 44797001 (tshark: "expected 44796986")
   let s = statsOf('v9-basic');
   assert.equal(s.decoder.stats(s.exporter)!.lost, 15);
@@ -86,7 +87,7 @@ test('captures: sequence numbers become the lost counter with each version\'s me
 });
 
 test('captures: options data records give the sampling interval per sampler', (t) => {
-  if (!capturesPresent()) return t.skip('../shared/data/netflow-captures is missing');
+  if (!capturesPresent()) return t.skip(thirdPartySkip('netflow-captures') || 'netflow-captures is missing');
   let s = statsOf('v9-multiplesamplingrates');
   assert.equal(s.decoder.samplingInterval(s.exporter, 0, 1), 2000);
   assert.equal(s.decoder.samplingInterval(s.exporter, 0, 2), 4000);

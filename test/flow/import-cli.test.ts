@@ -1,6 +1,7 @@
 /**
  * `acd import`: per-file counts on stdout, messages on stderr, exit status; and never a flow address.
  */
+import { thirdParty, thirdPartySkip } from '../helpers/third-party.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,10 +11,10 @@ import { Readable } from 'node:stream';
 import { runImport, type ImportCliOptions } from '../../src/cli/commands/import.js';
 import { buildProgram } from '../../src/cli/main.js';
 
-const DATA = new URL('../../../shared/data/stratosphere/', import.meta.url).pathname;
+const DATA = thirdParty('stratosphere') + '/';
 const C001 = `${DATA}stratosphere-security-datasets-for-testing/001-zeek-scenario-malicious/conn.log`;
 const T5 = `${DATA}slips-dataset/test5-mixed.binetflow`;
-const skip = existsSync(DATA) ? false : 'no ../shared/data';
+const skip = existsSync(DATA) ? false : thirdPartySkip('stratosphere');
 
 async function cli(files: string[], opts: ImportCliOptions = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';

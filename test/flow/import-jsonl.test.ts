@@ -2,9 +2,9 @@
  * JSON lines of FlowRecord: flowRecordToJson and the jsonl importer are inverse (real records from the
  * shared data and random ones); bad lines are counted by reason.
  */
+import { thirdParty, thirdPartySkip } from '../helpers/third-party.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import {
   MutableFlowRecord, copyFlowRecord, FLOW_RECORD_FIELDS, type FlowRecord,
@@ -13,7 +13,7 @@ import {
   flowRecordToJson, flowRecordToJsonObject, importFlowBuffer, importFlowFile, parseFlowRecordJson,
 } from '../../src/flow/import/index.js';
 
-const DATA = new URL('../../../shared/data/stratosphere/', import.meta.url).pathname;
+const DATA = thirdParty('stratosphere') + '/';
 
 async function collect(path: string): Promise<FlowRecord[]> {
   const out: FlowRecord[] = [];
@@ -33,7 +33,7 @@ test('the JSON object has every FlowRecord field but the binary addresses, which
   assert.deepEqual(keys, expected);
 });
 
-test('real records (IPv4, IPv6, ICMP) survive flowRecordToJson → jsonl import unchanged', { skip: existsSync(DATA) ? false : 'no data' }, async () => {
+test('real records (IPv4, IPv6, ICMP) survive flowRecordToJson → jsonl import unchanged', { skip: thirdPartySkip('stratosphere') }, async () => {
   const recs = [
     ...(await collect(`${DATA}stratosphere-security-datasets-for-testing/005-zeek-scenario-malicious/conn.log`)),
     ...(await collect(`${DATA}slips-dataset/test5-mixed.binetflow`)),

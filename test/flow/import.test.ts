@@ -3,6 +3,7 @@
  * accounted for; the expected counts and sums are computed here straight from the bytes (split on
  * newlines, tabs and commas, JSON.parse), independently of the importer's parsers.
  */
+import { thirdParty, thirdPartySkip } from '../helpers/third-party.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -13,7 +14,7 @@ import {
 import { importFlowFile, type ImportStats } from '../../src/flow/import/index.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/flow/import/fields.js';
 
-const DATA = new URL('../../../shared/data/stratosphere/', import.meta.url).pathname;
+const DATA = thirdParty('stratosphere') + '/';
 const S4T = join(DATA, 'stratosphere-security-datasets-for-testing');
 
 function walk(dir: string): string[] {
@@ -106,7 +107,7 @@ async function importAll(path: string): Promise<{ stats: ImportStats; recs: Flow
 const haveData = existsSync(DATA);
 const files = haveData ? walk(DATA).filter((p) => kindOf(p) !== null) : [];
 
-test('the shared data has the Zeek and Argus files this test expects', { skip: haveData ? false : 'no ../shared/data' }, () => {
+test('the shared data has the Zeek and Argus files this test expects', { skip: haveData ? false : thirdPartySkip('stratosphere') }, () => {
   // 10 Zeek conn logs (TSV and JSON, labelled or not) and 4 binetflow files at the pinned commits
   assert.equal(files.filter((p) => kindOf(p) === 'binetflow').length, 4);
   assert.equal(files.filter((p) => kindOf(p) !== 'binetflow').length, 10);

@@ -12,14 +12,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createFlowDecoder } from '../../src/flow/decode/index.js';
 import { createUdpCollector } from '../../src/flow/collector.js';
 import { silentLogger } from '../../src/shared/log.js';
-import { hasBinary, runSoftflowd, startNfcapd, nfdumpSummary, freeUdpPort, waitExit, PEER_PCAP, PEER_PCAP_LARGE } from './fixtures/peers.js';
+import { hasBinary, runSoftflowd, startNfcapd, nfdumpSummary, freeUdpPort, waitExit, generatedPcap, PEER_PCAP, PEER_PCAP_LARGE } from './fixtures/peers.js';
+import { thirdPartySkip } from '../helpers/third-party.js';
 
-for (const [version, pcap] of [[5, PEER_PCAP], [9, PEER_PCAP], [10, PEER_PCAP], [9, PEER_PCAP_LARGE], [10, PEER_PCAP_LARGE]] as const) {
-  test(`same NetFlow ${version === 10 ? 'IPFIX' : `v${version}`} export to ACD and nfcapd: equal flows, packets, bytes (${basename(pcap)})`, async (t) => {
+const GENERATED = 'synthetic.pcap (generated)';
+for (const [version, named] of [[5, GENERATED], [9, GENERATED], [10, GENERATED], [5, PEER_PCAP], [9, PEER_PCAP], [10, PEER_PCAP], [9, PEER_PCAP_LARGE], [10, PEER_PCAP_LARGE]] as const) {
+  test(`same NetFlow ${version === 10 ? 'IPFIX' : `v${version}`} export to ACD and nfcapd: equal flows, packets, bytes (${basename(named)})`, async (t) => {
     for (const bin of ['softflowd', 'softflowctl', 'nfcapd', 'nfdump']) {
       if (!hasBinary(bin)) return t.skip(`${bin} is not installed (apt-get install softflowd nfdump)`);
     }
-    if (!existsSync(pcap)) return t.skip(`${pcap} is missing`);
+    if (named !== GENERATED && !existsSync(named)) return t.skip(thirdPartySkip('stratosphere/slips-dataset') || `${named} is missing`);
+    const pcap = named === GENERATED ? generatedPcap() : named;
     const dir = mkdtempSync(join(tmpdir(), 'acd-nfdump-'));
     const decoder = createFlowDecoder();
     let flows = 0;

@@ -1,5 +1,6 @@
 /**
- * softflowd (a real exporter) turns a Stratosphere pcap into NetFlow v5, v9 and IPFIX sent to ACD's
+ * softflowd (a real exporter) turns a pcap (a synthetic one written by the test, and a Stratosphere capture
+ * where the third-party data is present) into NetFlow v5, v9 and IPFIX sent to ACD's
  * UDP collector: every record softflowd says it exported arrives, with the packets and octets it
  * counted, nothing malformed, no unknown template, no loss.
  */
@@ -13,12 +14,14 @@ import { createFlowDecoder } from '../../src/flow/decode/index.js';
 import { createUdpCollector } from '../../src/flow/collector.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { srcAddrString, type FlowRecord } from '../../src/flow/record.js';
-import { hasBinary, runSoftflowd, PEER_PCAP } from './fixtures/peers.js';
+import { hasBinary, runSoftflowd, generatedPcap, PEER_PCAP } from './fixtures/peers.js';
+import { thirdPartySkip } from '../helpers/third-party.js';
 
-for (const version of [5, 9, 10] as const) {
-  test(`softflowd -v ${version} → ACD collector: every exported record, packet and octet arrives`, async (t) => {
+for (const [version, source] of [[5, 'synthetic'], [9, 'synthetic'], [10, 'synthetic'], [5, 'stratosphere'], [9, 'stratosphere'], [10, 'stratosphere']] as const) {
+  test(`softflowd -v ${version} → ACD collector: every exported record, packet and octet arrives (${source} pcap)`, async (t) => {
     if (!hasBinary('softflowd') || !hasBinary('softflowctl')) return t.skip('softflowd is not installed (apt-get install softflowd)');
-    if (!existsSync(PEER_PCAP)) return t.skip(`${PEER_PCAP} is missing`);
+    if (source === 'stratosphere' && !existsSync(PEER_PCAP)) return t.skip(thirdPartySkip('stratosphere/slips-dataset/test19-malicious-ssh') || `${PEER_PCAP} is missing`);
+    const PCAP = source === 'synthetic' ? generatedPcap() : PEER_PCAP;
     const dir = mkdtempSync(join(tmpdir(), 'acd-softflowd-'));
     const decoder = createFlowDecoder();
     let records = 0;
@@ -31,13 +34,13 @@ for (const version of [5, 9, 10] as const) {
       packets += r.packets;
       bytes += r.bytes;
       hosts.add(srcAddrString(r));
-      // the capture is from 2020-2021: times must be absolute and ordered, whatever the version's format
+      // the captures are from 2020-2026: times must be absolute and ordered, whatever the version's format
       if (!(r.start > Date.UTC(2015, 0) && r.start < Date.UTC(2030, 0) && r.end >= r.start)) badTime++;
     };
     const collector = createUdpCollector({ listen: 'udp://127.0.0.1:0', decoder, sink, logger: silentLogger });
     await collector.start();
     try {
-      const rep = await runSoftflowd(PEER_PCAP, collector.address().port, version, dir);
+      const rep = await runSoftflowd(PCAP, collector.address().port, version, dir);
       for (let i = 0; i < 100 && collector.received < rep.datagrams; i++) await sleep(20);
       assert.ok(rep.records > 0 && rep.packets > 0, 'softflowd exported something');
       const st = decoder.allStats();

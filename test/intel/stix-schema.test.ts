@@ -1,6 +1,6 @@
 /**
  * Every STIX object type ACD emits validates against the OASIS STIX 2.1 JSON schemas (ajv 2020-12,
- * set up as the schemas' README in ../shared/data says), as one bundle; and the schemas do catch a
+ * set up as vendor/stix2-json-schemas/README.md says), as one bundle; and the schemas do catch a
  * broken object (so the check can fail).
  */
 import { test } from 'node:test';
@@ -29,7 +29,7 @@ import {
 
 const Ajv2020 = Ajv2020Module as unknown as typeof Ajv2020Module.default;
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-const ROOT = new URL('../../../shared/data/stix2-json-schemas/schemas/', import.meta.url).pathname;
+const ROOT = new URL('../../vendor/stix2-json-schemas/schemas/', import.meta.url).pathname;
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

@@ -6,7 +6,7 @@ import { ipv4ToString, ipv6ToString, parseIpv4, parseIpv6 } from '../../src/flow
 import { CryptoPan, createPseudonymiser, depseudonymise, generatePseudonymKey, parseKeyHex } from '../../src/selection/index.js';
 import { AcdError } from '../../src/shared/errors.js';
 
-const VECTORS = new URL('../../../shared/data/cryptopan-vectors.json', import.meta.url);
+const VECTORS = new URL('./fixtures/cryptopan-vectors.json', import.meta.url);
 const vectors = JSON.parse(readFileSync(VECTORS, 'utf8')) as {
   key_bytes: number[];
   ipv4_sample: [string, string][];

@@ -121,7 +121,7 @@ export function register(program: Command): void {
       '(missing, unknown or wrong format), 2 on a bad option.',
       '',
       'Examples:',
-      '  $ acd import ../shared/data/stratosphere/stratosphere-security-datasets-for-testing/001-zeek-scenario-malicious/conn.log',
+      '  $ acd import conn.log',
       '  $ acd import --json capture.binetflow conn.log.gz',
       '  $ acd import --format zeek-json --exporter carrier-a/link-3 conn.json',
       '  $ zcat conn.*.log.gz | acd import -',
