@@ -3,7 +3,7 @@ export { openStore, migrate, pgPoolOf, type Store, type StoreOptions, type Engin
 export { batchInsert, type BatchColumn } from './batch.js';
 export { createGroupCommit, type GroupCommit, type GroupCommitOptions, type GroupCommitStats } from './group-commit.js';
 export type * from './schema.js';
-export { migrations, type Migration } from './migrations/index.js';
+export { migrations, RENUMBERED, type Migration } from './migrations/index.js';
 
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';

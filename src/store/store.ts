@@ -8,7 +8,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from './pglite-dialect.js';
-import { migrations, type Migration } from './migrations/index.js';
+import { migrations, RENUMBERED, type Migration } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { AcdError } from '../shared/errors.js';
 import { silentLogger, type Logger } from '../shared/log.js';
@@ -25,6 +25,8 @@ export interface StoreOptions {
   logger?: Logger;
   /** pool size for PostgreSQL */
   poolSize?: number;
+  /** the migrations to apply (default: every migration); tests give an older list to make an older store */
+  migrations?: Migration[];
 }
 
 export interface Store {
@@ -87,13 +89,31 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     }
   }
   try {
-    const applied = await migrate(db, migrations);
+    const applied = await migrate(db, opts.migrations ?? migrations);
     if (applied.length) logger.info({ engine, applied }, 'store migrated');
   } catch (e) {
     await db.destroy();
     throw e;
   }
   return { db, engine, close: () => db.destroy() };
+}
+
+/**
+ * A store made before migrations were numbered in release order records the old block versions (reports 10,
+ * intel 20, …): rewrite each such row, found by its name and old version, to its release-order version, so the
+ * migrations it ran are not run again. Two steps, because old and new numbers overlap and a primary key is
+ * checked row by row. Idempotent: a renumbered store has no (name, old version) row left.
+ */
+async function renumber(trx: Kysely<Database>): Promise<void> {
+  const rows = await trx.selectFrom('acd_schema_version').select(['version', 'name']).execute();
+  const old = RENUMBERED.filter(([name, from, to]) => from !== to && rows.some((r) => r.name === name && r.version === from));
+  if (old.length === 0) return;
+  for (const [name, from] of old) {
+    await trx.updateTable('acd_schema_version').set({ version: -from }).where('name', '=', name).where('version', '=', from).execute();
+  }
+  for (const [name, from, to] of old) {
+    await trx.updateTable('acd_schema_version').set({ version: to }).where('name', '=', name).where('version', '=', -from).execute();
+  }
 }
 
 /** Applies the migrations not yet recorded in acd_schema_version, each in its own transaction. */
@@ -108,6 +128,7 @@ export async function migrate(db: Kysely<Database>, list: Migration[]): Promise<
         name text not null,
         applied_at timestamptz not null default now()
       )`.execute(trx);
+    await renumber(trx);
     const done = new Set((await trx.selectFrom('acd_schema_version').select('version').execute()).map((r) => r.version));
     for (const m of list) {
       if (done.has(m.version)) continue;

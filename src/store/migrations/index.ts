@@ -1,22 +1,26 @@
 /**
- * Every migration, in order of version. Version blocks by part (so parts can grow in parallel):
- * 1–9 foundation · 10–19 reports · 20–29 intel · 30–39 operations · 40–49 selection (approvals, gate)
- * · 50–59 oversight (Merkle log) · 60–69 detect (findings) · 70–79 flow · 80–89 bus. Each part of ACD adds its tables with a new file here; a migration,
- * once released, is never edited (the version table records which ran).
+ * Every migration, in the order it was released: a version is the next number when a migration lands, so a
+ * fresh install and an upgrade apply them in the same order. A migration, once released, is never edited
+ * (the version table records which ran) and imports nothing but kysely and other migrations
+ * (scripts/floors.ts checks it).
+ *
+ * Until December 2026 versions were blocks by part (10 reports, 20 intel, …), which a fresh install applied in
+ * another order than an upgrade had: RENUMBERED maps those old versions to the release order, and the migrator
+ * rewrites an old store's version table once before it applies anything (store.ts, renumber).
  */
 import type { Kysely } from 'kysely';
 import * as m001 from './001-foundation.js';
-import * as m010 from './010-reports.js';
-import * as m020 from './020-intel.js';
-import * as m021 from './021-intel-pages.js';
-import * as m022 from './022-intel-object-text.js';
-import * as m030 from './030-operations.js';
-import * as m040 from './040-selection.js';
-import * as m041 from './041-reidentification.js';
-import * as m060 from './060-findings.js';
-import * as m061 from './061-findings-by-external.js';
-import * as m050 from './050-oversight.js';
-import * as m080 from './080-bus.js';
+import * as m002 from './002-reports.js';
+import * as m003 from './003-intel.js';
+import * as m004 from './004-oversight.js';
+import * as m005 from './005-selection.js';
+import * as m006 from './006-findings.js';
+import * as m007 from './007-operations.js';
+import * as m008 from './008-bus.js';
+import * as m009 from './009-reidentification.js';
+import * as m010 from './010-intel-pages.js';
+import * as m011 from './011-findings-by-external.js';
+import * as m012 from './012-intel-object-text.js';
 
 export interface Migration {
   version: number;
@@ -26,15 +30,22 @@ export interface Migration {
 
 export const migrations: Migration[] = [
   { version: 1, name: 'foundation', up: m001.up },
-  { version: 10, name: 'reports', up: m010.up },
-  { version: 20, name: 'intel', up: m020.up },
-  { version: 21, name: 'intel-pages', up: m021.up },
-  { version: 22, name: 'intel-object-text', up: m022.up },
-  { version: 30, name: 'operations', up: m030.up },
-  { version: 40, name: 'selection', up: m040.up },
-  { version: 41, name: 'reidentification', up: m041.up },
-  { version: 60, name: 'findings', up: m060.up },
-  { version: 61, name: 'findings-by-external', up: m061.up },
-  { version: 50, name: 'oversight', up: m050.up },
-  { version: 80, name: 'bus', up: m080.up },
+  { version: 2, name: 'reports', up: m002.up },
+  { version: 3, name: 'intel', up: m003.up },
+  { version: 4, name: 'oversight', up: m004.up },
+  { version: 5, name: 'selection', up: m005.up },
+  { version: 6, name: 'findings', up: m006.up },
+  { version: 7, name: 'operations', up: m007.up },
+  { version: 8, name: 'bus', up: m008.up },
+  { version: 9, name: 'reidentification', up: m009.up },
+  { version: 10, name: 'intel-pages', up: m010.up },
+  { version: 11, name: 'findings-by-external', up: m011.up },
+  { version: 12, name: 'intel-object-text', up: m012.up },
 ].sort((a, b) => a.version - b.version);
+
+/** name → [old block version, release-order version] of the migrations released before the renumbering */
+export const RENUMBERED: ReadonlyArray<readonly [name: string, from: number, to: number]> = [
+  ['foundation', 1, 1], ['reports', 10, 2], ['intel', 20, 3], ['oversight', 50, 4], ['selection', 40, 5],
+  ['findings', 60, 6], ['operations', 30, 7], ['bus', 80, 8], ['reidentification', 41, 9],
+  ['intel-pages', 21, 10], ['findings-by-external', 61, 11], ['intel-object-text', 22, 12],
+];
