@@ -107,7 +107,7 @@ export async function runImport(files: string[], opts: ImportCliOptions, out: Ou
 export function register(program: Command): void {
   program
     .command('import')
-    .description('Import flow files (Zeek conn.log TSV or JSON, Argus/Stratosphere .binetflow, FlowRecord JSON lines; plain or .gz) and print per-file counts: lines, records, skipped and malformed by reason. Prints counts only, never flow addresses.')
+    .description('Check flow files (Zeek conn.log TSV or JSON, Argus/Stratosphere .binetflow, FlowRecord JSON lines; plain or .gz): parse every line and print per-file counts (lines, records, skipped and malformed by reason). It only checks and counts: nothing is stored, gated or analysed (`acd analyze` runs the pipeline on files). Prints counts only, never flow addresses.')
     .argument('<files...>', 'files to import; - reads standard input')
     .option('--format <format>', `read as this format instead of detecting it: ${IMPORT_FORMATS.join(' | ')}`)
     .option('--exporter <id>', 'exporter id for the records (default file:NAME)')
