@@ -129,6 +129,15 @@ export function checkMeasure(kind: string, target: string, params: Record<string
         if (out.protocol !== 'tcp' && out.protocol !== 'udp') throw new AcdError('BAD_MEASURE', 'params/port: a port needs protocol tcp or udp');
         out.port = params.port;
       }
+      if (params.action !== undefined) {
+        if (params.action !== 'discard' && params.action !== 'rate-limit') throw new AcdError('BAD_MEASURE', 'params/action: a FlowSpec rule is discard or rate-limit');
+        out.action = params.action;
+      }
+      if (params.rate !== undefined) {
+        if (!Number.isInteger(params.rate) || (params.rate as number) < 0 || (params.rate as number) > 4294967295) throw new AcdError('BAD_MEASURE', 'params/rate: bytes per second, an integer 0-4294967295');
+        if (out.action !== 'rate-limit') throw new AcdError('BAD_MEASURE', 'params/rate: a rate needs action rate-limit');
+        out.rate = params.rate;
+      }
       return { target: t.value, params: out };
     }
     case 'blocklist':
