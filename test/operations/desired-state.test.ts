@@ -22,6 +22,8 @@ import {
 } from '../../src/operations/index.js';
 import { withTables } from '../../src/store/index.js';
 import { analyst, executor, lead, member } from './helpers.js';
+import { createTestApp, bearer } from '../helpers/app.js';
+import { SYSTEM_ACTOR, createOrganisation, createPerson, issueToken } from '../../src/auth/index.js';
 import { flakyBin, freePort, hasBinary, startGobgpPair, startNamed, waitFor, type GobgpPair, type NamedFixture } from './procs.js';
 import { PG_URL, freshSchemaName } from '../helpers/stores.js';
 import pg from 'pg';
@@ -222,6 +224,38 @@ describe('the record equals the peers under faults (real BIND, two gobgpd)', { s
       assert.equal((await listAudit(store.db, { action: 'operation.driver.down', limit: 5 })).length, 1, 'a driver going down is audited');
     } finally {
       await store.close();
+    }
+  });
+
+  test('a server with no operations setting at all lifts an expired operation by itself: DNS and BGP as before within the default 10 s', async () => {
+    const t = await createTestApp({ rpzZoneFile: named.zoneFile, rndcConf: named.rndcArgs[1], rpzSinkhole: 'sinkhole.acd.test', gobgpApi: `127.0.0.1:${bgp.acdApi}` });
+    try {
+      const org = await createOrganisation(t.store.db, SYSTEM_ACTOR, { name: 'Police', kind: 'executor', sector: null });
+      const user = await createPerson(t.store.db, SYSTEM_ACTOR, { orgId: org.id, username: 'police-x', displayName: 'p', password: 'correct horse battery staple', roles: ['agency_analyst'] });
+      const ex = { ...t.people.agency_analyst, userId: user.id, token: (await issueToken(t.store.db, SYSTEM_ACTOR, user.id, 't', null)).token };
+      const call = (who: typeof ex, url: string, payload: Record<string, unknown> = {}) => t.app.inject({ method: 'POST', url, headers: bearer(who), payload });
+      const r = await call(t.people.agency_analyst, '/api/v1/operations', { title: 'C2', serious: false, abroad: false, targets: { addresses: ['198.51.100.7'], domains: ['evil.example.test'] } });
+      const id = r.json<{ id: string }>().id;
+      for (const m of [{ kind: 'rpz', target: 'evil.example.test' }, { kind: 'bgp_blackhole', target: '198.51.100.7' }]) assert.equal((await call(t.people.agency_analyst, `/api/v1/operations/${id}/measures`, m)).statusCode, 201);
+      await call(t.people.agency_analyst, `/api/v1/operations/${id}/links`, { kind: 'finding', ref: 'k' });
+      await call(t.people.agency_analyst, `/api/v1/operations/${id}/transitions`, { action: 'assemble_evidence' });
+      await call(t.people.agency_lead, `/api/v1/operations/${id}/transitions`, { action: 'request_approval' });
+      const expiresAt = Date.now() + 4000;
+      assert.equal((await call(t.people.commission_member, `/api/v1/operations/${id}/decision`, { decision: 'approve', conditions: 'c', expiresAt: new Date(expiresAt).toISOString() })).statusCode, 200);
+      const ex1 = await call(ex, `/api/v1/operations/${id}/execute`);
+      assert.deepEqual(ex1.json<Array<{ ok: boolean }>>().map((o) => o.ok), [true, true], ex1.body);
+      const peer = { host: '127.0.0.1', port: bgp.peerApi };
+      await waitFor('in force', async () => (await named.dig('evil.example.test')).status === 'NXDOMAIN' && Object.keys(await readRib(peer, 'ipv4')).length === 1);
+      await waitFor('lifted by the server itself', async () => (await named.dig('evil.example.test')).answers.includes('203.0.113.66') && Object.keys(await readRib(peer, 'ipv4')).length === 0, 30_000);
+      const after = Date.now() - expiresAt;
+      process.stdout.write(`# DNS and BGP as before ${after} ms after the approval ended\n`);
+      assert.ok(after < 10_000 + 5000, `lifted ${after} ms after expiry`);
+      const lifts = (await listAudit(t.store.db, { action: 'operation.measure.lift', limit: 100 })).filter((e) => e.actor_user_id === 'system');
+      assert.equal(lifts.length, 2);
+      assert.ok(lifts.every((e) => e.reason === 'the approval expired'));
+      assert.equal((await listAudit(t.store.db, { action: 'operation.lift', limit: 10 }))[0]!.actor_user_id, 'system');
+    } finally {
+      await t.close();
     }
   });
 });
