@@ -17,11 +17,11 @@ import { Registry } from 'prom-client';
 import { openStore, type Store } from '../../src/store/index.js';
 import { listAudit } from '../../src/oversight/index.js';
 import {
-  addLink, createGobgpDriver, createOperation, createReconcileJob, createRpzDriver, driverHealth, executeOperation, liftOperation, planMeasure, readRib, ribHas,
-  transition, zoneMeasureIds, type Drivers, type Measure, type OperationsTables,
+  createGobgpDriver, createReconcileJob, createRpzDriver, driverHealth, executeOperation, liftOperation, readRib, ribHas,
+  zoneMeasureIds, type Drivers, type Measure, type OperationsTables,
 } from '../../src/operations/index.js';
 import { withTables } from '../../src/store/index.js';
-import { analyst, executor, lead, member } from './helpers.js';
+import { approvedOperation, executor } from './helpers.js';
 import { createTestApp, bearer } from '../helpers/app.js';
 import { SYSTEM_ACTOR, createOrganisation, createPerson, issueToken } from '../../src/auth/index.js';
 import { flakyBin, freePort, hasBinary, startGobgpPair, startNamed, waitFor, type GobgpPair, type NamedFixture } from './procs.js';
@@ -30,19 +30,6 @@ import pg from 'pg';
 
 const run = promisify(execFile);
 const missing = ['named', 'rndc', 'dig', 'gobgpd', 'gobgp'].filter((b) => !hasBinary(b));
-const H = 3_600_000;
-
-/** An approved operation on one server, with the measures given, ready to execute. */
-export async function approvedOperation(db: Store['db'], target: { address?: string; domain?: string }, measures: Array<{ kind: string; target: string; params?: Record<string, unknown> }>, now = new Date(), hours = 1) {
-  const op = await createOperation(db, analyst, { title: `op ${target.address ?? target.domain}`, serious: false, abroad: false, targets: { addresses: target.address ? [target.address] : [], domains: target.domain ? [target.domain] : [] } }, now);
-  await addLink(db, analyst, op.id, { kind: 'finding', ref: `beacon|${target.address ?? target.domain}|443/6` }, now);
-  const ids: string[] = [];
-  for (const m of measures) ids.push((await planMeasure(db, analyst, op.id, m, now)).id);
-  await transition(db, analyst, op.id, 'assemble_evidence', {}, now);
-  await transition(db, lead, op.id, 'request_approval', {}, now);
-  await transition(db, member, op.id, 'approve', { conditions: 'c', expiresAt: new Date(now.getTime() + hours * H) }, now);
-  return { id: op.id, measures: ids };
-}
 
 const appliedIds = async (db: Store['db'], kind: string) =>
   new Set((await withTables<OperationsTables>(db).selectFrom('operation_measures').select('id').where('kind', '=', kind).where('state', '=', 'applied').execute()).map((r) => r.id));
