@@ -63,6 +63,26 @@ export const ConfigSchema = Type.Object(
     reportsSmtpPort: Type.Integer({ minimum: 1, maximum: 65535, default: 25, description: 'port of the SMTP relay' }),
     reportsSmtpFrom: Type.Optional(Type.String({ minLength: 3, description: 'sender address of reminder e-mails' })),
     reportsSmtpTo: Type.Array(Type.String({ minLength: 3 }), { default: [], description: 'recipients of reminder e-mails (comma-separated in the environment)' }),
+    // --- operations (issue #18): the jobs, and the measure drivers (RPZ, GoBGP, FlowSpec, takedown notices) ---
+    operationsExpirySeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10, description: 'seconds between passes of the expiry job that lifts every measure whose decision has ended (runs in every server process)' }),
+    operationsReconcileSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 30, description: "seconds between reconciliation passes: each driver's real state (zone file and BIND's serial, gobgpd's RIB) is compared with the measures in force and repaired; drift is audited" }),
+    operationsOutbox: Type.Optional(Type.String({ minLength: 1, description: 'folder takedown notices (.eml, X-ARF) are written to (default <data>/outbox); kept when they are also sent by SMTP' })),
+    operationsFrom: Type.String({ minLength: 3, default: 'ACD abuse desk <abuse-desk@acd.invalid>', description: 'sender of takedown notices' }),
+    operationsOrganisation: Type.String({ minLength: 1, default: 'the national cyber defence agency (ACD)', description: 'the organisation takedown notices are sent in the name of' }),
+    operationsTakedownSmtp: Type.Boolean({ default: false, description: "send takedown notices to the abuse contact through the reports part's SMTP relay (reportsSmtpHost, reportsSmtpPort, reportsSmtpFrom)" }),
+    rpzZoneFile: Type.Optional(Type.String({ minLength: 1, description: 'the response-policy zone file named.conf loads; when set, RPZ measures are applied through BIND' })),
+    rpzZone: Type.String({ pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$', default: 'rpz.acd', description: 'name of the response-policy zone' }),
+    rpzSinkhole: Type.String({ pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)+$', default: 'sinkhole.acd.invalid', description: 'where sinkholed names point (CNAME target)' }),
+    rndcConf: Type.Optional(Type.String({ minLength: 1, description: 'rndc configuration file (rndc -c) for reloading the zone' })),
+    rndcBin: Type.String({ minLength: 1, default: 'rndc', description: 'the rndc program' }),
+    rpzResolver: Type.Optional(Type.String({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s]+):\\d{1,5}$', description: 'host:port of a resolver using the zone, asked with dig to verify a domain measure' })),
+    gobgpApi: Type.Optional(Type.String({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^:\\s]+):\\d{1,5}$', description: "host:port of gobgpd's API; when set, blackhole and FlowSpec measures are announced through it" })),
+    gobgpBin: Type.String({ minLength: 1, default: 'gobgp', description: 'the gobgp CLI' }),
+    bgpNexthop4: Type.String({ minLength: 2, default: '192.0.2.1', description: 'next hop of IPv4 blackhole routes (an address the routers null-route)' }),
+    bgpNexthop6: Type.String({ minLength: 2, default: '100::1', description: 'next hop of IPv6 blackhole routes' }),
+    bgpCommunities: Type.Array(Type.String({ pattern: '^\\d{1,5}:\\d{1,5}$' }), { default: ['65535:65281'], description: "communities added to BLACKHOLE (65535:666) on blackhole routes, e.g. NO_EXPORT 65535:65281 and a carrier's ASN:666 (comma-separated in the environment)" }),
+    flowspecAction: Type.Union([Type.Literal('discard'), Type.Literal('rate-limit')], { default: 'discard', description: 'what a FlowSpec measure does to matching traffic unless the measure names its own action' }),
+    flowspecRate: Type.Integer({ minimum: 0, maximum: 4294967295, default: 0, description: 'bytes per second allowed by a rate-limit FlowSpec measure unless the measure names its own rate' }),
   },
   { additionalProperties: false },
 );
@@ -70,5 +90,5 @@ export const ConfigSchema = Type.Object(
 export type AcdConfig = Static<typeof ConfigSchema>;
 
 /** Keys whose values are numbers or lists when given as text (environment variables, flags). */
-export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds', 'tokenCacheSeconds', 'busPartitions', 'reportsMaxAttachmentBytes', 'reportsSmtpPort']);
-export const LIST_KEYS = new Set(['domestic', 'reportsSmtpTo']);
+export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds', 'tokenCacheSeconds', 'busPartitions', 'reportsMaxAttachmentBytes', 'reportsSmtpPort', 'operationsExpirySeconds', 'operationsReconcileSeconds', 'flowspecRate']);
+export const LIST_KEYS = new Set(['domestic', 'reportsSmtpTo', 'bgpCommunities']);

@@ -20,6 +20,8 @@ export const DEMO_ORGS: DemoOrg[] = [
   { name: 'Kanto Electric (demo)', kind: 'operator', sector: 'electricity' },
   { name: 'Nippon Backbone Telecom (demo)', kind: 'carrier' },
   { name: 'Partner CERT (demo)', kind: 'partner' },
+  // the executing organisation that carries out an approved operation's measures (issue #18)
+  { name: 'National Police Cyber Unit (demo)', kind: 'executor' },
 ];
 
 export const DEMO_PEOPLE: Array<{ username: string; displayName: string; org: string; roles: Role[] }> = [
@@ -31,6 +33,7 @@ export const DEMO_PEOPLE: Array<{ username: string; displayName: string; org: st
   { username: 'operator', displayName: 'Yui Operator', org: 'Kanto Electric (demo)', roles: ['operator'] },
   { username: 'carrier', displayName: 'Sora Carrier', org: 'Nippon Backbone Telecom (demo)', roles: ['carrier'] },
   { username: 'partner', displayName: 'Pat Partner', org: 'Partner CERT (demo)', roles: ['partner'] },
+  { username: 'executor', displayName: 'Ren Executor', org: 'National Police Cyber Unit (demo)', roles: ['agency_analyst'] },
 ];
 
 export interface DemoCredential {

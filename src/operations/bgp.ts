@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { AcdError } from '../shared/errors.js';
-import type { Measure, MeasureDriver, VerifyResult } from './measures.js';
+import type { DriverPlan, Drift, Measure, MeasureDriver, VerifyResult } from './measures.js';
 
 const run = promisify(execFile);
 
@@ -24,8 +24,12 @@ export interface GobgpConfig {
   /** next hops for blackhole routes: conventionally a discard address the routers null-route */
   nexthopV4: string;
   nexthopV6: string;
-  /** communities added to BLACKHOLE (default NO_EXPORT) */
+  /** communities added to BLACKHOLE (default NO_EXPORT), e.g. a carrier's ASN:666 */
   extraCommunities?: string[];
+  /** what a FlowSpec rule does unless the measure says (default discard) */
+  flowspecAction?: 'discard' | 'rate-limit';
+  /** bytes per second of a rate-limit rule unless the measure says (default 0) */
+  flowspecRate?: number;
 }
 
 const family = (addr: string, flowspec: boolean) => `${addr.includes(':') ? 'ipv6' : 'ipv4'}${flowspec ? '-flowspec' : ''}`;
@@ -37,6 +41,14 @@ export function flowspecMatch(m: Measure): string[] {
   if (typeof m.params.protocol === 'string') out.push('protocol', m.params.protocol);
   if (typeof m.params.port === 'number') out.push('destination-port', `==${m.params.port}`);
   return out;
+}
+
+/** The FlowSpec action: discard, or rate-limit to a number of bytes per second (the measure's, else the configured). */
+export function flowspecThen(c: Pick<GobgpConfig, 'flowspecAction' | 'flowspecRate'>, m: Measure): string[] {
+  const action = m.params.action === 'discard' || m.params.action === 'rate-limit' ? m.params.action : (c.flowspecAction ?? 'discard');
+  if (action === 'discard') return ['discard'];
+  const rate = typeof m.params.rate === 'number' ? m.params.rate : (c.flowspecRate ?? 0);
+  return ['rate-limit', String(rate)];
 }
 
 /** The gobgp CLI arguments that announce (add) or withdraw (del) a measure. */
@@ -52,7 +64,7 @@ export function gobgpArgs(c: GobgpConfig, m: Measure, op: 'add' | 'del'): string
   }
   if (m.kind === 'flowspec') {
     const args = [...base, '-a', family(m.target, true), op, ...flowspecMatch(m)];
-    if (op === 'add') args.push('then', 'discard');
+    if (op === 'add') args.push('then', ...flowspecThen(c, m));
     return args;
   }
   throw new AcdError('BAD_MEASURE', `the GoBGP driver does not handle ${m.kind} measures`);
@@ -62,7 +74,28 @@ const sameRoute = (a: Measure, b: Measure) =>
   a.kind === b.kind && a.target === b.target && (a.kind !== 'flowspec' || flowspecMatch(a).join(' ') === flowspecMatch(b).join(' '));
 
 /** A RIB of `gobgp global rib -j`, keyed by prefix or FlowSpec rule text. */
-export type GobgpRib = Record<string, Array<{ attrs?: Array<{ type: number; communities?: number[]; value?: unknown }> }>>;
+export type GobgpRib = Record<string, Array<{ attrs?: Array<{ type: number; communities?: number[]; value?: unknown }>; 'neighbor-ip'?: string }>>;
+
+/** The routes this speaker originates itself (received ones carry the neighbour's address). */
+export function localRoutes(rib: GobgpRib): GobgpRib {
+  const out: GobgpRib = {};
+  for (const [k, paths] of Object.entries(rib)) {
+    const local = paths.filter((p) => !p['neighbor-ip']);
+    if (local.length) out[k] = local;
+  }
+  return out;
+}
+
+/** gobgp arguments that withdraw a route of the RIB by its key (a prefix, or a FlowSpec rule as gobgp prints it). */
+export function withdrawArgs(c: Pick<GobgpConfig, 'host' | 'port'>, fam: string, key: string): string[] {
+  const base = ['-u', c.host, '-p', String(c.port), 'global', 'rib', '-a', fam, 'del'];
+  if (!fam.endsWith('flowspec')) return [...base, key];
+  const match: string[] = ['match'];
+  for (const [, name, value] of key.matchAll(/\[([a-z-]+): ([^\]]+)\]/g)) {
+    match.push(name!, name === 'protocol' ? value!.replace(/^==/, '') : value!);
+  }
+  return [...base, ...match];
+}
 
 export async function readRib(c: Pick<GobgpConfig, 'host' | 'port' | 'bin'>, fam: string): Promise<GobgpRib> {
   const { stdout } = await run(c.bin ?? 'gobgp', ['-u', c.host, '-p', String(c.port), 'global', 'rib', '-a', fam, '-j'], { timeout: 10_000 });
@@ -91,9 +124,27 @@ export function createGobgpDriver(kind: 'bgp_blackhole' | 'flowspec', c: GobgpCo
       throw new AcdError('BGP_FAILED', `gobgp ${args.join(' ')} failed: ${(err.stderr || err.message).trim()}`, { status: 502 });
     }
   };
+  const families = kind === 'flowspec' ? ['ipv4-flowspec', 'ipv6-flowspec'] : ['ipv4', 'ipv6'];
+  const read = async (fam: string) => {
+    try {
+      return await readRib(c, fam);
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      throw new AcdError('BGP_FAILED', `reading the ${fam} RIB of gobgpd ${c.host}:${c.port} failed: ${(err.stderr || err.message).trim()}`, { status: 502 });
+    }
+  };
+  /** the RIB key gobgp shows for a measure's route, found in a RIB holding it */
+  const keyIn = (rib: GobgpRib, m: Measure): string | undefined => {
+    if (m.kind === 'bgp_blackhole') return rib[prefix(m.target)] ? prefix(m.target) : undefined;
+    const dest = `[destination: ${prefix(m.target)}]`;
+    const port = typeof m.params.port === 'number' ? `[destination-port: ==${m.params.port}]` : null;
+    const proto = typeof m.params.protocol === 'string' ? `[protocol: ==${m.params.protocol}]` : null;
+    return Object.keys(rib).find((k) => k.includes(dest) && (port ? k.includes(port) : !k.includes('[destination-port:')) && (proto ? k.includes(proto) : !k.includes('[protocol:')));
+  };
   return {
     kind,
     scope: 'target',
+    lockKey: `gobgp:${c.host}:${c.port}:${kind}`,
     async apply(m) {
       await gobgp(gobgpArgs(c, m, 'add'));
     },
@@ -105,6 +156,49 @@ export function createGobgpDriver(kind: 'bgp_blackhole' | 'flowspec', c: GobgpCo
     async verify(m): Promise<VerifyResult> {
       const ok = ribHas(await readRib(c, family(m.target, kind === 'flowspec')), m);
       return { ok, detail: ok ? `in the RIB of gobgpd ${c.host}:${c.port}` : `not in the RIB of gobgpd ${c.host}:${c.port}` };
+    },
+    async reconcile(desired): Promise<Drift> {
+      const drift: Drift = { missing: [], extra: [], detail: [] };
+      for (const fam of families) {
+        const rib = localRoutes(await read(fam));
+        const want = desired.filter((m) => family(m.target, kind === 'flowspec') === fam);
+        const wanted = new Set<string>();
+        const added = new Set<string>();
+        for (const m of want) {
+          const k = keyIn(rib, m);
+          if (k && ribHas(rib, m) && (kind !== 'flowspec' || JSON.stringify(rib[k]).includes(flowspecThen(c, m)[0] === 'discard' ? '"rate":0' : `"rate":${flowspecThen(c, m)[1]}`))) {
+            wanted.add(k);
+            continue;
+          }
+          drift.missing.push(m.id);
+          const route = gobgpArgs(c, m, 'add').join(' ');
+          if (added.has(route)) continue;
+          added.add(route);
+          drift.detail.push(`${m.kind} ${m.target} of measure ${m.id} was not announced by gobgpd ${c.host}:${c.port}`);
+          await gobgp(gobgpArgs(c, m, 'add'));
+          if (k) wanted.add(k);
+        }
+        for (const k of Object.keys(rib)) {
+          if (wanted.has(k) || want.some((m) => keyIn({ [k]: rib[k]! }, m))) continue;
+          drift.extra.push(k);
+          drift.detail.push(`gobgpd ${c.host}:${c.port} announced ${k}, which no measure in force needs`);
+          await gobgp(withdrawArgs(c, fam, k));
+        }
+      }
+      return drift;
+    },
+    async health() {
+      await read(families[0]!);
+      return `gobgpd ${c.host}:${c.port} answers`;
+    },
+    async plan(before, after): Promise<DriverPlan> {
+      const key = (m: Measure) => gobgpArgs(c, m, 'add').slice(6).join(' ');
+      const b = new Set(before.map(key));
+      const a = new Set(after.map(key));
+      return {
+        announce: [...a].filter((k) => !b.has(k)).map((k) => `gobgp global rib ${k}`),
+        withdraw: [...b].filter((k) => !a.has(k)).map((k) => `gobgp global rib ${k.replace(' add ', ' del ')}`),
+      };
     },
   };
 }

@@ -4,14 +4,17 @@
  * decision is in force sits inside it, in the same transaction that marks the measure applied.
  */
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
+import type { Database } from '../store/index.js';
 import { SYSTEM_ACTOR, type Actor } from '../auth/index.js';
 import { recordAudit } from '../oversight/index.js';
 import { AcdError, notFound } from '../shared/errors.js';
 import { base, odb, DEFAULT_OPERATIONS_CONFIG, type AnyDb, type OperationsConfig } from './db.js';
 import { decisionInForce, loadOperation, requireParty, stateOf, targetsOf, transition, measureView, type OperationRow } from './operations.js';
 import { resolveTarget } from './targets.js';
-import type { OperationMeasureTable } from './tables.js';
+import type { OperationMeasureTable, OperationsTables } from './tables.js';
+import { advisoryLock, inQueue, writerKey } from './writer.js';
+import { foreignTargets } from './abroad.js';
 
 export const MEASURE_KINDS = ['rpz', 'bgp_blackhole', 'flowspec', 'blocklist', 'takedown'] as const;
 export type MeasureKind = (typeof MEASURE_KINDS)[number];
@@ -47,8 +50,35 @@ export interface ApplyResult {
   notice?: { recipient: string; channel: string; file: string | null; reference?: string | null };
 }
 
+/** What a reconciliation pass found at the peer before it repaired it. */
+export interface Drift {
+  /** measures in force whose effect the peer lacked */
+  missing: string[];
+  /** what the peer did that no measure in force asks for (measure ids, routes) */
+  extra: string[];
+  /** in words, for the audit entry */
+  detail: string[];
+}
+
+/** What a change of the set in force would do to the peer (a dry-run). */
+export interface DriverPlan {
+  /** RPZ: the zone's records removed (`- `) and added (`+ `) */
+  zoneDiff?: string[];
+  /** GoBGP: routes announced and withdrawn */
+  announce?: string[];
+  withdraw?: string[];
+}
+
 export interface MeasureDriver {
   kind: MeasureKind;
+  /** the peer it writes (zone file, gobgpd): one writer per key, across processes (default: the kind) */
+  lockKey?: string;
+  /** compares the peer's real state with `desired` (every measure of this kind in force), repairs it, and says what differed */
+  reconcile?(desired: Measure[], now: Date): Promise<Drift>;
+  /** throws when the peer cannot be reached; otherwise a line saying so */
+  health?(): Promise<string>;
+  /** what going from `before` to `after` in force would change at the peer (nothing is changed) */
+  plan?(before: Measure[], after: Measure[]): Promise<DriverPlan>;
   /**
    * Which measures in force it is given: 'all' of its kind (default: a zone written whole), only those
    * on the same 'target' (a route another measure still needs), or 'none' (the list is the store itself).
@@ -98,6 +128,15 @@ export function checkMeasure(kind: string, target: string, params: Record<string
         if (!Number.isInteger(params.port) || (params.port as number) < 1 || (params.port as number) > 65535) throw new AcdError('BAD_MEASURE', 'params/port: an integer 1-65535');
         if (out.protocol !== 'tcp' && out.protocol !== 'udp') throw new AcdError('BAD_MEASURE', 'params/port: a port needs protocol tcp or udp');
         out.port = params.port;
+      }
+      if (params.action !== undefined) {
+        if (params.action !== 'discard' && params.action !== 'rate-limit') throw new AcdError('BAD_MEASURE', 'params/action: a FlowSpec rule is discard or rate-limit');
+        out.action = params.action;
+      }
+      if (params.rate !== undefined) {
+        if (!Number.isInteger(params.rate) || (params.rate as number) < 0 || (params.rate as number) > 4294967295) throw new AcdError('BAD_MEASURE', 'params/rate: bytes per second, an integer 0-4294967295');
+        if (out.action !== 'rate-limit') throw new AcdError('BAD_MEASURE', 'params/rate: a rate needs action rate-limit');
+        out.rate = params.rate;
       }
       return { target: t.value, params: out };
     }
@@ -151,17 +190,47 @@ async function inForceOf(db: AnyDb, driver: MeasureDriver, m: MeasureRow): Promi
 /** The states in which measures are applied (the decision itself is checked separately). */
 const APPLY_STATES = ['measures_in_force', 'commission_notified', 'ratified'];
 
+/** The driver of a measure (by id) before any lock: the writer queue is taken before the transaction. */
+async function driverOfMeasure(db: AnyDb, drivers: Drivers, measureId: string): Promise<MeasureDriver | undefined> {
+  const r = await odb(db).selectFrom('operation_measures').select('kind').where('id', '=', measureId).executeTakeFirst();
+  return r ? drivers[r.kind as MeasureKind] : undefined;
+}
+
+/** Runs a change through the driver's one writer: its queue, then (in `body`'s transaction) its advisory lock. */
+async function asWriter<T>(db: AnyDb, driver: MeasureDriver | undefined, body: (trx: Transaction<Database & OperationsTables>) => Promise<T>): Promise<T> {
+  const run = () => odb(db).transaction().execute(async (trx) => {
+    if (driver) await advisoryLock(trx, writerKey(driver));
+    return body(trx);
+  });
+  return driver ? inQueue(writerKey(driver), run) : run();
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** An error of the driver, re-thrown with its code and what became of the peer. */
+function driverError(e: unknown, what: string): AcdError {
+  const code = e instanceof AcdError ? e.code : 'DRIVER_FAILED';
+  const err = new AcdError(code, `${message(e)}; ${what}`, { status: e instanceof AcdError ? e.status : 502 });
+  return err;
+}
+
 /**
  * THE one function that applies a measure. Inside one transaction: the measure and its operation are
  * locked, the actor must be an executing organisation, the operation in a state with measures in force
  * and a decision in force at `now` (approval or ratification not expired, emergency within its
- * notification time), the foreign ministry consulted for a server abroad, the target still one of the
- * operation's servers; then the driver applies it and the measure is marked applied with its decision
- * as basis, audited. A refusal is audited too (outside the rolled-back transaction).
+ * notification time), the foreign ministry consulted for a server abroad (by the country data, whatever
+ * the drafter declared), the target still one of the operation's servers; then the driver's one writer
+ * gives the peer the set in force with this measure, and the measure is marked applied with its
+ * decision as basis, audited. If the driver fails, the peer is given the set without it again (the
+ * zone file never keeps a measure recorded as not applied). A refusal is audited too (outside the
+ * rolled-back transaction).
  */
 export async function applyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, measureId: string, now = new Date()): Promise<ReturnType<typeof measureView>> {
   try {
-    return await odb(db).transaction().execute(async (trx) => {
+    const pre = await odb(db).selectFrom('operation_measures as m').innerJoin('operations as o', 'o.id', 'm.operation_id').select(['o.targets', 'm.kind']).where('m.id', '=', measureId).executeTakeFirst();
+    const foreign = pre ? await foreignTargets(typeof pre.targets === 'string' ? JSON.parse(pre.targets) : pre.targets) : null;
+    const driverFor = pre ? drivers[pre.kind as MeasureKind] : undefined;
+    return await asWriter(db, driverFor, async (trx) => {
       const { m, op } = await loadMeasure(trx, actor, measureId, true);
       requireParty(actor, ['executor'], 'applying a measure');
       if (m.state === 'applied') {
@@ -172,17 +241,30 @@ export async function applyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, me
         throw new AcdError('NO_DECISION_IN_FORCE', `no decision in force for operation ${op.id}: measures are applied only once it is executed (state ${state})`, { status: 409 });
       }
       const decision = await decisionInForce(trx, op, now);
-      if (op.abroad) {
+      if (op.abroad || (foreign && foreign.abroad)) {
         const c = await trx.selectFrom('operation_consultations').select('id').where('operation_id', '=', op.id).where('kind', '=', 'foreign_ministry').executeTakeFirst();
-        if (!c) throw new AcdError('FOREIGN_CONSULTATION_REQUIRED', `operation ${op.id}: a server abroad is acted on only after consulting the foreign ministry`, { status: 409 });
+        if (!c) {
+          const why = op.abroad ? 'declared abroad' : `abroad by the country data (${foreign!.foreign.join(', ')})`;
+          throw new AcdError('FOREIGN_CONSULTATION_REQUIRED', `operation ${op.id}: a server abroad is acted on only after consulting the foreign ministry (${why})`, { status: 409 });
+        }
       }
       const checked = checkMeasure(m.kind, m.target, toMeasure(m).params, op);
       const driver = drivers[m.kind as MeasureKind];
       if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
+      if (driver !== driverFor) throw new AcdError('DRIVER_CHANGED', `the driver of measure ${measureId} changed while it was applied`, { status: 409 });
       const measure = { ...toMeasure(m), target: checked.target };
-      const inForce = [...(await inForceOf(trx, driver, m)), measure];
+      const before = await inForceOf(trx, driver, m);
+      const inForce = [...before, measure];
       const links = driver.wantsEvidence ? await trx.selectFrom('operation_links').select(['kind', 'ref']).where('operation_id', '=', op.id).orderBy('added_at').execute() : [];
-      const result = await driver.apply(measure, inForce, { decisionId: decision.id, now, operation: { id: op.id, title: op.title, evidence: links.map((l) => `${l.kind} ${l.ref}`) } });
+      let result: ApplyResult | void;
+      try {
+        result = await driver.apply(measure, inForce, { decisionId: decision.id, now, operation: { id: op.id, title: op.title, evidence: links.map((l) => `${l.kind} ${l.ref}`) } });
+      } catch (e) {
+        // the peer goes back to the set in force without this measure
+        if ((driver.scope ?? 'all') === 'none') throw driverError(e, 'nothing was recorded');
+        const back = await driver.lift(measure, before).then(() => 'rolled back: the peer has the measures in force without it', (e2: unknown) => `the rollback failed too (${message(e2)}); reconciliation repairs the peer`);
+        throw driverError(e, back);
+      }
       if (result && result.notice) {
         await trx.insertInto('operation_notices').values({
           id: randomUUID(), operation_id: op.id, measure_id: m.id, kind: 'takedown', recipient: result.notice.recipient, channel: result.notice.channel,
@@ -192,26 +274,39 @@ export async function applyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, me
       const row = await trx.updateTable('operation_measures')
         .set({ state: 'applied', decision_id: decision.id, applied_at: now, applied_by: actor.userId, failure: null, lifted_at: null, lifted_by: null, lift_reason: null })
         .where('id', '=', measureId).returningAll().executeTakeFirstOrThrow();
-      await recordAudit(base(trx), { actor, action: 'operation.measure.apply', target: { type: 'operation_measure', id: measureId }, basis: decision.id, details: { operation: op.id, kind: m.kind, target: checked.target, decision: decision.kind }, at: now });
+      await recordAudit(base(trx), { actor, action: 'operation.measure.apply', target: { type: 'operation_measure', id: measureId }, basis: decision.id, details: { operation: op.id, kind: m.kind, target: checked.target, decision: decision.kind, ...(foreign?.abroad ? { abroadByCountryData: foreign.foreign } : {}) }, at: now });
       return measureView(row);
     });
   } catch (e) {
     if (e instanceof AcdError && e.code !== 'NOT_FOUND') {
-      await recordAudit(base(db), { actor, action: 'operation.measure.apply_refused', target: { type: 'operation_measure', id: measureId }, reason: `${e.code}: ${e.message}`, at: now });
+      await recordAudit(base(db), { actor, action: 'operation.measure.apply_refused', target: { type: 'operation_measure', id: measureId }, reason: `${e.code}: ${e.message}`, details: { rule: e.code }, at: now });
     }
     throw e;
   }
 }
 
-/** Lifts one applied measure (lifting needs no decision: it ends an interference). */
+/**
+ * Lifts one applied measure (lifting needs no decision: it ends an interference). The driver's one
+ * writer gives the peer the set in force without it; if that fails, the peer is given the set with it
+ * again and the measure stays recorded as applied (which is what the peer does), the error thrown.
+ */
 export async function liftMeasure(db: AnyDb, drivers: Drivers, actor: Actor, measureId: string, reason: string, now = new Date()): Promise<ReturnType<typeof measureView>> {
-  return odb(db).transaction().execute(async (trx) => {
+  return asWriter(db, await driverOfMeasure(db, drivers, measureId), async (trx) => {
     const { m, op } = await loadMeasure(trx, actor, measureId, true);
     requireParty(actor, ['executor', 'agency_lead', 'system'], 'lifting a measure');
     if (m.state !== 'applied') throw new AcdError('MEASURE_NOT_APPLIED', `measure ${measureId} is ${m.state}; only an applied measure is lifted`, { status: 409 });
     const driver = drivers[m.kind as MeasureKind];
     if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
-    await driver.lift(toMeasure(m), await inForceOf(trx, driver, m));
+    const measure = toMeasure(m);
+    const remaining = await inForceOf(trx, driver, m);
+    try {
+      await driver.lift(measure, remaining);
+    } catch (e) {
+      if ((driver.scope ?? 'all') === 'none') throw driverError(e, 'the measure stays applied');
+      const back = await driver.apply(measure, [...remaining, measure], { decisionId: m.decision_id ?? '-', now })
+        .then(() => 'the measure stays applied at the peer and in the record', (e2: unknown) => `restoring it failed too (${message(e2)}); it stays recorded as applied and reconciliation repairs the peer`);
+      throw driverError(e, back);
+    }
     const row = await trx.updateTable('operation_measures').set({ state: 'lifted', lifted_at: now, lifted_by: actor.userId, lift_reason: reason })
       .where('id', '=', measureId).returningAll().executeTakeFirstOrThrow();
     await recordAudit(base(trx), { actor, action: 'operation.measure.lift', target: { type: 'operation_measure', id: measureId }, reason, basis: m.decision_id, details: { operation: op.id, kind: m.kind, target: m.target }, at: now });
@@ -278,3 +373,49 @@ export async function measuresInForce(db: AnyDb, kinds?: readonly MeasureKind[])
 }
 
 export { SYSTEM_ACTOR };
+
+export interface DryRun {
+  operationId: string;
+  /** why executing now would be refused (null: it would go ahead) */
+  refusal: string | null;
+  measures: Array<{ id: string; kind: MeasureKind; target: string; driver: boolean }>;
+  /** per driver: the zone diff or the routes announced and withdrawn */
+  drivers: Partial<Record<MeasureKind, DriverPlan>>;
+}
+
+/**
+ * What executing the operation would change, without changing anything: the zone diff of the RPZ
+ * driver and the routes gobgpd would announce, against the measures in force now. Audited as a read.
+ */
+export async function dryRunExecute(db: AnyDb, drivers: Drivers, actor: Actor, operationId: string, now = new Date()): Promise<DryRun> {
+  const op = await loadOperation(db, actor, operationId);
+  requireParty(actor, ['executor', 'agency_lead', 'agency_analyst'], 'a dry-run of an execution');
+  let refusal: string | null = null;
+  try {
+    if (!['approved', 'emergency_declared'].includes(op.state)) throw new AcdError('ILLEGAL_TRANSITION', `execute is not allowed from state ${op.state}`);
+    await decisionInForce(db, { ...op, state: op.emergency ? 'emergency_declared' : 'measures_in_force' }, now);
+    const foreign = await foreignTargets(targetsOf(op));
+    if (op.abroad || foreign.abroad) {
+      const c = await odb(db).selectFrom('operation_consultations').select('id').where('operation_id', '=', op.id).where('kind', '=', 'foreign_ministry').executeTakeFirst();
+      if (!c) throw new AcdError('FOREIGN_CONSULTATION_REQUIRED', `no foreign-ministry consultation is recorded (${op.abroad ? 'declared abroad' : foreign.foreign.join(', ')})`);
+    }
+  } catch (e) {
+    if (!(e instanceof AcdError)) throw e;
+    refusal = `${e.code}: ${e.message}`;
+  }
+  const planned = await odb(db).selectFrom('operation_measures').selectAll().where('operation_id', '=', operationId).where('state', '=', 'planned').orderBy('created_at').execute();
+  const out: DryRun = { operationId, refusal, measures: [], drivers: {} };
+  const byKind = new Map<MeasureKind, Measure[]>();
+  for (const r of planned) {
+    const kind = r.kind as MeasureKind;
+    const driver = drivers[kind];
+    out.measures.push({ id: r.id, kind, target: r.target, driver: !!driver });
+    if (driver?.plan) byKind.set(kind, [...(byKind.get(kind) ?? []), toMeasure(r)]);
+  }
+  for (const [kind, add] of byKind) {
+    const before = (await odb(db).selectFrom('operation_measures').selectAll().where('kind', '=', kind).where('state', '=', 'applied').orderBy('applied_at').execute()).map(toMeasure);
+    out.drivers[kind] = await drivers[kind]!.plan!(before, [...before, ...add]);
+  }
+  await recordAudit(base(db), { actor, action: 'operation.dry_run', target: { type: 'operation', id: operationId }, details: { measures: out.measures.length, refusal: refusal ? refusal.slice(0, 200) : null }, at: now });
+  return out;
+}

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApplyContext, Measure, MeasureDriver } from './measures.js';
+import { sendMail } from '../reports/index.js';
 
 export interface TakedownConfig {
   /** where .eml files are written */
@@ -18,6 +19,8 @@ export interface TakedownConfig {
   organisation: string;
   /** the domain for Message-IDs */
   messageIdDomain?: string;
+  /** also send each notice to the abuse contact through this SMTP relay (the reports part's sender); the outbox keeps a copy */
+  smtp?: { host: string; port: number; from: string; helo?: string };
 }
 
 const CRLF = '\r\n';
@@ -121,12 +124,15 @@ export function createTakedownDriver(c: TakedownConfig): MeasureDriver {
       const { text, messageId } = takedownEml(c, { measure: m, to, ctx });
       const file = fileOf(m, false);
       await writeFile(file, text, { mode: 0o640 });
-      return { notice: { recipient: to, channel: 'e-mail (X-ARF)', file, reference: messageId } };
+      if (c.smtp) await sendMail({ ...c.smtp, to: [to] }, { subject: '', text: '', raw: text });
+      return { notice: { recipient: to, channel: c.smtp ? `e-mail (X-ARF) via ${c.smtp.host}:${c.smtp.port}` : 'e-mail (X-ARF)', file, reference: messageId } };
     },
     async lift(m) {
       await mkdir(c.outbox, { recursive: true });
-      const { text } = takedownEml(c, { measure: m, to: String(m.params.abuseContact), ctx: { now: new Date(), decisionId: '-' }, withdrawal: true });
+      const to = String(m.params.abuseContact);
+      const { text } = takedownEml(c, { measure: m, to, ctx: { now: new Date(), decisionId: '-' }, withdrawal: true });
       await writeFile(fileOf(m, true), text, { mode: 0o640 });
+      if (c.smtp) await sendMail({ ...c.smtp, to: [to] }, { subject: '', text: '', raw: text });
     },
     async verify(m) {
       const ok = await access(fileOf(m, false)).then(() => true, () => false);

@@ -10,6 +10,7 @@ import { AcdError, notFound } from '../shared/errors.js';
 import { base, odb, DEFAULT_OPERATIONS_CONFIG, type AnyDb, type ODb, type OperationsConfig } from './db.js';
 import { isParty, isState, PARTY_DESCRIPTION, transitionFor, type OperationAction, type OperationState, type Party } from './states.js';
 import { normaliseTargets } from './targets.js';
+import { foreignTargets, type ForeignTargets } from './abroad.js';
 import type { OperationTable, OperationTargets } from './tables.js';
 import type { Selectable } from 'kysely';
 
@@ -221,6 +222,34 @@ export async function transition(
   now = new Date(),
   config: OperationsConfig = DEFAULT_OPERATIONS_CONFIG,
 ): Promise<OperationRow> {
+  try {
+    // where the targets are, by the country data (looked up before the row is locked: it may ask DNS)
+    const foreign = action === 'execute' ? await foreignTargets(targetsOf(await loadOperation(db, actor, id))) : null;
+    return await transitionLocked(db, actor, id, action, input, now, config, foreign);
+  } catch (e) {
+    // every refusal of a step of the lifecycle is audited with the actor, the operation and the rule
+    if (e instanceof AcdError && e.code !== 'NOT_FOUND' && !auditedRefusals.has(e)) {
+      auditedRefusals.add(e);
+      const rule = (e.details as { rule?: string } | undefined)?.rule ?? null;
+      await recordAudit(base(db), { actor, action: `operation.${action}.refused`, target: { type: 'operation', id }, reason: `${e.code}: ${e.message}`, details: { code: e.code, rule: rule ?? e.code }, at: now });
+    }
+    throw e;
+  }
+}
+
+/** Errors already audited as refusals (so a route's 403 hook does not audit them twice). */
+export const auditedRefusals = new WeakSet<Error>();
+
+async function transitionLocked(
+  db: AnyDb,
+  actor: Actor,
+  id: string,
+  action: OperationAction,
+  input: TransitionInput,
+  now: Date,
+  config: OperationsConfig,
+  foreign: ForeignTargets | null,
+): Promise<OperationRow> {
   return odb(db).transaction().execute(async (trx) => {
     const op = await loadOperation(trx, actor, id, true);
     const from = stateOf(op);
@@ -248,7 +277,8 @@ export async function transition(
       return Number((await q.executeTakeFirstOrThrow()).n);
     };
     const refuse = (code: string, message: string): never => {
-      throw new AcdError(code, `${action} refused on operation ${id}: ${message}`, { status: 409, details: { state: from, action, rule: t.rule } });
+      const rule = /rule "([^"]+)"/.exec(message)?.[1] ?? t.rule;
+      throw new AcdError(code, `${action} refused on operation ${id}: ${message}`, { status: 409, details: { state: from, action, rule } });
     };
 
     switch (action) {
@@ -295,9 +325,10 @@ export async function transition(
       case 'execute': {
         const d = await decisionInForce(trx, op, now);
         basis = d.id;
-        if (op.abroad) {
+        if (op.abroad || foreign?.abroad) {
           const c = await trx.selectFrom('operation_consultations').select('id').where('operation_id', '=', id).where('kind', '=', 'foreign_ministry').executeTakeFirst();
-          if (!c) refuse('FOREIGN_CONSULTATION_REQUIRED', 'rule "a server abroad is acted on only after consulting the foreign ministry": no consultation is recorded');
+          const where = op.abroad ? 'declared abroad by the drafter' : `abroad by the country data: ${foreign!.foreign.join(', ')}`;
+          if (!c) refuse('FOREIGN_CONSULTATION_REQUIRED', `rule "a server abroad is acted on only after consulting the foreign ministry": no consultation is recorded (${where})`);
         }
         break;
       }

@@ -5,10 +5,12 @@
  * addresses — with a serial above the last one, atomically, then has BIND reload it with rndc.
  */
 import { execFile } from 'node:child_process';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { AcdError } from '../shared/errors.js';
-import type { Measure, MeasureDriver, VerifyResult } from './measures.js';
+import type { DriverPlan, Drift, Measure, MeasureDriver, VerifyResult } from './measures.js';
 import { v6Groups } from './targets.js';
 
 const run = promisify(execFile);
@@ -79,32 +81,72 @@ export function renderRpzZone(zoneName: string, serial: number, sinkhole: string
 
 async function currentSerial(file: string): Promise<number> {
   try {
-    const m = /SOA\s+\S+\s+\S+\s+\(\s*(\d+)/.exec(await readFile(file, 'utf8'));
-    return m ? Number(m[1]) : 0;
+    return serialOf(await readFile(file, 'utf8'));
   } catch {
     return 0;
   }
 }
 
+const serialOf = (text: string): number => {
+  const m = /SOA\s+\S+\s+\S+\s+\(\s*(\d+)/.exec(text);
+  return m ? Number(m[1]) : 0;
+};
+
+/** The zone's records (owner, type, data and the measure comment), without the SOA: what a change changes. */
+export function zoneRecords(text: string): string[] {
+  return text.split('\n').filter((l) => l.includes(' CNAME ') && !l.startsWith(';'));
+}
+
+/** The measure ids a zone text holds (from the `; measure ID operation OP` comments). */
+export function zoneMeasureIds(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/; measure (\S+) operation /g)) out.add(m[1]!);
+  return out;
+}
+
+/** A line diff of two zones' records: `- ` removed, `+ ` added (the records are sorted, so this is exact). */
+export function zoneDiff(before: string, after: string): string[] {
+  const a = new Set(zoneRecords(before));
+  const b = new Set(zoneRecords(after));
+  return [...[...a].filter((l) => !b.has(l)).map((l) => `- ${l}`), ...[...b].filter((l) => !a.has(l)).map((l) => `+ ${l}`)];
+}
+
 export function createRpzDriver(config: RpzConfig): MeasureDriver {
-  const rndc = async () => {
-    const args = [...(config.rndc?.args ?? []), ...(config.reload === 'reconfig' ? ['reconfig'] : ['reload', config.zoneName])];
+  const rndcRun = async (cmd: string[]) => {
+    const args = [...(config.rndc?.args ?? []), ...cmd];
     try {
-      await run(config.rndc?.bin ?? 'rndc', args, { timeout: 10_000 });
+      return (await run(config.rndc?.bin ?? 'rndc', args, { timeout: 10_000 })).stdout;
     } catch (e) {
-      const err = e as { stderr?: string; message: string };
-      throw new AcdError('RPZ_RELOAD_FAILED', `rndc ${args.join(' ')} failed: ${(err.stderr || err.message).trim()}`, { status: 502 });
+      const err = e as { stderr?: string; stdout?: string; message: string };
+      throw new AcdError('RPZ_RELOAD_FAILED', `rndc ${args.join(' ')} failed: ${(err.stderr || err.stdout || err.message).trim()}`, { status: 502 });
     }
   };
-  const write = async (measures: Measure[], now: Date) => {
+  const rndc = () => rndcRun(config.reload === 'reconfig' ? ['reconfig'] : ['reload', config.zoneName]);
+  const render = async (measures: Measure[], now: Date) => {
     const serial = Math.max((await currentSerial(config.zoneFile)) + 1, Math.floor(now.getTime() / 1000) % 2 ** 32);
-    const tmp = `${config.zoneFile}.tmp-${process.pid}`;
-    await writeFile(tmp, renderRpzZone(config.zoneName, serial, config.sinkhole, measures));
-    await rename(tmp, config.zoneFile);
+    return renderRpzZone(config.zoneName, serial, config.sinkhole, measures);
+  };
+  /** the whole zone for `measures`, written under a name no other writer uses, renamed into place (atomic), then reloaded */
+  const write = async (measures: Measure[], now: Date) => {
+    const tmp = `${config.zoneFile}.tmp-${process.pid}-${randomUUID()}`;
+    try {
+      await writeFile(tmp, await render(measures, now));
+      await rename(tmp, config.zoneFile);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw new AcdError('RPZ_WRITE_FAILED', `writing ${config.zoneFile} failed: ${(e as Error).message}`, { status: 502 });
+    }
     await rndc();
+  };
+  /** the serial BIND serves (rndc zonestatus), null when it does not say */
+  const loadedSerial = async (): Promise<number | null> => {
+    const out = await rndcRun(['zonestatus', config.zoneName]);
+    const m = /^serial:\s*(\d+)/m.exec(out);
+    return m ? Number(m[1]) : null;
   };
   return {
     kind: 'rpz',
+    lockKey: `rpz:${resolve(config.zoneFile)}`,
     async apply(_m, inForce, ctx) {
       await write(inForce, ctx.now);
     },
@@ -121,6 +163,38 @@ export function createRpzDriver(config: RpzConfig): MeasureDriver {
       const status = /status: (\w+)/.exec(stdout)?.[1] ?? 'none';
       const ok = m.params.action === 'sinkhole' ? new RegExp(`CNAME\\s+${fqdn(config.sinkhole).replace(/\./g, '\\.')}`).test(stdout) : status === 'NXDOMAIN';
       return { ok, detail: `dig ${m.target}: status ${status}` };
+    },
+    async reconcile(desired, now): Promise<Drift> {
+      const text = await readFile(config.zoneFile, 'utf8').catch(() => '');
+      const want = renderRpzZone(config.zoneName, 0, config.sinkhole, desired);
+      const have = zoneMeasureIds(text);
+      const wantIds = new Set(desired.map((m) => m.id));
+      const drift: Drift = {
+        missing: [...wantIds].filter((id) => !have.has(id)),
+        extra: [...have].filter((id) => !wantIds.has(id)),
+        detail: [],
+      };
+      const diff = zoneDiff(text, want);
+      if (diff.length > 0) {
+        drift.detail.push(`${config.zoneFile} differs from the measures in force: ${diff.slice(0, 20).join('; ')}`);
+        await write(desired, now);
+        return drift;
+      }
+      const served = await loadedSerial();
+      if (served !== null && served !== serialOf(text)) {
+        drift.detail.push(`BIND serves serial ${served} of ${config.zoneName}, the file has ${serialOf(text)}`);
+        await rndc();
+      }
+      return drift;
+    },
+    async health() {
+      await rndcRun(['zonestatus', config.zoneName]);
+      return `BIND serves ${config.zoneName}`;
+    },
+    async plan(before, after): Promise<DriverPlan> {
+      const now = await readFile(config.zoneFile, 'utf8').catch(() => '');
+      const from = now || renderRpzZone(config.zoneName, 0, config.sinkhole, before);
+      return { zoneDiff: zoneDiff(from, renderRpzZone(config.zoneName, 0, config.sinkhole, after)) };
     },
   };
 }

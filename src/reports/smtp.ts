@@ -20,6 +20,8 @@ export interface SmtpConfig {
 export interface Mail {
   subject: string;
   text: string;
+  /** a whole RFC 5322 message (headers and body, e.g. an X-ARF notice of the operations part) sent as it is */
+  raw?: string;
 }
 
 const ADDRESS = /^[^\s<>@,;:"]+@[^\s<>@,;:"]+$/;
@@ -31,6 +33,7 @@ function headerValue(s: string): string {
 }
 
 export function formatMessage(cfg: SmtpConfig, mail: Mail, date = new Date()): string {
+  if (mail.raw !== undefined) return mail.raw.replace(/\r?\n/g, '\r\n').split('\r\n').map((l) => (l.startsWith('.') ? `.${l}` : l)).join('\r\n');
   const body = mail.text
     .replace(/\r?\n/g, '\r\n')
     .split('\r\n')

@@ -20,8 +20,7 @@ describe('operations API', () => {
   let executor: TestPerson;
   before(async () => {
     outbox = await mkdtemp(join(tmpdir(), 'acd-outbox-'));
-    process.env.ACD_OPERATIONS_OUTBOX = outbox;
-    t = await createTestApp();
+    t = await createTestApp({ operationsOutbox: outbox });
     const org = await createOrganisation(t.store.db, SYSTEM_ACTOR, { name: 'Police cyber unit', kind: 'executor', sector: null });
     const user = await createPerson(t.store.db, SYSTEM_ACTOR, { orgId: org.id, username: 'police-1', displayName: 'police', password: 'correct horse battery staple', roles: ['agency_analyst'] });
     const tok = await issueToken(t.store.db, SYSTEM_ACTOR, user.id, 'test', null);
@@ -29,7 +28,6 @@ describe('operations API', () => {
   });
   after(async () => {
     await t.close();
-    delete process.env.ACD_OPERATIONS_OUTBOX;
     await rm(outbox, { recursive: true, force: true });
   });
 

@@ -1,6 +1,8 @@
 /** Actors for operations tests: one per party, plus a recording driver (a real in-memory driver). */
 import type { Actor } from '../../src/auth/index.js';
 import type { Drivers, Measure, MeasureDriver, MeasureKind } from '../../src/operations/index.js';
+import { addLink, createOperation, planMeasure, transition } from '../../src/operations/index.js';
+import type { Store } from '../../src/store/index.js';
 
 const actor = (id: string, orgKind: Actor['orgKind'], roles: Actor['roles']): Actor => ({ userId: id, username: id, orgId: `org-${orgKind}`, orgKind, roles, via: 'token' });
 
@@ -43,3 +45,18 @@ export function recordingDrivers(): { drivers: Drivers; all: RecordingDriver[] }
   for (const d of all) drivers[d.kind] = d;
   return { drivers, all };
 }
+
+const H = 3_600_000;
+
+/** An approved operation on one server, with the measures given, ready to execute. */
+export async function approvedOperation(db: Store['db'], target: { address?: string; domain?: string }, measures: Array<{ kind: string; target: string; params?: Record<string, unknown> }>, now = new Date(), hours = 1) {
+  const op = await createOperation(db, analyst, { title: `op ${target.address ?? target.domain}`, serious: false, abroad: false, targets: { addresses: target.address ? [target.address] : [], domains: target.domain ? [target.domain] : [] } }, now);
+  await addLink(db, analyst, op.id, { kind: 'finding', ref: `beacon|${target.address ?? target.domain}|443/6` }, now);
+  const ids: string[] = [];
+  for (const m of measures) ids.push((await planMeasure(db, analyst, op.id, m, now)).id);
+  await transition(db, analyst, op.id, 'assemble_evidence', {}, now);
+  await transition(db, lead, op.id, 'request_approval', {}, now);
+  await transition(db, member, op.id, 'approve', { conditions: 'c', expiresAt: new Date(now.getTime() + hours * H) }, now);
+  return { id: op.id, measures: ids };
+}
+

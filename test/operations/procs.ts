@@ -142,7 +142,23 @@ export interface GobgpPair {
   acdApi: number;
   peerApi: number;
   children: Child[];
+  /** kills ACD's gobgpd (its RIB is lost, as in a crash) and starts it again with the same configuration */
+  restartAcd(): Promise<void>;
+  /** waits until the BGP session between the two is up */
+  established(ms?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * A program that fails once (exit 1, "injected failure") whenever `arm()` was called before, and
+ * otherwise runs the real one: a BIND or gobgpd call failing at a chosen moment.
+ */
+export async function flakyBin(real: string): Promise<{ bin: string; arm(): Promise<void>; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'acd-flaky-'));
+  const flag = join(dir, 'fail');
+  const bin = join(dir, real);
+  await writeFile(bin, `#!/bin/sh\nif [ -e "${flag}" ]; then rm -f "${flag}"; echo "injected failure" >&2; exit 1; fi\nexec ${real} "$@"\n`, { mode: 0o755 });
+  return { bin, dir, arm: () => writeFile(flag, '1') };
 }
 
 /** ACD's gobgpd (AS 65001 on 127.0.0.1) peering with a second one (AS 65002 on 127.0.0.2), session up. */
@@ -151,22 +167,31 @@ export async function startGobgpPair(): Promise<GobgpPair> {
   const [acdBgp, peerBgp, acdApi, peerApi] = [await freePort(), await freePort(), await freePort(), await freePort()];
   await writeFile(join(dir, 'acd.toml'), gobgpdConfig({ as: 65001, routerId: '192.0.2.1', port: acdBgp, localAddress: '127.0.0.1', neighbors: [{ address: '127.0.0.2', as: 65002, port: peerBgp }] }));
   await writeFile(join(dir, 'peer.toml'), gobgpdConfig({ as: 65002, routerId: '192.0.2.2', port: peerBgp, localAddress: '127.0.0.2', neighbors: [{ address: '127.0.0.1', as: 65001, port: acdBgp, passive: true }] }));
+  const acdArgs = ['-f', join(dir, 'acd.toml'), '--api-hosts', `127.0.0.1:${acdApi}`, '--pprof-disable', '-p'];
   const children = [
-    startChild('gobgpd', ['-f', join(dir, 'acd.toml'), '--api-hosts', `127.0.0.1:${acdApi}`, '--pprof-disable', '-p']),
+    startChild('gobgpd', acdArgs),
     startChild('gobgpd', ['-f', join(dir, 'peer.toml'), '--api-hosts', `127.0.0.1:${peerApi}`, '--pprof-disable', '-p']),
   ];
   const stop = async () => {
     for (const k of children) await k.stop();
     await rm(dir, { recursive: true, force: true });
   };
+  const established = (ms = 30_000) => waitFor('the BGP session', async () => {
+    const { stdout } = await run('gobgp', ['-p', String(acdApi), 'neighbor', '-j']);
+    return /"session_state":\s*(6|"established")/i.test(stdout) || /ESTABLISHED/i.test(stdout);
+  }, ms);
+  const restartAcd = async () => {
+    const old = children[0]!;
+    old.proc.kill('SIGKILL');
+    await old.stop();
+    children[0] = startChild('gobgpd', acdArgs);
+    await waitFor("ACD's gobgpd API", async () => (await run('gobgp', ['-p', String(acdApi), 'global'])).stdout.includes('65001'), 15_000);
+  };
   try {
-    await waitFor('the BGP session', async () => {
-      const { stdout } = await run('gobgp', ['-p', String(acdApi), 'neighbor', '-j']);
-      return /"session_state":\s*(6|"established")/i.test(stdout) || /ESTABLISHED/i.test(stdout);
-    }, 30_000);
+    await established();
   } catch (e) {
     await stop();
     throw new Error(`${(e as Error).message}\n${children.map((k) => k.output().slice(-1500)).join('\n---\n')}`);
   }
-  return { acdApi, peerApi, children, stop };
+  return { acdApi, peerApi, children, restartAcd, established, stop };
 }

@@ -1,4 +1,7 @@
-/** With ACD_OPERATIONS_EXPIRY_SECONDS set, the server runs the expiry job itself and stops it on close. */
+/**
+ * With no setting at all the server runs the expiry job itself (every operationsExpirySeconds, default
+ * 10 s) and stops it on close; here the key is set to 1 s through the validated configuration.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SYSTEM_ACTOR } from '../../src/auth/index.js';
@@ -9,9 +12,7 @@ import { analyst, executor, lead, member, recordingDrivers } from './helpers.js'
 import { waitFor } from './procs.js';
 
 test('the server lifts an operation whose approval ended, on its own, within the configured interval', async () => {
-  process.env.ACD_OPERATIONS_EXPIRY_SECONDS = '1';
-  const t = await createTestApp();
-  delete process.env.ACD_OPERATIONS_EXPIRY_SECONDS;
+  const t = await createTestApp({ operationsExpirySeconds: 1 });
   try {
     const { drivers } = recordingDrivers();
     const op = await createOperation(t.store.db, analyst, { title: 'x', serious: false, abroad: false, targets: { addresses: ['192.0.2.90'] } });

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { addStoreOptions, configFromOptions } from '../options.js';
 import { openStore } from '../../store/index.js';
 import { AcdError } from '../../shared/errors.js';
-import { blocklistCsv, blocklistEntries, blocklistStix, blocklistText, driversFromEnv, expireOperations, gobgpdConfig } from '../../operations/index.js';
+import { blocklistCsv, blocklistEntries, blocklistStix, blocklistText, driversFromConfig, expireOperations, gobgpdConfig } from '../../operations/index.js';
 
 async function withStore<T>(opts: Record<string, unknown>, fn: (store: Awaited<ReturnType<typeof openStore>>, data: string) => Promise<T>): Promise<T> {
   const config = configFromOptions(opts);
@@ -24,9 +24,9 @@ export function register(program: Command): void {
   const ops = program.command('operations').description('neutralisation operations: expiry, blocklists, the GoBGP speaker');
 
   addStoreOptions(ops.command('expire').description('lift every operation whose approval, ratification or emergency time has ended (audited as ACD)'))
-    .addHelpText('after', '\nDrivers come from the environment (ACD_RPZ_ZONE_FILE, ACD_GOBGP_API, ...; see src/operations/drivers.ts).\n\nExample:\n  $ acd operations expire --db postgres://acd@127.0.0.1:5432/acd\n')
+    .addHelpText('after', '\nDrivers come from the configuration (rpzZoneFile, gobgpApi, ...; see the README configuration table).\n\nExample:\n  $ acd operations expire --db postgres://acd@127.0.0.1:5432/acd\n')
     .action(async (opts: Record<string, unknown>) => {
-      const out = await withStore(opts, (store, data) => expireOperations(store.db, driversFromEnv(store.db, data), new Date()));
+      const out = await withStore(opts, (store) => expireOperations(store.db, driversFromConfig(store.db, configFromOptions(opts)), new Date()));
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       if (out.some((o) => o.error)) process.exitCode = 1;
     });

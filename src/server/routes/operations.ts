@@ -10,11 +10,12 @@ import type { RouteModule } from '../app.js';
 import { SYSTEM_ACTOR } from '../../auth/index.js';
 import { recordAudit } from '../../oversight/index.js';
 import {
-  DEFAULT_OPERATIONS_CONFIG, LINK_KINDS, MEASURE_KINDS, addLink, applyMeasure, blocklistCsv, blocklistEntries, blocklistStix, blocklistText,
-  createOperation, loadOperation, driversFromEnv, createExpiryJob, executeOperation, liftMeasure, liftOperation, listOperations, operationDetail,
+  DEFAULT_OPERATIONS_CONFIG, LINK_KINDS, MEASURE_KINDS, addLink, applyMeasure, auditedRefusals, blocklistCsv, blocklistEntries, blocklistStix, blocklistText,
+  configureAbroad, createOperation, createReconcileJob, driverHealth, dryRunExecute, loadOperation, driversFromConfig, createExpiryJob, executeOperation, liftMeasure, liftOperation, listOperations, operationDetail,
   operationView, planMeasure, recordForeignConsultation, recordForeignNotice, transition, verifyMeasure, type Drivers, type LinkKind, type OperationsConfig,
 } from '../../operations/index.js';
 import { actorOf } from '../access.js';
+import { AcdError } from '../../shared/errors.js';
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
@@ -64,28 +65,69 @@ const ExecuteBody = Type.Object({ reason: Type.Optional(Text(2000)) }, { additio
 const READERS = ['agency_analyst', 'agency_lead', 'commission_member', 'auditor'] as const;
 
 export interface OperationRoutesOptions {
-  /** the measure drivers (default: driversFromEnv — blocklist, notices to <data>/outbox, RPZ and GoBGP when configured) */
+  /** the measure drivers (default: driversFromConfig — blocklist, notices to <data>/outbox, RPZ and GoBGP when configured) */
   drivers?: (ctx: AppContext) => Drivers;
   config?: OperationsConfig;
 }
 
-/** The drivers from the environment (see src/operations/drivers.ts): blocklist and notices always, RPZ and GoBGP when configured. */
+/** The drivers from the configuration (see src/operations/drivers.ts): blocklist and notices always, RPZ and GoBGP when configured. */
 export function defaultDrivers(ctx: AppContext): Drivers {
-  return driversFromEnv(ctx.store.db, ctx.config.data);
+  return driversFromConfig(ctx.store.db, ctx.config);
 }
+
+const OPERATION_URLS = /^\/api\/v1\/(operations|operation-measures|blocklist)(\/|$)/;
 
 export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteModule {
   return async function operationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
     const { db } = ctx.store;
     const drivers = (opts.drivers ?? defaultDrivers)(ctx);
     const config = opts.config ?? DEFAULT_OPERATIONS_CONFIG;
-    // the expiry job runs with the server when ACD_OPERATIONS_EXPIRY_SECONDS is set (acd serve sets it)
-    const every = Number(process.env.ACD_OPERATIONS_EXPIRY_SECONDS ?? 0);
-    if (every > 0) {
-      const job = createExpiryJob({ config: { ...config, intervalMs: every * 1000 }, deps: { db, drivers, logger: ctx.logger, registry: ctx.registry } });
-      app.addHook('onReady', async () => job.start());
-      app.addHook('onClose', async () => job.stop());
-    }
+    configureAbroad({ country: ctx.config.country, domestic: ctx.config.domestic });
+    // every server process holding the operations part runs the expiry job (operationsExpirySeconds) and
+    // the reconciliation loop (operationsReconcileSeconds); both stop with the server
+    const expiry = createExpiryJob({ config: { ...config, intervalMs: ctx.config.operationsExpirySeconds * 1000 }, deps: { db, drivers, logger: ctx.logger, registry: ctx.registry } });
+    const reconcile = createReconcileJob({ config: { intervalMs: ctx.config.operationsReconcileSeconds * 1000 }, deps: { db, drivers, logger: ctx.logger, registry: ctx.registry } });
+    app.addHook('onReady', async () => {
+      expiry.start();
+      reconcile.start();
+    });
+    app.addHook('onClose', async () => {
+      expiry.stop();
+      reconcile.stop();
+    });
+
+    // a refusal on an operation route (403: wrong role, organisation or party) is audited with the actor,
+    // the route and operation, and the rule refused; refusals the lifecycle audited itself are not repeated
+    app.addHook('onRoute', (route) => {
+      if (!OPERATION_URLS.test(route.url)) return;
+      const own = route.onError ? (Array.isArray(route.onError) ? route.onError : [route.onError]) : [];
+      route.onError = [...own, async (req, _reply, err) => {
+        const status = (err as { statusCode?: number }).statusCode ?? (err instanceof AcdError ? err.status : 500);
+        if (status !== 403 || auditedRefusals.has(err)) return;
+        auditedRefusals.add(err);
+        const params = (req.params ?? {}) as Record<string, string>;
+        await recordAudit(db, {
+          actor: req.actor, action: 'operation.route.refused', target: { type: params.measureId ? 'operation_measure' : 'operation', id: params.measureId ?? params.id ?? null },
+          reason: `${err instanceof AcdError ? err.code : 'FORBIDDEN'}: ${err.message}`,
+          details: { route: `${req.method} ${route.url}`, rule: err instanceof AcdError ? ((err.details as { rule?: string } | undefined)?.rule ?? err.message) : err.message },
+        }).catch((e: unknown) => ctx.logger.error({ err: e }, 'auditing a refusal failed'));
+      }] as typeof own;
+    });
+
+    // the drivers' peers (BIND, gobgpd): 503 when one does not answer; the answer is kept 5 s
+    let health: { at: number; body: Awaited<ReturnType<typeof driverHealth>> } | null = null;
+    app.get('/healthz/operations', {
+      config: { access: { public: true } },
+      schema: {
+        summary: "Whether the operations drivers' peers (BIND through rndc, gobgpd) answer", tags: ['system'],
+        response: { 200: Obj, 503: Obj },
+      },
+    }, async (_req, reply) => {
+      if (!health || Date.now() - health.at > 5000) health = { at: Date.now(), body: await driverHealth(drivers) };
+      const ok = health.body.every((d) => d.ok);
+      void reply.status(ok ? 200 : 503);
+      return { status: ok ? 'ok' : 'unavailable', drivers: Object.fromEntries(health.body.map((d) => [d.kind, { ok: d.ok, detail: d.detail }])) };
+    });
 
     app.get<{ Querystring: { state?: string } }>('/api/v1/operations', {
       config: { access: { roles: READERS } },
@@ -149,6 +191,11 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
       config: { access: { roles: ['agency_analyst'] } },
       schema: { summary: 'Execute an approved operation or a declared emergency (executing organisations)', tags: ['operations'], params: IdParams, body: Type.Optional(ExecuteBody), response: { 200: Type.Array(Obj) } },
     }, async (req) => executeOperation(db, drivers, actorOf(req), req.params.id, { reason: req.body?.reason ?? null, config }));
+
+    app.post<{ Params: Static<typeof IdParams> }>('/api/v1/operations/:id/execute/dry-run', {
+      config: { access: { roles: ['agency_analyst', 'agency_lead'] } },
+      schema: { summary: 'What executing would change (the RPZ zone diff, the routes announced), without changing anything', tags: ['operations'], params: IdParams, response: { 200: Obj } },
+    }, async (req) => dryRunExecute(db, drivers, actorOf(req), req.params.id));
 
     app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReasonBody> }>('/api/v1/operations/:id/lift', {
       config: { access: { roles: ['agency_analyst', 'agency_lead'] } },
