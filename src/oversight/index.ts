@@ -9,11 +9,15 @@ export { verifyInclusion, verifyConsistency, generateInclusionProof, generateCon
 export { auditEntryFromRow, canonicalAuditEntry, entryLeafHash, parseCanonicalEntry, validateAuditEntry, type AuditEntry, type AuditRowLike } from './canonical.js';
 export { generateLogKey, logKeyFromPem, privateKeyPem, exportPublicKey, importVerifier, type LogKey, type LogVerifier, type PublishedKey } from './keys.js';
 export { signTreeHead, openTreeHead, type SignedTreeHead, type TreeHead } from './tree-head.js';
-export { verifyLog, verifyLogExport, parseLogExport, describeVerifyResult, EXPORT_FORMAT, type VerifyLogInput, type VerifyLogResult, type VerifyFailure, type LogExportFile } from './verify.js';
+export { verifyLog, verifyLogExport, parseLogExport, describeVerifyResult, EXPORT_FORMAT, DEFAULT_MAX_SKEW_MS, type VerifyLogInput, type VerifyLogResult, type VerifyFailure, type LogExportFile } from './verify.js';
 export { createMerkleLog, type MerkleLog, type MerkleLogConfig, type MerkleLogDeps } from './log.js';
 export { TreeHeadSchema, InclusionProofSchema, ConsistencyProofSchema, PublicKeySchema, treeHeadToJson, inclusionProofToJson, consistencyProofToJson } from './api-schemas.js';
 export type { AuditLogErrorCode } from './errors.js';
-export { createAuditLogAppender, type AuditLogAppender, type AuditLogAppenderConfig, type AuditLogAppenderOptions, type AuditLogExport, type InclusionProofResult } from './appender.js';
+export { createAuditLogAppender, type AuditLogAppender, type AuditLogHealth, type SignRefusal, type AuditLogAppenderConfig, type AuditLogAppenderOptions, type AuditLogExport, type InclusionProofResult } from './appender.js';
 export { loadOrCreateLogKey, logKeySource, logKeyFor, DEFAULT_LOG_ORIGIN, KEY_FILE_NAME, type LogKeySource } from './key-file.js';
 export { auditLogOf, startAuditLog, type AuditLogContext } from './service.js';
 export type { OversightTables } from './tables.js';
+export { fileSignerState, memorySignerState, type SignerState } from './signer-state.js';
+export { cosignCheckpoint, verifyCosignature, cosignerVkey, importCosignerVerifier, generateCosignerKey, cosignerKeyId, type CosignerKey, type CosignerVerifier } from './cosignature.js';
+export { createWitnessClient, type WitnessClient } from './witness-client.js';
+export { createWitness, startWitnessServer, WITNESS_KEY_FILE, WITNESS_STATE_FILE, type Witness, type RunningWitness } from './witness.js';
