@@ -14,8 +14,8 @@ export { createMerkleLog, type MerkleLog, type MerkleLogConfig, type MerkleLogDe
 export { TreeHeadSchema, InclusionProofSchema, ConsistencyProofSchema, PublicKeySchema, treeHeadToJson, inclusionProofToJson, consistencyProofToJson } from './api-schemas.js';
 export type { AuditLogErrorCode } from './errors.js';
 export { createAuditLogAppender, type AuditLogAppender, type AuditLogHealth, type SignRefusal, type AuditLogAppenderConfig, type AuditLogAppenderOptions, type AuditLogExport, type InclusionProofResult } from './appender.js';
-export { loadOrCreateLogKey, logKeySource, logKeyFor, DEFAULT_LOG_ORIGIN, KEY_FILE_NAME, type LogKeySource } from './key-file.js';
-export { auditLogOf, startAuditLog, type AuditLogContext } from './service.js';
+export { loadOrCreateLogKey, logKeySource, logKeyFor, checkKeyCustody, DEFAULT_LOG_ORIGIN, KEY_FILE_NAME, type LogKeySource } from './key-file.js';
+export { auditLogOf, startAuditLog, existingAuditLog, auditLogCheck, AuditLogCheck, type AuditLogContext, type AuditLogServiceConfig } from './service.js';
 export type { OversightTables } from './tables.js';
 export { fileSignerState, memorySignerState, type SignerState } from './signer-state.js';
 export { cosignCheckpoint, verifyCosignature, cosignerVkey, importCosignerVerifier, generateCosignerKey, cosignerKeyId, type CosignerKey, type CosignerVerifier } from './cosignature.js';

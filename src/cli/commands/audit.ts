@@ -10,8 +10,10 @@ import type { Command } from 'commander';
 import { addStoreOptions, configFromOptions } from '../options.js';
 import { openStore } from '../../store/index.js';
 import { AcdError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/log.js';
+import { Registry } from 'prom-client';
 import {
-  createAuditLogAppender,
+  auditLogOf,
   DEFAULT_MAX_SKEW_MS,
   describeVerifyResult,
   importCosignerVerifier,
@@ -65,8 +67,8 @@ async function exportFromStore(opts: Record<string, unknown>): Promise<unknown> 
   const config = configFromOptions(opts);
   const store = await openStore(config.db ? { db: config.db } : { data: config.data });
   try {
-    const { key } = logKeyFor(logKeySource(config));
-    const log = await createAuditLogAppender({ store, key, config: { intervalMs: 0 } });
+    // the same appender as the server's: key custody, the signer's memory, the witness
+    const log = await auditLogOf({ config, store, logger: createLogger({ level: 'warn', destination: process.stderr }), registry: new Registry() }, { intervalMs: 0 });
     if (opts.sign) await log.signHead();
     return await log.exportLog();
   } finally {

@@ -98,16 +98,32 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
     {
       config: { access: { public: true } },
       schema: {
-        summary: 'The latest signed tree head (a C2SP checkpoint signed with Ed25519)',
+        summary: "The latest signed tree head (a C2SP checkpoint signed with Ed25519), with the witness's cosignature line when it cosigned it",
         tags: ['oversight'],
-        response: { 200: TreeHeadSchema },
+        response: { 200: Type.Intersect([TreeHeadSchema, Type.Object({ cosigned: Type.Boolean({ description: 'the checkpoint carries the witness cosignature (C2SP tlog-cosignature)' }) })]) },
       },
     },
     async () => {
-      const l = await log();
-      const h = l.latestHead();
-      if (!h) throw new AcdError('NOT_FOUND', 'no tree head has been signed yet: the audit log is empty or was never signed', { status: 404 });
-      return treeHeadToJson(h);
+      const p = await (await log()).latestPublished();
+      if (!p) throw new AcdError('NOT_FOUND', 'no tree head has been signed yet: the audit log is empty or was never signed', { status: 404 });
+      return { ...treeHeadToJson(p.head), cosigned: p.cosigned };
+    },
+  );
+
+  app.get(
+    '/api/v1/audit-log/checkpoint',
+    {
+      config: { access: { public: true } },
+      schema: {
+        summary: 'The latest checkpoint as text (signed note, cosigned when the witness cosigned it): save it to verify later with `acd audit verify --trusted-head`',
+        tags: ['oversight'],
+      },
+    },
+    async (_req, reply) => {
+      const p = await (await log()).latestPublished();
+      if (!p) throw new AcdError('NOT_FOUND', 'no tree head has been signed yet', { status: 404 });
+      void reply.type('text/plain; charset=utf-8');
+      return p.head.note;
     },
   );
 
