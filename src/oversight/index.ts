@@ -21,3 +21,4 @@ export { fileSignerState, memorySignerState, type SignerState } from './signer-s
 export { cosignCheckpoint, verifyCosignature, cosignerVkey, importCosignerVerifier, generateCosignerKey, cosignerKeyId, type CosignerKey, type CosignerVerifier } from './cosignature.js';
 export { createWitnessClient, type WitnessClient } from './witness-client.js';
 export { createWitness, startWitnessServer, WITNESS_KEY_FILE, WITNESS_STATE_FILE, type Witness, type RunningWitness } from './witness.js';
+export { spawnWitnessProcess, type WitnessProcess } from './witness-process.js';

@@ -28,8 +28,9 @@ export function register(program: Command): void {
     .option('--name <name>', "the witness's name in its cosignature lines", 'acd/commission-witness')
     .option('--listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:7380')
     .option('--log-level <level>', 'pino level', 'info')
+    .option('--exit-with-parent', 'exit when standard input closes (how `acd demo` runs it beside the server)')
     .addHelpText('after', '\nExamples:\n  $ acd witness --data /var/lib/acd-witness --log-key "$(acd audit key)" --listen 0.0.0.0:7380 --name commission.example.org/witness')
-    .action(async (opts: { data: string; logKey: string[]; name: string; listen: string; logLevel: string }) => {
+    .action(async (opts: { data: string; logKey: string[]; name: string; listen: string; logLevel: string; exitWithParent?: boolean }) => {
       const logger = createLogger({ level: opts.logLevel, name: 'witness', destination: process.stderr });
       const witness = createWitness({ dataDir: opts.data, name: opts.name, logs: opts.logKey.map(keyText), logger });
       const running = await startWitnessServer(witness, { ...listenOf(opts.listen), logger });
@@ -40,6 +41,11 @@ export function register(program: Command): void {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      if (opts.exitWithParent) {
+        process.stdin.on('end', stop);
+        process.stdin.on('close', stop);
+        process.stdin.resume();
+      }
     });
   w.command('key')
     .description("Print the witness's cosigner vkey (creates the key in --data when missing)")

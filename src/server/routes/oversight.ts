@@ -25,7 +25,7 @@ import {
   treeHeadToJson,
   type AuditLogAppender,
 } from '../../oversight/index.js';
-import { transparencyCounts, transparencyCsv, transparencyHtml, TransparencyQuerySchema, TransparencyReportSchema } from '../../oversight/transparency.js';
+import { transparencyCounts, transparencyCsv, transparencyDigest, transparencyHtml, TransparencyQuerySchema, TransparencyReportSchema } from '../../oversight/transparency.js';
 
 const OVERSIGHT: readonly Role[] = ['auditor', 'commission_member', 'admin'];
 
@@ -257,8 +257,12 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
       },
     },
     async (req, reply) => {
-      const report = await transparencyCounts(db, req.query);
-      await recordAudit(db, { actor: actorOf(req), action: 'transparency.read', target: { type: 'transparency_report' }, details: { from: report.from, to: report.to, period: report.period } });
+      const counts = await transparencyCounts(db, req.query);
+      // tied to the log: the latest signed (and witnessed) head, and the report's digest recorded in the log
+      const pub = await (await log()).latestPublished();
+      const digest = transparencyDigest(counts);
+      const report = { ...counts, head: pub ? { treeSize: pub.head.treeSize, rootHash: pub.head.rootHash.toString('base64'), checkpoint: pub.head.note, cosigned: pub.cosigned } : null, digest };
+      await recordAudit(db, { actor: actorOf(req), action: 'transparency.read', target: { type: 'transparency_report' }, details: { from: report.from, to: report.to, period: report.period, digest, headSize: pub?.head.treeSize ?? null } });
       if (req.query.format === 'csv') {
         void reply.type('text/csv; charset=utf-8');
         return transparencyCsv(report);
