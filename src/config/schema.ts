@@ -83,6 +83,14 @@ export const ConfigSchema = Type.Object(
     bgpCommunities: Type.Array(Type.String({ pattern: '^\\d{1,5}:\\d{1,5}$' }), { default: ['65535:65281'], description: "communities added to BLACKHOLE (65535:666) on blackhole routes, e.g. NO_EXPORT 65535:65281 and a carrier's ASN:666 (comma-separated in the environment)" }),
     flowspecAction: Type.Union([Type.Literal('discard'), Type.Literal('rate-limit')], { default: 'discard', description: 'what a FlowSpec measure does to matching traffic unless the measure names its own action' }),
     flowspecRate: Type.Integer({ minimum: 0, maximum: 4294967295, default: 0, description: 'bytes per second allowed by a rate-limit FlowSpec measure unless the measure names its own rate' }),
+    // --- issue #19: the audit log's key custody, signer memory, skew and witness ---
+    auditLogKey: Type.Optional(Type.String({ minLength: 1, description: "the audit log's signing key file (PKCS#8 PEM, Ed25519); keep it outside the data folder, mode 0600 (checked at start); default <data>/audit-log-key.pem" })),
+    auditLogOrigin: Type.String({ pattern: '^[^\\s+]+$', default: 'acd/audit-log', description: "the audit log's name: the origin line of every checkpoint and the key's name" }),
+    auditLogState: Type.Optional(Type.String({ minLength: 1, description: "the signer's memory of the last head it signed and the evidence of refused signatures; default <key file>.last-head" })),
+    auditLogMaxSkewSeconds: Type.Integer({ minimum: 0, maximum: 86400 * 365, default: 300, description: 'an audit row earlier than the row logged before it by more than this is flagged (metric, error log, audit event) and fails verify' }),
+    auditLogHeadIntervalSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 60, description: 'the appender signs a tree head this often when the log grew' }),
+    auditWitnessUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'the witness (`acd witness`) that cosigns every head: its submission prefix (POST <url>/add-checkpoint)' })),
+    auditWitnessKey: Type.Optional(Type.String({ minLength: 1, description: "the witness's cosigner vkey (name+keyid+base64), or a file holding it; required with auditWitnessUrl" })),
   },
   { additionalProperties: false },
 );
@@ -92,3 +100,5 @@ export type AcdConfig = Static<typeof ConfigSchema>;
 /** Keys whose values are numbers or lists when given as text (environment variables, flags). */
 export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds', 'tokenCacheSeconds', 'busPartitions', 'reportsMaxAttachmentBytes', 'reportsSmtpPort', 'operationsExpirySeconds', 'operationsReconcileSeconds', 'flowspecRate']);
 export const LIST_KEYS = new Set(['domestic', 'reportsSmtpTo', 'bgpCommunities']);
+// issue #19 (own line, for easy merges)
+for (const k of ['auditLogMaxSkewSeconds', 'auditLogHeadIntervalSeconds']) NUMERIC_KEYS.add(k);

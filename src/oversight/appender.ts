@@ -36,6 +36,10 @@ import { exportPublicKey, type LogKey, type PublishedKey } from './keys.js';
 import { EXPORT_FORMAT, type LogExportFile } from './verify.js';
 import { auditError } from './errors.js';
 import type { OversightTables } from './tables.js';
+import { memorySignerState, type SignerState } from './signer-state.js';
+import type { WitnessClient } from './witness-client.js';
+import { recordAudit, recordAuditBatch, type AuditInput } from './audit.js';
+import { SYSTEM_ACTOR } from '../auth/index.js';
 
 export interface AuditLogAppenderConfig {
   /** sign a head this often (ms) when the log grew; 0 = only on demand. Default 60 000. */
@@ -46,6 +50,28 @@ export interface AuditLogAppenderConfig {
   gapTtlMs?: number;
   /** at start, how many sequence numbers below the high-water mark are scanned for unlogged rows. Default 100 000. */
   startScan?: number;
+  /** a row whose time is earlier than the row logged before it by more than this (ms) is flagged (metric, error log, audit). Default 300 000. */
+  maxSkewMs?: number;
+}
+
+/** Why the appender refused to sign (kept as evidence: in memory, in the signer state's evidence file, in the log). */
+export interface SignRefusal {
+  at: string;
+  code: 'AUDIT_SIGN_BACKWARDS' | 'AUDIT_SIGN_INCONSISTENT';
+  message: string;
+  /** the head signed before, and where it was remembered: this process, the signer's state file, the database, the witness */
+  lastSigned: { source: 'memory' | 'signer-state' | 'database' | 'witness'; treeSize: number; rootHash: string; note: string };
+  /** what the log holds now, which the appender would have signed */
+  candidate: { treeSize: number; rootHash: string };
+}
+
+export interface AuditLogHealth {
+  /** false while the appender refuses to sign (see refusal) */
+  ok: boolean;
+  refusal: SignRefusal | null;
+  /** rows flagged as earlier than their predecessor by more than the skew, since start */
+  backdatedRows: number;
+  witness: { url: string; lastCosignedSize: number; lastError: string | null } | null;
 }
 
 export interface AuditLogAppenderOptions {
@@ -55,6 +81,10 @@ export interface AuditLogAppenderOptions {
   registry?: Registry;
   logger?: Logger;
   now?: () => number;
+  /** the signer's memory outside the database: the last signed head and the evidence of refusals (default: this process only) */
+  signerState?: SignerState;
+  /** a witness that cosigns every head the appender signs */
+  witness?: WitnessClient;
 }
 
 export interface InclusionProofResult {
@@ -93,6 +123,10 @@ export interface AuditLogAppender {
    */
   exportLog(): Promise<AuditLogExport>;
   publicKey(): PublishedKey;
+  /** whether the appender signs (false after it refused a head smaller than or inconsistent with the last one) */
+  health(): AuditLogHealth;
+  /** the latest head as published: the signed note with the witness's cosignature when it has one */
+  latestPublished(): Promise<{ head: SignedTreeHead; cosigned: boolean } | undefined>;
   start(): void;
   stop(): Promise<void>;
 }
@@ -128,12 +162,31 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
   const batchSize = opts.config?.batchSize ?? 5000;
   const gapTtlMs = opts.config?.gapTtlMs ?? 600_000;
   const startScan = opts.config?.startScan ?? 100_000;
+  const maxSkewMs = opts.config?.maxSkewMs ?? 300_000;
+  const state = opts.signerState ?? memorySignerState();
+  const witness = opts.witness;
 
   const reg = opts.registry ? [opts.registry] : [];
   const appendedC = new Counter({ name: 'acd_audit_log_appended_total', help: 'audit rows appended to the Merkle log', registers: reg });
   const lateC = new Counter({ name: 'acd_audit_log_late_rows_total', help: 'audit rows appended after rows with a higher seq (late commits, or rows inserted behind ACD)', registers: reg });
   const headsC = new Counter({ name: 'acd_audit_log_heads_signed_total', help: 'signed tree heads issued', registers: reg });
   const failC = new Counter({ name: 'acd_audit_log_append_failures_total', help: 'append batches that failed (retried on the next tick)', registers: reg });
+  const refusedC = new Counter({ name: 'acd_audit_log_sign_refused_total', help: 'tree heads the appender refused to sign: smaller than or inconsistent with a head it signed before (truncation or rewrite)', registers: reg });
+  const backdatedC = new Counter({ name: 'acd_audit_log_backdated_rows_total', help: 'audit rows earlier than the row logged before them by more than the allowed skew', registers: reg });
+  const cosignedC = new Counter({ name: 'acd_audit_log_heads_cosigned_total', help: 'tree heads cosigned by the witness', registers: reg });
+  const witnessFailC = new Counter({ name: 'acd_audit_log_witness_failures_total', help: 'tree heads the witness did not cosign (unreachable, or it refused)', registers: reg });
+  let refusal: SignRefusal | null = null;
+  const refusalsRecorded = new Set<string>();
+  let backdatedRows = 0;
+  let witnessError: string | null = null;
+  new Gauge({
+    name: 'acd_audit_log_signing_refused',
+    help: '1 while the appender refuses to sign (the log is smaller than or inconsistent with a head it signed before), else 0',
+    registers: reg,
+    collect() {
+      this.set(refusal ? 1 : 0);
+    },
+  });
 
   const base = new SqlNodeStore<Database>(opts.store.db);
   const nodes = new BatchNodeStore(base);
@@ -157,6 +210,20 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
       this.set(committed);
     },
   });
+
+  // the time of the last logged row: a row logged after it must not be earlier by more than the skew
+  let lastAt: number | undefined;
+  {
+    const r = await sql<{ at: Date | string }>`select e.at from audit_log_leaves m join audit_events e on e.seq = m.seq order by m.leaf_index desc limit 1`.execute(db);
+    if (r.rows[0]) lastAt = new Date(r.rows[0].at).getTime();
+  }
+  // the witness's last cosigned head, as stored
+  let lastCosigned: SignedTreeHead | undefined;
+  if (witness) {
+    const r = await sql<{ note: string }>`select note from audit_log_cosigned order by tree_size desc, id desc limit 1`.execute(db);
+    const note = r.rows[0]?.note;
+    if (note) lastCosigned = openTreeHead(note, key);
+  }
 
   /** seq → when first seen missing below the high-water mark */
   const gaps = new Map<number, number>();
@@ -187,6 +254,8 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
     let lateCount = 0;
     let newGaps: number[] = [];
     let filled: number[] = [];
+    let backdated: Array<{ seq: number; at: number; previousAt: number }> = [];
+    let batchLastAt = lastAt;
     await db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${LOCK_ID})`.execute(trx);
       const m = await sql<{ hw: number | null; n: number | null }>`select max(seq) as hw, max(leaf_index) + 1 as n from audit_log_leaves`.execute(trx);
@@ -221,6 +290,11 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
         prefetch = { after, rows: next };
       }
       const leaves = rows.map((r) => hashLeaf(Buffer.from(canonicalRow(r), 'utf8')));
+      for (const r of rows) {
+        const at = (r.at instanceof Date ? r.at : new Date(r.at)).getTime();
+        if (batchLastAt !== undefined && at < batchLastAt - maxSkewMs) backdated.push({ seq: Number(r.seq), at, previousAt: batchLastAt });
+        batchLastAt = at;
+      }
       nodes.writer = new SqlNodeStore<Database>(trx as unknown as Kysely<Database>, { cacheFromLevel: 64 });
       let first: number;
       try {
@@ -247,6 +321,8 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
       prefetch = undefined;
       newGaps = [];
       filled = [];
+      backdated = [];
+      batchLastAt = lastAt;
       // the transaction rolled back: nodes the tree thinks it wrote are gone; read it again
       await reopen();
       if (e instanceof StaleTree) return;
@@ -254,7 +330,9 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
     });
     if (rowsDone > 0) {
       committed = tree.size;
+      lastAt = batchLastAt;
       appendedC.inc(rowsDone);
+      if (backdated.length > 0) await flagBackdated(backdated);
       if (lateCount > 0) {
         lateC.inc(lateCount);
         logger.warn({ rows: lateCount }, 'audit rows appended after rows with a higher seq (a late commit, or a row inserted behind ACD)');
@@ -277,12 +355,18 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
     }
   };
 
-  const signNow = async (): Promise<SignedTreeHead> => {
-    const head = signTreeHead({ treeSize: committed, rootHash: await tree.root(committed), timestamp: Math.max(now(), latest?.timestamp ?? 0) }, key);
-    await db.insertInto('audit_log_heads').values({ tree_size: head.treeSize, timestamp_ms: head.timestamp, note: head.note }).execute();
-    latest = head;
-    headsC.inc();
-    return head;
+  /** rows logged after a later one (beyond the skew): counted, logged as an error, and recorded in the log itself */
+  const flagBackdated = async (rows: Array<{ seq: number; at: number; previousAt: number }>): Promise<void> => {
+    backdatedRows += rows.length;
+    backdatedC.inc(rows.length);
+    logger.error({ rows: rows.slice(0, 20).map((r) => ({ seq: r.seq, at: new Date(r.at).toISOString(), previousAt: new Date(r.previousAt).toISOString() })), maxSkewMs }, 'audit rows earlier than the row logged before them: a clock step back, or rows written behind ACD with a past time');
+    const events: AuditInput[] = rows.map((r) => ({
+      actor: SYSTEM_ACTOR,
+      action: 'audit_log.backdated',
+      target: { type: 'audit_event', id: String(r.seq) },
+      details: { seq: r.seq, at: new Date(r.at).toISOString(), previousAt: new Date(r.previousAt).toISOString(), earlierByMs: r.previousAt - r.at, maxSkewMs },
+    }));
+    await recordAuditBatch(opts.store.db, events).catch((e: unknown) => logger.error({ err: e }, 'could not record the backdated rows in the audit log'));
   };
 
   /** a stored head under this log's key; heads signed under a replaced key are left out (they verify only under the old one) */
@@ -292,6 +376,103 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
     } catch {
       return undefined;
     }
+  };
+
+  type LastSigned = { source: SignRefusal['lastSigned']['source']; head: SignedTreeHead };
+  /** every record of the last head signed: this process, the signer's state file, the database's largest, the witness's */
+  const lastSignedRecords = async (): Promise<LastSigned[]> => {
+    const out: LastSigned[] = [];
+    if (latest) out.push({ source: 'memory', head: latest });
+    const fileNote = state.lastNote();
+    if (fileNote) {
+      const h = openOwn(fileNote);
+      if (h) out.push({ source: 'signer-state', head: h });
+      else logger.error({ path: state.path }, "the signer state's last head does not verify under the log key (ignored)");
+    }
+    const row = await db.selectFrom('audit_log_heads').select(['note']).orderBy('tree_size', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const dbHead = row ? openOwn(row.note) : undefined;
+    if (dbHead) out.push({ source: 'database', head: dbHead });
+    if (lastCosigned) out.push({ source: 'witness', head: lastCosigned });
+    return out;
+  };
+
+  /** Never sign backwards: the tree must hold every head signed before, unchanged (RFC 9162 §2.1.4: consistency). */
+  const checkNotBackwards = async (): Promise<void> => {
+    let records = await lastSignedRecords();
+    if (records.some((r) => r.head.treeSize > committed)) {
+      // another process may have appended and signed since: read the tree again before calling it a cut
+      await appendAll();
+      records = await lastSignedRecords();
+    }
+    for (const r of records) {
+      let code: SignRefusal['code'] | undefined;
+      let message = '';
+      if (r.head.treeSize > committed) {
+        code = 'AUDIT_SIGN_BACKWARDS';
+        message = `refusing to sign a tree head of ${committed} entries after one of ${r.head.treeSize} (${r.source}): the log was truncated`;
+      } else if (!(await tree.root(r.head.treeSize)).equals(r.head.rootHash)) {
+        code = 'AUDIT_SIGN_INCONSISTENT';
+        message = `refusing to sign: the log's first ${r.head.treeSize} entries no longer hash to the head signed for that size (${r.source}): the log was rewritten`;
+      }
+      if (!code) continue;
+      const rootHash = (await tree.root(committed)).toString('base64');
+      const ev: SignRefusal = {
+        at: new Date(now()).toISOString(),
+        code,
+        message,
+        lastSigned: { source: r.source, treeSize: r.head.treeSize, rootHash: r.head.rootHash.toString('base64'), note: r.head.note },
+        candidate: { treeSize: committed, rootHash },
+      };
+      refusal = ev;
+      refusedC.inc();
+      const once = `${code}:${r.head.treeSize}:${r.head.rootHash.toString('base64')}`;
+      if (!refusalsRecorded.has(once)) {
+        refusalsRecorded.add(once);
+        logger.error({ refusal: ev }, message);
+        try {
+          state.recordEvidence({ ...ev });
+        } catch (e) {
+          logger.error({ err: e }, 'could not write the evidence of a refused signature');
+        }
+        await recordAudit(opts.store.db, {
+          actor: SYSTEM_ACTOR,
+          action: 'audit_log.sign_refused',
+          target: { type: 'audit_log', id: String(committed) },
+          reason: message,
+          details: { code, source: r.source, lastSignedSize: r.head.treeSize, lastSignedRoot: ev.lastSigned.rootHash, candidateSize: committed, candidateRoot: rootHash },
+        }).catch((e: unknown) => logger.error({ err: e }, 'could not record the refused signature in the audit log'));
+      }
+      throw auditError('AUDIT_SIGN_REFUSED', message, ev);
+    }
+  };
+
+  /** Asks the witness to cosign a head; stores the cosigned note. A failure is counted and logged, never fatal to the log. */
+  const cosign = async (head: SignedTreeHead): Promise<void> => {
+    if (!witness) return;
+    try {
+      const note = await witness.cosign(head, lastCosigned?.treeSize ?? 0, (from) => tree.consistencyProof(from, head.treeSize));
+      await db.insertInto('audit_log_cosigned').values({ tree_size: head.treeSize, note }).execute();
+      lastCosigned = { ...head, note };
+      witnessError = null;
+      cosignedC.inc();
+    } catch (e) {
+      witnessFailC.inc();
+      witnessError = e instanceof Error ? e.message : String(e);
+      logger.error({ err: e, treeSize: head.treeSize, witness: witness.url }, 'the witness did not cosign the tree head');
+    }
+  };
+
+  const signNow = async (): Promise<SignedTreeHead> => {
+    await checkNotBackwards();
+    refusal = null;
+    const head = signTreeHead({ treeSize: committed, rootHash: await tree.root(committed), timestamp: Math.max(now(), latest?.timestamp ?? 0) }, key);
+    // the signer's own record first: a head it signed is remembered even if the database write fails
+    state.recordSigned(head.note);
+    await db.insertInto('audit_log_heads').values({ tree_size: head.treeSize, timestamp_ms: head.timestamp, note: head.note }).execute();
+    latest = head;
+    headsC.inc();
+    await cosign(head);
+    return head;
   };
 
   const headSize = (): number => latest?.treeSize ?? committed;
@@ -368,6 +549,20 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
     },
     exportLog: () => serial(async () => exportNow()),
     publicKey: () => exportPublicKey(key),
+    health: () => ({
+      ok: refusal === null,
+      refusal,
+      backdatedRows,
+      witness: witness ? { url: witness.url, lastCosignedSize: lastCosigned?.treeSize ?? 0, lastError: witnessError } : null,
+    }),
+    async latestPublished() {
+      if (!latest) return undefined;
+      if (lastCosigned && lastCosigned.treeSize === latest.treeSize && lastCosigned.rootHash.equals(latest.rootHash)) return { head: lastCosigned, cosigned: true };
+      const r = await sql<{ note: string }>`select note from audit_log_cosigned where tree_size = ${latest.treeSize} order by id desc limit 1`.execute(db).catch(() => ({ rows: [] as Array<{ note: string }> }));
+      const c = r.rows[0] ? openOwn(r.rows[0].note) : undefined;
+      if (c && c.rootHash.equals(latest.rootHash)) return { head: c, cosigned: true };
+      return { head: latest, cosigned: false };
+    },
     start() {
       if (timer || intervalMs <= 0) return;
       timer = setInterval(() => {
@@ -399,8 +594,18 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
 
   async function exportNow(): Promise<AuditLogExport> {
     const size = committed;
+    // every head signed, also those larger than the tree (a truncated log): the verifier names the cut
     const headRows = await db.selectFrom('audit_log_heads').select(['note']).orderBy('id', 'asc').execute();
-    const heads = headRows.flatMap((r) => openOwn(r.note) ?? []).filter((h) => h.treeSize <= size);
+    // a head the witness cosigned travels with its cosignature (the same checkpoint, one more signature line)
+    const cosignedRows = (await sql<{ note: string }>`select note from audit_log_cosigned order by id`.execute(db).catch(() => ({ rows: [] as Array<{ note: string }> }))).rows;
+    const cosignedByText = new Map<string, string>();
+    for (const r of cosignedRows) cosignedByText.set(r.note.slice(0, r.note.lastIndexOf('\n\n') + 1), r.note);
+    const heads = headRows.flatMap((r) => {
+      const h = openOwn(r.note);
+      if (!h) return [];
+      const c = cosignedByText.get(r.note.slice(0, r.note.lastIndexOf('\n\n') + 1));
+      return [c ? { ...h, note: c } : h];
+    });
     // rows without a leaf below the high-water mark: inserted behind ACD's back (or a commit not yet appended)
     const hwRow = await sql<{ hw: number | null }>`select max(seq) as hw from audit_log_leaves where leaf_index < ${size}`.execute(db);
     const hw = Number(hwRow.rows[0]?.hw ?? 0);
@@ -430,7 +635,9 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
     while (s < stray.length) emit(stray[s++]!);
     const proofs: (string[] | null)[] = [];
     for (let i = 0; i < heads.length; i++) {
-      proofs.push(i === 0 ? null : (await tree.consistencyProof(heads[i - 1]!.treeSize, heads[i]!.treeSize)).map((h) => h.toString('base64')));
+      const a = heads[i - 1]?.treeSize;
+      const b = heads[i]!.treeSize;
+      proofs.push(a === undefined || a > b || b > size ? null : (await tree.consistencyProof(a, b)).map((h) => h.toString('base64')));
     }
     return {
       format: EXPORT_FORMAT,

@@ -38,8 +38,23 @@ export type AuditLogErrorCode =
   /** a key that cannot be read or has the wrong type */
   | 'AUDIT_KEY_INVALID'
   /** an export file that is not in the documented format */
-  | 'AUDIT_EXPORT_INVALID';
+  | 'AUDIT_EXPORT_INVALID'
+  /** the appender refused to sign: the log is smaller than, or inconsistent with, a head signed before */
+  | 'AUDIT_SIGN_REFUSED'
+  /** a signed head (or a kept one) covers more entries than the log holds: the log was cut */
+  | 'AUDIT_LOG_TRUNCATED'
+  /** an entry earlier than the one before it by more than the allowed skew */
+  | 'AUDIT_ENTRY_BACKDATED'
+  /** the latest head bears no valid cosignature by the witness the verifier requires */
+  | 'AUDIT_HEAD_NOT_WITNESSED'
+  /** a cosignature that does not parse or verify */
+  | 'AUDIT_COSIGNATURE_INVALID'
+  /** the witness did not cosign (unreachable, or refused with the HTTP status given) */
+  | 'AUDIT_WITNESS_FAILED'
+  /** a key file readable by others than its owner, or inside the data folder where it must not be */
+  | 'AUDIT_KEY_CUSTODY';
 
 export function auditError(code: AuditLogErrorCode, message: string, details?: unknown): AcdError {
-  return new AcdError(code, message, { status: code === 'AUDIT_NODE_MISSING' ? 500 : 400, details });
+  const status = code === 'AUDIT_NODE_MISSING' ? 500 : code === 'AUDIT_SIGN_REFUSED' ? 409 : code === 'AUDIT_WITNESS_FAILED' ? 502 : 400;
+  return new AcdError(code, message, { status, details });
 }

@@ -21,7 +21,16 @@ export interface AuditLogHeadTable {
   signed_at: Generated<Date>;
 }
 
+/** migration 131: heads as the witness cosigned them (the log's note plus the witness's signature line) */
+export interface AuditLogCosignedTable {
+  id: Generated<number>;
+  tree_size: number;
+  note: string;
+  cosigned_at: Generated<Date>;
+}
+
 export interface OversightTables {
   audit_log_leaves: AuditLogLeafTable;
   audit_log_heads: AuditLogHeadTable;
+  audit_log_cosigned: AuditLogCosignedTable;
 }

@@ -21,6 +21,7 @@ import { verifyConsistency } from './proofs.js';
 import { openTreeHead, type SignedTreeHead } from './tree-head.js';
 import { importVerifier, type LogVerifier } from './keys.js';
 import { auditError, type AuditLogErrorCode } from './errors.js';
+import { verifyCosignature, type CosignerVerifier } from './cosignature.js';
 
 export interface VerifyLogInput {
   /** the entries in log order: canonical JSON texts (as exported) or entry objects */
@@ -38,11 +39,20 @@ export interface VerifyLogInput {
   leafHashes?: readonly Uint8Array[];
   /** consistencyProofs[i] (i ≥ 1): the log's proof from head i−1 to head i; checked when present */
   consistencyProofs?: readonly (readonly Uint8Array[] | null)[];
+  /**
+   * heads kept by the verifier (the commission's saved checkpoints): each must be signed by the log's
+   * key and be a prefix of the log exported; a kept head larger than the log names the cut
+   */
+  trustedHeads?: readonly string[];
+  /** witnesses whose cosignature the latest head must bear (C2SP tlog-cosignature) */
+  witnesses?: readonly CosignerVerifier[];
+  /** an entry earlier than the one before it by more than this (ms) fails; default 300 000; null: not checked */
+  maxSkewMs?: number | null;
 }
 
 export interface VerifyFailure {
-  /** 'entry': index is an entry's position (0-based); 'tree-head': the head's position; 'key': the key given */
-  kind: 'entry' | 'tree-head' | 'key';
+  /** 'entry': index is an entry's position (0-based); 'tree-head': the head's position; 'trusted-head': the kept head's position; 'key': the key given */
+  kind: 'entry' | 'tree-head' | 'trusted-head' | 'key';
   index: number;
   code: AuditLogErrorCode;
   reason: string;
@@ -58,6 +68,9 @@ export interface VerifyLogResult {
   unsignedTail: number;
   firstFailure: VerifyFailure | null;
 }
+
+/** the skew verify allows between an entry's time and its predecessor's unless told otherwise */
+export const DEFAULT_MAX_SKEW_MS = 300_000;
 
 const codeOf = (e: unknown): AuditLogErrorCode => (e instanceof AcdError ? (e.code as AuditLogErrorCode) : 'AUDIT_ENTRY_INVALID');
 const msgOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -133,6 +146,63 @@ export async function verifyLog(input: VerifyLogInput): Promise<VerifyLogResult>
     return fail('entry', 0, 'AUDIT_EXPORT_INVALID', 'the recorded leaf hashes are not all 32-byte hashes');
   }
   const recordedTree = await treeOf(recorded);
+  // 4a. with the log's leaves at hand, a signed head larger than the log is a cut (a head that is not a root of them fails below, at the first entry it no longer vouches for)
+  if (input.leafHashes) {
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i]!;
+      if (h.treeSize > recorded.length) {
+        return fail('tree-head', i, 'AUDIT_LOG_TRUNCATED', `signed tree head ${i} covers ${h.treeSize} entries, the log holds only ${recorded.length}: the log was truncated (entries ${recorded.length}..${h.treeSize - 1} are gone)`);
+      }
+    }
+  }
+  // 4b. heads the verifier kept: signed by the log, and a prefix of this log
+  const kept = input.trustedHeads ?? [];
+  const logSize = input.leafHashes ? recorded.length : leaves.length;
+  const logTree = input.leafHashes ? recordedTree : entryTree;
+  const lastHead = heads[heads.length - 1];
+  for (let k = 0; k < kept.length; k++) {
+    let h: SignedTreeHead;
+    try {
+      h = openTreeHead(kept[k]!, verifier, input.origin ? { origin: input.origin } : {});
+    } catch (e) {
+      return fail('trusted-head', k, codeOf(e), `kept head ${k}: ${msgOf(e)}`);
+    }
+    if (h.treeSize > logSize) {
+      return fail('trusted-head', k, 'AUDIT_LOG_TRUNCATED', `the kept head of size ${h.treeSize} is larger than the log (${logSize} entries): the log was cut below the kept size ${h.treeSize}`);
+    }
+    if (!(await logTree.root(h.treeSize)).equals(h.rootHash)) {
+      return fail('trusted-head', k, 'AUDIT_HEAD_INCONSISTENT', `the log's first ${h.treeSize} entries do not hash to the kept head of size ${h.treeSize}: the log was rewritten or cut and regrown since it was kept`);
+    }
+    if (lastHead && lastHead.treeSize >= h.treeSize) {
+      // RFC 9162 §2.1.4: a consistency proof from the kept head to the latest, from the log's own leaves
+      const proof = await logTree.consistencyProof(h.treeSize, lastHead.treeSize);
+      if (!verifyConsistency(h.treeSize, lastHead.treeSize, h.rootHash, lastHead.rootHash, proof)) {
+        return fail('trusted-head', k, 'AUDIT_HEAD_INCONSISTENT', `the latest head (size ${lastHead.treeSize}) is not consistent with the kept head of size ${h.treeSize}`);
+      }
+    }
+  }
+  // 4c. the witnesses: the latest head must bear a valid cosignature by each
+  if (input.witnesses && input.witnesses.length > 0) {
+    if (!lastHead) return fail('tree-head', 0, 'AUDIT_HEAD_NOT_WITNESSED', 'the export holds no signed head, so none is witnessed');
+    for (const w of input.witnesses) {
+      try {
+        verifyCosignature(lastHead.note, w);
+      } catch (e) {
+        return fail('tree-head', heads.length - 1, codeOf(e), `the latest head (size ${lastHead.treeSize}): ${msgOf(e)}`);
+      }
+    }
+    // and every cosignature by them on an earlier head must be genuine
+    for (let i = 0; i < heads.length - 1; i++) {
+      for (const w of input.witnesses) {
+        try {
+          verifyCosignature(heads[i]!.note, w);
+        } catch (e) {
+          if (codeOf(e) === 'AUDIT_HEAD_NOT_WITNESSED') continue;
+          return fail('tree-head', i, codeOf(e), `tree head ${i}: ${msgOf(e)}`);
+        }
+      }
+    }
+  }
   let trusted = 0; // recorded[0, trusted) is authenticated by signed heads
   for (const h of heads) {
     if (h.treeSize > recorded.length || !(await recordedTree.root(h.treeSize)).equals(h.rootHash)) break;
@@ -181,6 +251,19 @@ export async function verifyLog(input: VerifyLogInput): Promise<VerifyLogResult>
   if (input.leafHashes && leaves.length > recorded.length) {
     const j = Math.max(verified, recorded.length);
     return fail('entry', j, 'AUDIT_ENTRY_UNLOGGED', `entry ${j} is not in the log: the log recorded ${recorded.length} leaves, the export has ${leaves.length} entries`, verified);
+  }
+  // 7. time is monotone: an entry earlier than the one before it by more than the skew is flagged
+  const skew = input.maxSkewMs === undefined ? DEFAULT_MAX_SKEW_MS : input.maxSkewMs;
+  if (skew !== null) {
+    let prev: number | undefined;
+    for (let j = 0; j < input.entries.length; j++) {
+      const e = input.entries[j]!;
+      const when = Date.parse(typeof e === 'string' ? (JSON.parse(e) as { when: string }).when : e.when);
+      if (prev !== undefined && when < prev - skew) {
+        return fail('entry', j, 'AUDIT_ENTRY_BACKDATED', `entry ${j} (${new Date(when).toISOString()}) is earlier than the entry before it (${new Date(prev).toISOString()}) by ${Math.round((prev - when) / 1000)} s, more than the allowed ${Math.round(skew / 1000)} s: backdated, or the clock went back`, verified);
+      }
+      prev = when;
+    }
   }
   return result(verified, null);
 }
@@ -236,15 +319,19 @@ export function parseLogExport(value: unknown): Omit<VerifyLogInput, 'publicKey'
 }
 
 /** Verifies an export file's contents with a key the caller trusts. */
-export function verifyLogExport(file: unknown, publicKey: string | LogVerifier): Promise<VerifyLogResult> {
-  return verifyLog({ ...parseLogExport(file), publicKey });
+export function verifyLogExport(
+  file: unknown,
+  publicKey: string | LogVerifier,
+  opts: Pick<VerifyLogInput, 'trustedHeads' | 'witnesses' | 'maxSkewMs'> = {},
+): Promise<VerifyLogResult> {
+  return verifyLog({ ...parseLogExport(file), publicKey, ...opts });
 }
 
 /** One line for people (the CLI's output): what was checked, or where it first fails and why. */
 export function describeVerifyResult(r: VerifyLogResult): string {
   if (r.firstFailure) {
     const f = r.firstFailure;
-    const where = f.kind === 'entry' ? `entry ${f.index}` : f.kind === 'tree-head' ? `signed tree head ${f.index}` : 'the public key';
+    const where = f.kind === 'entry' ? `entry ${f.index}` : f.kind === 'tree-head' ? `signed tree head ${f.index}` : f.kind === 'trusted-head' ? `kept head ${f.index}` : 'the public key';
     return `audit log FAILS at ${where} [${f.code}]: ${f.reason}`;
   }
   const tail = r.unsignedTail ? `; ${r.unsignedTail} later entries are well-formed but not yet under a signed head` : '';

@@ -3,6 +3,9 @@
  * one organisation of each kind, one person per role and a token for each, and the log captured.
  */
 import { Writable } from 'node:stream';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { validateConfig, type ConfigInput } from '../../src/config/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -61,7 +64,9 @@ export async function createTestApp(config: ConfigInput = {}, extraModules: Rout
       cb();
     },
   });
-  const cfg = validateConfig({ logLevel: 'info', ...config });
+  // (#19) each test server signs its in-memory log with a key of its own: a key signs one log, and its signer state remembers that log's heads
+  const keyDir = mkdtempSync(join(tmpdir(), 'acd-test-key-'));
+  const cfg = validateConfig({ logLevel: 'info', auditLogKey: join(keyDir, 'audit-log-key.pem'), ...config });
   const logger = createLogger({ level: cfg.logLevel, destination: sink });
   const { app, routes } = await buildServer(
     {
@@ -108,6 +113,7 @@ export async function createTestApp(config: ConfigInput = {}, extraModules: Rout
     async close() {
       await app.close();
       await store.close();
+      rmSync(keyDir, { recursive: true, force: true });
     },
   };
 }

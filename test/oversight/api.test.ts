@@ -109,8 +109,11 @@ describe('audit log API', () => {
     assert.ok(!csv.body.includes(t.people.admin.userId), 'no person ids');
     const html = await get('/api/v1/transparency?format=html');
     assert.match(html.headers['content-type'] as string, /text\/html/);
-    assert.match(html.body, /<h1>Transparency report<\/h1>/);
-    assert.match(html.body, /<td>user\.create<\/td><td class="n">\d+<\/td>/);
+    // (#19) the page is for a parliament: figures with Japanese and English labels, raw action codes stay in the audit view
+    assert.match(html.body, /<h1>透明性報告 <span class="en">Transparency report<\/span><\/h1>/);
+    assert.match(html.body, /<h2>承認 <span class="en">Approvals<\/span><\/h2>/);
+    assert.doesNotMatch(html.body, /user\.create/);
+    assert.match(html.body, /tied to the audit log's signed tree head|No signed head of the audit log yet/);
     const bad = await get('/api/v1/transparency?from=2026-12-01T00:00:00Z&to=2026-01-01T00:00:00Z');
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().message, /after/);

@@ -143,9 +143,11 @@ for (const engine of engineCases()) {
       for (let i = 0; i < 200 && log.latestHead()?.treeSize !== log.size; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(log.latestHead()?.treeSize, log.size, 'signed by the interval');
       await recordAuditBatch(store.db, [ev(61)]);
+      // (ev(60) and ev(61) are earlier than the row before them: the appender records that in the log too, so the seq is looked up)
+      const last = (await store.db.selectFrom('audit_events').select('seq').where('target_id', '=', 't-61').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow()).seq;
       await log.stop();
       assert.equal(log.latestHead()?.treeSize, log.size);
-      assert.equal(await log.leafIndexOfSeq(seq + 1), log.size - 1, 'the last row appended and signed on stopping');
+      assert.equal(await log.leafIndexOfSeq(last), log.size - 1, 'the last row appended and signed on stopping');
     });
 
     test('the mapping and heads tables refuse changes', async () => {

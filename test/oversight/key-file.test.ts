@@ -29,3 +29,28 @@ test('where the key lives: ACD_AUDIT_LOG_KEY, else the data folder; an in-memory
   assert.deepEqual(logKeySource({ data: './.acd-data', db: 'postgres://x/acd' }, { ACD_AUDIT_LOG_KEY: '/etc/acd/log.pem', ACD_AUDIT_LOG_ORIGIN: 'acd.example.org/audit' }), { path: '/etc/acd/log.pem', origin: 'acd.example.org/audit' });
   assert.deepEqual(logKeySource({ data: 'memory://', db: 'postgres://x/acd' }, {}), { path: '.acd-data/audit-log-key.pem', origin: DEFAULT_LOG_ORIGIN });
 });
+
+test('key custody at start: a key others can read stops the server; a key in the data folder is warned about', async () => {
+  const { mkdtempSync, chmodSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { checkKeyCustody, loadOrCreateLogKey: create } = await import('../../src/oversight/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'acd-custody-'));
+  try {
+    const data = join(dir, 'data');
+    const inData = join(data, 'audit-log-key.pem');
+    create(inData);
+    assert.match(checkKeyCustody(inData, data).warnings.join('\n'), /lives in the data folder/);
+    const outside = join(dir, 'keys', 'audit-log-key.pem');
+    create(outside);
+    assert.deepEqual(checkKeyCustody(outside, data).warnings, []);
+    chmodSync(outside, 0o640);
+    assert.throws(() => checkKeyCustody(outside, data), (e: unknown) => (e as { code?: string }).code === 'AUDIT_KEY_CUSTODY' && /mode 0640/.test((e as Error).message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the configuration names the key and the origin (auditLogKey, auditLogOrigin)', () => {
+  assert.deepEqual(logKeySource({ data: './.acd-data', auditLogKey: '/etc/acd/log.pem', auditLogOrigin: 'acd.example.org/audit' }), { path: '/etc/acd/log.pem', origin: 'acd.example.org/audit' });
+});

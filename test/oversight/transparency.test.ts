@@ -53,10 +53,12 @@ test("the report's figures are the gate's counters (summed over carriers and hou
     assert.ok(csv.includes('gate,2026-11-01T00:00:00.000Z,appr-1,transit,received,151'));
     assert.ok(csv.includes('gate,2026-11-01T00:00:00.000Z,,out-of-scope,outOfScope,900'));
     assert.ok(csv.includes('audit,2026-11-01T00:00:00.000Z,,,approval.decide,2'));
+    // (issue #19) the printable page is for a parliament: the figures with plain-language labels, no raw action codes
     const html = transparencyHtml(r);
-    assert.match(html, /<tr><td>2026-11-01<\/td><td>appr-1<\/td><td>transit<\/td><td>received<\/td><td class="n">151<\/td><\/tr>/);
-    assert.match(html, /<td>all \(carrier totals\)<\/td><td>out-of-scope<\/td><td>outOfScope<\/td><td class="n">900<\/td>/);
-    assert.match(transparencyHtml({ ...r, audit: [{ period: r.from, action: '<script>x</script>', count: 1 }] }), /&lt;script&gt;x&lt;\/script&gt;/);
+    assert.match(html, /通信事業者から受領した通信記録<br><span class="en">Flow records received from carriers<\/span><\/td><td>区分／category: 通過（transiting Japan）<br>通信事業者／carrier: c1<\/td><td class="n">400<\/td>/);
+    assert.match(html, /国外関連でないため直ちに破棄した記録.*\n?.*<td class="n">900<\/td>/);
+    assert.doesNotMatch(html, /approval\.decide/);
+    assert.match(transparencyHtml({ ...r, figures: [{ period: r.from, key: 'reports.received', by: { sector: '<script>x</script>' }, value: 1 }] }), /&lt;script&gt;x&lt;\/script&gt;/);
   } finally {
     await store.close();
   }

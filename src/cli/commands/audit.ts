@@ -10,9 +10,14 @@ import type { Command } from 'commander';
 import { addStoreOptions, configFromOptions } from '../options.js';
 import { openStore } from '../../store/index.js';
 import { AcdError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/log.js';
+import { Registry } from 'prom-client';
 import {
-  createAuditLogAppender,
+  auditLogOf,
+  DEFAULT_MAX_SKEW_MS,
   describeVerifyResult,
+  importCosignerVerifier,
+  openTreeHead,
   exportPublicKey,
   importVerifier,
   logKeyFor,
@@ -62,8 +67,8 @@ async function exportFromStore(opts: Record<string, unknown>): Promise<unknown> 
   const config = configFromOptions(opts);
   const store = await openStore(config.db ? { db: config.db } : { data: config.data });
   try {
-    const { key } = logKeyFor(logKeySource(config));
-    const log = await createAuditLogAppender({ store, key, config: { intervalMs: 0 } });
+    // the same appender as the server's: key custody, the signer's memory, the witness
+    const log = await auditLogOf({ config, store, logger: createLogger({ level: 'warn', destination: process.stderr }), registry: new Registry() }, { intervalMs: 0 });
     if (opts.sign) await log.signHead();
     return await log.exportLog();
   } finally {
@@ -82,10 +87,13 @@ export function register(program: Command): void {
     .option('--origin <name>', "the log's name (needed with a PEM or raw key)")
     .option('--url <url>', 'fetch the export from a live server instead of a file')
     .option('--token <token>', 'API token for --url (auditor, commission member or admin); default $ACD_TOKEN')
+    .option('--trusted-head <file...>', 'checkpoints you kept (`acd audit checkpoint`): the log must still hold each of them unchanged; fails naming the kept size when it was cut or rewritten')
+    .option('--witness-key <key...>', "a witness's cosigner vkey (file or text): the latest head must bear its valid cosignature")
+    .option('--max-skew <seconds>', 'an entry earlier than the one before it by more than this fails as backdated', String(DEFAULT_MAX_SKEW_MS / 1000))
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ acd audit verify audit-export.json --key "acd/audit-log+1a2b3c4d+AfE..."\n  $ acd audit verify --url https://acd.example.org --token $TOKEN --key commission-copy.vkey',
+      '\nExamples:\n  $ acd audit verify audit-export.json --key "acd/audit-log+1a2b3c4d+AfE..."\n  $ acd audit verify --url https://acd.example.org --token $TOKEN --key commission-copy.vkey\n  $ acd audit verify audit-export.json --key log.vkey --trusted-head kept/*.checkpoint --witness-key commission-witness.vkey',
     )
     .action(async (file: string | undefined, opts: Record<string, string | boolean | undefined>) => {
       let data: unknown;
@@ -98,7 +106,17 @@ export function register(program: Command): void {
         }
       } else throw new AcdError('AUDIT_NO_INPUT', 'give an export file or --url');
       const key = keyText(String(opts.key));
-      const r = await verifyLogExport(data, typeof opts.origin === 'string' ? importVerifier(key, opts.origin) : key);
+      const skew = Number(opts.maxSkew);
+      if (!Number.isFinite(skew) || skew < 0) throw new AcdError('AUDIT_BAD_ARGUMENT', `--max-skew ${String(opts.maxSkew)}: give seconds, 0 or more`);
+      const trustedHeads = ((opts.trustedHead as unknown as string[] | undefined) ?? []).map((f) => {
+        try {
+          return readFileSync(f, 'utf8');
+        } catch (e) {
+          throw new AcdError('AUDIT_BAD_ARGUMENT', `--trusted-head ${f}: ${(e as Error).message}`);
+        }
+      });
+      const witnesses = ((opts.witnessKey as unknown as string[] | undefined) ?? []).map((k) => importCosignerVerifier(keyText(k)));
+      const r = await verifyLogExport(data, typeof opts.origin === 'string' ? importVerifier(key, opts.origin) : key, { trustedHeads, witnesses, maxSkewMs: skew * 1000 });
       if (opts.json) console.log(JSON.stringify(r));
       else console.log(explainFailure(r, data as { entries?: unknown; seqs?: unknown }));
       if (!r.ok) process.exitCode = 1;
@@ -124,6 +142,23 @@ export function register(program: Command): void {
       const text = JSON.stringify(data);
       if (typeof opts.out === 'string') writeFileSync(opts.out, text);
       else process.stdout.write(text + '\n');
+    });
+
+  audit
+    .command('checkpoint')
+    .description("Save the log's latest signed head (a checkpoint, with the witness's cosignature when it has one) to a file you keep: `acd audit verify --trusted-head FILE` later proves the log still holds it")
+    .requiredOption('--url <url>', 'the server (the head is public: no token needed)')
+    .option('--key <key>', "the log's public key you trust (file or vkey): the head is checked before it is saved")
+    .option('--out <file>', 'write here (default: standard output)')
+    .addHelpText('after', '\nExamples:\n  $ acd audit checkpoint --url https://acd.example.org --key commission-copy.vkey --out kept/$(date +%F).checkpoint')
+    .action(async (opts: Record<string, unknown>) => {
+      const head = (await fetchJson(String(opts.url), undefined, '/api/v1/audit-log/head')) as { checkpoint?: unknown; treeSize?: unknown };
+      if (typeof head.checkpoint !== 'string') throw new AcdError('AUDIT_HEAD_MALFORMED', 'the server returned no checkpoint');
+      if (typeof opts.key === 'string') openTreeHead(head.checkpoint, importVerifier(keyText(opts.key)));
+      if (typeof opts.out === 'string') {
+        writeFileSync(opts.out, head.checkpoint, { flag: 'wx' });
+        console.error(`kept the head of ${String(head.treeSize)} entries in ${opts.out}`);
+      } else process.stdout.write(head.checkpoint);
     });
 
   addStoreOptions(audit.command('key').description("Print the audit log's public key (from the server's key file: $ACD_AUDIT_LOG_KEY or <data>/audit-log-key.pem)"))

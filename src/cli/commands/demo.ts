@@ -8,6 +8,7 @@ import { ensureDemoReport } from '../../demo/report.js';
 import { ensureDemoOperation } from '../../demo/operation.js';
 import { createDemoExporter } from '../../flow/demo-exporter.js';
 import { ATTRIBUTION } from '../../selection/index.js';
+import { exportPublicKey, logKeyFor, logKeySource, spawnWitnessProcess, type WitnessProcess } from '../../oversight/index.js';
 
 export function register(program: Command): void {
   addServerOptions(
@@ -19,12 +20,26 @@ export function register(program: Command): void {
   )
     .option('--speed <n>', 'simulated seconds per real second of the demo traffic', '60')
     .option('--no-traffic', 'do not start the synthetic carrier')
+    .option('--no-witness', "do not start the commission's witness beside the server")
     .addHelpText('after', '\nExamples:\n  $ npm start                 (runs: acd demo)\n  $ acd demo --port 9000 --data /tmp/acd-demo --speed 120')
     .action(async (opts: Record<string, unknown>) => {
-      const config = configFromOptions(
+      let config = configFromOptions(
         { logLevel: 'warn', ...opts, data: opts.data ?? join('.acd-data', 'demo') },
         { collector: (opts.collector as string | undefined) ?? 'udp://127.0.0.1:0', exporterCarriers: { '127.0.0.1': DEMO_CARRIER }, pipeline: true },
       );
+      // the commission's witness, as its own process with its own key and data folder, cosigning every head
+      let witness: WitnessProcess | null = null;
+      const keySource = logKeySource(config);
+      // (an in-memory store has a new log key per process: nothing for a witness to follow)
+      if (opts.witness !== false && !config.auditWitnessUrl && keySource.path !== null) {
+        try {
+          const logVkey = exportPublicKey(logKeyFor(keySource).key).vkey;
+          witness = await spawnWitnessProcess({ dataDir: `${config.data}-witness`, logVkey, name: 'acd-demo/commission-witness' });
+          config = { ...config, auditWitnessUrl: witness.url, auditWitnessKey: witness.vkey };
+        } catch (e) {
+          console.error(`the demo witness did not start (${(e as Error).message}); the log is signed without it`);
+        }
+      }
       const running = await startAcd(config);
       const creds = await ensureDemoAccounts(running.store.db);
       const approvalId = await ensureDemoApproval(running.store.db);
@@ -46,6 +61,7 @@ export function register(program: Command): void {
         const a = exporter.scenario.actors;
         console.log(`  synthetic carrier: NetFlow v9 at ${exporter.scenario.speed}x time — C2 ${a.c2} (${a.bots.length} bots), scanner ${a.scanner}, DDoS on a domestic server, updates from ${a.updateServer}`);
       }
+      if (witness) console.log(`  witness (its own process, data ${config.data}-witness): ${witness.url}, key ${witness.vkey}`);
       console.log(`  data: ${ATTRIBUTION.country}`);
       console.log('  Ctrl-C stops it.\n');
       const p = running.pipeline;
@@ -71,6 +87,7 @@ export function register(program: Command): void {
             if (progress) clearInterval(progress);
             await exporter?.stop();
             await running.close();
+            await witness?.stop();
           },
         },
         running.logger,

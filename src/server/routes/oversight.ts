@@ -25,7 +25,7 @@ import {
   treeHeadToJson,
   type AuditLogAppender,
 } from '../../oversight/index.js';
-import { transparencyCounts, transparencyCsv, transparencyHtml, TransparencyQuerySchema, TransparencyReportSchema } from '../../oversight/transparency.js';
+import { transparencyCounts, transparencyCsv, transparencyDigest, transparencyHtml, TransparencyQuerySchema, TransparencyReportSchema } from '../../oversight/transparency.js';
 
 const OVERSIGHT: readonly Role[] = ['auditor', 'commission_member', 'admin'];
 
@@ -98,16 +98,32 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
     {
       config: { access: { public: true } },
       schema: {
-        summary: 'The latest signed tree head (a C2SP checkpoint signed with Ed25519)',
+        summary: "The latest signed tree head (a C2SP checkpoint signed with Ed25519), with the witness's cosignature line when it cosigned it",
         tags: ['oversight'],
-        response: { 200: TreeHeadSchema },
+        response: { 200: Type.Intersect([TreeHeadSchema, Type.Object({ cosigned: Type.Boolean({ description: 'the checkpoint carries the witness cosignature (C2SP tlog-cosignature)' }) })]) },
       },
     },
     async () => {
-      const l = await log();
-      const h = l.latestHead();
-      if (!h) throw new AcdError('NOT_FOUND', 'no tree head has been signed yet: the audit log is empty or was never signed', { status: 404 });
-      return treeHeadToJson(h);
+      const p = await (await log()).latestPublished();
+      if (!p) throw new AcdError('NOT_FOUND', 'no tree head has been signed yet: the audit log is empty or was never signed', { status: 404 });
+      return { ...treeHeadToJson(p.head), cosigned: p.cosigned };
+    },
+  );
+
+  app.get(
+    '/api/v1/audit-log/checkpoint',
+    {
+      config: { access: { public: true } },
+      schema: {
+        summary: 'The latest checkpoint as text (signed note, cosigned when the witness cosigned it): save it to verify later with `acd audit verify --trusted-head`',
+        tags: ['oversight'],
+      },
+    },
+    async (_req, reply) => {
+      const p = await (await log()).latestPublished();
+      if (!p) throw new AcdError('NOT_FOUND', 'no tree head has been signed yet', { status: 404 });
+      void reply.type('text/plain; charset=utf-8');
+      return p.head.note;
     },
   );
 
@@ -241,8 +257,12 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
       },
     },
     async (req, reply) => {
-      const report = await transparencyCounts(db, req.query);
-      await recordAudit(db, { actor: actorOf(req), action: 'transparency.read', target: { type: 'transparency_report' }, details: { from: report.from, to: report.to, period: report.period } });
+      const counts = await transparencyCounts(db, req.query);
+      // tied to the log: the latest signed (and witnessed) head, and the report's digest recorded in the log
+      const pub = await (await log()).latestPublished();
+      const digest = transparencyDigest(counts);
+      const report = { ...counts, head: pub ? { treeSize: pub.head.treeSize, rootHash: pub.head.rootHash.toString('base64'), checkpoint: pub.head.note, cosigned: pub.cosigned } : null, digest };
+      await recordAudit(db, { actor: actorOf(req), action: 'transparency.read', target: { type: 'transparency_report' }, details: { from: report.from, to: report.to, period: report.period, digest, headSize: pub?.head.treeSize ?? null } });
       if (req.query.format === 'csv') {
         void reply.type('text/csv; charset=utf-8');
         return transparencyCsv(report);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
+import { auditLogCheck, AuditLogCheck } from '../../oversight/index.js';
 
 export async function systemRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get(
@@ -13,13 +14,21 @@ export async function systemRoutes(app: FastifyInstance, ctx: AppContext): Promi
         summary: 'Liveness and store check',
         tags: ['system'],
         response: {
-          200: Type.Object({ status: Type.Literal('ok'), engine: Type.String(), uptimeSeconds: Type.Number() }),
+          200: Type.Object({ status: Type.Literal('ok'), engine: Type.String(), uptimeSeconds: Type.Number(), auditLog: Type.Optional(AuditLogCheck) }),
+          // issue #19: the audit log refuses to sign (truncated or rewritten): the check fails
+          503: Type.Object({ status: Type.Literal('failing'), engine: Type.String(), uptimeSeconds: Type.Number(), auditLog: AuditLogCheck }),
         },
       },
     },
-    async () => {
+    async (_req, reply) => {
       await sql`select 1`.execute(ctx.store.db);
-      return { status: 'ok' as const, engine: ctx.store.engine, uptimeSeconds: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000) };
+      const base = { engine: ctx.store.engine, uptimeSeconds: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000) };
+      const auditLog = await auditLogCheck(ctx.store.db);
+      if (auditLog && !auditLog.ok) {
+        void reply.code(503);
+        return { status: 'failing' as const, ...base, auditLog };
+      }
+      return { status: 'ok' as const, ...base, ...(auditLog ? { auditLog } : {}) };
     },
   );
 

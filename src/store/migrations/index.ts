@@ -21,6 +21,7 @@ import * as m009 from './009-reidentification.js';
 import * as m010 from './010-intel-pages.js';
 import * as m011 from './011-findings-by-external.js';
 import * as m012 from './012-intel-object-text.js';
+import * as m131 from './131-audit-log-cosigned.js';
 
 export interface Migration {
   version: number;
@@ -41,6 +42,7 @@ export const migrations: Migration[] = [
   { version: 10, name: 'intel-pages', up: m010.up },
   { version: 11, name: 'findings-by-external', up: m011.up },
   { version: 12, name: 'intel-object-text', up: m012.up },
+  { version: 131, name: 'audit-log-cosigned', up: m131.up },
 ].sort((a, b) => a.version - b.version);
 
 /** name → [old block version, release-order version] of the migrations released before the renumbering */
