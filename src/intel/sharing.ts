@@ -12,7 +12,7 @@ import { findingOfRow, type FindingTables } from '../pipeline/tables.js';
 import { recordAudit } from '../oversight/index.js';
 import { AcdError, forbidden, notFound } from '../shared/errors.js';
 import { findingToStix, producerIdentity, type Tier } from './findings.js';
-import { addObjects, getCollection, membershipOf, rightsOf, type AddResult, type IntelDb } from './store.js';
+import { addObjects, getCollection, idSalt, membershipOf, rightsOf, type AddResult, type IntelDb } from './store.js';
 import type { TlpLevel } from './tlp.js';
 
 /** Roles that manage sharing: groups, clients, collections. */
@@ -98,6 +98,8 @@ export interface Promotion {
   /** RED: the people it is for (else the analyst) */
   recipientUsers?: string[];
   reason?: string;
+  /** indicators are valid this many days from promotion (valid_until; default 30) */
+  validForDays?: number;
 }
 
 export interface PromotionResult extends AddResult {
@@ -140,9 +142,10 @@ export async function promoteFinding(db: IntelDb, actor: Actor, p: Promotion): P
   }
   const org = await db.selectFrom('organisations').select(['id', 'name']).where('id', '=', actor.orgId).executeTakeFirst();
   const producer = producerIdentity(actor.orgId, org?.name ?? actor.orgId);
-  const product = findingToStix(finding, { tier: p.tier, producer, ...(p.tlp ? { tlp: p.tlp } : {}), ...(p.comment ? { comment: p.comment } : {}) });
+  const product = findingToStix(finding, { tier: p.tier, producer, idSalt: await idSalt(db), ...(p.validForDays ? { validForMs: p.validForDays * 86_400_000 } : {}), ...(p.tlp ? { tlp: p.tlp } : {}), ...(p.comment ? { comment: p.comment } : {}) });
   const r = await addObjects(db, c, product.objects, {
     actor,
+    reader: rights.reader,
     ...(recipientOrgs ? { recipientOrgs } : {}),
     ...(recipientUsers ? { recipientUsers } : {}),
     action: 'intel.promote',
@@ -160,7 +163,7 @@ export async function importBundle(db: IntelDb, actor: Actor, collectionId: stri
   if (typeof bundle !== 'object' || bundle === null || (bundle as { type?: unknown }).type !== 'bundle' || !Array.isArray((bundle as { objects?: unknown }).objects)) {
     throw new AcdError('INTEL_BAD_BUNDLE', 'a STIX bundle is an object with type "bundle" and an "objects" list');
   }
-  return addObjects(db, c, (bundle as { objects: unknown[] }).objects, { actor, candidates: `bundle:${actor.orgId}`, action: 'intel.import', details: { bundle: String((bundle as { id?: unknown }).id ?? '') } });
+  return addObjects(db, c, (bundle as { objects: unknown[] }).objects, { actor, reader: rights.reader, candidates: `bundle:${actor.orgId}`, action: 'intel.import', details: { bundle: String((bundle as { id?: unknown }).id ?? '') } });
 }
 
 export interface CandidateView {
