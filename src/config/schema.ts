@@ -63,6 +63,8 @@ export const ConfigSchema = Type.Object(
     reportsSmtpPort: Type.Integer({ minimum: 1, maximum: 65535, default: 25, description: 'port of the SMTP relay' }),
     reportsSmtpFrom: Type.Optional(Type.String({ minLength: 3, description: 'sender address of reminder e-mails' })),
     reportsSmtpTo: Type.Array(Type.String({ minLength: 3 }), { default: [], description: 'recipients of reminder e-mails (comma-separated in the environment)' }),
+    // issue #17 (intel integrity and tenancy): who may scrape /metrics
+    metricsToken: Type.Optional(Type.String({ minLength: 16, description: 'Bearer token a Prometheus scrape of /metrics must send; without it /metrics answers loopback clients only' })),
   },
   { additionalProperties: false },
 );

@@ -15,7 +15,7 @@ import { AcdError, notFound } from '../shared/errors.js';
 import type { IntelTables, CollectionTable } from './tables.js';
 import { checkStixObject } from './validate.js';
 import { addressTerms } from './pattern.js';
-import { TLP_RANK, isTlpLevel, tlpAllows, tlpOf, type Reader, type TlpLevel } from './tlp.js';
+import { TLP_RANK, isTlpLevel, officialTlpMarking, tlpAllows, tlpOf, tlpOfMarkingId, type Reader, type TlpLevel } from './tlp.js';
 import { orgIdentityId } from './ids.js';
 import type { Selectable } from 'kysely';
 import type { StixObject } from './stix.js';
@@ -275,7 +275,7 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.lengt
 export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o: AddOptions): Promise<AddResult> {
   const res: AddResult = { successes: [], failures: [], added: 0, dateAddedFirst: null, dateAddedLast: null };
   const rows: unknown[][] = [];
-  const keys: Array<{ id: string; version: string; us: number; versionless: boolean }> = [];
+  const keys: Array<{ id: string; version: string; us: number; versionless: boolean; auto?: true }> = [];
   const seenInBatch = new Set<string>();
   const recipientOrgs = o.recipientOrgs ?? c.audience_orgs;
   const recipientUsers = o.recipientUsers ?? c.audience_users;
@@ -283,14 +283,19 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
   const ownIdentity = writerOrg ? orgIdentityId(writerOrg) : null;
   // other organisations' producer identities, loaded only when an object names an identity not the writer's
   let identities: Map<string, string> | undefined;
-  const identityOrgs = async (): Promise<Map<string, string>> => {
+  // (inside the transaction it must read through it: the embedded engine has one connection)
+  const identityOrgs = async (via: AnyDb = db): Promise<Map<string, string>> => {
     if (!identities) {
-      const orgs = await (db as Kysely<Database>).selectFrom('organisations').select('id').execute();
+      const orgs = await (via as Kysely<Database>).selectFrom('organisations').select('id').execute();
       identities = new Map(orgs.map((x) => [orgIdentityId(x.id), x.id]));
     }
     return identities;
   };
   const start = nowUs();
+  // the TLP marking definitions the objects name: each is stored (its official object) where missing,
+  // so every object_marking_refs resolves for every reader (marking definitions are CLEAR)
+  const tlpRefs = new Set<string>();
+  const inBatch = new Set<string>();
   for (const x of objects) {
     const ch = checkStixObject(x);
     if ('error' in ch) {
@@ -314,6 +319,13 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
         continue;
       }
     }
+    if (ch.type === 'marking-definition') {
+      const official = officialTlpMarking(ch.id);
+      if (official) ch.object = official as StixObject;
+      inBatch.add(ch.id);
+    }
+    for (const r of ch.markingRefs) if (tlpOfMarkingId(r)) tlpRefs.add(r);
+    for (const r of ch.granularRefs) if (tlpOfMarkingId(r)) tlpRefs.add(r);
     // an object without created/modified (a cyber-observable) has one version: the first stored
     const k = ch.version === null ? ch.id : `${ch.id}|${versionUs}`;
     if (seenInBatch.has(k)) {
@@ -351,10 +363,21 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
           else stored.set(f.stix_id, [row]);
         }
       }
+      const missingTlp = [...tlpRefs].filter((r) => !inBatch.has(r));
+      if (missingTlp.length) {
+        const have = await sql<{ stix_id: string }>`select distinct stix_id from intel_objects where collection_id = ${c.id} and stix_id = any(${missingTlp}::text[]) and shadow_org is null`.execute(trx);
+        const got = new Set(have.rows.map((r) => r.stix_id));
+        for (const id of missingTlp) {
+          if (got.has(id)) continue;
+          const def = officialTlpMarking(id)! as StixObject & { created: string };
+          keys.push({ id, version: def.created, us: timeUs(def.created), versionless: false, auto: true });
+          rows.push([c.id, id, 'marking-definition', '2.1', def.created, timeUs(def.created), 0, 'clear', recipientOrgs, recipientUsers, o.actor?.userId ?? null, writerOrg, def, null]);
+        }
+      }
       const creatorIs = async (first: StoredKey): Promise<boolean> => {
         const by = first.created_by_ref;
         if (by && by === ownIdentity) return true;
-        if (by && (await identityOrgs()).has(by)) return false;
+        if (by && (await identityOrgs(trx)).has(by)) return false;
         return first.added_by_org === writerOrg;
       };
       const last = await trx.selectFrom('intel_objects').select((eb) => eb.fn.max('date_added_us').as('m')).where('collection_id', '=', c.id).executeTakeFirst();
@@ -363,7 +386,7 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
       const insert = (row: unknown[], k: (typeof keys)[number]): void => {
         row[R_DATE] = next++;
         fresh.push(row);
-        res.successes.push({ id: k.id, version: k.version });
+        if (!k.auto) res.successes.push({ id: k.id, version: k.version });
       };
       const already = (k: (typeof keys)[number]): void => {
         res.successes.push({ id: k.id, version: k.version, message: 'this version was already in the collection' });
