@@ -213,9 +213,7 @@ export async function listCandidates(db: IntelDb, actor: Actor, status = 'candid
  */
 export async function decideCandidate(db: IntelDb, actor: Actor, id: string, d: { status: 'adopted' | 'rejected'; approvalId?: string; reason?: string }): Promise<CandidateView> {
   if (d.status === 'adopted' && !d.approvalId) throw new AcdError('INTEL_CANDIDATE_NO_APPROVAL', 'adopting a candidate criterion needs the id of the approval that adopts it (approvalId)');
-  // a candidate the person may not see (listCandidates) is not found, whatever its status
-  const seen = (await listCandidates(db, actor, 'candidate', 1, id)).length + (await listCandidates(db, actor, 'adopted', 1, id)).length + (await listCandidates(db, actor, 'rejected', 1, id)).length;
-  if (!seen) throw notFound('candidate', id);
+  // (deciding is the agency lead's, an agency role only: the route names it)
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('intel_candidates').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!row) throw notFound('candidate', id);

@@ -15,7 +15,7 @@ import { AcdError, notFound } from '../shared/errors.js';
 import type { IntelTables, CollectionTable } from './tables.js';
 import { checkStixObject } from './validate.js';
 import { addressTerms } from './pattern.js';
-import { TLP_RANK, isTlpLevel, officialTlpMarking, tlpAllows, tlpOf, tlpOfMarkingId, type Reader, type TlpLevel } from './tlp.js';
+import { TLP_RANK, isTlpLevel, officialTlpMarking, tlpAllows, tlpOf, type Reader, type TlpLevel } from './tlp.js';
 import { orgIdentityId } from './ids.js';
 import type { Selectable } from 'kysely';
 import type { StixObject } from './stix.js';
@@ -275,7 +275,7 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.lengt
 export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o: AddOptions): Promise<AddResult> {
   const res: AddResult = { successes: [], failures: [], added: 0, dateAddedFirst: null, dateAddedLast: null };
   const rows: unknown[][] = [];
-  const keys: Array<{ id: string; version: string; us: number; versionless: boolean; auto?: true }> = [];
+  const keys: Array<{ id: string; version: string; us: number; versionless: boolean }> = [];
   const seenInBatch = new Set<string>();
   const recipientOrgs = o.recipientOrgs ?? c.audience_orgs;
   const recipientUsers = o.recipientUsers ?? c.audience_users;
@@ -292,10 +292,6 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
     return identities;
   };
   const start = nowUs();
-  // the TLP marking definitions the objects name: each is stored (its official object) where missing,
-  // so every object_marking_refs resolves for every reader (marking definitions are CLEAR)
-  const tlpRefs = new Set<string>();
-  const inBatch = new Set<string>();
   for (const x of objects) {
     const ch = checkStixObject(x);
     if ('error' in ch) {
@@ -319,13 +315,11 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
         continue;
       }
     }
+    // what is stored under an official TLP marking id is always the official object: TLP cannot be redefined
     if (ch.type === 'marking-definition') {
       const official = officialTlpMarking(ch.id);
       if (official) ch.object = official as StixObject;
-      inBatch.add(ch.id);
     }
-    for (const r of ch.markingRefs) if (tlpOfMarkingId(r)) tlpRefs.add(r);
-    for (const r of ch.granularRefs) if (tlpOfMarkingId(r)) tlpRefs.add(r);
     // an object without created/modified (a cyber-observable) has one version: the first stored
     const k = ch.version === null ? ch.id : `${ch.id}|${versionUs}`;
     if (seenInBatch.has(k)) {
@@ -363,17 +357,6 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
           else stored.set(f.stix_id, [row]);
         }
       }
-      const missingTlp = [...tlpRefs].filter((r) => !inBatch.has(r));
-      if (missingTlp.length) {
-        const have = await sql<{ stix_id: string }>`select distinct stix_id from intel_objects where collection_id = ${c.id} and stix_id = any(${missingTlp}::text[]) and shadow_org is null`.execute(trx);
-        const got = new Set(have.rows.map((r) => r.stix_id));
-        for (const id of missingTlp) {
-          if (got.has(id)) continue;
-          const def = officialTlpMarking(id)! as StixObject & { created: string };
-          keys.push({ id, version: def.created, us: timeUs(def.created), versionless: false, auto: true });
-          rows.push([c.id, id, 'marking-definition', '2.1', def.created, timeUs(def.created), 0, 'clear', recipientOrgs, recipientUsers, o.actor?.userId ?? null, writerOrg, def, null]);
-        }
-      }
       const creatorIs = async (first: StoredKey): Promise<boolean> => {
         const by = first.created_by_ref;
         if (by && by === ownIdentity) return true;
@@ -386,7 +369,7 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
       const insert = (row: unknown[], k: (typeof keys)[number]): void => {
         row[R_DATE] = next++;
         fresh.push(row);
-        if (!k.auto) res.successes.push({ id: k.id, version: k.version });
+        res.successes.push({ id: k.id, version: k.version });
       };
       const already = (k: (typeof keys)[number]): void => {
         res.successes.push({ id: k.id, version: k.version, message: 'this version was already in the collection' });

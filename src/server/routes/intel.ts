@@ -343,7 +343,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.get<{ Querystring: { status?: 'candidate' | 'adopted' | 'rejected' } }>(
     '/api/v1/intel/candidates',
     {
-      config: { access: { roles: ANALYSTS } },
+      config: { access: { roles: ANALYSTS } }, // an agency's people only, and only what they may read: listCandidates
       schema: {
         summary: 'Candidate selection criteria from imported indicators (an approval must still adopt them)',
         tags: ['intel'],
