@@ -91,6 +91,8 @@ export const ConfigSchema = Type.Object(
     auditLogHeadIntervalSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 60, description: 'the appender signs a tree head this often when the log grew' }),
     auditWitnessUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'the witness (`acd witness`) that cosigns every head: its submission prefix (POST <url>/add-checkpoint)' })),
     auditWitnessKey: Type.Optional(Type.String({ minLength: 1, description: "the witness's cosigner vkey (name+keyid+base64), or a file holding it; required with auditWitnessUrl" })),
+    // issue #17 (intel integrity and tenancy): who may scrape /metrics
+    metricsToken: Type.Optional(Type.String({ minLength: 16, description: 'Bearer token a Prometheus scrape of /metrics must send; without it /metrics answers loopback clients only' })),
   },
   { additionalProperties: false },
 );

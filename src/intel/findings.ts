@@ -10,7 +10,7 @@
  */
 import type { Finding, FindingType } from '../detect/index.js';
 import { AcdError } from '../shared/errors.js';
-import { stableId, stixTime } from './ids.js';
+import { orgIdentityId, saltedId, stixTime } from './ids.js';
 import { addressPattern } from './pattern.js';
 import {
   addressObject,
@@ -64,10 +64,17 @@ const TECHNIQUE: Record<FindingType, Technique> = {
   'long-connection': { name: 'Non-Standard Port / long-lived command and control session', mitre: 'T1571', infra: 'command-and-control', indicatorType: 'anomalous-activity', guidance: 'A long-lived session to this address: check the hosts holding it for remote-access tools.' },
 };
 
+/** How long a promoted indicator is valid (valid_until), unless the promotion says otherwise. */
+export const DEFAULT_VALID_MS = 30 * 86_400_000;
+
 export interface PromoteOptions {
   tier: Tier;
   /** the producing organisation's identity (created_by_ref of every object) */
   producer: Identity;
+  /** the deployment's secret salt of tier object ids (store.ts idSalt): ids no reader can compute */
+  idSalt: string;
+  /** indicators are valid until this long after promotion (default 30 days) */
+  validForMs?: number;
   tlp?: TlpLevel;
   /** the analyst's words added to the report (and, for a public alert, the guidance) */
   comment?: string;
@@ -84,7 +91,8 @@ export interface TierProduct {
 
 /** The producer identity of an organisation (stable id per organisation). */
 export function producerIdentity(orgId: string, name: string, created = '2026-01-01T00:00:00.000Z'): Identity {
-  return identity({ id: stableId('identity', `org|${orgId}`), name, identityClass: 'organization', created, modified: created });
+  // public (TLP:CLEAR), so every object's created_by_ref resolves for every reader of every tier
+  return identity({ id: orgIdentityId(orgId), name, identityClass: 'organization', created, modified: created, tlp: 'clear' });
 }
 
 /** Builds the STIX objects of one tier for a finding. */
@@ -92,7 +100,7 @@ export function findingToStix(f: Finding, o: PromoteOptions): TierProduct {
   const allowed = TIER_TLP[o.tier];
   const tlp = o.tlp ?? allowed[0]!;
   if (!allowed.includes(tlp)) throw new AcdError('INTEL_TIER_TLP', `the ${o.tier} tier cannot be marked TLP:${tlp.toUpperCase()} (allowed: ${allowed.map((l) => `TLP:${l.toUpperCase()}`).join(', ')})`);
-  if (!f.external) throw new AcdError('INTEL_NO_INDICATOR', `finding ${f.key} names no external address: there is no indicator to share`);
+  if (!f.external && f.type !== 'ddos') throw new AcdError('INTEL_NO_INDICATOR', `finding ${f.key} names no external address: there is no indicator to share`);
   const now = stixTime(o.now ?? new Date());
   const first = stixTime(f.firstSeen);
   // created is the first sighting, so versions of the same object keep one created (§3.6)
@@ -102,10 +110,12 @@ export function findingToStix(f: Finding, o: PromoteOptions): TierProduct {
   const marking = tlpMarking(tlp);
   const statement = statementMarking(STATEMENT[o.tier], o.producer.id);
   const markings = [statement.id];
-  const id = (type: string, part = ''): string => stableId(type, `${o.tier}|${f.key}${part}`);
+  const id = (type: string, part = ''): string => saltedId(o.idSalt, type, `${o.tier}|${f.key}${part}`);
   const common = { createdBy: o.producer.id, created, modified: now, tlp, markings };
+
   const proto = protocolName(f.proto);
   const service = f.port ? ` ${proto}/${f.port}` : '';
+  if (!f.external) return ddosWithoutIndicator(f, o, { tlp, now, created, first, last, tech, marking, statement, common, id });
 
   const ind = indicator({
     ...common,
@@ -115,9 +125,11 @@ export function findingToStix(f: Finding, o: PromoteOptions): TierProduct {
     pattern: addressPattern(f.external, f.port && (f.type === 'beacon' || f.type === 'strobe' || f.type === 'fan-in' || f.type === 'long-connection' || f.type === 'indicator') ? { port: f.port, protocol: proto } : {}),
     types: [tech.indicatorType],
     validFrom: created,
+    validUntil: stixTime(Date.parse(now) + (o.validForMs ?? DEFAULT_VALID_MS)),
     confidence: Math.round(f.score * 100),
   });
-  const head: StixObject[] = [marking, statement, o.producer];
+  // the producer identity is TLP:CLEAR: its marking definition travels with every tier
+  const head: StixObject[] = [marking, ...(tlp === 'clear' ? [] : [tlpMarking('clear')]), statement, o.producer];
 
   if (o.tier === 'public') {
     const guidance = note({
@@ -131,7 +143,7 @@ export function findingToStix(f: Finding, o: PromoteOptions): TierProduct {
     return { tier: o.tier, tlp, objects: [...head, ind, guidance, rep], reportId: rep.id };
   }
 
-  const ap = attackPattern({ ...common, id: stableId('attack-pattern', `${o.tier}|${tech.mitre}|${tech.name}`), created: '2026-01-01T00:00:00.000Z', modified: '2026-01-01T00:00:00.000Z', name: tech.name, mitreId: tech.mitre });
+  const ap = attackPattern({ ...common, id: saltedId(o.idSalt, 'attack-pattern', `${o.tier}|${tech.mitre}|${tech.name}`), created: '2026-01-01T00:00:00.000Z', modified: '2026-01-01T00:00:00.000Z', name: tech.name, mitreId: tech.mitre });
   const infra = infrastructure({ ...common, id: id('infrastructure'), name: `${tech.infra} ${f.external}${service}`, types: [tech.infra], firstSeen: first, lastSeen: last });
   const ext = addressObject(f.external, [marking.id, statement.id]);
   const rels = [
@@ -195,5 +207,55 @@ export function findingToStix(f: Finding, o: PromoteOptions): TierProduct {
   });
   const objs: StixObject[] = [ind, ap, infra, ext, ...domestic, ...traffic, od, ...rels, sig, facts];
   const rep = report({ ...common, id: id('report'), name: `ACD analysis: ${tech.name} (${f.external})`, types: ['threat-report'], published: now, refs: objs.map((x) => x.id) });
+  return { tier: o.tier, tlp, objects: [...head, ...objs, rep], reportId: rep.id };
+}
+
+interface TierParts {
+  tlp: TlpLevel;
+  now: string;
+  created: string;
+  first: string;
+  last: string;
+  tech: Technique;
+  marking: StixObject;
+  statement: StixObject;
+  common: { createdBy: string; created: string; modified: string; tlp: TlpLevel; markings: string[] };
+  id: (type: string, part?: string) => string;
+}
+
+/**
+ * A denial of service on a domestic target from many sources names no external address, so there is
+ * no indicator to block; what is shared is the attack itself: the technique, the figures (rates, peak,
+ * distinct sources) and, in the full tier only, the domestic target (a pseudonym) and the evidence.
+ */
+function ddosWithoutIndicator(f: Finding, o: PromoteOptions, p: TierParts): TierProduct {
+  const { tlp, now, first, last, tech, marking, statement, common, id } = p;
+  const head: StixObject[] = [marking, ...(tlp === 'clear' ? [] : [tlpMarking('clear')]), statement, o.producer];
+  const ap = attackPattern({ ...common, id: saltedId(o.idSalt, 'attack-pattern', `${o.tier}|${tech.mitre}|${tech.name}`), created: '2026-01-01T00:00:00.000Z', modified: '2026-01-01T00:00:00.000Z', name: tech.name, mitreId: tech.mitre });
+  const ev = f.evidence as { rates?: Record<string, number>; peak?: Record<string, number>; distinctSources?: number };
+  const figures = `Denial of service on a domestic target, ${first} – ${last}: peak ${ev.peak?.pps ?? '?'} packets/s, ${ev.peak?.bps ?? '?'} bits/s, about ${ev.distinctSources ?? '?'} distinct sources. Score ${f.score.toFixed(2)}.`;
+  const title = `ACD${o.tier === 'public' ? ' alert' : o.tier === 'full' ? ' analysis' : ''}: ${tech.name} (domestic target, ${ev.distinctSources ?? 'many'} sources)`;
+  if (o.tier !== 'full') {
+    const facts = note({ ...common, id: id('note'), abstract: o.tier === 'public' ? 'What to do' : 'Figures', content: `${figures}${o.comment ? `\n\n${o.comment}` : ''}\n\n${tech.guidance}`, refs: [ap.id] });
+    const rep = report({ ...common, id: id('report'), name: title, types: ['threat-report'], published: now, refs: [ap.id, facts.id] });
+    return { tier: o.tier, tlp, objects: [...head, ap, facts, rep], reportId: rep.id };
+  }
+  const domestic = f.domestic.map((a) => addressObject(a, [marking.id, statement.id]));
+  const objs: StixObject[] = [ap, ...domestic];
+  let od: StixObject | undefined;
+  if (domestic.length) {
+    od = observedData({ ...common, id: id('observed-data'), firstObserved: first, lastObserved: last, count: Math.max(1, f.updates), refs: domestic.map((d) => d.id) });
+    objs.push(od);
+  }
+  const sig = sighting({ ...common, id: id('sighting'), of: ap.id, count: Math.max(1, f.updates), firstSeen: first, lastSeen: last, ...(od ? { observedData: [od.id] } : {}) });
+  const facts = note({
+    ...common,
+    id: id('note'),
+    abstract: 'Evidence',
+    content: JSON.stringify({ key: f.key, score: f.score, subscores: f.subscores, evidence: f.evidence, domesticCount: f.domesticCount, updates: f.updates }) + (o.comment ? `\n\n${o.comment}` : ''),
+    refs: [ap.id, ...(od ? [od.id] : [])],
+  });
+  objs.push(sig, facts);
+  const rep = report({ ...common, id: id('report'), name: title, types: ['threat-report'], published: now, refs: objs.map((x) => x.id) });
   return { tier: o.tier, tlp, objects: [...head, ...objs, rep], reportId: rep.id };
 }

@@ -4,7 +4,7 @@
  * id (an indicator for the same finding gets a new version, not a second object). SCO ids are UUIDv5
  * under the STIX namespace over the canonical JSON of the ID-contributing properties (§2.9).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
 
 // CommonJS with `export default` types: under NodeNext the default import is the function itself.
@@ -40,6 +40,24 @@ export function stixId(type: string): string {
 /** A deterministic SDO/SRO id: the same `name` always gives the same id. */
 export function stableId(type: string, name: string): string {
   return `${type}--${uuidv5(`${type}|${name}`, ACD_NAMESPACE)}`;
+}
+
+/**
+ * A deterministic id that only the holder of `salt` can compute: UUIDv5 of the name under a namespace
+ * derived from the secret (HMAC-SHA256). ACD's tier objects use it, so a partner that reads the
+ * shareable tier cannot compute the ids of the full tier (and post a version of an object it cannot
+ * see). The salt is intel's secret (`intel_secrets`, generated once per deployment).
+ */
+export function saltedId(salt: string, type: string, name: string): string {
+  if (!salt) throw new Error('saltedId: the salt is empty');
+  const h = createHmac('sha256', salt).update('acd-stix-id-namespace').digest('hex');
+  const ns = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return `${type}--${uuidv5(`${type}|${name}`, ns)}`;
+}
+
+/** The id of an organisation's producer identity (public: the same in every deployment). */
+export function orgIdentityId(orgId: string): string {
+  return stableId('identity', `org|${orgId}`);
 }
 
 /** STIX 2.1 §2.9: a cyber-observable's deterministic id from its ID-contributing properties. */

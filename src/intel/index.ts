@@ -4,7 +4,8 @@ export * from './tlp.js';
 export * from './pattern.js';
 export * from './stix.js';
 export { checkStixObject, SCO_TYPES, type CheckedObject } from './validate.js';
-export { findingToStix, producerIdentity, TIERS, TIER_TLP, type Tier, type TierProduct, type PromoteOptions } from './findings.js';
+export { schemaFault, STIX_SCHEMA_DIR } from './schemas.js';
+export { DEFAULT_VALID_MS, findingToStix, producerIdentity, TIERS, TIER_TLP, type Tier, type TierProduct, type PromoteOptions } from './findings.js';
 export type { IntelTables } from './tables.js';
 export {
   addObjects,
@@ -17,6 +18,7 @@ export {
   formatUs,
   getCollection,
   getStatus,
+  idSalt,
   membershipOf,
   objectsQuery,
   queryObjects,
@@ -59,7 +61,10 @@ export {
   listCandidates,
   listGroups,
   promoteFinding,
+  revokePromotion,
   storedFinding,
+  type Revocation,
+  type RevocationResult,
   type CandidateView,
   type GroupView,
   type Promotion,

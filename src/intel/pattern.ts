@@ -397,8 +397,17 @@ export function comparisons(o: Observation): Array<Extract<Comparison, { kind: '
 const PORT_PROPS = new Set(['src_port', 'dst_port']);
 
 /**
+ * A port literal as a number, or undefined: an integer 0–65535, or the same digits quoted, which
+ * misp-stix writes (`[network-traffic:dst_port = '4444']`) and the OASIS pattern validator accepts.
+ */
+export function portOf(v: Literal): number | undefined {
+  const n = v.kind === 'int' ? v.value : v.kind === 'string' && /^(0|[1-9][0-9]{0,4})$/.test(v.value) ? Number(v.value) : undefined;
+  return n !== undefined && n >= 0 && n <= 65535 ? n : undefined;
+}
+
+/**
  * Parses and checks the values ACD acts on: an address compared with = or IN must be an address or
- * CIDR of its family; ports must be integers 0–65535. Returns the parsed pattern.
+ * CIDR of its family; ports must be integers 0–65535 (or their digits quoted). Returns the parsed pattern.
  */
 export function validatePattern(pattern: string): Observation {
   const ast = parsePattern(pattern);
@@ -417,8 +426,8 @@ export function validatePattern(pattern: string): Observation {
     }
     if (c.path.objectType === 'network-traffic' && PORT_PROPS.has(prop) && c.path.steps.length === 1) {
       for (const v of values) {
-        if (v.kind !== 'int' || v.value < 0 || v.value > 65535) {
-          throw new AcdError('STIX_PATTERN', `STIX pattern compares ${pathText(c.path)} with ${JSON.stringify(v.value)}, which is not a port (an integer 0–65535)`);
+        if (portOf(v) === undefined) {
+          throw new AcdError('STIX_PATTERN', `STIX pattern compares ${pathText(c.path)} with ${JSON.stringify(v.value)}, which is not a port (an integer 0–65535, or its digits quoted)`);
         }
       }
     }
@@ -478,7 +487,7 @@ export function addressTerms(pattern: string): AddressTerm[] {
   for (const o of obs) {
     const tests = comparisons(o);
     const ports = tests.filter((c) => c.path.objectType === 'network-traffic' && c.op === '=' && !c.negated && pathText(c.path) === 'network-traffic:dst_port');
-    const port = ports.length === 1 && !Array.isArray(ports[0]!.value) && ports[0]!.value.kind === 'int' ? ports[0]!.value.value : null;
+    const port = ports.length === 1 && !Array.isArray(ports[0]!.value) ? (portOf(ports[0]!.value) ?? null) : null;
     for (const c of tests) {
       if (c.negated || (c.op !== '=' && c.op !== 'IN')) continue;
       const t = pathText(c.path);

@@ -4,7 +4,7 @@
  * the candidate criteria imported indicators give. Every change is audited in its transaction.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { withTables, type Database } from '../store/index.js';
 import type { Actor } from '../auth/index.js';
 import type { Finding } from '../detect/index.js';
@@ -12,8 +12,10 @@ import { findingOfRow, type FindingTables } from '../pipeline/tables.js';
 import { recordAudit } from '../oversight/index.js';
 import { AcdError, forbidden, notFound } from '../shared/errors.js';
 import { findingToStix, producerIdentity, type Tier } from './findings.js';
-import { addObjects, getCollection, membershipOf, rightsOf, type AddResult, type IntelDb } from './store.js';
+import { addObjects, getCollection, idSalt, membershipOf, rightsOf, visibleTo, type AddResult, type IntelDb } from './store.js';
+import { orgIdentityId, stixTime } from './ids.js';
 import type { TlpLevel } from './tlp.js';
+import type { CandidateTable } from './tables.js';
 
 /** Roles that manage sharing: groups, clients, collections. */
 export const SHARING_MANAGERS = ['admin', 'agency_lead'] as const;
@@ -98,6 +100,8 @@ export interface Promotion {
   /** RED: the people it is for (else the analyst) */
   recipientUsers?: string[];
   reason?: string;
+  /** indicators are valid this many days from promotion (valid_until; default 30) */
+  validForDays?: number;
 }
 
 export interface PromotionResult extends AddResult {
@@ -140,9 +144,10 @@ export async function promoteFinding(db: IntelDb, actor: Actor, p: Promotion): P
   }
   const org = await db.selectFrom('organisations').select(['id', 'name']).where('id', '=', actor.orgId).executeTakeFirst();
   const producer = producerIdentity(actor.orgId, org?.name ?? actor.orgId);
-  const product = findingToStix(finding, { tier: p.tier, producer, ...(p.tlp ? { tlp: p.tlp } : {}), ...(p.comment ? { comment: p.comment } : {}) });
+  const product = findingToStix(finding, { tier: p.tier, producer, idSalt: await idSalt(db), ...(p.validForDays ? { validForMs: p.validForDays * 86_400_000 } : {}), ...(p.tlp ? { tlp: p.tlp } : {}), ...(p.comment ? { comment: p.comment } : {}) });
   const r = await addObjects(db, c, product.objects, {
     actor,
+    reader: rights.reader,
     ...(recipientOrgs ? { recipientOrgs } : {}),
     ...(recipientUsers ? { recipientUsers } : {}),
     action: 'intel.promote',
@@ -160,7 +165,7 @@ export async function importBundle(db: IntelDb, actor: Actor, collectionId: stri
   if (typeof bundle !== 'object' || bundle === null || (bundle as { type?: unknown }).type !== 'bundle' || !Array.isArray((bundle as { objects?: unknown }).objects)) {
     throw new AcdError('INTEL_BAD_BUNDLE', 'a STIX bundle is an object with type "bundle" and an "objects" list');
   }
-  return addObjects(db, c, (bundle as { objects: unknown[] }).objects, { actor, candidates: `bundle:${actor.orgId}`, action: 'intel.import', details: { bundle: String((bundle as { id?: unknown }).id ?? '') } });
+  return addObjects(db, c, (bundle as { objects: unknown[] }).objects, { actor, reader: rights.reader, candidates: `bundle:${actor.orgId}`, action: 'intel.import', details: { bundle: String((bundle as { id?: unknown }).id ?? '') } });
 }
 
 export interface CandidateView {
@@ -174,9 +179,32 @@ export interface CandidateView {
   createdAt: string;
 }
 
-export async function listCandidates(db: IntelDb, status = 'candidate', limit = 500): Promise<CandidateView[]> {
-  const rows = await db.selectFrom('intel_candidates').selectAll().where('status', '=', status).orderBy('created_at').orderBy('id').limit(limit).execute();
-  return rows.map((r) => ({ id: r.id, collectionId: r.collection_id, indicator: r.stix_id, address: r.address, port: r.port, source: r.source, status: r.status, createdAt: new Date(r.created_at).toISOString() }));
+/**
+ * The candidate criteria a person may see: people of agency organisations only (candidates feed the
+ * agency's selection; a ministry's or an executor's analyst sees none), and of those only candidates
+ * whose indicator they may read — a collection they may read, a version whose marking admits them.
+ */
+export async function listCandidates(db: IntelDb, actor: Actor, status = 'candidate', limit = 500, onlyId?: string): Promise<CandidateView[]> {
+  if (actor.orgKind !== 'agency' && actor.via !== 'system') return [];
+  const m = await membershipOf(db, actor.orgId);
+  const cols = await db.selectFrom('intel_collections').selectAll().execute();
+  const byCommunity = new Map<boolean, { ids: string[]; reader: ReturnType<typeof rightsOf>['reader'] }>();
+  for (const c of cols) {
+    const r = rightsOf(actor, c, m);
+    if (!r.canRead) continue;
+    const g = byCommunity.get(r.reader.community) ?? { ids: [], reader: r.reader };
+    g.ids.push(c.id);
+    byCommunity.set(r.reader.community, g);
+  }
+  if (!byCommunity.size) return [];
+  const alts = [...byCommunity.values()].map(
+    (g) => sql`(k.collection_id = any(${g.ids}::text[]) and exists (select 1 from intel_objects o where o.collection_id = k.collection_id and o.stix_id = k.stix_id and ${visibleTo(g.reader, 'o')}))`,
+  );
+  const rows = (
+    await sql<CandidateTable>`select k.* from intel_candidates k where k.status = ${status} ${onlyId !== undefined ? sql`and k.id = ${onlyId}` : sql``}
+      and (${sql.join(alts, sql` or `)}) order by k.created_at, k.id limit ${limit}`.execute(db)
+  ).rows;
+  return rows.map((r) => ({ id: r.id, collectionId: r.collection_id, indicator: r.stix_id, address: r.address, port: r.port, source: r.source, status: r.status, createdAt: new Date(r.created_at as unknown as string).toISOString() }));
 }
 
 /**
@@ -185,6 +213,7 @@ export async function listCandidates(db: IntelDb, status = 'candidate', limit = 
  */
 export async function decideCandidate(db: IntelDb, actor: Actor, id: string, d: { status: 'adopted' | 'rejected'; approvalId?: string; reason?: string }): Promise<CandidateView> {
   if (d.status === 'adopted' && !d.approvalId) throw new AcdError('INTEL_CANDIDATE_NO_APPROVAL', 'adopting a candidate criterion needs the id of the approval that adopts it (approvalId)');
+  // (deciding is the agency lead's, an agency role only: the route names it)
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('intel_candidates').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!row) throw notFound('candidate', id);
@@ -193,4 +222,74 @@ export async function decideCandidate(db: IntelDb, actor: Actor, id: string, d: 
     await audit(trx, { actor, action: `intel.candidate.${d.status === 'adopted' ? 'adopt' : 'reject'}`, target: { type: 'intel_candidate', id }, reason: d.reason ?? null, basis: d.approvalId ?? null, details: { address: row.address, port: row.port, indicator: row.stix_id } });
     return { id: row.id, collectionId: row.collection_id, indicator: row.stix_id, address: row.address, port: row.port, source: row.source, status: d.status, createdAt: new Date(row.created_at).toISOString() };
   });
+}
+
+export interface Revocation {
+  collectionId: string;
+  apiRoot?: string;
+  /** the report of a promotion: it and the objects it names that the caller's organisation created are revoked */
+  reportId: string;
+  reason: string;
+}
+
+export interface RevocationResult extends AddResult {
+  revoked: string[];
+}
+
+/** Shared across a tier's reports (one attack pattern per technique): never revoked with one report. */
+const SHARED_TYPES = new Set(['attack-pattern', 'identity', 'marking-definition']);
+
+/**
+ * Withdraws a promotion (STIX 2.1 §3.6 revocation): a new version with `revoked: true` of the report and
+ * of every object it names that the caller's organisation created (cyber-observables, markings, the
+ * producer identity and attack patterns shared with other reports excepted); indicators also get
+ * `valid_until` now. Each new version keeps the audience of the version it revokes, so every reader of
+ * the promotion receives the revoked version as the latest. Added under the creator rule, audited as
+ * `intel.revoke` with the reason.
+ */
+export async function revokePromotion(db: IntelDb, actor: Actor, r: Revocation): Promise<RevocationResult> {
+  const c = await getCollection(db, r.apiRoot ?? 'acd', r.collectionId);
+  if (!c) throw notFound('collection', r.collectionId);
+  const rights = rightsOf(actor, c, await membershipOf(db, actor.orgId));
+  if (!rights.canWrite) throw forbidden(`you may not add to collection ${c.id}`);
+  type Row = { stix_id: string; stix_type: string; tlp: string; recipient_orgs: string[]; recipient_users: string[]; object: Record<string, unknown> };
+  const latest = async (ids: string[]): Promise<Row[]> =>
+    (
+      await sql<Row>`select distinct on (o.stix_id) o.stix_id, o.stix_type, o.tlp, o.recipient_orgs, o.recipient_users, o.object
+        from intel_objects o where o.collection_id = ${c.id} and o.stix_id = any(${ids}::text[]) and o.shadow_org is null and ${visibleTo(rights.reader, 'o')}
+        order by o.stix_id, o.version_us desc`.execute(db)
+    ).rows.map((x) => ({ ...x, object: typeof x.object === 'string' ? (JSON.parse(x.object) as Record<string, unknown>) : x.object }));
+  const [rep] = await latest([r.reportId]);
+  if (!rep || rep.stix_type !== 'report') throw notFound('report', r.reportId);
+  const refs = Array.isArray(rep.object.object_refs) ? (rep.object.object_refs as string[]) : [];
+  const mine = orgIdentityId(actor.orgId);
+  const rows = [rep, ...(await latest(refs))].filter((x) => !SHARED_TYPES.has(x.stix_type) && typeof x.object.modified === 'string' && x.object.created_by_ref === mine && x.object.revoked !== true);
+  if (!rows.length) throw new AcdError('INTEL_NOTHING_TO_REVOKE', `report ${r.reportId} names nothing your organisation created that is not revoked already`, { status: 409 });
+  // one audience per call to addObjects (each revoked version keeps the audience of the one it revokes)
+  const groups = new Map<string, { orgs: string[]; users: string[]; objects: Record<string, unknown>[] }>();
+  const nowMs = Date.now();
+  for (const x of rows) {
+    const prev = Date.parse(x.object.modified as string);
+    const t = stixTime(Math.max(nowMs, prev + 1));
+    const next: Record<string, unknown> = { ...x.object, modified: t, revoked: true };
+    if (x.stix_type === 'indicator') {
+      const from = Date.parse(String(x.object.valid_from));
+      next.valid_until = stixTime(Math.max(Date.parse(t), from + 1));
+    }
+    const key = JSON.stringify([x.recipient_orgs, x.recipient_users]);
+    const g = groups.get(key) ?? { orgs: x.recipient_orgs, users: x.recipient_users, objects: [] };
+    g.objects.push(next);
+    groups.set(key, g);
+  }
+  const total: RevocationResult = { successes: [], failures: [], added: 0, dateAddedFirst: null, dateAddedLast: null, revoked: [] };
+  for (const g of groups.values()) {
+    const a = await addObjects(db, c, g.objects, { actor, reader: rights.reader, recipientOrgs: g.orgs, recipientUsers: g.users, action: 'intel.revoke', details: { reportId: r.reportId, reason: r.reason } });
+    total.successes.push(...a.successes);
+    total.failures.push(...a.failures);
+    total.added += a.added;
+    total.dateAddedFirst ??= a.dateAddedFirst;
+    total.dateAddedLast = a.dateAddedLast ?? total.dateAddedLast;
+  }
+  total.revoked = total.successes.map((s) => s.id);
+  return total;
 }

@@ -6,7 +6,7 @@
  * - each version's audience (TLP level, recipient organisations and people, who added it), filtered
  *   in SQL by the same rule as tlp.ts's tlpAllows before a page is cut.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { withTables, batchInsert, type Database } from '../store/index.js';
 import type { Actor, Role } from '../auth/index.js';
@@ -15,7 +15,8 @@ import { AcdError, notFound } from '../shared/errors.js';
 import type { IntelTables, CollectionTable } from './tables.js';
 import { checkStixObject } from './validate.js';
 import { addressTerms } from './pattern.js';
-import { isTlpLevel, tlpOf, type Reader, type TlpLevel } from './tlp.js';
+import { TLP_RANK, isTlpLevel, officialTlpMarking, tlpAllows, tlpOf, type Reader, type TlpLevel } from './tlp.js';
+import { orgIdentityId } from './ids.js';
 import type { Selectable } from 'kysely';
 import type { StixObject } from './stix.js';
 
@@ -24,6 +25,22 @@ type AnyDb = Kysely<Database> | Transaction<Database> | IntelDb | Transaction<Da
 const db$ = (db: AnyDb): IntelDb => withTables<IntelTables>(db as Kysely<Database>);
 
 export type Collection = Selectable<CollectionTable>;
+
+// ---------- the secret salt of ACD's deterministic ids ----------
+
+/**
+ * The deployment's secret salt of tier object ids (ids.ts saltedId): generated at first use, kept in
+ * `intel_secrets`, never served. Losing it (a new database) only means the next promotion of a finding
+ * starts new objects instead of new versions.
+ */
+export async function idSalt(db: AnyDb): Promise<string> {
+  const d = db$(db);
+  const read = () => d.selectFrom('intel_secrets').select('value').where('name', '=', 'stix-id-salt').executeTakeFirst();
+  const got = await read();
+  if (got) return got.value;
+  await d.insertInto('intel_secrets').values({ name: 'stix-id-salt', value: randomBytes(32).toString('base64url') }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  return (await read())!.value;
+}
 
 // ---------- time: microseconds ----------
 
@@ -189,6 +206,8 @@ export interface AddResult {
 export interface AddOptions {
   /** who adds (null for ACD itself, e.g. a feed) */
   actor: Actor | null;
+  /** the writer as the marking rule sees them (else worked out from the collection and the actor) */
+  reader?: Reader;
   /** explicit recipients (else the collection's audience) */
   recipientOrgs?: string[];
   recipientUsers?: string[];
@@ -213,12 +232,45 @@ const OBJECT_COLUMNS = [
   { name: 'added_by_user', type: 'text' },
   { name: 'added_by_org', type: 'text' },
   { name: 'object', type: 'json' }, // the text as stored is the text served (migration 022)
+  { name: 'shadow_org', type: 'text' },
 ];
+const R_TLP = 7;
+const R_ORGS = 8;
+const R_USERS = 9;
+const R_VERSION = 4;
+const R_VERSION_US = 5;
+const R_DATE = 6;
+const R_OBJECT = 12;
+const R_SHADOW = 13;
+
+/** A stored version as the integrity rules need it. */
+interface StoredKey {
+  stix_id: string;
+  version_us: number;
+  tlp: TlpLevel;
+  recipient_orgs: string[];
+  recipient_users: string[];
+  added_by_user: string | null;
+  added_by_org: string | null;
+  shadow_org: string | null;
+  created_by_ref: string | null;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 
 /**
  * Adds objects to a collection in one transaction: each is checked (a refusal is a failure with its
  * reason, the others go on), a version already stored is a success that adds nothing, and each new
- * version gets the next date_added of the collection.
+ * version gets the next date_added of the collection. The integrity rules (README "Integrity"):
+ *  - only the object's creator adds versions of it: the organisation whose producer identity is the
+ *    `created_by_ref` of its first stored version, else the organisation that first added it; another
+ *    writer's version is a failure and the stored one stays the one served;
+ *  - an object's `created_by_ref` may not name another organisation's producer identity;
+ *  - no existence oracle: a version of an object the writer may not read and did not create is answered
+ *    exactly as a new object would be, and kept as a copy for the writer's organisation alone
+ *    (`shadow_org`), which nobody else is served and which never becomes another reader's latest;
+ *  - granular markings: the object is stored under the most restrictive of its object and granular TLP
+ *    markings (a reader who may not read a marked field is not served the object).
  */
 export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o: AddOptions): Promise<AddResult> {
   const res: AddResult = { successes: [], failures: [], added: 0, dateAddedFirst: null, dateAddedLast: null };
@@ -227,6 +279,18 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
   const seenInBatch = new Set<string>();
   const recipientOrgs = o.recipientOrgs ?? c.audience_orgs;
   const recipientUsers = o.recipientUsers ?? c.audience_users;
+  const writerOrg = o.actor?.orgId ?? null;
+  const ownIdentity = writerOrg ? orgIdentityId(writerOrg) : null;
+  // other organisations' producer identities, loaded only when an object names an identity not the writer's
+  let identities: Map<string, string> | undefined;
+  // (inside the transaction it must read through it: the embedded engine has one connection)
+  const identityOrgs = async (via: AnyDb = db): Promise<Map<string, string>> => {
+    if (!identities) {
+      const orgs = await (via as Kysely<Database>).selectFrom('organisations').select('id').execute();
+      identities = new Map(orgs.map((x) => [orgIdentityId(x.id), x.id]));
+    }
+    return identities;
+  };
   const start = nowUs();
   for (const x of objects) {
     const ch = checkStixObject(x);
@@ -243,6 +307,19 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
       res.failures.push({ id: ch.id, message: (e as Error).message });
       continue;
     }
+    const by = (ch.object as { created_by_ref?: string }).created_by_ref;
+    if (o.actor && by !== undefined && by !== ownIdentity) {
+      const claimed = (await identityOrgs()).get(by);
+      if (claimed !== undefined) {
+        res.failures.push({ id: ch.id, version, message: `${ch.id}: created_by_ref ${by} is the producer identity of another organisation; only that organisation may publish as it` });
+        continue;
+      }
+    }
+    // what is stored under an official TLP marking id is always the official object: TLP cannot be redefined
+    if (ch.type === 'marking-definition') {
+      const official = officialTlpMarking(ch.id);
+      if (official) ch.object = official as StixObject;
+    }
     // an object without created/modified (a cyber-observable) has one version: the first stored
     const k = ch.version === null ? ch.id : `${ch.id}|${versionUs}`;
     if (seenInBatch.has(k)) {
@@ -250,56 +327,124 @@ export async function addObjects(db: AnyDb, c: Collection, objects: unknown[], o
       continue;
     }
     seenInBatch.add(k);
-    // TLP: the object's own marking; marking definitions are public; else the collection's default
-    const tlp: TlpLevel = tlpOf(ch.markingRefs) ?? (ch.type === 'marking-definition' ? 'clear' : (isTlpLevel(c.default_tlp) ? c.default_tlp : 'amber+strict'));
+    // TLP: the object's own marking; marking definitions are public; else the collection's default;
+    // then the most restrictive of that and its granular markings (README: granular markings withhold)
+    const own: TlpLevel = tlpOf(ch.markingRefs) ?? (ch.type === 'marking-definition' ? 'clear' : (isTlpLevel(c.default_tlp) ? c.default_tlp : 'amber+strict'));
+    const granular = ch.granularRefs.length ? tlpOf(ch.granularRefs) : undefined;
+    const tlp: TlpLevel = granular !== undefined && TLP_RANK[granular] > TLP_RANK[own] ? granular : own;
     keys.push({ id: ch.id, version, us: versionUs, versionless: ch.version === null });
-    rows.push([c.id, ch.id, ch.type, ch.specVersion, version, versionUs, 0, tlp, recipientOrgs, recipientUsers, o.actor?.userId ?? null, o.actor?.orgId ?? null, ch.object]);
+    rows.push([c.id, ch.id, ch.type, ch.specVersion, version, versionUs, 0, tlp, recipientOrgs, recipientUsers, o.actor?.userId ?? null, writerOrg, ch.object, null]);
   }
   if (rows.length === 0) return res;
+  const reader = o.reader ?? (o.actor ? rightsOf(o.actor, c, await membershipOf(db, o.actor.orgId)).reader : undefined);
+  const refused: string[] = [];
+  let shadowed = 0;
   await db$(db)
     .transaction()
     .execute(async (trx) => {
       // one writer per collection until commit: date_added order is commit order
       await sql`select pg_advisory_xact_lock(hashtext(${'intel:' + c.id}))`.execute(trx);
-      const existing = new Set<string>();
+      const stored = new Map<string, StoredKey[]>();
       for (let i = 0; i < keys.length; i += 5000) {
-        const part = keys.slice(i, i + 5000);
-        const found = await trx
-          .selectFrom('intel_objects')
-          .select(['stix_id', 'version_us'])
-          .where('collection_id', '=', c.id)
-          .where('stix_id', 'in', [...new Set(part.map((k) => k.id))])
-          .execute();
-        for (const f of found) {
-          existing.add(`${f.stix_id}|${f.version_us}`);
-          existing.add(f.stix_id);
+        const part = [...new Set(keys.slice(i, i + 5000).map((k) => k.id))];
+        const found = await sql<StoredKey>`select stix_id, version_us, tlp, recipient_orgs, recipient_users, added_by_user, added_by_org, shadow_org,
+            object->>'created_by_ref' as created_by_ref
+          from intel_objects where collection_id = ${c.id} and stix_id = any(${part}::text[]) order by date_added_us`.execute(trx);
+        for (const f of found.rows) {
+          const list = stored.get(f.stix_id);
+          const row = { ...f, version_us: Number(f.version_us) };
+          if (list) list.push(row);
+          else stored.set(f.stix_id, [row]);
         }
       }
+      const creatorIs = async (first: StoredKey): Promise<boolean> => {
+        const by = first.created_by_ref;
+        if (by && by === ownIdentity) return true;
+        if (by && (await identityOrgs(trx)).has(by)) return false;
+        return first.added_by_org === writerOrg;
+      };
       const last = await trx.selectFrom('intel_objects').select((eb) => eb.fn.max('date_added_us').as('m')).where('collection_id', '=', c.id).executeTakeFirst();
       let next = Math.max(nowUs(), Number(last?.m ?? 0) + 1);
       const fresh: unknown[][] = [];
-      keys.forEach((k, i) => {
-        if (existing.has(k.versionless ? k.id : `${k.id}|${k.us}`)) {
-          res.successes.push({ id: k.id, version: k.version, message: 'this version was already in the collection' });
-          return;
-        }
-        const row = rows[i]!;
-        row[6] = next++;
+      const insert = (row: unknown[], k: (typeof keys)[number]): void => {
+        row[R_DATE] = next++;
         fresh.push(row);
         res.successes.push({ id: k.id, version: k.version });
-      });
+      };
+      const already = (k: (typeof keys)[number]): void => {
+        res.successes.push({ id: k.id, version: k.version, message: 'this version was already in the collection' });
+      };
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const row = rows[i]!;
+        const ex = stored.get(k.id);
+        if (!ex) {
+          insert(row, k);
+          continue;
+        }
+        const same = (r: StoredKey): boolean => k.versionless || r.version_us === k.us;
+        const orig = ex.filter((r) => r.shadow_org === null);
+        const mine = writerOrg === null ? [] : ex.filter((r) => r.shadow_org === writerOrg);
+        if (orig.length === 0) {
+          if (mine.some(same)) already(k);
+          else insert(row, k);
+          continue;
+        }
+        const creator = await creatorIs(orig[0]!);
+        const visible = reader === undefined || orig.some((r) => tlpAllows(reader, { tlp: r.tlp, recipientOrgs: r.recipient_orgs, recipientUsers: r.recipient_users, addedByUser: r.added_by_user, addedByOrg: r.added_by_org }));
+        if (!creator && !visible) {
+          // answered as a new object; kept for the writer's organisation alone
+          if (mine.some(same)) already(k);
+          else {
+            const red = row[R_TLP] === 'red';
+            row[R_TLP] = red ? 'red' : 'amber+strict';
+            row[R_ORGS] = [writerOrg];
+            row[R_USERS] = red ? [o.actor!.userId] : [];
+            row[R_SHADOW] = writerOrg;
+            shadowed++;
+            insert(row, k);
+          }
+          continue;
+        }
+        if (orig.some(same) || mine.some(same)) {
+          // a cyber-observable its creator shares again under another audience (another tier) is stored
+          // again for that audience, so each tier's references resolve for its own readers
+          const newAudience = k.versionless && creator && !orig.some((r) => r.tlp === row[R_TLP] && sameSet(r.recipient_orgs, row[R_ORGS] as string[]) && sameSet(r.recipient_users, row[R_USERS] as string[]));
+          if (newAudience) {
+            k.version = formatUs(next);
+            row[R_VERSION] = k.version;
+            row[R_VERSION_US] = next;
+            insert(row, k);
+          } else already(k);
+          continue;
+        }
+        if (creator) {
+          insert(row, k);
+          continue;
+        }
+        refused.push(k.id);
+        res.failures.push({ id: k.id, version: k.version, message: `${k.id}: only the organisation that created this object may add versions of it; version ${k.version} is refused and the stored version stays` });
+      }
       if (fresh.length) {
         await batchInsert(trx, 'intel_objects', OBJECT_COLUMNS, fresh, { chunk: 2000 });
         res.added = fresh.length;
-        res.dateAddedFirst = formatUs(fresh[0]![6] as number);
-        res.dateAddedLast = formatUs(fresh[fresh.length - 1]![6] as number);
-        if (o.candidates) res.candidates = await addCandidates(trx, c.id, fresh.map((r) => r[12] as StixObject), o.candidates);
+        res.dateAddedFirst = formatUs(fresh[0]![R_DATE] as number);
+        res.dateAddedLast = formatUs(fresh[fresh.length - 1]![R_DATE] as number);
+        if (o.candidates) res.candidates = await addCandidates(trx, c.id, fresh.map((r) => r[R_OBJECT] as StixObject), o.candidates);
       }
       await recordAudit(trx as unknown as Kysely<Database>, {
         actor: o.actor,
         action: o.action ?? 'intel.objects.add',
         target: { type: 'intel_collection', id: c.id },
-        details: { received: objects.length, added: res.added, failed: res.failures.length, ...(res.candidates ? { candidates: res.candidates } : {}), ...(o.details ?? {}) },
+        details: {
+          received: objects.length,
+          added: res.added,
+          failed: res.failures.length,
+          ...(refused.length ? { refusedVersions: refused.slice(0, 100) } : {}),
+          ...(shadowed ? { shadowed } : {}),
+          ...(res.candidates ? { candidates: res.candidates } : {}),
+          ...(o.details ?? {}),
+        },
       });
     });
   if (res.added >= ANALYZE_THRESHOLD) await analyzeIfStale(db, res.added);

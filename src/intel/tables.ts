@@ -76,7 +76,15 @@ export interface ObjectTable {
   recipient_users: string[];
   added_by_user: string | null;
   added_by_org: string | null;
+  /** set on a partner's copy of an object it may not read and did not create: served to that organisation only (migration 111) */
+  shadow_org: ColumnType<string | null, string | null | undefined, string | null>;
   object: Json<Record<string, unknown>>;
+}
+
+export interface SecretTable {
+  name: string;
+  value: string;
+  created_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export interface StatusTable {
@@ -128,4 +136,5 @@ export interface IntelTables {
   intel_status: StatusTable;
   intel_candidates: CandidateTable;
   intel_feeds: FeedTable;
+  intel_secrets: SecretTable;
 }

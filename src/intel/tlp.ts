@@ -81,6 +81,25 @@ export function statementMarking(statement: string, createdBy?: string, created 
   };
 }
 
+const TLP1_NAMES: Record<string, string> = {
+  'marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9': 'white',
+  'marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da': 'green',
+  'marking-definition--f88d31f6-486f-44da-b317-01333bde0b82': 'amber',
+  'marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed': 'red',
+};
+
+/**
+ * The official object of a TLP marking-definition id (TLP 2.0 as OASIS publishes it; TLP 1.0 as STIX
+ * 2.1 §7.2.1.4 gives it), or undefined for any other id. What is stored under these ids is always this
+ * object: a writer cannot redefine TLP.
+ */
+export function officialTlpMarking(id: string): Record<string, unknown> | undefined {
+  const v1 = TLP1_NAMES[id];
+  if (v1) return { type: 'marking-definition', spec_version: '2.1', id, created: '2017-01-20T00:00:00.000Z', definition_type: 'tlp', name: `TLP:${v1.toUpperCase()}`, definition: { tlp: v1 } };
+  const level = (Object.entries(TLP2_MARKING_IDS) as Array<[TlpLevel, string]>).find(([, x]) => x === id)?.[0];
+  return level ? tlpMarking(level) : undefined;
+}
+
 export function tlpOfMarkingId(id: string): TlpLevel | undefined {
   return LEVEL_BY_ID.get(id);
 }

@@ -15,6 +15,7 @@ import {
   sha256Hex,
   safeEqual,
   type Actor,
+  type OrgKind,
   type Role,
 } from '../auth/index.js';
 import { AcdError, forbidden, unauthenticated } from '../shared/errors.js';
@@ -24,8 +25,16 @@ export type Access =
   | {
       /** roles allowed; 'any' = any authenticated person */
       roles: readonly Role[] | 'any';
-      /** the route acts within one organisation named by this path parameter */
-      org?: { param: string; anyOrgRoles?: readonly Role[] };
+      /**
+       * the caller's organisation must be of one of these kinds (issue #17: agency-internal listings are
+       * not for a ministry's or an executor's people who hold an agency role; README access table)
+       */
+      orgKinds?: readonly OrgKind[];
+      /**
+       * the route acts within one organisation named by this path parameter; anyOrgRoles may act on any
+       * organisation, when their own organisation is of one of anyOrgKinds (default: any kind)
+       */
+      org?: { param: string; anyOrgRoles?: readonly Role[]; anyOrgKinds?: readonly OrgKind[] };
       /** the route acts on one person named by this path parameter */
       self?: { param: string; anyUserRoles?: readonly Role[] };
     };
@@ -83,10 +92,13 @@ export function installAccessControl(app: FastifyInstance, db: Kysely<Database>)
     if (access.roles !== 'any' && !actor.roles.some((r) => (access.roles as readonly Role[]).includes(r))) {
       throw forbidden(`${req.method} ${req.routeOptions.url} needs one of the roles ${access.roles.join(', ')}`);
     }
+    if (access.orgKinds && !access.orgKinds.includes(actor.orgKind)) {
+      throw forbidden(`${req.method} ${req.routeOptions.url} is for people of ${access.orgKinds.join(' and ')} organisations`);
+    }
     const params = req.params as Record<string, string>;
     if (access.org) {
       const wanted = params[access.org.param];
-      const bypass = access.org.anyOrgRoles?.some((r) => actor.roles.includes(r)) ?? false;
+      const bypass = (access.org.anyOrgRoles?.some((r) => actor.roles.includes(r)) ?? false) && (!access.org.anyOrgKinds || access.org.anyOrgKinds.includes(actor.orgKind));
       if (!bypass && wanted !== actor.orgId) throw forbidden('this resource belongs to another organisation');
     }
     if (access.self) {

@@ -50,6 +50,9 @@ const MALFORMED: Array<[string, RegExp]> = [
   ["[ipv4-addr:value = '10.0.0.0/33']", /not an IPv4 address or CIDR/],
   ["[ipv6-addr:value = '10.0.0.1']", /not an IPv6 address or CIDR/],
   ["[network-traffic:dst_port = 70000]", /not a port/],
+  ["[network-traffic:dst_port = '70000']", /not a port/],
+  ["[network-traffic:dst_port = '44a']", /not a port/],
+  ["[network-traffic:dst_port = '']", /not a port/],
   ["[ipv4-addr:value = '1.2.3.4'] ; drop table", /unexpected character/],
 ];
 
@@ -91,4 +94,11 @@ test('addresses a pattern asserts are read out for candidate criteria; negations
   assert.deepEqual(addressTerms("[ipv4-addr:value != '198.51.100.1']"), []);
   assert.deepEqual(addressTerms("[ipv4-addr:value NOT IN ('198.51.100.1')]"), []);
   assert.deepEqual(addressTerms("[domain-name:value = 'example.com']"), []);
+});
+
+test('a quoted port, as misp-stix writes it, is a port (the OASIS pattern validator accepts it)', () => {
+  const misp = "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '203.0.113.7' AND network-traffic:dst_port = '4444']";
+  assert.doesNotThrow(() => validatePattern(misp));
+  assert.doesNotThrow(() => validatePattern("[network-traffic:dst_port = '4444']"));
+  assert.deepEqual(addressTerms(misp), [{ address: '203.0.113.7', port: 4444 }]);
 });

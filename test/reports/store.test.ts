@@ -394,7 +394,7 @@ for (const engine of engineCases()) {
       assert.ok(!text.includes('Secret Power Co') && !text.includes(w.opA.orgId), 'the STIX names neither the operator nor the report title');
       assert.ok(text.includes('C2 seen on the VPN'), "the operator's note on an indicator travels");
       // the addresses (not domains, hashes or AS numbers) are candidate criteria, to be adopted by an approval
-      const cands = (await listCandidates(withTables<IntelTables>(store.db))).filter((c) => c.source === `report:${r.id}`);
+      const cands = (await listCandidates(withTables<IntelTables>(store.db), w.agency)).filter((c) => c.source === `report:${r.id}`);
       assert.deepEqual(cands.map((c) => c.address).sort(), ['198.51.100.0/24', '2001:db8::66', '203.0.113.66']);
       assert.ok(cands.every((c) => c.status === 'candidate' && c.collectionId === coll.id));
       const audit = (await listAudit(store.db, { action: 'report.indicators.share', limit: 1000 })).filter((e) => e.details.reportId === r.id);
@@ -421,7 +421,7 @@ for (const engine of engineCases()) {
       const rd = byId.get(tr.sharing!.indicatorIds[0]!)!;
       assert.equal(rd.tlp, 'red');
       assert.deepEqual(rd.recipient_users, [w.agency.userId]);
-      assert.equal((await listCandidates(withTables<IntelTables>(store.db))).filter((c) => c.source === `report:${red.id}`).length, 0);
+      assert.equal((await listCandidates(withTables<IntelTables>(store.db), w.agency)).filter((c) => c.source === `report:${red.id}`).length, 0);
     });
 
     test('attachments: every byte value round-trips through bytea, SHA-256 recorded, oversized refused naming the limit', async () => {

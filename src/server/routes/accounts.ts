@@ -78,7 +78,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get(
     '/api/v1/organisations',
     {
-      config: { access: { roles: ['admin', 'auditor', 'commission_member', 'agency_lead', 'agency_analyst'] } },
+      config: { access: { roles: ['admin', 'auditor', 'commission_member', 'agency_lead', 'agency_analyst'], orgKinds: ['agency', 'commission'] } },
       schema: { summary: 'List organisations', tags: ['accounts'], response: { 200: Type.Array(OrgView) } },
     },
     async () => (await db.selectFrom('organisations').selectAll().orderBy('name').execute()).map(orgView),
@@ -106,7 +106,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get<{ Params: { orgId: string } }>(
     '/api/v1/organisations/:orgId',
     {
-      config: { access: { roles: 'any', org: { param: 'orgId', anyOrgRoles: ['admin', 'auditor', 'commission_member', 'agency_lead', 'agency_analyst'] } } },
+      config: { access: { roles: 'any', org: { param: 'orgId', anyOrgRoles: ['admin', 'auditor', 'commission_member', 'agency_lead', 'agency_analyst'], anyOrgKinds: ['agency', 'commission'] } } },
       schema: { summary: 'One organisation (members see their own)', tags: ['accounts'], params: Type.Object({ orgId: Type.String() }), response: { 200: OrgView } },
     },
     async (req) => orgView(await getOrganisation(db, req.params.orgId)),
@@ -115,7 +115,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get<{ Params: { orgId: string } }>(
     '/api/v1/organisations/:orgId/people',
     {
-      config: { access: { roles: ['admin', 'auditor', 'agency_lead', 'operator', 'carrier', 'partner', 'commission_member'], org: { param: 'orgId', anyOrgRoles: ['admin', 'auditor'] } } },
+      config: { access: { roles: ['admin', 'auditor', 'agency_lead', 'operator', 'carrier', 'partner', 'commission_member'], org: { param: 'orgId', anyOrgRoles: ['admin', 'auditor'], anyOrgKinds: ['agency', 'commission'] } } },
       schema: { summary: "The people of an organisation (members see their own organisation's)", tags: ['accounts'], params: Type.Object({ orgId: Type.String() }), response: { 200: Type.Array(PersonViewSchema) } },
     },
     async (req) => {

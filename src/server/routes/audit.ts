@@ -19,7 +19,7 @@ export async function auditRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.get<{ Querystring: Static<typeof Query> }>(
     '/api/v1/audit',
     {
-      config: { access: { roles: ['admin', 'auditor', 'commission_member'] } },
+      config: { access: { roles: ['admin', 'auditor', 'commission_member'], orgKinds: ['agency', 'commission'] } },
       schema: {
         summary: 'Audit events in order (page with afterSeq)',
         tags: ['oversight'],

@@ -43,7 +43,7 @@ export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/v1/findings',
-    { config: { access: { roles: FINDING_READERS } }, schema: { summary: 'Findings, highest score first', tags: ['detect'], querystring: ListQuery } },
+    { config: { access: { roles: FINDING_READERS, orgKinds: ['agency', 'commission'] } }, schema: { summary: 'Findings, highest score first', tags: ['detect'], querystring: ListQuery } },
     async (req) => {
       let q = fdb.selectFrom('findings').selectAll().orderBy('score', 'desc').orderBy('last_seen', 'desc').limit(req.query.limit ?? 100);
       if (req.query.type) q = q.where('type', '=', req.query.type);
@@ -56,7 +56,7 @@ export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.get<{ Params: Static<typeof KeyParams> }>(
     '/api/v1/findings/:key',
-    { config: { access: { roles: FINDING_READERS } }, schema: { summary: 'One finding with its evidence', tags: ['detect'], params: KeyParams } },
+    { config: { access: { roles: FINDING_READERS, orgKinds: ['agency', 'commission'] } }, schema: { summary: 'One finding with its evidence', tags: ['detect'], params: KeyParams } },
     async (req) => {
       const r = await fdb.selectFrom('findings').selectAll().where('key', '=', req.params.key).executeTakeFirst();
       if (!r) throw notFound('finding', req.params.key);
@@ -68,7 +68,7 @@ export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get<{ Params: Static<typeof AddressParams> }>(
     '/api/v1/infrastructure/:address',
     {
-      config: { access: { roles: INFRASTRUCTURE_READERS } },
+      config: { access: { roles: INFRASTRUCTURE_READERS, orgKinds: ['agency'] } },
       schema: {
         summary: 'An external address (attacker infrastructure): its findings of every type, newest first (at most 500), first and last seen, and the domestic hosts involved (pseudonyms only, counted)',
         tags: ['detect'],
@@ -115,7 +115,7 @@ export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get(
     '/api/v1/pipeline/stats',
     {
-      config: { access: { roles: ['agency_analyst', 'agency_lead', 'commission_member', 'auditor', 'admin'] } },
+      config: { access: { roles: ['agency_analyst', 'agency_lead', 'commission_member', 'auditor', 'admin'], orgKinds: ['agency', 'commission'] } },
       schema: { summary: 'The live pipeline: totals and per-second rates (received, out of scope, no approval, selected, discarded); counts only', tags: ['detect'] },
     },
     async () => {

@@ -25,6 +25,7 @@ import {
   listGroups,
   promoteFinding,
   registerConfiguredFeeds,
+  revokePromotion,
   type IntelTables,
   type TlpLevel,
 } from '../../intel/index.js';
@@ -65,6 +66,17 @@ const PromotionBody = Type.Object(
     recipientOrgs: Type.Optional(Type.Array(Id)),
     recipientUsers: Type.Optional(Type.Array(Id)),
     reason: Type.Optional(Type.String({ maxLength: 2000 })),
+    validForDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: "the indicator's valid_until, in days from promotion (default 30)" })),
+  },
+  { additionalProperties: false },
+);
+
+const RevocationBody = Type.Object(
+  {
+    collectionId: Id,
+    apiRoot: Type.Optional(Type.String()),
+    reportId: Type.String({ pattern: '^report--[0-9a-fA-F-]{36}$', description: 'the report of the promotion to withdraw' }),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
   },
   { additionalProperties: false },
 );
@@ -244,7 +256,27 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
         ...(b.recipientOrgs ? { recipientOrgs: b.recipientOrgs } : {}),
         ...(b.recipientUsers ? { recipientUsers: b.recipientUsers } : {}),
         ...(b.reason ? { reason: b.reason } : {}),
+        ...(b.validForDays ? { validForDays: b.validForDays } : {}),
       });
+      void reply.status(201);
+      return r;
+    },
+  );
+
+  app.post<{ Body: Static<typeof RevocationBody> }>(
+    '/api/v1/intel/revocations',
+    {
+      config: { access: { roles: ANALYSTS } },
+      schema: {
+        summary: 'Withdraw a promotion: a revoked version (revoked: true; indicators valid_until now) of its report and of every object of it your organisation created, to the same readers; audited',
+        tags: ['intel'],
+        body: RevocationBody,
+        response: { 201: Type.Composite([AddResultView, Type.Object({ revoked: Type.Array(Type.String()) })]) },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const r = await revokePromotion(db, actorOf(req), { collectionId: b.collectionId, reportId: b.reportId, reason: b.reason, ...(b.apiRoot ? { apiRoot: b.apiRoot } : {}) });
       void reply.status(201);
       return r;
     },
@@ -311,7 +343,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.get<{ Querystring: { status?: 'candidate' | 'adopted' | 'rejected' } }>(
     '/api/v1/intel/candidates',
     {
-      config: { access: { roles: ANALYSTS } },
+      config: { access: { roles: ANALYSTS } }, // an agency's people only, and only what they may read: listCandidates
       schema: {
         summary: 'Candidate selection criteria from imported indicators (an approval must still adopt them)',
         tags: ['intel'],
@@ -319,7 +351,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
         response: { 200: Type.Array(Type.Object({ id: Type.String(), collectionId: Type.String(), indicator: Type.String(), address: Type.String(), port: Type.Union([Type.Integer(), Type.Null()]), source: Type.String(), status: Type.String(), createdAt: Type.String() })) },
       },
     },
-    async (req) => listCandidates(db, req.query.status ?? 'candidate'),
+    async (req) => listCandidates(db, actorOf(req), req.query.status ?? 'candidate'),
   );
 
   app.post<{ Params: { candidateId: string }; Body: { status: 'adopted' | 'rejected'; approvalId?: string; reason?: string } }>(

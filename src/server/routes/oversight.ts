@@ -197,7 +197,7 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.get(
     '/api/v1/audit-log/export',
     {
-      config: { access: { roles: OVERSIGHT } },
+      config: { access: { roles: OVERSIGHT, orgKinds: ['agency', 'commission'] } },
       schema: {
         summary: 'The whole log for `acd audit verify`: entries, leaf hashes, signed heads, consistency proofs (reading it is audited)',
         tags: ['oversight'],
@@ -213,7 +213,7 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.get<{ Querystring: Static<typeof EntriesQuery> }>(
     '/api/v1/audit-log/entries',
     {
-      config: { access: { roles: OVERSIGHT } },
+      config: { access: { roles: OVERSIGHT, orgKinds: ['agency', 'commission'] } },
       schema: {
         summary: 'Logged entries in leaf order, each with its inclusion proof against the latest signed head (reading them is audited)',
         tags: ['oversight'],

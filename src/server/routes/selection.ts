@@ -155,13 +155,13 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
   // Re-identification: a pseudonym back to its address, only under a commission decision, once.
   app.get<{ Querystring: Static<typeof ReidListQuery> }>(
     '/api/v1/reidentifications',
-    { config: { access: { roles: ['agency_lead', 'commission_member', 'auditor'] } }, schema: { summary: 'Re-identification requests, newest first (pseudonyms only, never addresses)', tags: ['selection'], querystring: ReidListQuery, response: { 200: Type.Array(StoredReidentificationSchema) } } },
+    { config: { access: { roles: ['agency_lead', 'commission_member', 'auditor'], orgKinds: ['agency', 'commission'] } }, schema: { summary: 'Re-identification requests, newest first (pseudonyms only, never addresses)', tags: ['selection'], querystring: ReidListQuery, response: { 200: Type.Array(StoredReidentificationSchema) } } },
     async (req) => listReidentifications(db, req.query.status as ReidentificationStatus | undefined),
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/v1/reidentifications/:id',
-    { config: { access: { roles: ['agency_lead', 'commission_member', 'auditor'] } }, schema: { summary: 'One re-identification request', tags: ['selection'], params: IdParams, response: { 200: StoredReidentificationSchema } } },
+    { config: { access: { roles: ['agency_lead', 'commission_member', 'auditor'], orgKinds: ['agency', 'commission'] } }, schema: { summary: 'One re-identification request', tags: ['selection'], params: IdParams, response: { 200: StoredReidentificationSchema } } },
     async (req) => getReidentification(db, req.params.id),
   );
 

@@ -297,7 +297,7 @@ async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<voi
       const objects = (env as { objects?: unknown }).objects;
       if (!Array.isArray(objects)) throw new AcdError('TAXII_BAD_ENVELOPE', 'the envelope has no "objects" list');
       if (objects.length === 0) throw new AcdError('TAXII_BAD_ENVELOPE', 'the envelope\'s "objects" list is empty');
-      const r = await addObjects(db, c, objects, { actor, candidates: `taxii:${actor.orgId}`, action: 'intel.objects.add', details: { via: 'taxii' } });
+      const r = await addObjects(db, c, objects, { actor, reader: rights.reader, candidates: `taxii:${actor.orgId}`, action: 'intel.objects.add', details: { via: 'taxii' } });
       const status = await saveStatus(db, req.params.root, c, actor, requestUs, objects.length, r);
       void reply.status(202);
       return status;
