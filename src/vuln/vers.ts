@@ -1,0 +1,150 @@
+/**
+ * Version ranges as `vers` (the version range specifier CSAF 2.0 recommends for product_version_range:
+ * `vers:<scheme>/<constraint>|<constraint>…`) and the comparison of versions. Semantic versions are
+ * compared with `semver` (npm's parser); other versions ("generic": 2.4.57, 10.2(1)e, R2.1a) segment by
+ * segment, numbers as numbers. No npm package implements vers containment, so that is written here, after
+ * the vers spec's algorithm ("Checking if a version is contained within a range").
+ */
+import semver from 'semver';
+import { vulnError } from './errors.js';
+
+export type Comparator = '=' | '!=' | '<' | '<=' | '>' | '>=';
+export interface Constraint {
+  comparator: Comparator;
+  version: string;
+}
+export interface VersRange {
+  scheme: string;
+  /** null: `*`, every version */
+  constraints: Constraint[] | null;
+}
+
+const SEMVER_SCHEMES = new Set(['semver', 'npm', 'cargo', 'nuget', 'golang', 'composer']);
+
+/** Generic segments: runs of digits and runs of letters; separators (. - _ + ~ ( ) space) split. */
+function segments(v: string): Array<number | string> {
+  const out: Array<number | string> = [];
+  const re = /(\d+)|([a-z]+)/gi;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(v))) out.push(m[1] !== undefined ? Number(m[1]) : m[2]!.toLowerCase());
+  return out;
+}
+
+/** Generic comparison: segment by segment, numbers as numbers; a number sorts after letters at the same
+ * place, and a missing segment counts as 0 and sorts after letters: 1.0rc1 < 1.0 = 1.0.0 < 1.0.1. */
+export function compareGeneric(a: string, b: string): number {
+  const x = segments(a);
+  const y = segments(b);
+  const n = Math.max(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === q) continue;
+    // a missing segment is 0 against a number (1.0 = 1.0.0) and after letters (1.0rc1 < 1.0)
+    if (p === undefined) {
+      if (typeof q === 'string') return 1;
+      if (q === 0) continue;
+      return -1;
+    }
+    if (q === undefined) {
+      if (typeof p === 'string') return -1;
+      if (p === 0) continue;
+      return 1;
+    }
+    if (typeof p === 'number' && typeof q === 'number') return p < q ? -1 : 1;
+    if (typeof p === 'string' && typeof q === 'string') return p < q ? -1 : 1;
+    return typeof p === 'number' ? 1 : -1;
+  }
+  return 0;
+}
+
+/** Compares two versions under a scheme: semver where both parse (loosely), generic otherwise. */
+export function compareVersions(a: string, b: string, scheme = 'generic'): number {
+  if (SEMVER_SCHEMES.has(scheme) || scheme === 'generic') {
+    const x = semver.valid(a, { loose: true });
+    const y = x ? semver.valid(b, { loose: true }) : null;
+    if (x && y) return semver.compare(x, y, { loose: true });
+  }
+  return compareGeneric(a, b);
+}
+
+const COMPARATOR = /^(<=|>=|!=|<|>|=)?\s*(.+)$/;
+
+function parseConstraints(text: string, where: string): Constraint[] | null {
+  const t = text.trim();
+  if (t === '*') return null;
+  const out: Constraint[] = [];
+  for (const raw of t.split('|')) {
+    const c = raw.trim();
+    const m = COMPARATOR.exec(c);
+    if (!c || !m || !m[2]!.trim()) throw vulnError('VULN_INVALID_VERS', `${where}: "${text.slice(0, 200)}" has an empty constraint`);
+    out.push({ comparator: (m[1] ?? '=') as Comparator, version: decodeURIComponent(m[2]!.trim()) });
+  }
+  return out;
+}
+
+/**
+ * Parses `vers:<scheme>/<constraints>`; also the plain comparator lists CSAF producers write where
+ * they do not use vers (`>=1.2|<1.4`, `<= 4.2.4`), read with the generic scheme.
+ */
+export function parseVers(text: string, where = 'range'): VersRange {
+  const s = text.trim();
+  if (s.toLowerCase().startsWith('vers:')) {
+    const slash = s.indexOf('/');
+    if (slash < 0) throw vulnError('VULN_INVALID_VERS', `${where}: "${s.slice(0, 200)}" has no scheme/constraints separator`);
+    const scheme = s.slice(5, slash).toLowerCase();
+    if (!/^[a-z0-9.+-]+$/.test(scheme)) throw vulnError('VULN_INVALID_VERS', `${where}: "${s.slice(0, 200)}" has no versioning scheme`);
+    return { scheme, constraints: parseConstraints(s.slice(slash + 1), where) };
+  }
+  if (/^(<=|>=|<|>|!=|=)/.test(s)) return { scheme: 'generic', constraints: parseConstraints(s, where) };
+  throw vulnError('VULN_INVALID_VERS', `${where}: "${s.slice(0, 200)}" is neither a vers: range nor a comparator list (>=1.2|<1.4)`);
+}
+
+/** The vers spec's containment check: is `version` in the range? */
+export function inRange(version: string, range: VersRange): boolean {
+  if (range.constraints === null) return true;
+  const cmp = (a: string, b: string) => compareVersions(a, b, range.scheme);
+  // 1. equality constraints (=, <=, >=) hold for an equal version; != excludes it
+  const rest: Constraint[] = [];
+  for (const c of range.constraints) {
+    const d = cmp(version, c.version);
+    if (d === 0) {
+      if (c.comparator === '!=') return false;
+      if (c.comparator === '=' || c.comparator === '<=' || c.comparator === '>=') return true;
+    }
+    if (c.comparator !== '=' && c.comparator !== '!=') rest.push(c);
+  }
+  if (rest.length === 0) return false;
+  rest.sort((a, b) => cmp(a.version, b.version));
+  const lower = (c: Constraint) => c.comparator === '>' || c.comparator === '>=';
+  const upper = (c: Constraint) => c.comparator === '<' || c.comparator === '<=';
+  if (rest.length === 1) {
+    const c = rest[0]!;
+    return upper(c) ? cmp(version, c.version) < 0 : cmp(version, c.version) > 0;
+  }
+  // 2. pairwise over the sorted constraints
+  for (let i = 0; i + 1 < rest.length; i++) {
+    const cur = rest[i]!;
+    const next = rest[i + 1]!;
+    if (i === 0 && upper(cur) && cmp(version, cur.version) < 0) return true;
+    if (i + 2 === rest.length && lower(next) && cmp(version, next.version) > 0) return true;
+    if (lower(cur) && upper(next) && cmp(version, cur.version) > 0 && cmp(version, next.version) < 0) return true;
+  }
+  return false;
+}
+
+/** A vers string of the CVE JSON 5 range form: from `version` (0 = the beginning) to lessThan / lessThanOrEqual. */
+export function cveRangeToVers(v: { version: string; lessThan?: string | undefined; lessThanOrEqual?: string | undefined; versionType?: string | undefined }): VersRange {
+  const scheme = v.versionType && SEMVER_SCHEMES.has(v.versionType) ? 'semver' : 'generic';
+  const constraints: Constraint[] = [];
+  const from = v.version.trim();
+  const to = v.lessThan ?? v.lessThanOrEqual;
+  if (to === undefined) return { scheme, constraints: [{ comparator: '=', version: from }] };
+  if (from !== '0' && from !== '*' && from !== '') constraints.push({ comparator: '>=', version: from });
+  if (to.trim() !== '*') constraints.push({ comparator: v.lessThan !== undefined ? '<' : '<=', version: to.trim() });
+  return { scheme, constraints: constraints.length ? constraints : null };
+}
+
+export function formatVers(r: VersRange): string {
+  return `vers:${r.scheme}/${r.constraints === null ? '*' : r.constraints.map((c) => `${c.comparator === '=' ? '' : c.comparator}${c.version}`).join('|')}`;
+}
