@@ -98,7 +98,13 @@ function refuse(code: VulnErrorCode, what: string, errors: ErrorObject[] | null 
   const all = failures(errors);
   const combinators = new Set(['anyOf', 'oneOf', 'if', 'not', 'allOf']);
   const specific = (errors ?? []).filter((e) => !combinators.has(e.keyword));
-  const first = specific.length ? failures([specific.sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!])[0]! : all[0] ?? { field: '/', message: 'is not valid' };
+  // the deepest field; among equals, the one most branches of a oneOf agree on (CVSS 3.0 or 3.1: the score
+  // out of range fails both, the 3.1 vector fails only the 3.0 branch)
+  const sf = failures(specific);
+  const count = new Map<string, number>();
+  for (const f of sf) count.set(f.field, (count.get(f.field) ?? 0) + 1);
+  const depth = (f: SchemaFailure) => f.field.split('/').length;
+  const first = sf.sort((a, b) => depth(b) - depth(a) || count.get(b.field)! - count.get(a.field)!)[0] ?? all[0] ?? { field: '/', message: 'is not valid' };
   throw vulnError(code, `${what}: ${first.field} ${first.message}`, { details: { field: first.field, failures: all.slice(0, 20) } });
 }
 
