@@ -63,6 +63,27 @@ export const ConfigSchema = Type.Object(
     reportsSmtpPort: Type.Integer({ minimum: 1, maximum: 65535, default: 25, description: 'port of the SMTP relay' }),
     reportsSmtpFrom: Type.Optional(Type.String({ minLength: 3, description: 'sender address of reminder e-mails' })),
     reportsSmtpTo: Type.Array(Type.String({ minLength: 3 }), { default: [], description: 'recipients of reminder e-mails (comma-separated in the environment)' }),
+    // issue #25: vulnerability advisories (src/vuln) — feeds pulled on a schedule; reminders use the reports* channels
+    vulnFeeds: Type.Optional(
+      Type.Object(
+        {
+          intervalSeconds: Type.Integer({ minimum: 60, maximum: 86400 * 7, default: 3600, description: 'seconds between pulls of every advisory feed' }),
+          feeds: Type.Array(
+            Type.Object(
+              {
+                id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'feed id' }),
+                url: Type.String({ pattern: '^https?://', description: 'a URL answering one CSAF 2.0 / CVE JSON 5 / KEV document, an array of them, or a CSAF ROLIE feed' }),
+                auth: Type.Optional(Type.String({ pattern: '^(bearer:.+|basic:[^:]+:.+)$', description: 'credentials: bearer:TOKEN or basic:USER:PASSWORD' })),
+              },
+              { additionalProperties: false },
+            ),
+            { default: [] },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    vulnRemindersIntervalSeconds: Type.Integer({ minimum: 10, maximum: 86400, default: 300, description: 'seconds between runs of the known-exploited reminder job (channels: reportsWebhookUrl, reportsSmtp*)' }),
   },
   { additionalProperties: false },
 );
@@ -70,5 +91,5 @@ export const ConfigSchema = Type.Object(
 export type AcdConfig = Static<typeof ConfigSchema>;
 
 /** Keys whose values are numbers or lists when given as text (environment variables, flags). */
-export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds', 'tokenCacheSeconds', 'busPartitions', 'reportsMaxAttachmentBytes', 'reportsSmtpPort']);
+export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds', 'tokenCacheSeconds', 'busPartitions', 'reportsMaxAttachmentBytes', 'reportsSmtpPort', 'vulnRemindersIntervalSeconds']);
 export const LIST_KEYS = new Set(['domestic', 'reportsSmtpTo']);

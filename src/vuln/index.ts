@@ -28,3 +28,5 @@ export {
   type AdvisorySummary,
 } from './service.js';
 export { csafAdvisory, cveRecord, type CsafInput } from './csaf-builder.js';
+export { createVulnReminderJob, type VulnReminderConfig, type VulnReminderJob, type VulnReminderPayload } from './reminders.js';
+export { shareAdvisoryStix, vulnerabilityObject, vulnerabilityId, type AdvisoryStixResult } from './stix.js';

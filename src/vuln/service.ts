@@ -27,6 +27,7 @@ import { parseDocument, type Advisory, type AffectedRule, type KevCatalogue, typ
 import { createAdvisoryIndex, statusOf, targetOf, type ProductLike, type ProductMatch } from './match.js';
 import type { VulnTables } from './tables.js';
 import { vulnError } from './errors.js';
+import { vulnerabilityId } from './ids.js';
 
 export type AnyDb = Kysely<Database> | Transaction<Database>;
 type VDb = Kysely<Database & ReportsTables & VulnTables> | Transaction<Database & ReportsTables & VulnTables>;
@@ -425,6 +426,8 @@ export interface AlertView {
   publisher: string;
   matchStatus: string;
   cves: string[];
+  /** the STIX `vulnerability` object of each CVE (intel; shared by TLP with POST /api/v1/vuln/advisories/{id}/stix) */
+  stixVulnerabilityIds: string[];
   products: unknown[];
   remediations: unknown[];
   severity: string;
@@ -474,6 +477,7 @@ async function alertViews(db: AnyDb, where: { orgId?: string; id?: string; openO
       publisher: r.publisher,
       matchStatus: r.match_status,
       cves: r.cves as string[],
+      stixVulnerabilityIds: (r.cves as string[]).map(vulnerabilityId),
       products: r.products as unknown[],
       remediations: r.remediations as unknown[],
       severity: r.severity,
