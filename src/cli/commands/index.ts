@@ -17,4 +17,5 @@ export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./worker.js'),
   () => import('./operations.js'),
   () => import('./approvals.js'),
+  () => import('./advisories.js'),
 ];
