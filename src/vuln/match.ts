@@ -113,10 +113,14 @@ export function createAdvisoryIndex(): AdvisoryIndex {
         } catch {
           continue;
         }
-        let list = byKey.get(rule.key);
-        if (!list) byKey.set(rule.key, (list = []));
+        // a CPE with an open vendor but a product named goes under '*:product' (looked up by every
+        // registered product of that name); only names open in both go under '*' (looked at for all)
+        const product = c.wfn ? literal(c.wfn.product) : null;
+        const bucket = rule.key === '*' && product ? `*:${product}` : rule.key;
+        let list = byKey.get(bucket);
+        if (!list) byKey.set(bucket, (list = []));
         list.push({ advisoryId, c });
-        keys.push(rule.key);
+        keys.push(bucket);
         n++;
       }
       keysOf.set(advisoryId, [...new Set(keys)]);
@@ -134,13 +138,17 @@ export function createAdvisoryIndex(): AdvisoryIndex {
     },
     match(t) {
       const out: Array<{ advisoryId: string; rule: AffectedRule }> = [];
-      const seen = new Set<string>();
-      for (const k of [...t.keys, '*']) {
-        if (seen.has(k)) continue;
-        seen.add(k);
-        for (const x of byKey.get(k) ?? []) if (ruleMatches(x.c, t)) out.push({ advisoryId: x.advisoryId, rule: x.c.rule });
-      }
-      // a target without vendor/product keys can still be covered by CPE rules of its CPE's names
+      const look = (k: string) => {
+        const list = byKey.get(k);
+        if (list) for (const x of list) if (ruleMatches(x.c, t)) out.push({ advisoryId: x.advisoryId, rule: x.c.rule });
+      };
+      const products = new Set<string>();
+      t.keys.forEach((k, i) => {
+        if (t.keys.indexOf(k) === i) look(k);
+        products.add(k.slice(k.indexOf(':') + 1));
+      });
+      for (const p of products) look(`*:${p}`);
+      look('*');
       return out;
     },
     size: () => n,

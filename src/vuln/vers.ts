@@ -58,12 +58,25 @@ export function compareGeneric(a: string, b: string): number {
   return 0;
 }
 
+// semver's parse of a version string, remembered: matching compares the same few versions many times
+// (bounded: cleared when full)
+const parsed = new Map<string, semver.SemVer | null>();
+function semverOf(v: string): semver.SemVer | null {
+  let p = parsed.get(v);
+  if (p === undefined) {
+    if (parsed.size >= 50_000) parsed.clear();
+    p = semver.parse(v, { loose: true });
+    parsed.set(v, p);
+  }
+  return p;
+}
+
 /** Compares two versions under a scheme: semver where both parse (loosely), generic otherwise. */
 export function compareVersions(a: string, b: string, scheme = 'generic'): number {
   if (SEMVER_SCHEMES.has(scheme) || scheme === 'generic') {
-    const x = semver.valid(a, { loose: true });
-    const y = x ? semver.valid(b, { loose: true }) : null;
-    if (x && y) return semver.compare(x, y, { loose: true });
+    const x = semverOf(a);
+    const y = x ? semverOf(b) : null;
+    if (x && y) return x.compare(y);
   }
   return compareGeneric(a, b);
 }
