@@ -98,8 +98,14 @@ export interface AdvisoryIndex {
   size(): number;
 }
 
+function look(list: Array<{ advisoryId: string; c: CompiledRule }> | undefined, t: Target, out: Array<{ advisoryId: string; rule: AffectedRule }>): void {
+  if (list) for (const x of list) if (ruleMatches(x.c, t)) out.push({ advisoryId: x.advisoryId, rule: x.c.rule });
+}
+
 export function createAdvisoryIndex(): AdvisoryIndex {
   const byKey = new Map<string, Array<{ advisoryId: string; c: CompiledRule }>>();
+  // rules filed under '*:product' (none: the lookups are skipped)
+  let wildVendor = 0;
   const keysOf = new Map<string, string[]>();
   let n = 0;
   return {
@@ -121,6 +127,7 @@ export function createAdvisoryIndex(): AdvisoryIndex {
         if (!list) byKey.set(bucket, (list = []));
         list.push({ advisoryId, c });
         keys.push(bucket);
+        if (bucket.startsWith('*:')) wildVendor++;
         n++;
       }
       keysOf.set(advisoryId, [...new Set(keys)]);
@@ -131,6 +138,7 @@ export function createAdvisoryIndex(): AdvisoryIndex {
         if (!list) continue;
         const kept = list.filter((x) => x.advisoryId !== advisoryId);
         n -= list.length - kept.length;
+        if (k.startsWith('*:')) wildVendor -= list.length - kept.length;
         if (kept.length) byKey.set(k, kept);
         else byKey.delete(k);
       }
@@ -138,17 +146,16 @@ export function createAdvisoryIndex(): AdvisoryIndex {
     },
     match(t) {
       const out: Array<{ advisoryId: string; rule: AffectedRule }> = [];
-      const look = (k: string) => {
-        const list = byKey.get(k);
-        if (list) for (const x of list) if (ruleMatches(x.c, t)) out.push({ advisoryId: x.advisoryId, rule: x.c.rule });
-      };
-      const products = new Set<string>();
-      t.keys.forEach((k, i) => {
-        if (t.keys.indexOf(k) === i) look(k);
-        products.add(k.slice(k.indexOf(':') + 1));
-      });
-      for (const p of products) look(`*:${p}`);
-      look('*');
+      // the target's own keys (distinct: targetOf dedups), then '*:product' for each product name, then '*'
+      for (const k of t.keys) look(byKey.get(k), t, out);
+      for (let i = 0; i < t.keys.length; i++) {
+        const k = t.keys[i]!;
+        const p = k.slice(k.indexOf(':') + 1);
+        let dup = false;
+        for (let j = 0; j < i; j++) if (t.keys[j]!.endsWith(`:${p}`)) dup = true;
+        if (!dup && wildVendor > 0) look(byKey.get(`*:${p}`), t, out);
+      }
+      look(byKey.get('*'), t, out);
       return out;
     },
     size: () => n,

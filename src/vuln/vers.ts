@@ -113,35 +113,51 @@ export function parseVers(text: string, where = 'range'): VersRange {
   throw vulnError('VULN_INVALID_VERS', `${where}: "${s.slice(0, 200)}" is neither a vers: range nor a comparator list (>=1.2|<1.4)`);
 }
 
+// the range's < <= > >= constraints sorted by version, computed once per range (ranges are reused for
+// every product matched; a WeakMap keeps them out of the stored JSON)
+const sortedBounds = new WeakMap<VersRange, Constraint[]>();
+function boundsOf(range: VersRange): Constraint[] {
+  let b = sortedBounds.get(range);
+  if (!b) {
+    b = range.constraints!.filter((c) => c.comparator !== '=' && c.comparator !== '!=');
+    b.sort((x, y) => compareVersions(x.version, y.version, range.scheme));
+    sortedBounds.set(range, b);
+  }
+  return b;
+}
+
+const isLower = (c: Constraint): boolean => c.comparator === '>' || c.comparator === '>=';
+const isUpper = (c: Constraint): boolean => c.comparator === '<' || c.comparator === '<=';
+
 /** The vers spec's containment check: is `version` in the range? */
 export function inRange(version: string, range: VersRange): boolean {
-  if (range.constraints === null) return true;
-  const cmp = (a: string, b: string) => compareVersions(a, b, range.scheme);
+  const all = range.constraints;
+  if (all === null) return true;
+  const scheme = range.scheme;
   // 1. equality constraints (=, <=, >=) hold for an equal version; != excludes it
-  const rest: Constraint[] = [];
-  for (const c of range.constraints) {
-    const d = cmp(version, c.version);
-    if (d === 0) {
+  for (let i = 0; i < all.length; i++) {
+    const c = all[i]!;
+    if (compareVersions(version, c.version, scheme) === 0) {
       if (c.comparator === '!=') return false;
       if (c.comparator === '=' || c.comparator === '<=' || c.comparator === '>=') return true;
     }
-    if (c.comparator !== '=' && c.comparator !== '!=') rest.push(c);
   }
+  const rest = boundsOf(range);
   if (rest.length === 0) return false;
-  rest.sort((a, b) => cmp(a.version, b.version));
-  const lower = (c: Constraint) => c.comparator === '>' || c.comparator === '>=';
-  const upper = (c: Constraint) => c.comparator === '<' || c.comparator === '<=';
   if (rest.length === 1) {
     const c = rest[0]!;
-    return upper(c) ? cmp(version, c.version) < 0 : cmp(version, c.version) > 0;
+    const d = compareVersions(version, c.version, scheme);
+    return isUpper(c) ? d < 0 : d > 0;
   }
   // 2. pairwise over the sorted constraints
   for (let i = 0; i + 1 < rest.length; i++) {
     const cur = rest[i]!;
     const next = rest[i + 1]!;
-    if (i === 0 && upper(cur) && cmp(version, cur.version) < 0) return true;
-    if (i + 2 === rest.length && lower(next) && cmp(version, next.version) > 0) return true;
-    if (lower(cur) && upper(next) && cmp(version, cur.version) > 0 && cmp(version, next.version) < 0) return true;
+    const dc = compareVersions(version, cur.version, scheme);
+    if (i === 0 && isUpper(cur) && dc < 0) return true;
+    const dn = compareVersions(version, next.version, scheme);
+    if (i + 2 === rest.length && isLower(next) && dn > 0) return true;
+    if (isLower(cur) && isUpper(next) && dc > 0 && dn < 0) return true;
   }
   return false;
 }
