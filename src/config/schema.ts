@@ -93,14 +93,37 @@ export const ConfigSchema = Type.Object(
     auditWitnessKey: Type.Optional(Type.String({ minLength: 1, description: "the witness's cosigner vkey (name+keyid+base64), or a file holding it; required with auditWitnessUrl" })),
     // issue #17 (intel integrity and tenancy): who may scrape /metrics
     metricsToken: Type.Optional(Type.String({ minLength: 16, description: 'Bearer token a Prometheus scrape of /metrics must send; without it /metrics answers loopback clients only' })),
+    // issue #25: vulnerability advisories (src/vuln) — feeds pulled on a schedule; reminders use the reports* channels
+    vulnFeeds: Type.Optional(
+      Type.Object(
+        {
+          intervalSeconds: Type.Integer({ minimum: 60, maximum: 86400 * 7, default: 3600, description: 'seconds between pulls of every advisory feed' }),
+          feeds: Type.Array(
+            Type.Object(
+              {
+                id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'feed id' }),
+                url: Type.String({ pattern: '^https?://', description: 'a URL answering one CSAF 2.0 / CVE JSON 5 / KEV document, an array of them, or a CSAF ROLIE feed' }),
+                auth: Type.Optional(Type.String({ pattern: '^(bearer:.+|basic:[^:]+:.+)$', description: 'credentials: bearer:TOKEN or basic:USER:PASSWORD' })),
+              },
+              { additionalProperties: false },
+            ),
+            { default: [] },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    vulnRemindersIntervalSeconds: Type.Integer({ minimum: 10, maximum: 86400, default: 300, description: 'seconds between runs of the known-exploited reminder job (channels: reportsWebhookUrl, reportsSmtp*)' }),
   },
   { additionalProperties: false },
 );
 
 export type AcdConfig = Static<typeof ConfigSchema>;
 
-/** Keys whose values are numbers or lists when given as text (environment variables, flags). */
-export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds', 'tokenCacheSeconds', 'busPartitions', 'reportsMaxAttachmentBytes', 'reportsSmtpPort', 'operationsExpirySeconds', 'operationsReconcileSeconds', 'flowspecRate']);
-export const LIST_KEYS = new Set(['domestic', 'reportsSmtpTo', 'bgpCommunities']);
-// issue #19 (own line, for easy merges)
-for (const k of ['auditLogMaxSkewSeconds', 'auditLogHeadIntervalSeconds']) NUMERIC_KEYS.add(k);
+/**
+ * Keys whose values are numbers or lists when given as text (environment variables, flags): read off the schema,
+ * so a new key needs no second list.
+ */
+const PROPS = ConfigSchema.properties as Record<string, { type?: string }>;
+export const NUMERIC_KEYS = new Set(Object.keys(PROPS).filter((k) => PROPS[k]!.type === 'integer' || PROPS[k]!.type === 'number'));
+export const LIST_KEYS = new Set(Object.keys(PROPS).filter((k) => PROPS[k]!.type === 'array'));

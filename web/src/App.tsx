@@ -8,6 +8,7 @@ import { OperatorView } from './views/Operator.js';
 import { CommissionView } from './views/Commission.js';
 import { IntelView } from './views/Intel.js';
 import { ApprovalsView } from './views/Approvals.js';
+import { SectorExposure } from './views/Exposure.js';
 
 interface ViewDef {
   id: string;
@@ -18,6 +19,8 @@ interface ViewDef {
 
 export const VIEWS: ViewDef[] = [
   { id: 'analysis', title: 'Analysis', roles: ['agency_analyst', 'agency_lead'], render: (me, spec) => <AnalystView me={me} spec={spec} /> },
+  // issue #25: the sector's vulnerability exposure over time (the operator's is on top of its own view)
+  { id: 'sector-exposure', title: 'Sector exposure', roles: ['agency_analyst', 'agency_lead'], render: (me, spec) => <SectorExposure me={me} spec={spec} /> },
   { id: 'approvals', title: 'Approvals', roles: ['agency_lead'], render: (me, spec) => <ApprovalsView me={me} spec={spec} /> },
   { id: 'operator', title: 'Reports and systems', roles: ['operator'], render: (me, spec) => <OperatorView me={me} spec={spec} /> },
   { id: 'oversight', title: 'Oversight', roles: ['commission_member', 'auditor'], render: (me, spec) => <CommissionView me={me} spec={spec} /> },

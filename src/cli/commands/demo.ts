@@ -6,6 +6,7 @@ import { ensureDemoAccounts } from '../../demo/accounts.js';
 import { DEMO_CARRIER, ensureDemoApproval } from '../../demo/approval.js';
 import { ensureDemoReport } from '../../demo/report.js';
 import { ensureDemoOperation } from '../../demo/operation.js';
+import { ensureDemoVuln } from '../../demo/vuln.js';
 import { createDemoExporter } from '../../flow/demo-exporter.js';
 import { ATTRIBUTION } from '../../selection/index.js';
 import { exportPublicKey, logKeyFor, logKeySource, spawnWitnessProcess, type WitnessProcess } from '../../oversight/index.js';
@@ -44,6 +45,7 @@ export function register(program: Command): void {
       const creds = await ensureDemoAccounts(running.store.db);
       const approvalId = await ensureDemoApproval(running.store.db);
       await running.pipeline?.reloadApprovals();
+      await ensureDemoVuln(running.store.db);
       const collector = running.pipeline?.collectorAddress();
       let exporter: ReturnType<typeof createDemoExporter> | null = null;
       if (collector && running.pipeline) {

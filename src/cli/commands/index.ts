@@ -18,4 +18,5 @@ export const commandModules: Array<() => Promise<{ register: Register }>> = [
   () => import('./operations.js'),
   () => import('./approvals.js'),
   () => import('./witness.js'),
+  () => import('./advisories.js'),
 ];

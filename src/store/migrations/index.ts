@@ -23,6 +23,7 @@ import * as m011 from './011-findings-by-external.js';
 import * as m012 from './012-intel-object-text.js';
 import * as m131 from './131-audit-log-cosigned.js';
 import * as m111 from './111-intel-integrity.js';
+import * as m161 from './161-vuln.js';
 
 export interface Migration {
   version: number;
@@ -45,6 +46,7 @@ export const migrations: Migration[] = [
   { version: 12, name: 'intel-object-text', up: m012.up },
   { version: 131, name: 'audit-log-cosigned', up: m131.up },
   { version: 111, name: 'intel-integrity', up: m111.up },
+  { version: 161, name: 'vuln', up: m161.up },
 ].sort((a, b) => a.version - b.version);
 
 /** name → [old block version, release-order version] of the migrations released before the renumbering */

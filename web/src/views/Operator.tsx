@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { fill, type Me, type Spec } from '../api.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, label, useLoad } from '../ui.js';
 import { IntelSection } from './Intel.js';
+import { OperatorExposure } from './Exposure.js';
 
 type Row = Record<string, unknown>;
 
@@ -47,6 +48,7 @@ export function OperatorView({ me, spec }: { me: Me; spec: Spec }) {
   const systemRows = Array.isArray(systems.data) ? (systems.data as Row[]) : [];
   return (
     <div className="stack">
+      <OperatorExposure me={me} spec={spec} />
       <div className="grid two">
         <div className="stack">
           <ApiList

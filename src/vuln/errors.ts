@@ -1,0 +1,27 @@
+/**
+ * The vuln part's error codes (each an AcdError the API turns into `{error: code, message}`):
+ *
+ * - VULN_INVALID_CSAF: a CSAF 2.0 document fails the CSAF 2.0 JSON schema (the message names the field)
+ * - VULN_INVALID_CVE: a CVE JSON 5 record fails the CVE record schema (names the field)
+ * - VULN_INVALID_KEV: a CISA KEV catalogue fails its shape (names the field)
+ * - VULN_UNKNOWN_FORMAT: a document that is none of CSAF 2.0, CVE JSON 5, KEV
+ * - VULN_INVALID_CPE: a CPE 2.3 formatted string that NISTIR 7695 cannot unbind
+ * - VULN_INVALID_VERS: a version range that is not a `vers:` string or a plain comparator list
+ * - VULN_INVALID_STATE: an alert state change that is not allowed (not_affected without a reason, …)
+ * - VULN_OPERATOR_ONLY: an alert's state is set by the operator whose system it is
+ * - VULN_FEED: a configured feed could not be pulled (HTTP status, not JSON)
+ */
+import { AcdError } from '../shared/errors.js';
+
+export type VulnErrorCode =
+  | 'VULN_INVALID_CSAF'
+  | 'VULN_INVALID_CVE'
+  | 'VULN_INVALID_KEV'
+  | 'VULN_UNKNOWN_FORMAT'
+  | 'VULN_INVALID_CPE'
+  | 'VULN_INVALID_VERS'
+  | 'VULN_INVALID_STATE'
+  | 'VULN_OPERATOR_ONLY'
+  | 'VULN_FEED';
+
+export const vulnError = (code: VulnErrorCode, message: string, opts: { status?: number; details?: unknown } = {}): AcdError => new AcdError(code, message, opts);

@@ -1,0 +1,109 @@
+/**
+ * Vulnerability exposure in the dashboard, end to end in Debian's Chromium (playwright-core drives
+ * /usr/bin/chromium; nothing is downloaded): a real `acd demo` (no synthetic traffic) loads its advisories;
+ * the operator sees the known-exploited VPN alert first on its view and acknowledges it (the API then holds
+ * the state); the agency analyst's "Sector exposure" chart renders with the operator's counts.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+const ROOT = join(import.meta.dirname, '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+let child: ChildProcess | null = null;
+let context: BrowserContext | null = null;
+let page: Page;
+let out = '';
+let url = '';
+const creds = new Map<string, string>();
+const dirs: string[] = [];
+
+function buildIsStale(): boolean {
+  const built = join(ROOT, 'web/dist/index.html');
+  if (!existsSync(built)) return true;
+  const at = statSync(built).mtimeMs;
+  const newer = (dir: string): boolean => readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs > at));
+  return newer(join(ROOT, 'web/src'));
+}
+
+before(async () => {
+  if (!haveChromium) return;
+  if (buildIsStale()) execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+  const data = mkdtempSync(join(tmpdir(), 'acd-vuln-web-'));
+  const profile = mkdtempSync(join(tmpdir(), 'acd-vuln-chromium-'));
+  dirs.push(data, profile);
+  child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'demo', '--port', '0', '--data', data, '--no-traffic'], { cwd: ROOT, env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const launching = chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'], viewport: { width: 1280, height: 900 } });
+  url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 300_000);
+    const check = () => {
+      const m = /ACD demo is running at (http:\/\/\S+)/.exec(out);
+      if (m && /Ctrl-C/.test(out)) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      } else if (child?.exitCode !== null) {
+        clearTimeout(timer);
+        reject(new Error(`demo exited:\n${out}`));
+      } else setTimeout(check, 100);
+    };
+    check();
+  });
+  for (const m of out.matchAll(/^\s{4}(\w+)\s+(demo-[0-9a-f]+)\s/gm)) creds.set(m[1]!, m[2]!);
+  context = await launching;
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(60_000);
+});
+
+after(async () => {
+  await context?.close();
+  if (child && child.exitCode === null) {
+    child.kill('SIGINT');
+    await new Promise((r) => child!.once('exit', r));
+  }
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function loginAs(username: string): Promise<void> {
+  await page.context().clearCookies();
+  await page.goto(url + '/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(creds.get(username) ?? '');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+test('the operator sees its known-exploited alert first and acknowledges it; the sector chart renders', { skip: !haveChromium && `${CHROMIUM} is missing`, timeout: 600_000 }, async () => {
+  await loginAs('operator');
+  await page.locator('main[data-view="operator"]').waitFor();
+  const alerts = page.locator('li.vuln-alert');
+  await alerts.first().waitFor();
+  assert.equal(await alerts.count(), 3);
+  const first = alerts.first();
+  assert.match(await first.locator('h3').innerText(), /KNOWN EXPLOITED.*Remote access VPN/);
+  assert.match(await first.innerText(), /Upgrade SecureGate OS to 9\.1\.5/);
+  assert.equal(await page.locator('[data-count="knownExploited"] span').innerText(), '1');
+  assert.equal(await first.getAttribute('data-state'), 'new');
+  const id = await first.getAttribute('data-alert');
+  await first.getByRole('button', { name: 'Acknowledge' }).click();
+  await page.locator(`li.vuln-alert[data-alert="${id}"][data-state="acknowledged"]`).waitFor();
+  // what the browser did is what the API holds
+  const state = await page.evaluate(async (alertId) => ((await (await fetch(`/api/v1/vuln/alerts/${alertId}`)).json()) as { state: string }).state, id);
+  assert.equal(state, 'acknowledged');
+  await page.getByRole('button', { name: 'Log out' }).click();
+
+  await loginAs('analyst');
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Sector exposure', exact: true }).click();
+  await page.locator('main[data-view="sector-exposure"]').waitFor();
+  // the label is the chart's summary once the history has loaded
+  const chart = page.locator('[data-chart="vuln-exposure"] .chart[aria-label*="today 3, of which known exploited 1"]');
+  await chart.waitFor();
+  assert.ok((await page.locator('[data-chart="vuln-exposure"] canvas').count()) >= 1, 'the chart drew no canvas');
+  assert.match(await page.locator('table').innerText(), /Kanto Electric \(demo\)/);
+});
