@@ -23,7 +23,7 @@ import type { Finding } from '../detect/index.js';
 import type { SelectedFlow } from '../selection/index.js';
 import { withTables } from '../store/index.js';
 import { createBusCollector, createJetStreamBus, type BusCollector, type JetStreamBus } from '../bus/index.js';
-import { createDetectors } from '../detect/index.js';
+import { createDetectionStage } from '../detect/index.js';
 import { AcdError } from '../shared/errors.js';
 import type { SelectionTables } from '../selection/tables.js';
 import { recordAudit } from '../oversight/audit.js';
@@ -84,7 +84,7 @@ export async function createLivePipeline(opts: {
   const approvals = new ApprovalSet({ asn: scope });
   const pseudonymiser: Pseudonymiser = createPseudonymiser();
   const selectedWriter: Writer<SelectedFlow> = createSelectedFlowWriter(db, { carrierOf, registry, logger });
-  const findingWriter: Writer<Finding> = createFindingWriter(db, { logger });
+  const findingWriter: Writer<Finding> = createFindingWriter(db, { logger, registry });
   let bus: JetStreamBus | null = null;
   let busCollector: BusCollector | null = null;
   let pipeline: Pipeline;
@@ -97,11 +97,12 @@ export async function createLivePipeline(opts: {
     const bc = createBusCollector({ scope, approvals, pseudonymiser, bus, config: { gate: { carrierOf }, publisher: { dropAboveInflight: BUS_MAX_INFLIGHT } }, deps: { registry, logger } });
     busCollector = bc;
     // the detectors run in the workers: this set stays empty (the pipeline stats show 0 findings here)
-    const idle = createDetectors();
+    const idle = createDetectionStage();
     let flushedAt = -1;
     pipeline = {
       gate: bc.gate,
-      detectors: idle,
+      detectors: idle.detectors,
+      stage: idle,
       sink: bc.sink,
       flush: () => {
         // partial batches out, and a flush marker so each partition's detectors score what is pending
