@@ -16,6 +16,7 @@ import { createFlowDecoder, createUdpCollector, type FlowDecoder, type UdpCollec
 import { ApprovalSet, createRetentionJob, createPseudonymiser, createScope, METRICS, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
 import { listApprovals, loadPseudonymKeys } from '../selection/approval-store.js';
 import type { Registry } from '../shared/metrics.js';
+import { Gauge } from 'prom-client';
 import { silentLogger, type Logger } from '../shared/log.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { addGateCounts, createFindingWriter, createSelectedFlowWriter, type Writer } from './writers.js';
@@ -155,9 +156,15 @@ export async function createLivePipeline(opts: {
   const decoder = createFlowDecoder({ registry });
   let collector: UdpCollector | null = null;
   if (config.collector) {
-    collector = createUdpCollector({ listen: config.collector, decoder, sink: pipeline.sink, logger });
-    await collector.start();
-    logger.info({ collector: collector.address() }, 'flow collector listening');
+    const c = createUdpCollector({ listen: config.collector, decoder, sink: pipeline.sink, logger });
+    collector = c;
+    await c.start();
+    logger.info({ collector: c.address() }, 'flow collector listening');
+    // what the kernel dropped before ACD saw it (receive buffer full): counted, never silent (#23)
+    new Gauge({
+      name: 'acd_collector_kernel_drops', help: 'datagrams the kernel dropped on the collector socket because its receive buffer was full (raise net.core.rmem_max: README, Deployment)', registers: [registry],
+      collect() { const d = c.kernelDrops(); if (d !== null) this.set(d); },
+    });
   }
 
   // per-second rates for the dashboard: a ring of the last 120 seconds of totals
