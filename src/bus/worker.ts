@@ -21,17 +21,17 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DETECTOR_BIT, copySelectedFlow, type SelectedFlow } from '../selection/index.js';
-import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectors, type Detectors, type DetectorsConfig, type Finding } from '../detect/index.js';
+import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectionStage, type DetectionStage, type DetectorsConfig, type Finding } from '../detect/index.js';
 import type { AsnLookup } from '../detect/beacon.js';
 import { createFindingWriter, createSelectedFlowWriter } from '../pipeline/writers.js';
 import { withTables, type Database } from '../store/index.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import type { Bus, BatchMeta, Subscription } from './bus.js';
-import { decodeBatch, type BusFlow } from './codec.js';
+import { decodeBatch } from './codec.js';
 import type { BusTables } from './tables.js';
 
-const BEACON_MASK = DETECTOR_BIT.beacon | DETECTOR_BIT['fan-in'] | DETECTOR_BIT.strobe;
-const ALL = 0x7fffffff;
+// every detector bit (DETECTOR_BIT): selected flows reach every detector, as in one process
+const ALL = Object.values(DETECTOR_BIT).reduce((a, b) => a | b, 0);
 
 /**
  * Forgets the names of batches written before `before`: a batch older than the stream's maximum age
@@ -44,7 +44,7 @@ export async function purgeBatchNames(db: Kysely<Database>, before: Date): Promi
 
 export interface WorkerConfig {
   /** a finding at or above this score about an external server is sent to the collectors as a
-   *  detector-rule selection (as the one-process pipeline's selectScore); default: none sent */
+   *  detector-rule selection (the detection stage's selectScore, as in one process; default 0.7) */
   selectScore?: number;
   /** batch names are kept this long after their write (default 1 h: well beyond the stream's max age) */
   keepBatchNamesMs?: number;
@@ -71,9 +71,8 @@ export interface BusWorker {
 }
 
 interface PartitionState {
-  detectors: Detectors;
-  latest: number;
-  nextFlush: number;
+  /** the detection stage (detect/stage.ts), as the one-process pipeline's: batches, flush cadence, disable */
+  stage: DetectionStage;
   /** the last bus sequence observed, and the write still owed for it when it failed */
   observedSeq: number;
   owed: { selected: SelectedFlow[]; findings: Finding[]; name: [string, number, number]; carriers: Map<string, string> } | null;
@@ -104,16 +103,15 @@ export function createBusWorker(opts: {
 
   const newState = (p: number): void => {
     const st: PartitionState = {
-      detectors: null as unknown as Detectors,
-      latest: 0,
-      nextFlush: -1,
+      stage: null as unknown as DetectionStage,
       observedSeq: 0,
       owed: null,
       batchFindings: new Map(),
     };
-    st.detectors = createDetectors({
+    st.stage = createDetectionStage({
       // one partition sees 1/partitions of the traffic: tables sized to that share (detect/share.ts)
-      config: { ...configForShare(config.detectors ?? {}, bus.partitions), flushEveryMs: Number.MAX_SAFE_INTEGER },
+      config: { detectors: configForShare(config.detectors ?? {}, bus.partitions), flushEveryMs: every, ...(config.selectScore !== undefined ? { selectScore: config.selectScore } : {}) },
+      // the selections are sent after the batch (sending is asynchronous): see handle
       deps: { onFinding: (f) => st.batchFindings.set(f.key, f), ...(opts.deps?.asn ? { asn: opts.deps.asn } : {}) },
     });
     states.set(p, st);
@@ -146,41 +144,6 @@ export function createBusWorker(opts: {
       },
     });
   }
-
-  // a batch's flows go to the detectors in chunks: the chunk's table lines are prefetched (read-only,
-  // so the cache misses overlap: detect/table.ts), then each flow is observed in order as before
-  const chunk: BusFlow[] = [];
-  const chunkDirs = new Uint8Array(PREFETCH_BATCH);
-  const chunkMasks = new Uint32Array(PREFETCH_BATCH);
-  const observeChunk = (st: PartitionState): void => {
-    const n = chunk.length;
-    st.detectors.prefetch(chunk, chunkDirs, 0, n);
-    for (let i = 0; i < n; i++) observe(st, chunk[i]!, chunkMasks[i] ?? 0);
-    chunk.length = 0;
-  };
-  const enqueue = (st: PartitionState, f: BusFlow, mask: number): void => {
-    chunkDirs[chunk.length] = f.scope === 'foreign-domestic' ? INBOUND : OUTBOUND;
-    chunkMasks[chunk.length] = mask;
-    chunk.push(f);
-    if (chunk.length === PREFETCH_BATCH) observeChunk(st);
-  };
-
-  const observe = (st: PartitionState, f: BusFlow, mask: number): void => {
-    const dir = f.scope === 'foreign-domestic' ? INBOUND : OUTBOUND;
-    const t = f.end > f.start ? f.end : f.start;
-    if (t > st.latest) st.latest = t;
-    if (st.nextFlush < 0) st.nextFlush = t + every;
-    const d = st.detectors;
-    if (mask & BEACON_MASK) d.beacon.observe(f, dir);
-    if (mask & DETECTOR_BIT.scan) d.scan.observe(f, dir);
-    if (mask & DETECTOR_BIT.ddos) d.ddos.observe(f, dir);
-    if (mask & DETECTOR_BIT.indicator) d.indicator.observe(f, dir);
-    if (mask & DETECTOR_BIT['long-connection']) d.longConnection.observe(f, dir);
-    if (st.latest >= st.nextFlush) {
-      d.flush(st.latest);
-      st.nextFlush = st.latest + every;
-    }
-  };
 
   const write = async (owed: NonNullable<PartitionState['owed']>): Promise<boolean> => {
     if (!db) return true;
@@ -217,31 +180,32 @@ export function createBusWorker(opts: {
       const carriers = new Map<string, string>();
       let dropped = 0;
       st.batchFindings.clear();
-      chunk.length = 0;
-      // decodeBatch's ring of PREFETCH_BATCH flows keeps a chunk's flows intact until it is observed
+      const stage = st.stage;
+      // decodeBatch's ring of PREFETCH_BATCH flows keeps the stage's chunk intact until it is observed
+      // (the stage holds at most PREFETCH_BATCH of the latest flows), so the stage need not copy them
       const h = decodeBatch(batch, (f) => {
+        const dir = f.scope === 'foreign-domestic' ? INBOUND : OUTBOUND;
         if (f.selected) {
           selected.push(copySelectedFlow(f));
           if (carriers.get(f.exporter) !== f.carrier) carriers.set(f.exporter, f.carrier);
-          enqueue(st, f, ALL);
+          stage.push(f, dir, ALL, true);
         } else {
           dropped++;
-          enqueue(st, f, f.detectors);
+          stage.push(f, dir, f.detectors, true);
         }
       }, PREFETCH_BATCH);
-      if (chunk.length > 0) observeChunk(st);
+      // before anything else decodes into the ring
+      stage.drain();
       if (h.partition !== meta.partition) logger.warn({ header: h.partition, subject: meta.partition }, 'bus batch names another partition than its subject');
-      if (h.flushAt !== null) st.detectors.flush(Math.max(h.flushAt, st.latest));
+      if (h.flushAt !== null) stage.flush(Math.max(h.flushAt, stage.latest));
       st.observedSeq = meta.busSeq;
       // copies: the detectors keep updating their finding objects
       const findings = [...st.batchFindings.values()].map((f) => structuredClone(f));
-      if (config.selectScore !== undefined) {
-        for (const f of findings) {
-          if (f.score < config.selectScore || !f.external || selectionsSent.has(f.key)) continue;
-          if (selectionsSent.size >= 100_000) selectionsSent.clear();
-          selectionsSent.add(f.key);
-          await bus.publishSelection({ type: f.type, external: f.external, port: f.port, proto: f.proto, at: f.lastSeen });
-        }
+      for (const f of findings) {
+        if (f.score < stage.selectScore || !f.external || selectionsSent.has(f.key)) continue;
+        if (selectionsSent.size >= 100_000) selectionsSent.clear();
+        selectionsSent.add(f.key);
+        await bus.publishSelection({ type: f.type, external: f.external, port: f.port, proto: f.proto, at: f.lastSeen });
       }
       st.owed = { selected, findings, name: [h.producer, h.partition, h.seq], carriers };
       stats.selected += selected.length;
@@ -299,7 +263,7 @@ export function createBusWorker(opts: {
       }
     },
     findings() {
-      return [...states.values()].flatMap((s) => s.detectors.findings.list());
+      return [...states.values()].flatMap((s) => s.stage.detectors.findings.list());
     },
     lag: lagOf,
   };

@@ -54,7 +54,7 @@ import type { Direction } from './hash.js';
 import { Prevalence } from './prevalence.js';
 import { bimodalFit, bowley, cvScore, madScore, medianSorted } from './stats.js';
 import { RUN_MIN_SECONDS, RUN_STEP_CHANCES, RUN_TOL_CODE, RUN_TOLERANCE, resolutionClass, runCode, runEvidence, runScore } from './run.js';
-import { PREFETCH_BATCH, SetTable } from './table.js';
+import { PREFETCH_BATCH, SetTable, SlotList } from './table.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -212,6 +212,8 @@ const POW2 = Float64Array.from({ length: 64 }, (_, i) => 2 ** i);
 const F_DIRTY = 1;
 /** changed since last scored: scored by a full flush (end of a file, or the caller's request) */
 const F_CHANGED = 16;
+/** event time ahead of the idle cut a full expiry sweep lists pairs for (see expire) */
+const IDLE_LOOKAHEAD_MS = 3600_000;
 const F_BEACON = 2;
 const F_STROBE = 4;
 /** allowlisted (prefix or AS): counted, never scored */
@@ -318,9 +320,21 @@ export class BeaconDetector {
   continued = 0;
   expired = 0;
   emitted = 0;
+  /** slots the flushes looked at (listed ones, and the whole table at an expiry sweep): what flushing costs */
+  flushVisited = 0;
 
   /** pairs scoring below this are not reported to onScored (the fan-in detector's member score) */
   private readonly onScoredMin: number;
+  /** slots whose F_DIRTY went from clear to set since the last flush (the automatic flush's work) */
+  private readonly dirtyList: SlotList;
+  /** slots whose F_CHANGED went from clear to set since the last complete flush */
+  private readonly changedList: SlotList;
+  /**
+   * slots that may go idle before `idleHorizon`: every used slot whose last connection is older than
+   * idleHorizon is listed (see expire)
+   */
+  private readonly idleList: SlotList;
+  private idleHorizon = NaN;
 
   constructor(config: Partial<BeaconConfig>, sink: FindingSink, onScored?: (s: BeaconScored) => void, asn?: AsnLookup, onScoredMin = 0) {
     const c: BeaconConfig = { ...DEFAULT_BEACON_CONFIG, ...config };
@@ -340,6 +354,9 @@ export class BeaconDetector {
       stride: U32S,
       keyAt: KEY,
     });
+    this.dirtyList = new SlotList(this.table.capacity);
+    this.changedList = new SlotList(this.table.capacity);
+    this.idleList = new SlotList(this.table.capacity);
     this.prevalence = new Prevalence(c.prevalenceCapacity);
     this.allow = new AddressSet();
     for (const p of c.allowPrefixes) this.allow.add(p, true, 'beacon allowPrefixes');
@@ -423,7 +440,7 @@ export class BeaconDetector {
     dstWords(rec, w, 4);
     const ts = rec.start;
     if (ts < this.windowStart) this.windowStart = ts;
-    if (this.utilityBase !== this.utilityBase) this.utilityBase = ts - 86_400_000;
+    if (this.utilityBase !== this.utilityBase) { this.utilityBase = ts - 86_400_000; this.idleHorizon = ts; }
 
     const t = this.table;
     const k = t.key;
@@ -432,7 +449,7 @@ export class BeaconDetector {
     k[5] = w[4] ?? 0; k[6] = w[5] ?? 0; k[7] = w[6] ?? 0; k[8] = w[7] ?? 0;
     const h = t.hash();
     let s = t.find(h);
-    if (s >= 0 && ((this.u8[s * U8S + FLG] ?? 0) & F_ALLOWED) !== 0) { this.skipped++; this.f64[s * F64S + LAST] = ts; this.touch(s); return; }
+    if (s >= 0 && ((this.u8[s * U8S + FLG] ?? 0) & F_ALLOWED) !== 0) { this.skipped++; this.f64[s * F64S + LAST] = ts; if (ts < this.idleHorizon) this.idleList.push(s); this.touch(s); return; }
     if (s < 0) {
       // prevalence counts distinct domestic hosts per server: a new pair is the only news for it
       this.prevalence.observe(rec.family, w, 4, hashWords(w, 0, 4, 0x1b873593), ts);
@@ -445,6 +462,8 @@ export class BeaconDetector {
         vendor = this.vendorAsn.has(as);
       }
       s = t.insert(h);
+      // a pair older than the expiry horizon (an out-of-order flow) is listed for expiry (see expire)
+      if (ts < this.idleHorizon) this.idleList.push(s);
       if (allowed) { this.u8[s * U8S + FLG] = F_ALLOWED; this.f64[s * F64S + LAST] = ts; this.u32[s * U32S + CNT] = 0; this.touch(s); this.skipped++; return; }
       this.u32[s * U32S + CNT] = 1;
       this.f64[s * F64S + FIRST] = ts;
@@ -521,7 +540,10 @@ export class BeaconDetector {
           if (run > (this.u8[s * U8S + RUNB] ?? 0)) {
             this.u8[s * U8S + RUNB] = run;
             // past the every-connection checkpoints, a run reaching the threshold is scored at the next flush
-            if (c > 16 && runScore(run, n, res) >= this.config.threshold) this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) | F_DIRTY;
+            if (c > 16 && runScore(run, n, res) >= this.config.threshold) {
+              const f0 = this.u8[s * U8S + FLG] ?? 0;
+              if ((f0 & F_DIRTY) === 0) { this.u8[s * U8S + FLG] = f0 | F_DIRTY; this.dirtyList.push(s); }
+            }
           }
         }
       } else this.u8[s * U8S + RUN] = 0;
@@ -543,8 +565,12 @@ export class BeaconDetector {
     if ((this.u8[tb] ?? 0) < 255) this.u8[tb] = (this.u8[tb] ?? 0) + 1;
     // re-scored at checkpoints: every connection up to 16, every 16th up to 256, then every 256th
     if (c >= this.config.minConnections) {
-      const fl = (this.u8[s * U8S + FLG] ?? 0) | F_CHANGED;
-      this.u8[s * U8S + FLG] = c < 16 || ((c & 15) === 0 && (c < 256 || (c & 255) === 0)) ? fl | F_DIRTY : fl;
+      const f0 = this.u8[s * U8S + FLG] ?? 0;
+      const fl = c < 16 || ((c & 15) === 0 && (c < 256 || (c & 255) === 0)) ? f0 | F_CHANGED | F_DIRTY : f0 | F_CHANGED;
+      this.u8[s * U8S + FLG] = fl;
+      // listed when a flag goes from clear to set: the flushes visit these lists, not the table
+      if ((f0 & F_CHANGED) === 0) this.changedList.push(s);
+      if ((fl & ~f0 & F_DIRTY) !== 0) this.dirtyList.push(s);
     }
     this.touch(s);
   }
@@ -556,17 +582,66 @@ export class BeaconDetector {
   flush(now: number, all = false): void {
     const mask = all ? F_DIRTY | F_CHANGED : F_DIRTY;
     const t = this.table;
-    const end = t.end();
-    const idle = this.config.idleTimeoutMs;
     this.population = this.prevalence.population();
-    for (let s = 0; s < end; s++) {
+    // the pairs flagged since the last flush (complete: since the last complete one), in slot order
+    // as the sweep of the whole table this replaces visited them; a listed slot whose flag is clear
+    // (already scored, evicted, expired) is skipped
+    let list: Int32Array;
+    if (all) {
+      const d = this.dirtyList.drain();
+      for (let i = 0; i < d.length; i++) this.changedList.push(d[i]!);
+      list = this.changedList.drain();
+    } else list = this.dirtyList.drain();
+    this.flushVisited += list.length;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
       if (!t.isUsed(s)) continue;
-      if (((this.u8[s * U8S + FLG] ?? 0) & mask) !== 0) {
-        this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) & ~(F_DIRTY | F_CHANGED);
+      const fl = this.u8[s * U8S + FLG] ?? 0;
+      if ((fl & mask) !== 0) {
+        this.u8[s * U8S + FLG] = fl & ~(F_DIRTY | F_CHANGED);
         this.evaluate(s, now);
       }
-      if (now - (this.f64[s * F64S + LAST] ?? 0) > idle) { t.remove(s); this.expired++; }
     }
+    this.expire(now);
+  }
+
+  /**
+   * Drops the pairs unseen for more than idleTimeoutMs as of `now`, without sweeping the table at
+   * each flush: every used slot whose last connection is older than `idleHorizon` is on idleList, so
+   * while now − idleTimeoutMs ≤ idleHorizon only that list is walked. Past it, one sweep of the table
+   * expires what is idle and lists the pairs that go idle within the next IDLE_LOOKAHEAD_MS (one
+   * sweep per hour of event time, none at all in a capture shorter than the timeout). A pair's last
+   * connection only moves later, except for an out-of-order first flow or an allowlisted pair's
+   * (listed when they fall below the horizon). Same pairs expire at the same flushes as the sweep
+   * at every flush did.
+   */
+  private expire(now: number): void {
+    const t = this.table;
+    const idle = this.config.idleTimeoutMs;
+    if (!(now - this.idleHorizon > idle)) {
+      if (this.idleList.length === 0) return;
+      const list = this.idleList.drain();
+      this.flushVisited += list.length;
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]!;
+        if (!t.isUsed(s)) continue;
+        const last = this.f64[s * F64S + LAST] ?? 0;
+        if (now - last > idle) { t.remove(s); this.expired++; }
+        else if (last < this.idleHorizon) this.idleList.push(s);
+      }
+      return;
+    }
+    this.idleList.clear();
+    const horizon = now - idle + IDLE_LOOKAHEAD_MS;
+    const end = t.end();
+    this.flushVisited += end;
+    for (let s = 0; s < end; s++) {
+      if (!t.isUsed(s)) continue;
+      const last = this.f64[s * F64S + LAST] ?? 0;
+      if (now - last > idle) { t.remove(s); this.expired++; }
+      else if (last < horizon) this.idleList.push(s);
+    }
+    this.idleHorizon = horizon;
   }
 
   /**

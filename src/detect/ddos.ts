@@ -25,7 +25,7 @@ import { findingKey } from './finding.js';
 import { directionName, dstWords, fmix32, hashWords, OUTBOUND, srcWords, wordsToString } from './hash.js';
 import type { Direction } from './hash.js';
 import { hllAdd, hllCount } from './hll.js';
-import { KeyTable } from './table.js';
+import { KeyTable, SlotList } from './table.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -69,6 +69,8 @@ const HLL_M = 32;
 export class DdosDetector {
   readonly config: DdosConfig;
   readonly table: KeyTable;
+  /** targets whose window went from empty to open (a first flow) since the last flush */
+  private readonly open: SlotList;
   private readonly win: Float64Array;
   private readonly pk: Float64Array;
   private readonly by: Float64Array;
@@ -93,6 +95,8 @@ export class DdosDetector {
   filtered = 0;
   flows = 0;
   emitted = 0;
+  /** slots the flushes looked at (the listed ones): what flushing costs */
+  flushVisited = 0;
 
   constructor(config: Partial<DdosConfig>, sink: FindingSink) {
     this.config = { ...DEFAULT_DDOS_CONFIG, ...config };
@@ -118,6 +122,7 @@ export class DdosDetector {
       utility: (s) => (this.win[s] ?? 0) + Math.min(this.nWin[s] ?? 0, 720) * 5000 + ((this.aLast[s] ?? 0) > 0 ? 3600_000 : 0),
       onEvict: (s) => { const c = this.cellOf[s] ?? 0; const v = this.fTracked[c] ?? 0; if (v > 0 && v < 255) this.fTracked[c] = v - 1; },
     });
+    this.open = new SlotList(n);
   }
 
   bytesPerKey(): number {
@@ -163,7 +168,9 @@ export class DdosDetector {
     }
     this.pk[s] = (this.pk[s] ?? 0) + rec.packets * scale;
     this.by[s] = (this.by[s] ?? 0) + rec.bytes * scale;
-    this.fl[s] = (this.fl[s] ?? 0) + 1;
+    const fl = this.fl[s] ?? 0;
+    if (fl === 0) this.open.push(s);
+    this.fl[s] = fl + 1;
     const sw = s * 4;
     this.srcW[sw] = w[0] ?? 0; this.srcW[sw + 1] = w[1] ?? 0; this.srcW[sw + 2] = w[2] ?? 0; this.srcW[sw + 3] = w[3] ?? 0;
     hllAdd(this.hll, s * HLL_M, HLL_M, hashWords(w, 0, 4));
@@ -249,13 +256,21 @@ export class DdosDetector {
     this.sink(f);
   }
 
-  /** closes every window that ended before now (so a burst is reported even if its target goes quiet) */
+  /**
+   * closes every window that ended before now (so a burst is reported even if its target goes quiet):
+   * the targets listed when their window opened, in slot order as a sweep of the table would visit
+   * them; a window still open stays listed, one already closed (by a later flow) or emptied is dropped
+   */
   flush(now: number): void {
     const t = this.table;
-    const end = t.end();
     const W = this.config.windowMs;
-    for (let s = 0; s < end; s++) {
-      if (t.isUsed(s) && now >= (this.win[s] ?? 0) + W && (this.fl[s] ?? 0) > 0) this.close(s, now);
+    const list = this.open.drain();
+    this.flushVisited += list.length;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      if (!t.isUsed(s) || (this.fl[s] ?? 0) === 0) continue;
+      if (now >= (this.win[s] ?? 0) + W) this.close(s, now);
+      else this.open.push(s);
     }
   }
 

@@ -1,6 +1,8 @@
 // The detection part's public interface: detectors, findings, and RITA's original score for comparison.
 export { createDetectors, DETECTOR_MASK } from './detectors.js';
 export type { Detectors, DetectorsConfig, DetectorsDeps } from './detectors.js';
+export { createDetectionStage } from './stage.js';
+export type { DetectionStage, StageConfig, StageDeps } from './stage.js';
 export { FindingStore, findingKey, FINDING_TYPES, selectionKeyOf } from './finding.js';
 export type { Finding, FindingType, FindingSink, DetectorStats, SelectionKey } from './finding.js';
 export { OUTBOUND, INBOUND, directionName } from './hash.js';

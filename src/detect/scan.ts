@@ -25,7 +25,7 @@ import type { DetectorStats, Finding, FindingSink } from './finding.js';
 import { findingKey } from './finding.js';
 import { directionName, dstWords, fmix32, hashWords, OUTBOUND, srcWords, wordsToString } from './hash.js';
 import type { Direction } from './hash.js';
-import { KeyTable, PREFETCH_BATCH, SetTable } from './table.js';
+import { KeyTable, PREFETCH_BATCH, SetTable, SlotList } from './table.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -120,6 +120,8 @@ export function tcpOutcome(flags: number): number {
 export class ScanDetector {
   readonly config: ScanConfig;
   readonly sources: SetTable;
+  /** sources whose F_DIRTY went from clear to set since the last flush */
+  private readonly dirty: SlotList;
   readonly byPort: KeyTable;
   readonly byHost: KeyTable;
   /** one record of SRC_STRIDE bytes per source (layout above), through three views */
@@ -149,6 +151,8 @@ export class ScanDetector {
   private readonly sink: FindingSink;
   flows = 0;
   emitted = 0;
+  /** slots the flushes looked at (the listed ones): what flushing costs */
+  flushVisited = 0;
 
   constructor(config: Partial<ScanConfig>, sink: FindingSink) {
     const c = { ...DEFAULT_SCAN_CONFIG, ...config };
@@ -163,6 +167,7 @@ export class ScanDetector {
     this.sf64 = new Float64Array(buf);
     this.su8 = new Uint8Array(buf);
     this.sources = new SetTable({ capacity: c.sourceCapacity, words: 5, store: this.su32, stride: S32, keyAt: 0 });
+    this.dirty = new SlotList(this.sources.capacity);
     const m = c.thresholdCapacity;
     this.pWin = new Float64Array(m);
     this.pBm = new Uint32Array(m * BM_WORDS);
@@ -231,10 +236,10 @@ export class ScanDetector {
     else u32[r + SUCC] = (u32[r + SUCC] ?? 0) + 1;
     const fi = s * SRC_STRIDE + SFLAGS;
     const f = this.su8[fi] ?? 0;
-    if (f & F_SCANNER) { this.su8[fi] = f | F_DIRTY; return; }
+    if (f & F_SCANNER) { this.su8[fi] = f | F_DIRTY; if ((f & F_DIRTY) === 0) this.dirty.push(s); return; }
     const li = s * S64 + LLR;
     const l = (this.sf64[li] ?? 0) + (outcome < 0 ? this.lnFail : this.lnSucc);
-    if (l >= this.upper) { this.sf64[li] = l; this.su8[fi] = f | F_SCANNER | F_DIRTY; }
+    if (l >= this.upper) { this.sf64[li] = l; this.su8[fi] = f | F_SCANNER | F_DIRTY; if ((f & F_DIRTY) === 0) this.dirty.push(s); }
     else if (l <= this.lower) this.sf64[li] = 0;
     else this.sf64[li] = l;
     this.touch(s);
@@ -343,7 +348,7 @@ export class ScanDetector {
         if (n > (this.su32[s * S32 + MAXHOSTS] ?? 0)) {
           this.su32[s * S32 + MAXHOSTS] = n;
           this.su32[s * S32 + MAXHOSTSPORT] = ((proto << 16) | port) >>> 0;
-          if (n >= c.addressScanHosts) this.su8[s * SRC_STRIDE + SFLAGS] = (this.su8[s * SRC_STRIDE + SFLAGS] ?? 0) | F_ADDR | F_DIRTY;
+          if (n >= c.addressScanHosts) this.markDirty(s, F_ADDR);
         }
       }
     }
@@ -369,19 +374,33 @@ export class ScanDetector {
         if (n > (this.su32[s * S32 + MAXPORTS] ?? 0)) {
           this.su32[s * S32 + MAXPORTS] = n;
           const tb = s * S32 + PORTTARGET; const u32 = this.su32; u32[tb] = w[4] ?? 0; u32[tb + 1] = w[5] ?? 0; u32[tb + 2] = w[6] ?? 0; u32[tb + 3] = w[7] ?? 0;
-          if (n >= c.portScanPorts) this.su8[s * SRC_STRIDE + SFLAGS] = (this.su8[s * SRC_STRIDE + SFLAGS] ?? 0) | F_PORT | F_DIRTY;
+          if (n >= c.portScanPorts) this.markDirty(s, F_PORT);
         }
       }
     }
   }
 
-  /** emits a finding for every source that crossed a threshold or progressed since the last flush */
+  /** sets flag bits and F_DIRTY on source s, listing it for the next flush when F_DIRTY was clear */
+  private markDirty(s: number, bits: number): void {
+    const fi = s * SRC_STRIDE + SFLAGS;
+    const f = this.su8[fi] ?? 0;
+    this.su8[fi] = f | bits | F_DIRTY;
+    if ((f & F_DIRTY) === 0) this.dirty.push(s);
+  }
+
+  /**
+   * emits a finding for every source that crossed a threshold or progressed since the last flush:
+   * the sources listed when their F_DIRTY was set (in slot order, as a sweep of the table would), not
+   * a sweep of the table
+   */
   flush(_now: number): void {
     const t = this.sources;
-    const end = t.end();
     const c = this.config;
     const u32 = this.su32;
-    for (let s = 0; s < end; s++) {
+    const list = this.dirty.drain();
+    this.flushVisited += list.length;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
       if (!t.isUsed(s)) continue;
       const fi = s * SRC_STRIDE + SFLAGS;
       const f = this.su8[fi] ?? 0;

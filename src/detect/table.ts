@@ -344,3 +344,72 @@ export class SetTable {
     return this.capacity;
   }
 }
+
+/**
+ * SlotList: the slots a detector must visit at its next flush (a dirty list), so a flush costs the
+ * slots that changed, not the table's capacity. The owner pushes a slot when its flag goes from clear
+ * to set and checks the flag again when it drains the list, so an entry whose slot was evicted,
+ * expired or already handled is skipped. A slot may be pushed twice (its flag cleared and set again
+ * between flushes, or its slot reused); `drain` sorts and de-duplicates, so a flush visits each slot
+ * once, in slot order, as the full sweep it replaces did (same findings in the same order).
+ *
+ * Memory: the list grows on demand up to 1.25 × capacity entries (4 bytes each); when full it is
+ * sorted and de-duplicated in place (at most `capacity` distinct slots), so a push costs amortised
+ * O(log n) at worst and the list never holds more than 5 bytes per slot of the table.
+ */
+export class SlotList {
+  private buf: Int32Array;
+  /** the other buffer: drain hands the caller one and pushes go to the other */
+  private spare: Int32Array;
+  private n = 0;
+  private readonly max: number;
+
+  constructor(readonly capacity: number) {
+    this.max = Math.max(16, Math.ceil(capacity * 1.25));
+    this.buf = new Int32Array(Math.min(this.max, 1024));
+    this.spare = new Int32Array(Math.min(this.max, 1024));
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  push(slot: number): void {
+    if (this.n === this.buf.length) {
+      if (this.buf.length < this.max) {
+        const b = new Int32Array(Math.min(this.max, this.buf.length * 2));
+        b.set(this.buf);
+        this.buf = b;
+      } else {
+        this.n = this.unique();
+        // every slot of the table is listed already
+        if (this.n === this.buf.length) return;
+      }
+    }
+    this.buf[this.n++] = slot;
+  }
+
+  private unique(): number {
+    const v = this.buf.subarray(0, this.n).sort();
+    let m = 0;
+    for (let i = 0; i < v.length; i++) if (i === 0 || v[i] !== v[i - 1]) v[m++] = v[i]!;
+    return m;
+  }
+
+  /**
+   * The listed slots, sorted and each once, and empties the list: the returned view is valid until
+   * the next drain (a slot pushed while the caller walks it goes to the other buffer, for the next flush).
+   */
+  drain(): Int32Array {
+    const m = this.unique();
+    this.n = 0;
+    const out = this.buf;
+    this.buf = this.spare;
+    this.spare = out;
+    return out.subarray(0, m);
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+}

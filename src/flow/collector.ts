@@ -9,6 +9,7 @@ import type { Logger } from '../shared/log.js';
 import { AcdError } from '../shared/errors.js';
 import type { FlowSink } from './record.js';
 import type { FlowDecoder } from './decode/index.js';
+import { udpSocketDrops } from './udp-drops.js';
 
 export interface UdpCollectorOptions {
   /** udp://HOST:PORT (IPv6 hosts in brackets: udp://[::]:2055); port 0 picks a free one */
@@ -27,6 +28,11 @@ export interface UdpCollector {
   address(): { host: string; port: number };
   /** datagrams received by this collector */
   readonly received: number;
+  /**
+   * datagrams the kernel dropped on this collector's socket (receive buffer full: see the README's
+   * deployment section on net.core.rmem_max); null when not started or not on Linux
+   */
+  kernelDrops(): number | null;
 }
 
 export function parseUdpUrl(url: string): { host: string; port: number } {
@@ -71,6 +77,9 @@ export function createUdpCollector(opts: UdpCollectorOptions): UdpCollector {
 
   return {
     get received() { return received; },
+    kernelDrops() {
+      return socket ? udpSocketDrops(socket.address().port) : null;
+    },
     address() {
       if (!socket) throw new AcdError('COLLECTOR_NOT_STARTED', `collector ${opts.listen} is not started`);
       const a = socket.address();

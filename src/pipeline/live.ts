@@ -16,6 +16,7 @@ import { createFlowDecoder, createUdpCollector, type FlowDecoder, type UdpCollec
 import { ApprovalSet, createRetentionJob, createPseudonymiser, createScope, METRICS, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
 import { listApprovals, loadPseudonymKeys } from '../selection/approval-store.js';
 import type { Registry } from '../shared/metrics.js';
+import { Gauge } from 'prom-client';
 import { silentLogger, type Logger } from '../shared/log.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import { addGateCounts, createFindingWriter, createSelectedFlowWriter, type Writer } from './writers.js';
@@ -23,7 +24,7 @@ import type { Finding } from '../detect/index.js';
 import type { SelectedFlow } from '../selection/index.js';
 import { withTables } from '../store/index.js';
 import { createBusCollector, createJetStreamBus, type BusCollector, type JetStreamBus } from '../bus/index.js';
-import { createDetectors } from '../detect/index.js';
+import { createDetectionStage } from '../detect/index.js';
 import { AcdError } from '../shared/errors.js';
 import type { SelectionTables } from '../selection/tables.js';
 import { recordAudit } from '../oversight/audit.js';
@@ -84,7 +85,7 @@ export async function createLivePipeline(opts: {
   const approvals = new ApprovalSet({ asn: scope });
   const pseudonymiser: Pseudonymiser = createPseudonymiser();
   const selectedWriter: Writer<SelectedFlow> = createSelectedFlowWriter(db, { carrierOf, registry, logger });
-  const findingWriter: Writer<Finding> = createFindingWriter(db, { logger });
+  const findingWriter: Writer<Finding> = createFindingWriter(db, { logger, registry });
   let bus: JetStreamBus | null = null;
   let busCollector: BusCollector | null = null;
   let pipeline: Pipeline;
@@ -97,11 +98,12 @@ export async function createLivePipeline(opts: {
     const bc = createBusCollector({ scope, approvals, pseudonymiser, bus, config: { gate: { carrierOf }, publisher: { dropAboveInflight: BUS_MAX_INFLIGHT } }, deps: { registry, logger } });
     busCollector = bc;
     // the detectors run in the workers: this set stays empty (the pipeline stats show 0 findings here)
-    const idle = createDetectors();
+    const idle = createDetectionStage();
     let flushedAt = -1;
     pipeline = {
       gate: bc.gate,
-      detectors: idle,
+      detectors: idle.detectors,
+      stage: idle,
       sink: bc.sink,
       flush: () => {
         // partial batches out, and a flush marker so each partition's detectors score what is pending
@@ -154,9 +156,15 @@ export async function createLivePipeline(opts: {
   const decoder = createFlowDecoder({ registry });
   let collector: UdpCollector | null = null;
   if (config.collector) {
-    collector = createUdpCollector({ listen: config.collector, decoder, sink: pipeline.sink, logger });
-    await collector.start();
-    logger.info({ collector: collector.address() }, 'flow collector listening');
+    const c = createUdpCollector({ listen: config.collector, decoder, sink: pipeline.sink, logger });
+    collector = c;
+    await c.start();
+    logger.info({ collector: c.address() }, 'flow collector listening');
+    // what the kernel dropped before ACD saw it (receive buffer full): counted, never silent (#23)
+    new Gauge({
+      name: 'acd_collector_kernel_drops', help: 'datagrams the kernel dropped on the collector socket because its receive buffer was full (raise net.core.rmem_max: README, Deployment)', registers: [registry],
+      collect() { const d = c.kernelDrops(); if (d !== null) this.set(d); },
+    });
   }
 
   // per-second rates for the dashboard: a ring of the last 120 seconds of totals

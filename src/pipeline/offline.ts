@@ -28,7 +28,8 @@ export interface AnalyzeOptions {
   /** path of a file with 64 hex digits; without it a random key is used */
   pseudonymKeyFile?: string;
   pipeline?: PipelineConfig;
-  onProgress?: (file: string, bytesRead: number, size: number) => void;
+  /** every 250 ms and at the end of each file: bytes read, records so far in this file, ms since it started */
+  onProgress?: (file: string, bytesRead: number, size: number, records: number, elapsedMs: number) => void;
   /** per line with a label column (evaluations only) */
   onLabel?: (file: string, lineNo: number, label: string, detailedLabel: string) => void;
   /** sees every flow as it enters the gate, e.g. to pair it with its label (evaluations only) */
@@ -60,7 +61,7 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeResult> {
       ...(o.format ? { format: o.format } : {}),
       exporter: OFFLINE_CARRIER,
       sink: onFlow ? (r) => { onFlow(r); pipeline.sink(r); } : pipeline.sink,
-      ...(o.onProgress ? { onProgress: (p) => o.onProgress!(file, p.bytesRead, p.totalBytes) } : {}),
+      ...(o.onProgress ? { onProgress: (p) => o.onProgress!(file, p.bytesRead, p.totalBytes, p.records, p.elapsedMs) } : {}),
       ...(o.onLabel ? { onLabel: (n, l, d) => o.onLabel!(file, n, l, d) } : {}),
     });
     imports.push(stats);

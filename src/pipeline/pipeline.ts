@@ -28,7 +28,7 @@ import {
   type Scope,
   type SelectedFlow,
 } from '../selection/index.js';
-import { INBOUND, OUTBOUND, createDetectors, type Detectors, type DetectorsConfig, type Finding, type FindingType } from '../detect/index.js';
+import { INBOUND, OUTBOUND, createDetectionStage, type DetectionStage, type Detectors, type DetectorsConfig, type Finding, type FindingType } from '../detect/index.js';
 import type { Registry } from '../shared/metrics.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 
@@ -53,6 +53,8 @@ export interface PipelineDeps {
 export interface Pipeline {
   readonly gate: Gate;
   readonly detectors: Detectors;
+  /** the detection stage (detect/stage.ts) the gate's flows go through */
+  readonly stage: DetectionStage;
   /** the sink a decoder or importer feeds */
   readonly sink: FlowSink;
   /** scores everything pending as of event time `now` (default: the latest flow's time) */
@@ -95,16 +97,19 @@ export function createPipeline(opts: {
     deps: { ...(deps.registry ? { registry: deps.registry } : {}), logger },
   });
 
-  const onFinding = (f: Finding): void => {
-    if (f.score >= selectScore && f.external) selectByDetectorRule(f);
-    deps.onFinding?.(f);
-  };
-
-  const detectors = createDetectors({
-    config: { ...config.detectors, ...(config.flushEveryMs ? { flushEveryMs: config.flushEveryMs } : {}) },
+  // the detection stage shared with the bus worker (detect/stage.ts): batches of flows, the detectors'
+  // flush cadence, and a finding at or above selectScore selecting its server by the detector rules
+  const stage = createDetectionStage({
+    config: { ...(config.detectors ? { detectors: config.detectors } : {}), ...(config.flushEveryMs ? { flushEveryMs: config.flushEveryMs } : {}), selectScore },
     // the scope's ASN lookup: the beacon detector demotes update/telemetry vendors' networks with it (detect/README.md)
-    deps: { onFinding, asn: opts.scope, ...(deps.registry ? { metrics: deps.registry } : {}) },
+    deps: {
+      onSelect: (f) => selectByDetectorRule(f),
+      ...(deps.onFinding ? { onFinding: deps.onFinding } : {}),
+      asn: opts.scope,
+      ...(deps.registry ? { metrics: deps.registry } : {}),
+    },
   });
+  const detectors = stage.detectors;
 
   function selectByDetectorRule(f: Finding): void {
     const detector = DETECTOR_OF[f.type];
@@ -126,7 +131,7 @@ export function createPipeline(opts: {
   }
 
   function observe(f: GateFlow, mask: number): void {
-    detectors.observe(f, f.scope === 'foreign-domestic' ? INBOUND : OUTBOUND, mask);
+    stage.push(f, f.scope === 'foreign-domestic' ? INBOUND : OUTBOUND, mask);
   }
 
   const out = {
@@ -142,9 +147,10 @@ export function createPipeline(opts: {
   return {
     gate,
     detectors,
+    stage,
     sink,
     flush(now?: number) {
-      detectors.flush(now);
+      stage.flush(now);
     },
     get selections() {
       return selections;

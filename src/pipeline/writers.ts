@@ -2,6 +2,15 @@
  * Writing what the pipeline keeps: selected flows (batched), findings (upserted by key), and the gate's
  * counts (added to their hour's row). Each writer buffers in memory and writes in one statement per
  * batch; a buffer is bounded so a stalled database cannot exhaust memory — what overflows is counted.
+ *
+ * Under a slow or failing store these writers DROP (counted: `dropped`, the *_dropped_total metrics),
+ * they do not push back (#23): the path feeding them is a live UDP stream that cannot be slowed, so
+ * back-pressure would only move the loss to the socket, where it is counted less precisely and takes
+ * the detectors' input with it. A failed batch is kept for the next attempt within the same bound. A
+ * timer writes at most one batch at a time (a tick while a write is still running is skipped, so a
+ * stalled store queues no writes). The bus worker is the other case: it writes a batch before it
+ * acknowledges it, so there a slow store applies back-pressure through the bus (JetStream's
+ * max_ack_pending), which keeps the flows durably; nothing is dropped.
  */
 import { sql, type Kysely } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
@@ -20,6 +29,8 @@ export interface Writer<T> {
   start(): void;
   stop(): Promise<void>;
   readonly pending: number;
+  /** items not written because the buffer was full (at push, or when a failed batch was put back) */
+  readonly dropped: number;
 }
 
 interface BufferedOptions {
@@ -32,11 +43,16 @@ interface BufferedOptions {
 
 function periodic(flush: () => Promise<unknown>, ms: number, logger: Logger, name: string): { start(): void; stop(): void } {
   let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
   return {
     start() {
       timer ??= setInterval(() => {
-        running = running.then(flush).catch((err: unknown) => logger.error({ err, writer: name }, 'write failed; will retry'));
+        // one write at a time: a tick during a slow write is skipped (no queue of writes builds up)
+        if (busy) return;
+        busy = true;
+        flush()
+          .catch((err: unknown) => logger.error({ err, writer: name }, 'write failed; will retry'))
+          .finally(() => { busy = false; });
       }, ms);
       timer.unref();
     },
@@ -75,6 +91,7 @@ export function createSelectedFlowWriter(db: Kysely<Database>, opts: Partial<Buf
   const o: BufferedOptions = { flushMs: 1000, maxPending: 200_000, name: 'selected-flows', ...opts };
   const logger = o.logger ?? silentLogger;
   let rows: unknown[][] = [];
+  let droppedN = 0;
   const dropped = o.registry ? new Counter({ name: 'acd_selected_flows_dropped_total', help: 'selected flows not written because the write buffer was full', registers: [o.registry] }) : null;
   const written = o.registry ? new Counter({ name: 'acd_selected_flows_written_total', help: 'selected flows written to the store', registers: [o.registry] }) : null;
   const flush = async (): Promise<number> => {
@@ -86,8 +103,13 @@ export function createSelectedFlowWriter(db: Kysely<Database>, opts: Partial<Buf
       written?.inc(n);
       return n;
     } catch (e) {
-      // keep the batch for the next attempt (within the bound)
-      rows = batch.concat(rows).slice(0, o.maxPending);
+      // keep the batch for the next attempt (within the bound; what does not fit is counted)
+      const kept = batch.concat(rows);
+      if (kept.length > o.maxPending) {
+        droppedN += kept.length - o.maxPending;
+        dropped?.inc(kept.length - o.maxPending);
+      }
+      rows = kept.length > o.maxPending ? kept.slice(0, o.maxPending) : kept;
       throw e;
     }
   };
@@ -95,6 +117,7 @@ export function createSelectedFlowWriter(db: Kysely<Database>, opts: Partial<Buf
   return {
     push(f) {
       if (rows.length >= o.maxPending) {
+        droppedN++;
         dropped?.inc();
         return;
       }
@@ -114,6 +137,9 @@ export function createSelectedFlowWriter(db: Kysely<Database>, opts: Partial<Buf
     get pending() {
       return rows.length;
     },
+    get dropped() {
+      return droppedN;
+    },
   };
 }
 
@@ -123,10 +149,26 @@ export function createFindingWriter(db: Kysely<Database>, opts: Partial<Buffered
   const logger = o.logger ?? silentLogger;
   const fdb = withTables<FindingTables>(db);
   let pending = new Map<string, Finding>();
+  let droppedN = 0;
+  const dropped = o.registry ? new Counter({ name: 'acd_findings_dropped_total', help: 'finding updates not written because the write buffer was full', registers: [o.registry] }) : null;
+  const drop = (): void => { droppedN++; dropped?.inc(); };
   const flush = async (): Promise<number> => {
     if (pending.size === 0) return 0;
     const batch = [...pending.values()];
     pending = new Map();
+    try {
+      return await write(batch);
+    } catch (e) {
+      // put the batch back for the next attempt (a newer state of the same finding wins; within the bound)
+      for (const f of batch) {
+        if (pending.has(f.key)) continue;
+        if (pending.size >= o.maxPending) drop();
+        else pending.set(f.key, f);
+      }
+      throw e;
+    }
+  };
+  const write = async (batch: Finding[]): Promise<number> => {
     const values = batch.map((f) => ({
       key: f.key,
       type: f.type,
@@ -167,7 +209,7 @@ export function createFindingWriter(db: Kysely<Database>, opts: Partial<Buffered
   const timer = periodic(flush, o.flushMs, logger, o.name);
   return {
     push(f) {
-      if (!pending.has(f.key) && pending.size >= o.maxPending) return;
+      if (!pending.has(f.key) && pending.size >= o.maxPending) { drop(); return; }
       pending.set(f.key, f);
     },
     flush,
@@ -178,6 +220,9 @@ export function createFindingWriter(db: Kysely<Database>, opts: Partial<Buffered
     },
     get pending() {
       return pending.size;
+    },
+    get dropped() {
+      return droppedN;
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Detector-rule selection across the bus: a worker's finding at or above selectScore goes back to the
  * collectors, whose gate selects the server's flows under the approval's detector criterion from then
- * on, as the one-process pipeline does. Without selectScore nothing is sent.
+ * on, as the one-process pipeline does. The worker sends them at the detection stage's selectScore, 0.7 by default (#23).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,12 +42,16 @@ async function run(bus: Bus, selectScore: number | undefined): Promise<{ selecti
   return { selections: collector.selections, byRule, c2ByRule };
 }
 
-test('in-process bus: the C2 found by a worker is selected at the collector under the detector rule; nothing without selectScore', async () => {
-  const off = await run(createMemoryBus({ partitions: 4 }), undefined);
+// #23: the worker's selectScore is the detection stage's, 0.7 by default as in one process (it used to
+// send nothing unless given one): nothing is sent only above every score
+test('in-process bus: the C2 found by a worker is selected at the collector under the detector rule, by default; nothing above every score', async () => {
+  const off = await run(createMemoryBus({ partitions: 4 }), 1.01);
   assert.deepEqual(off, { selections: 0, byRule: 0, c2ByRule: 0 });
   const on = await run(createMemoryBus({ partitions: 4 }), 0.7);
   assert.ok(on.selections > 0, 'selections made');
   assert.ok(on.c2ByRule > 0, `the C2's flows selected by rule (${JSON.stringify(on)})`);
+  const byDefault = await run(createMemoryBus({ partitions: 4 }), undefined);
+  assert.deepEqual(byDefault, on);
 });
 
 test('JetStream: the same selection travels back to the collector', async (t) => {

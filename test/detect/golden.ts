@@ -5,7 +5,7 @@
  * detectors find exactly the same (every finding, score, subscore and piece of evidence, and every
  * beacon pair's score). Regenerate only on purpose: `ACD_WRITE_GOLDEN=1 node --import tsx --test test/detect/golden.test.ts`.
  */
-import { createDetectors, OUTBOUND, INBOUND } from '../../src/detect/index.js';
+import { createDetectionStage, createDetectors, OUTBOUND, INBOUND } from '../../src/detect/index.js';
 import type { DetectorsConfig, Finding } from '../../src/detect/index.js';
 import { MutableFlowRecord } from '../../src/flow/index.js';
 import { beaconTimes, poissonTimes, prng, SYN, ACK, RST } from './synth.js';
@@ -74,8 +74,11 @@ function canonical(f: Finding): unknown {
  * Runs the fixed input through the detectors. `batch`: fed through observeBatch in chunks of that
  * many flows (prefetching) instead of observe one by one; `config`: other capacities (evictions).
  */
-export function runGolden(o: { batch?: number; config?: DetectorsConfig } = {}): { findings: unknown[]; pairs: unknown[]; flows: number; evictions: number } {
-  const det = createDetectors({ config: { indicator: { indicators: [{ id: 'ioc-golden', address: '47.0.0.1' }] }, ...o.config } });
+export function runGolden(o: { batch?: number; config?: DetectorsConfig; stage?: boolean } = {}): { findings: unknown[]; pairs: unknown[]; flows: number; evictions: number } {
+  const dconfig: DetectorsConfig = { indicator: { indicators: [{ id: 'ioc-golden', address: '47.0.0.1' }] }, ...o.config };
+  // `stage`: through the detection stage (detect/stage.ts: a reused record, copied into its chunks)
+  const stage = o.stage ? createDetectionStage({ config: { detectors: dconfig } }) : null;
+  const det = stage ? stage.detectors : createDetectors({ config: dconfig });
   const evs = events();
   const fill = (r: MutableFlowRecord, e: Ev): void => {
     r.reset();
@@ -90,12 +93,16 @@ export function runGolden(o: { batch?: number; config?: DetectorsConfig } = {}):
       for (let i = 0; i < n; i++) { fill(recs[i]!, evs[at + i]!); dirs[i] = evs[at + i]!.dir; }
       det.observeBatch(recs, dirs, n);
     }
+  } else if (stage) {
+    const r = new MutableFlowRecord();
+    for (const e of evs) { fill(r, e); stage.push(r, e.dir, 127); }
   } else {
     const r = new MutableFlowRecord();
     for (const e of evs) { fill(r, e); det.observe(r, e.dir); }
   }
   const end = (evs[evs.length - 1]?.t ?? T0) + 60_000;
-  det.flush(end);
+  if (stage) stage.flush(end);
+  else det.flush(end);
   const findings = det.findings.list().map(canonical).sort((a, b) => String((a as Finding).key).localeCompare(String((b as Finding).key)));
   const pairs = det.beacon.pairScores(end).map((p) => ({ ...p })).sort((a, b) => `${a.domestic} ${a.external} ${a.port} ${a.proto}`.localeCompare(`${b.domestic} ${b.external} ${b.port} ${b.proto}`));
   const evictions = Object.values(det.stats()).reduce((a, s) => a + s.evictions, 0);

@@ -21,7 +21,10 @@ export function register(program: Command): void {
       }
       const minScore = Number(opts.minScore);
       if (!Number.isFinite(minScore)) throw new AcdError('BAD_OPTION', `--min-score ${opts.minScore} is not a number`);
+      // progress on a terminal (one line, redrawn); the flows/s figure at the end either way
       const progress = process.stderr.isTTY;
+      const t0 = process.hrtime.bigint();
+      const cpu0 = process.cpuUsage();
       const result = await analyzeFiles({
         files,
         ...(opts.format ? { format: opts.format as ImportFormat } : {}),
@@ -29,10 +32,17 @@ export function register(program: Command): void {
         country: opts.country,
         ...(opts.pseudonymKey ? { pseudonymKeyFile: opts.pseudonymKey } : {}),
         ...(progress
-          ? { onProgress: (f: string, read: number, size: number) => process.stderr.write(`\r${f}: ${size ? Math.round((100 * read) / size) : 0}%   `) }
+          ? {
+            onProgress: (f: string, read: number, size: number, records: number, ms: number) =>
+              process.stderr.write(`\r${f}: ${size ? Math.round((100 * read) / size) : 0}%, ${records} flows, ${ms > 0 ? Math.round((records * 1000) / ms) : 0} flows/s   `),
+          }
           : {}),
       });
       if (progress) process.stderr.write('\n');
+      const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuSecs = (cpu.user + cpu.system) / 1e6;
+      const flows = result.imports.reduce((s, i) => s + i.records, 0);
       const shown = result.findings.filter((f) => f.score >= minScore);
       if (opts.json) {
         for (const f of shown) console.log(JSON.stringify(f));
@@ -46,5 +56,6 @@ export function register(program: Command): void {
         `flows ${g.received ?? 0}: out of scope ${g.outOfScope ?? 0}, no approval ${g.noApproval ?? 0}, selected ${g.selected ?? 0}, discarded ${g.discarded ?? 0}; ` +
           `findings ${result.findings.length} (${shown.length} shown); detector selections ${result.selections}; malformed lines ${result.imports.reduce((s, i) => s + i.malformed, 0)}`,
       );
+      console.error(`${flows} flows in ${secs.toFixed(1)} s: ${Math.round(flows / Math.max(secs, 1e-3))} flows/s (${Math.round(flows / Math.max(cpuSecs, 1e-3))} flows per CPU-second)`);
     });
 }

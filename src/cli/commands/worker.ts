@@ -127,7 +127,7 @@ export function register(program: Command): void {
     .option('--db <url>', 'PostgreSQL URL for selected flows and findings (without it: in memory only)')
     .option('--schema <name>', 'PostgreSQL schema (default: the search path)')
     .option('--prefix <p>', 'subject prefix: subjects are <p>.flows.<partition>', 'acd')
-    .option('--select-score <s>', 'send findings at or above this score (0-1) back to the collectors as detector-rule selections (the pipeline uses 0.7)')
+    .option('--select-score <s>', 'send findings at or above this score (0-1) back to the collectors as detector-rule selections (default 0.7, as in one process)')
     .option('--metrics-port <port>', 'serve /metrics (lag per partition) on 127.0.0.1:PORT')
     .option('--verbose', 'log (pino JSON lines) on stderr')
     .addHelpText('after', [
