@@ -21,7 +21,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DETECTOR_BIT, copySelectedFlow, type SelectedFlow } from '../selection/index.js';
-import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectors, type Detectors, type DetectorsConfig, type Finding } from '../detect/index.js';
+import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectors, selectsTraffic, type Detectors, type DetectorsConfig, type Finding } from '../detect/index.js';
 import type { AsnLookup } from '../detect/beacon.js';
 import { createFindingWriter, createSelectedFlowWriter } from '../pipeline/writers.js';
 import { withTables, type Database } from '../store/index.js';
@@ -100,7 +100,8 @@ export function createBusWorker(opts: {
   const states = new Map<number, PartitionState>();
   const subs = new Map<number, Subscription>();
   let purgeTimer: NodeJS.Timeout | null = null;
-  const selectionsSent = new Set<string>();
+  // finding key → last seen sent: a confirmed finding is sent again (renewing its bounded selection) once it has moved on an hour
+  const selectionsSent = new Map<string, number>();
 
   const newState = (p: number): void => {
     const st: PartitionState = {
@@ -237,9 +238,11 @@ export function createBusWorker(opts: {
       const findings = [...st.batchFindings.values()].map((f) => structuredClone(f));
       if (config.selectScore !== undefined) {
         for (const f of findings) {
-          if (f.score < config.selectScore || !f.external || selectionsSent.has(f.key)) continue;
+          if (f.score < config.selectScore || !f.external || !selectsTraffic(f)) continue;
+          const sentAt = selectionsSent.get(f.key);
+          if (sentAt !== undefined && f.lastSeen - sentAt < 3600_000) continue;
           if (selectionsSent.size >= 100_000) selectionsSent.clear();
-          selectionsSent.add(f.key);
+          selectionsSent.set(f.key, f.lastSeen);
           await bus.publishSelection({ type: f.type, external: f.external, port: f.port, proto: f.proto, at: f.lastSeen });
         }
       }

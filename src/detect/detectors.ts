@@ -21,6 +21,8 @@ import type { LongConnConfig } from './longconn.js';
 import { ScanDetector } from './scan.js';
 import { PREFETCH_BATCH } from './table.js';
 import type { ScanConfig } from './scan.js';
+import { TierPolicy } from './tier.js';
+import type { TierConfig } from './tier.js';
 import { Counter, Gauge } from 'prom-client';
 
 export interface DetectorsConfig {
@@ -36,6 +38,8 @@ export interface DetectorsConfig {
   findingCapacity?: number;
   /** turn a detector off */
   disable?: FindingType[];
+  /** when a single-host finding is confirmed (tier.ts, issue #21) */
+  tier?: Partial<TierConfig>;
 }
 
 export interface DetectorsDeps {
@@ -78,6 +82,8 @@ export interface Detectors {
    */
   flush(now?: number, complete?: boolean): void;
   readonly findings: FindingStore;
+  /** the tier rule (tier.ts) */
+  readonly tiers: TierPolicy;
   stats(): Record<string, DetectorStats>;
   readonly beacon: BeaconDetector;
   readonly fanIn: FanInDetector;
@@ -93,10 +99,14 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
   if (deps.metrics) {
     found = new Counter({ name: 'acd_detect_findings_total', help: 'findings emitted by the detectors (new and updated), by type', labelNames: ['type'], registers: [deps.metrics] });
   }
+  const tiers = new TierPolicy(config.tier ?? {}, findings);
   const sink = (f: Finding): void => {
+    tiers.assign(f);
     const stored = findings.upsert(f);
     found?.inc({ type: f.type });
     deps.onFinding?.(stored);
+    // corroboration: findings on the same external address this one promotes are told again
+    for (const g of tiers.after(stored)) deps.onFinding?.(g);
   };
   const off = new Set(config.disable ?? []);
   const fanIn = new FanInDetector(config.fanIn ?? {}, sink);
@@ -147,6 +157,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     const t = rec.end > rec.start ? rec.end : rec.start;
     if (t > latest) latest = t;
     if (nextFlush < 0) nextFlush = t + every;
+    if (rec.start < tiers.start) tiers.start = rec.start;
     if (useBeacon && (mask & BEACON_STATE) !== 0) beacon.observe(rec, direction);
     if (useScan && (mask & 4) !== 0) scan.observe(rec, direction);
     if (useDdos && (mask & 8) !== 0) ddos.observe(rec, direction);
@@ -175,6 +186,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     prefetch,
     flush,
     findings,
+    tiers,
     stats,
     beacon, fanIn, scan, ddos, indicator, longConnection,
   };

@@ -39,6 +39,13 @@ export interface Finding {
   evidence: Record<string, unknown>;
   /** times this finding was updated */
   updates: number;
+  /**
+   * `confirmed` findings may select traffic for storage; `suspected` ones are reported only
+   * (tier.ts). Set by the detector set when the finding is stored.
+   */
+  tier?: 'confirmed' | 'suspected';
+  /** qualifiers a person should see, e.g. `cloud/vendor network` (the external is in a vendor's/cloud AS) */
+  flags?: string[];
 }
 
 /** `type|external|port/proto` (+ `|extra` when the type needs a domestic side in its identity). */

@@ -3,6 +3,8 @@ export { createDetectors, DETECTOR_MASK } from './detectors.js';
 export type { Detectors, DetectorsConfig, DetectorsDeps } from './detectors.js';
 export { FindingStore, findingKey, FINDING_TYPES, selectionKeyOf } from './finding.js';
 export type { Finding, FindingType, FindingSink, DetectorStats, SelectionKey } from './finding.js';
+export { selectsTraffic, TierPolicy, DEFAULT_TIER_CONFIG, VENDOR_FLAG } from './tier.js';
+export type { FindingTier, TierConfig } from './tier.js';
 export { OUTBOUND, INBOUND, directionName } from './hash.js';
 export { PREFETCH_BATCH } from './table.js';
 export type { Direction } from './hash.js';

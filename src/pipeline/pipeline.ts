@@ -4,8 +4,9 @@
  *
  *   FlowRecord ─► gate ─► selected (kept under approval + criterion) ─► onSelected, detectors
  *                    └──► detector feed (machine-only, discarded after) ─► detectors (by the approval's mask)
- *   detectors ─► finding ─► onFinding; at or above `selectScore`, its server is selected by the
- *                            detector-rule criterion of every approval in force that names the detector
+ *   detectors ─► finding ─► onFinding; a confirmed one at or above `selectScore` selects its server under the
+ *                            detector-rule criterion of every approval in force that names the detector,
+ *                            until `selectHoldMs` after its last seen (renewed by each update)
  *
  * Decisions:
  * - A feed flow reaches only the detectors its approval's mask names (DETECTOR_BIT): a detector the
@@ -28,15 +29,17 @@ import {
   type Scope,
   type SelectedFlow,
 } from '../selection/index.js';
-import { INBOUND, OUTBOUND, createDetectors, type Detectors, type DetectorsConfig, type Finding, type FindingType } from '../detect/index.js';
+import { INBOUND, OUTBOUND, createDetectors, selectsTraffic, type Detectors, type DetectorsConfig, type Finding, type FindingType } from '../detect/index.js';
 import type { Registry } from '../shared/metrics.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 
 export interface PipelineConfig {
   detectors?: DetectorsConfig;
   gate?: GateConfig;
-  /** a finding at or above this score selects its server under the approvals' detector rules (default 0.7) */
+  /** a confirmed finding (detect/tier.ts) at or above this score selects its server under the approvals' detector rules (default 0.7) */
   selectScore?: number;
+  /** how long (event time, ms) a finding's selection lasts after its last seen unless renewed by an update (default 24 h) */
+  selectHoldMs?: number;
   /** event-time period between detector flushes (default 60 s) */
   flushEveryMs?: number;
 }
@@ -85,6 +88,7 @@ export function createPipeline(opts: {
   const deps = opts.deps ?? {};
   const logger = deps.logger ?? silentLogger;
   const selectScore = config.selectScore ?? 0.7;
+  const selectHoldMs = config.selectHoldMs ?? 24 * 3600_000;
   let selections = 0;
 
   const gate = createGate({
@@ -96,7 +100,8 @@ export function createPipeline(opts: {
   });
 
   const onFinding = (f: Finding): void => {
-    if (f.score >= selectScore && f.external) selectByDetectorRule(f);
+    // only confirmed findings select (issue #21): a suspected one is reported and stores nothing
+    if (f.score >= selectScore && f.external && selectsTraffic(f)) selectByDetectorRule(f);
     deps.onFinding?.(f);
   };
 
@@ -116,7 +121,7 @@ export function createPipeline(opts: {
       const criterionId = gate.criterionFor(a.id, detector);
       if (!criterionId) continue;
       try {
-        gate.selectKey('server', { address: f.external!, pseudonym: false, port: f.port, proto: f.proto }, a.id, criterionId);
+        gate.selectKey('server', { address: f.external!, pseudonym: false, port: f.port, proto: f.proto }, a.id, criterionId, at + selectHoldMs);
         selections++;
       } catch (e) {
         // the approval refused it (e.g. ended meanwhile): the finding stays, nothing is selected
