@@ -160,6 +160,8 @@ export interface BeaconScored {
   prevalence: number;
   /** the discount the beacon score took for it (1: none; applied only once enough hosts are seen) */
   prevalenceFactor: number;
+  /** the external is in a vendor/cloud AS (vendorAsns) */
+  vendor?: boolean;
 }
 
 const IV_RES = 10;
@@ -723,7 +725,7 @@ export class BeaconDetector {
     const first = this.f64[s * F64S + FIRST] ?? 0;
     const last = this.f64[s * F64S + LAST] ?? 0;
     if (this.onScored && tell) {
-      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.u32[s * U32S + CNT] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1 });
+      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.u32[s * U32S + CNT] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1, vendor: ((this.u8[s * U8S + FLG] ?? 0) & F_VENDOR) !== 0 });
     }
     let type: 'beacon' | 'strobe' | null = null;
     if (r.strobe) type = 'strobe';

@@ -53,9 +53,10 @@ function kindOf(f: Finding): string {
   return f.type;
 }
 
-/** indicator, fan-in, DDoS and scans carry their own corroboration; outbound repeated failures to one host do not */
+/** indicator, fan-in (outside vendor/cloud networks), DDoS and scans carry their own corroboration; outbound repeated failures to one host do not */
 function selfCorroborated(f: Finding): boolean {
-  if (f.type === 'indicator' || f.type === 'fan-in' || f.type === 'ddos') return true;
+  if (f.type === 'indicator' || f.type === 'ddos') return true;
+  if (f.type === 'fan-in') return !f.flags?.includes(VENDOR_FLAG);
   if (f.type === 'scan') return !((f.evidence as { kind?: string }).kind === 'repeated-failure' && f.direction === 'outbound');
   return false;
 }
