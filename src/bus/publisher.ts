@@ -28,6 +28,7 @@ const DETECTOR_OF: Record<FindingType, DetectorName> = {
   ddos: 'ddos',
   indicator: 'indicator',
   'long-connection': 'long-connection',
+  exfiltration: 'exfiltration',
 };
 import { partitionOf } from './partition.js';
 import { silentLogger, type Logger } from '../shared/log.js';

@@ -177,6 +177,9 @@ export function createBusWorker(opts: {
     if (mask & DETECTOR_BIT.ddos) d.ddos.observe(f, dir);
     if (mask & DETECTOR_BIT.indicator) d.indicator.observe(f, dir);
     if (mask & DETECTOR_BIT['long-connection']) d.longConnection.observe(f, dir);
+    // issue #21's detectors (slow / distributed / repeated-failure scans under the scan rule; exfiltration)
+    if (mask & DETECTOR_BIT.scan) d.slowScan.observe(f, dir);
+    if (mask & DETECTOR_BIT.exfiltration) d.exfiltration.observe(f, dir);
     if (st.latest >= st.nextFlush) {
       d.flush(st.latest);
       st.nextFlush = st.latest + every;

@@ -22,6 +22,10 @@ import { ScanDetector } from './scan.js';
 import { PREFETCH_BATCH } from './table.js';
 import type { ScanConfig } from './scan.js';
 import { TierPolicy } from './tier.js';
+import { ExfilDetector } from './exfil.js';
+import type { ExfilConfig } from './exfil.js';
+import { SlowScanDetector } from './slowscan.js';
+import type { SlowScanConfig } from './slowscan.js';
 import type { TierConfig } from './tier.js';
 import { Counter, Gauge } from 'prom-client';
 
@@ -38,6 +42,9 @@ export interface DetectorsConfig {
   findingCapacity?: number;
   /** turn a detector off */
   disable?: FindingType[];
+  /** exfiltration to new destinations (exfil.ts) and slow / distributed / repeated-failure scans (slowscan.ts), issue #21 */
+  exfiltration?: Partial<ExfilConfig>;
+  slowScan?: Partial<SlowScanConfig>;
   /** when a single-host finding is confirmed (tier.ts, issue #21) */
   tier?: Partial<TierConfig>;
 }
@@ -56,7 +63,7 @@ export interface DetectorsDeps {
  * the mask keeps no state from that flow. Beacon state serves beacon, strobe and fan-in alike.
  */
 export const DETECTOR_MASK: Readonly<Record<FindingType, number>> = {
-  beacon: 1, 'fan-in': 2, scan: 4, ddos: 8, indicator: 16, 'long-connection': 32, strobe: 64,
+  beacon: 1, 'fan-in': 2, scan: 4, ddos: 8, indicator: 16, 'long-connection': 32, strobe: 64, exfiltration: 128,
 };
 const BEACON_STATE = DETECTOR_MASK.beacon | DETECTOR_MASK['fan-in'] | DETECTOR_MASK.strobe;
 
@@ -91,6 +98,8 @@ export interface Detectors {
   readonly ddos: DdosDetector;
   readonly indicator: IndicatorDetector;
   readonly longConnection: LongConnDetector;
+  readonly exfiltration: ExfilDetector;
+  readonly slowScan: SlowScanDetector;
 }
 
 export function createDetectors({ config = {}, deps = {} }: { config?: DetectorsConfig; deps?: DetectorsDeps } = {}): Detectors {
@@ -115,6 +124,9 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
   const ddos = new DdosDetector(config.ddos ?? {}, sink);
   const indicator = new IndicatorDetector(config.indicator ?? {}, sink);
   const longConnection = new LongConnDetector(config.longConnection ?? {}, sink);
+  const exfiltration = new ExfilDetector(config.exfiltration ?? {}, sink);
+  const slowScan = new SlowScanDetector(config.slowScan ?? {}, sink);
+  const useExfil = !off.has('exfiltration');
   const useBeacon = !off.has('beacon');
   const useScan = !off.has('scan');
   const useDdos = !off.has('ddos');
@@ -127,6 +139,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
 
   const stats = (): Record<string, DetectorStats> => ({
     beacon: beacon.stats(), fanIn: fanIn.stats(), scan: scan.stats(), ddos: ddos.stats(), indicator: indicator.stats(), longConnection: longConnection.stats(),
+    exfiltration: exfiltration.stats(), slowScan: slowScan.stats(),
   });
 
   if (deps.metrics) {
@@ -148,11 +161,13 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     if (useDdos) ddos.flush(now);
     if (useInd) indicator.flush(now);
     if (useLong) longConnection.flush(now);
+    if (useExfil) exfiltration.flush(now);
+    if (useScan) slowScan.flush(now);
   };
 
   // the prefetches' sums, kept only so their loads cannot be optimised away
   let _prefetched = 0;
-  const observe = (rec: FlowRecord, direction: Direction, mask = 127): void => {
+  const observe = (rec: FlowRecord, direction: Direction, mask = 255): void => {
     flows++;
     const t = rec.end > rec.start ? rec.end : rec.start;
     if (t > latest) latest = t;
@@ -163,6 +178,8 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     if (useDdos && (mask & 8) !== 0) ddos.observe(rec, direction);
     if (useInd && (mask & 16) !== 0) indicator.observe(rec, direction);
     if (useLong && (mask & 32) !== 0) longConnection.observe(rec, direction);
+    if (useExfil && (mask & 128) !== 0) exfiltration.observe(rec, direction);
+    if (useScan && (mask & 4) !== 0) slowScan.observe(rec, direction);
     if (latest >= nextFlush) {
       flush(latest, false);
       nextFlush = latest + every;
@@ -180,7 +197,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
       for (let at = 0; at < n; at += PREFETCH_BATCH) {
         const end = Math.min(n, at + PREFETCH_BATCH);
         prefetch(recs, directions, at, end);
-        for (let i = at; i < end; i++) observe(recs[i]!, directions[i] as Direction, masks ? masks[i] : 127);
+        for (let i = at; i < end; i++) observe(recs[i]!, directions[i] as Direction, masks ? masks[i] : 255);
       }
     },
     prefetch,
@@ -188,6 +205,6 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     findings,
     tiers,
     stats,
-    beacon, fanIn, scan, ddos, indicator, longConnection,
+    beacon, fanIn, scan, ddos, indicator, longConnection, exfiltration, slowScan,
   };
 }

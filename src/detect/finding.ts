@@ -5,9 +5,9 @@
  * Addresses are text as the detectors were given them: the domestic side is already pseudonymised by
  * the gate (selection/), and the detectors treat it as opaque.
  */
-export type FindingType = 'beacon' | 'strobe' | 'fan-in' | 'scan' | 'ddos' | 'indicator' | 'long-connection';
+export type FindingType = 'beacon' | 'strobe' | 'fan-in' | 'scan' | 'ddos' | 'indicator' | 'long-connection' | 'exfiltration';
 
-export const FINDING_TYPES: readonly FindingType[] = ['beacon', 'strobe', 'fan-in', 'scan', 'ddos', 'indicator', 'long-connection'];
+export const FINDING_TYPES: readonly FindingType[] = ['beacon', 'strobe', 'fan-in', 'scan', 'ddos', 'indicator', 'long-connection', 'exfiltration'];
 
 export interface Finding {
   type: FindingType;
@@ -148,6 +148,7 @@ export function selectionKeyOf(f: Finding): SelectionKey | null {
     case 'beacon':
     case 'strobe':
     case 'long-connection':
+    case 'exfiltration':
       return f.external && dom ? { kind: 'pair', key: { a: { address: dom, pseudonym: true }, b: { address: f.external, pseudonym: false } } } : null;
     case 'fan-in':
       return f.external ? { kind: 'server', key: { address: f.external, pseudonym: false, port: f.port, proto: f.proto } } : null;

@@ -49,7 +49,10 @@ export const DEFAULT_TIER_CONFIG: TierConfig = { rarityMinPopulation: 50, warmup
 /** the kind of behaviour a finding shows: one pair's timing (beacon, strobe, long connection) is one kind */
 function kindOf(f: Finding): string {
   if (f.type === 'beacon' || f.type === 'strobe' || f.type === 'long-connection') return 'timing';
-  if (f.type === 'scan') return `scan:${String((f.evidence as { kind?: string }).kind ?? 'threshold')}`;
+  const kind = f.type === 'scan' ? String((f.evidence as { kind?: string }).kind ?? 'threshold') : '';
+  // a program retrying a dead server on a timer makes both a beacon and repeated failures: one behaviour
+  if (kind === 'repeated-failure') return 'timing';
+  if (f.type === 'scan') return `scan:${kind}`;
   return f.type;
 }
 
@@ -64,7 +67,16 @@ function selfCorroborated(f: Finding): boolean {
 /** g, another finding on f's external address, corroborates f: a different kind of evidence, not a long connection */
 function corroborates(g: Finding, f: Finding): boolean {
   if (g.type === 'long-connection') return false;
-  return kindOf(g) !== kindOf(f);
+  const kg = kindOf(g);
+  const kf = kindOf(f);
+  if (kg === kf) return false;
+  // a chunked upload is regular too: a beacon corroborates an exfiltration (and back) only when it
+  // ran for an hour before the upload began (C2 first, then the upload), not when the upload made it
+  if ((kg === 'timing' && kf === 'exfiltration') || (kg === 'exfiltration' && kf === 'timing')) {
+    const [timing, exfil] = kg === 'timing' ? [g, f] : [f, g];
+    return timing.firstSeen <= exfil.firstSeen - 3600_000;
+  }
+  return true;
 }
 
 /** true when a finding may select traffic: confirmed (a finding without a tier, from older code, does not) */

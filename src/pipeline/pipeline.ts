@@ -72,6 +72,7 @@ const DETECTOR_OF: Record<FindingType, DetectorName> = {
   ddos: 'ddos',
   indicator: 'indicator',
   'long-connection': 'long-connection',
+  exfiltration: 'exfiltration',
 };
 
 // every detector bit (DETECTOR_BIT): selected flows reach every detector
