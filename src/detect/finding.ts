@@ -46,6 +46,8 @@ export interface Finding {
   tier?: 'confirmed' | 'suspected';
   /** qualifiers a person should see, e.g. `cloud/vendor network` (the external is in a vendor's/cloud AS) */
   flags?: string[];
+  /** the TLP marking the finding inherits from what made it (an indicator's), when it has one */
+  tlp?: string;
 }
 
 /** `type|external|port/proto` (+ `|extra` when the type needs a domestic side in its identity). */

@@ -59,7 +59,9 @@ function kindOf(f: Finding): string {
 /** indicator, fan-in (outside vendor/cloud networks), DDoS and scans carry their own corroboration; outbound repeated failures to one host do not */
 function selfCorroborated(f: Finding): boolean {
   if (f.type === 'indicator' || f.type === 'ddos') return true;
-  if (f.type === 'fan-in') return !f.flags?.includes(VENDOR_FLAG);
+  // fan-in is corroboration when the server is rare: reached by at most 20 % of the domestic hosts
+  // (beacon.prevalenceShare); most hosts polling one server is a popular service, not a botnet
+  if (f.type === 'fan-in') return !f.flags?.includes(VENDOR_FLAG) && Number((f.evidence as { prevalenceShare?: number }).prevalenceShare ?? 0) <= 0.2;
   if (f.type === 'scan') return !((f.evidence as { kind?: string }).kind === 'repeated-failure' && f.direction === 'outbound');
   return false;
 }
