@@ -44,7 +44,8 @@ export interface DetectorsConfig {
   disable?: FindingType[];
   /** exfiltration to new destinations (exfil.ts) and slow / distributed / repeated-failure scans (slowscan.ts), issue #21 */
   exfiltration?: Partial<ExfilConfig>;
-  slowScan?: Partial<SlowScanConfig>;
+  /** false: the slow / distributed / repeated-failure views off (the scan rule's 5-minute views stay) */
+  slowScan?: Partial<SlowScanConfig> | false;
   /** when a single-host finding is confirmed (tier.ts, issue #21) */
   tier?: Partial<TierConfig>;
 }
@@ -125,7 +126,8 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
   const indicator = new IndicatorDetector(config.indicator ?? {}, sink);
   const longConnection = new LongConnDetector(config.longConnection ?? {}, sink);
   const exfiltration = new ExfilDetector(config.exfiltration ?? {}, sink);
-  const slowScan = new SlowScanDetector(config.slowScan ?? {}, sink);
+  const slowScan = new SlowScanDetector(config.slowScan || {}, sink);
+  const useSlow = config.slowScan !== false && !off.has('scan');
   const useExfil = !off.has('exfiltration');
   const useBeacon = !off.has('beacon');
   const useScan = !off.has('scan');
@@ -162,7 +164,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     if (useInd) indicator.flush(now);
     if (useLong) longConnection.flush(now);
     if (useExfil) exfiltration.flush(now);
-    if (useScan) slowScan.flush(now);
+    if (useSlow) slowScan.flush(now);
   };
 
   // the prefetches' sums, kept only so their loads cannot be optimised away
@@ -179,7 +181,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     if (useInd && (mask & 16) !== 0) indicator.observe(rec, direction);
     if (useLong && (mask & 32) !== 0) longConnection.observe(rec, direction);
     if (useExfil && (mask & 128) !== 0) exfiltration.observe(rec, direction);
-    if (useScan && (mask & 4) !== 0) slowScan.observe(rec, direction);
+    if (useSlow && (mask & 4) !== 0) slowScan.observe(rec, direction);
     if (latest >= nextFlush) {
       flush(latest, false);
       nextFlush = latest + every;

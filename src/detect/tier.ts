@@ -21,7 +21,8 @@
  *   `cloud/vendor network` and confirmed only by corroboration (1.), never by rarity: the address may
  *   serve any customer, and the vendor's own timers are rare per address too.
  *
- * A confirmed finding stays confirmed (the key's selection still ends unless renewed: pipeline/).
+ * Each emission is tiered afresh on the evidence then (a fan-in that turned out to be a popular
+ * service no longer confirms; a selection already made still ends unless renewed: pipeline/).
  * Promotion is symmetric and order-free: when a corroborating finding arrives, every suspected
  * finding on the same external address is re-tiered and, if promoted, emitted again.
  *
@@ -69,6 +70,9 @@ function selfCorroborated(f: Finding): boolean {
 /** g, another finding on f's external address, corroborates f: a different kind of evidence, not a long connection */
 function corroborates(g: Finding, f: Finding): boolean {
   if (g.type === 'long-connection') return false;
+  // an indicator, fan-in, scan or DDoS corroborates only when it holds on its own (a popular
+  // service's fan-in does not)
+  if (g.type === 'indicator' || g.type === 'fan-in' || g.type === 'scan' || g.type === 'ddos') return selfCorroborated(g) && kindOf(g) !== kindOf(f);
   const kg = kindOf(g);
   const kf = kindOf(f);
   if (kg === kf) return false;
@@ -100,8 +104,6 @@ export class TierPolicy {
 
   /** sets f.tier (and f.flags' vendor flag from the evidence), before f is stored */
   assign(f: Finding): void {
-    const old = this.store.get(f.key);
-    if (old?.tier === 'confirmed') { f.tier = 'confirmed'; return; }
     f.tier = this.decide(f);
   }
 
