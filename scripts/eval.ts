@@ -54,6 +54,8 @@ interface Capture {
   benignPeriodic?: boolean;
   /** a pcap exported through softflowd to NetFlow v9 (not a flow file) */
   pcap?: boolean;
+  /** held out (issue #21): never looked at while tuning the tiers and the new detectors */
+  heldOut?: boolean;
   note: string;
 }
 
@@ -71,6 +73,9 @@ const CAPTURES: Capture[] = [
   { name: 'slips test4 malicious (Argus)', file: join(L, 'test4-malicious.binetflow'), domestic: ['192.168.0.0/16', ...LOCAL6], note: 'binetflow, unlabelled, no C2 named: findings listed only' },
   { name: 'slips test5 mixed (Argus)', file: join(L, 'test5-mixed.binetflow'), domestic: ['10.0.0.0/8', ...LOCAL6], note: 'binetflow, labelled flow=Malware-* / Background-*' },
   { name: 'slips test-cc C2 (pcap→softflowd v9)', file: join(L, 'test-cc', 'test-cc-capture-1.pcap'), pcap: true, domestic: ['147.32.0.0/16', ...LOCAL6], c2: [{ domestic: '147.32.80.37', external: '141.193.213.21', port: 443, proto: 6 }], note: 'pcap, unlabelled; C2 read off the capture (~70 short TLS sessions of ~6.7 kB to one server)' },
+  // held out (issue #21): chosen before any tuning, results read only for the report
+  { name: 'slips test9 mixed (Zeek JSON)', file: join(L, 'test9-mixed-zeek-dir', 'conn.log'), domestic: ['10.0.0.0/8', '192.168.0.0/16', ...LOCAL6], heldOut: true, note: 'HELD OUT; unlabelled, nothing named: findings listed only' },
+  { name: 'slips test19 SSH brute force (pcap→softflowd v9)', file: join(L, 'test19-malicious-ssh', 'malicious-ssh-bruteforce.pcap'), pcap: true, domestic: ['147.32.80.37/32'], heldOut: true, note: 'HELD OUT; nmap ssh-brute against 147.32.80.37:902 (README): the target is the domestic side, every finding about another host is false' },
   { name: 'slips test12 ICMP sweep (pcap→softflowd v9)', file: join(L, 'test12-icmp-portscan.pcap'), pcap: true, domestic: ['192.168.1.109/32'], scanners: ['192.168.1.109'], note: 'pcap; a sweep of its own LAN: the sweeping host is taken as the domestic side' },
 ];
 
@@ -95,12 +100,12 @@ async function pcapRecords(file: string, sink: (r: FlowRecord) => void): Promise
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(0)} %` : 'n/a');
 
-interface Summary { capture: string; config: string; c2: string; rita: string; falseBeacons: string; scanners: string; found: string; server: string; flow: string }
+interface Summary { capture: string; config: string; c2: string; rita: string; falseBeacons: string; scanners: string; found: string; server: string; flow: string; tiers: string; falsePerHostDay: string; heldOut: boolean }
 const summary: Summary[] = [];
 
 async function evaluate(c: Capture, configName: string, config: DetectorsConfig, asn: AsnLookup, quiet: boolean): Promise<void> {
   const log = quiet ? (): void => {} : (...a: unknown[]): void => console.log(...a);
-  const sum: Summary = { capture: c.name, config: configName, c2: '', rita: '', falseBeacons: '', scanners: '', found: '', server: '', flow: '' };
+  const sum: Summary = { capture: c.name, config: configName, c2: '', rita: '', falseBeacons: '', scanners: '', found: '', server: '', flow: '', tiers: '', falsePerHostDay: '', heldOut: c.heldOut === true };
   summary.push(sum);
   log(`\n=== ${c.name}  (${c.note})`);
   if (!existsSync(c.file)) { log(`  missing: ${c.file}`); sum.c2 = 'file missing'; return; }
@@ -160,6 +165,8 @@ async function evaluate(c: Capture, configName: string, config: DetectorsConfig,
   const ritaOf = new Map(ritaRank.map((r) => [r.key, r.score]));
 
   const findings = det.findings.list();
+  const conf = findings.filter((f) => f.tier === 'confirmed').length;
+  sum.tiers = `${conf} C / ${findings.length - conf} S`;
   const byType = new Map<string, number>();
   for (const f of findings) byType.set(f.type, (byType.get(f.type) ?? 0) + 1);
   log(`  findings: ${[...byType].map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}`);
@@ -171,7 +178,7 @@ async function evaluate(c: Capture, configName: string, config: DetectorsConfig,
       const r = ritaOf.get(rk);
       extra = `  RITA ${r === undefined ? '-' : r.toFixed(3)}`;
     }
-    return `    ${f.type.padEnd(15)} ${ext.padEnd(34)} score ${f.score.toFixed(3)}  ${f.direction.padEnd(8)} domestic ${f.domestic.slice(0, 3).join(',')}${f.domesticCount > 3 ? ` (+${f.domesticCount - 3})` : ''}${extra}`;
+    return `    ${f.type.padEnd(15)} ${(f.tier ?? '-').padEnd(9)} ${ext.padEnd(34)} score ${f.score.toFixed(3)}${f.flags ? ` [${f.flags.join(',')}]` : ''}  ${f.direction.padEnd(8)} domestic ${f.domestic.slice(0, 3).join(',')}${f.domesticCount > 3 ? ` (+${f.domesticCount - 3})` : ''}${extra}`;
   };
   for (const f of findings.slice(0, 12)) log(show(f));
   if (findings.length > 12) log(`    ... ${findings.length - 12} more`);
@@ -236,8 +243,76 @@ async function evaluate(c: Capture, configName: string, config: DetectorsConfig,
     const truth = labelled ? 'labelled malicious' : 'named (README / read off the capture)';
     log(`  per external server: ${flagged.size} flagged, ${malServers.size} ${truth}, ${hit} both: precision ${pct(hit / flagged.size)}, recall ${pct(hit / malServers.size)}`);
     log(`  per flow: precision ${pct(tp / (tp + fp))}, recall ${pct(tp / (tp + fn))} (${tp} true, ${fp} false positive, ${fn} missed malicious flows)`);
+    // false findings per host-day (issue #21), by tier: a finding about no malicious (or named) address
+    const malExt = new Set<string>([...malServers, ...named]);
+    recs.forEach(({ rec, label: l }, i) => {
+      const dir = dirs[i];
+      if (dir === -1 || dir === undefined) return;
+      const ext = dir === OUTBOUND ? dstAddrString(rec) : srcAddrString(rec);
+      if (isMal(l, ext, dir === OUTBOUND ? srcAddrString(rec) : dstAddrString(rec))) malExt.add(ext);
+    });
+    const isTrue = (f: Finding): boolean => (f.external !== null && malExt.has(f.external)) || f.domestic.some((d) => named.has(d))
+      || ((f.evidence as { sources?: string[] }).sources ?? []).some((x) => malExt.has(x));
+    const hostsSeen = new Set<string>();
+    recs.forEach(({ rec }, i) => { const dir = dirs[i]; if (dir === OUTBOUND) hostsSeen.add(srcAddrString(rec)); else if (dir === INBOUND) hostsSeen.add(dstAddrString(rec)); });
+    const hostDays = Math.max(1, hostsSeen.size) * Math.max(1 / 24, (maxT - minT) / 86400_000);
+    const fc = findings.filter((f) => f.tier === 'confirmed' && !isTrue(f)).length;
+    const fs = findings.filter((f) => f.tier !== 'confirmed' && !isTrue(f)).length;
+    sum.falsePerHostDay = `C ${(fc / hostDays).toFixed(2)} (${fc}) S ${(fs / hostDays).toFixed(2)} (${fs}) /${hostDays.toFixed(1)} hd`;
+    log(`  false findings: confirmed ${fc}, suspected ${fs} over ${hostDays.toFixed(2)} host-days (${hostsSeen.size} domestic hosts)`);
+    for (const f of findings.filter((x) => !isTrue(x)).slice(0, 8)) log(`    false? ${show(f)}`);
     sum.server = `${pct(hit / flagged.size)}/${pct(hit / malServers.size)}`;
     sum.flow = `${pct(tp / (tp + fp))}/${pct(tp / (tp + fn))}`;
+  }
+}
+
+/**
+ * Generated network days (scripts/eval-scenarios.ts): seeds 1 and 2 were used while tuning, 101 and
+ * 102 are held out. Per scenario: each attack found (and its tier), false findings per host-day by
+ * tier, and RITA's pairs at 0.8 or more (single-host periodic pairs it would report).
+ */
+async function evaluateScenarios(): Promise<void> {
+  const { generateScenario, fillRecord } = await import('./eval-scenarios.js');
+  const { MutableFlowRecord } = await import('../src/flow/index.js');
+  for (const [seed, heldOut] of [[1, false], [2, false], [101, true], [102, true]] as const) {
+    if (heldOut && process.env.ACD_EVAL_TUNING === '1') continue;
+    const t0 = Date.UTC(2026, 5, 1);
+    const sc = generateScenario(seed, t0);
+    const lookup: AsnLookup = { asn4: sc.asn, asn6: () => 0 };
+    const det = createDetectors({ config: { beacon: { capacity: 200_000 } }, deps: { asn: lookup } });
+    const r = new MutableFlowRecord();
+    const rita = new Map<string, { ts: number[]; bytes: number[] }>();
+    for (const e of sc.events) {
+      det.observe(fillRecord(r, e), e.dir as Direction);
+      if (e.dir === 0) {
+        const k = `${e.src}|${e.dst}|${e.dp}`;
+        let x = rita.get(k);
+        if (!x) { x = { ts: [], bytes: [] }; rita.set(k, x); }
+        x.ts.push(Math.floor(e.t / 1000)); x.bytes.push(e.bytes);
+      }
+    }
+    const last = sc.events[sc.events.length - 1]!.t;
+    det.flush(last);
+    const findings = det.findings.list();
+    const truth = (f: Finding): string | undefined => sc.attacks.find((a) => f.external === a.external || f.external?.startsWith(a.external))?.name;
+    const hostDays = sc.hosts * sc.days;
+    const fc = findings.filter((f) => f.tier === 'confirmed' && !truth(f));
+    const fs = findings.filter((f) => f.tier !== 'confirmed' && !truth(f));
+    let ritaHigh = 0;
+    for (const x of rita.values()) { const rs = ritaScore(x.ts, x.bytes, Math.floor(t0 / 1000), Math.ceil(last / 1000)); if (rs && rs.score >= 0.8) ritaHigh++; }
+    const name = `generated seed ${seed} (${sc.hosts} hosts, ${sc.days} d)`;
+    const found = sc.attacks.map((a) => {
+      const fa = findings.filter((f) => truth(f) === a.name && (f.type === a.expect || a.expect === 'beacon' && f.type === 'fan-in'));
+      const tier = fa.some((f) => f.tier === 'confirmed') ? 'C' : fa.length ? 'S' : 'MISSED';
+      return `${a.name}: ${tier}`;
+    });
+    if (!heldOut) {
+      console.log(`\n=== ${name}: ${sc.events.length} flows`);
+      for (const l of found) console.log(`  ${l}`);
+      console.log(`  false findings: confirmed ${fc.length}, suspected ${fs.length} over ${hostDays} host-days; RITA pairs >= 0.8: ${ritaHigh}`);
+      for (const f of fc.slice(0, 6)) console.log(`    false confirmed: ${f.type} ${f.external}:${f.port} ${f.score} ${JSON.stringify(f.flags ?? [])}`);
+    }
+    summary.push({ capture: name, config: 'defaults', c2: '', rita: `${ritaHigh} pairs >= 0.8`, falseBeacons: '', scanners: '', found: found.join('; '), server: '', flow: '', tiers: `${findings.filter((f) => f.tier === 'confirmed').length} C / ${findings.filter((f) => f.tier !== 'confirmed').length} S`, falsePerHostDay: `C ${(fc.length / hostDays).toFixed(3)} (${fc.length}) S ${(fs.length / hostDays).toFixed(3)} (${fs.length}) /${hostDays} hd`, heldOut });
   }
 }
 
@@ -253,10 +328,20 @@ const CONFIGS: [string, DetectorsConfig][] = [
 console.log('Detectors on the Stratosphere captures. Config "defaults": the shipped thresholds and lists (NTP not tracked; update/telemetry');
 console.log(`vendors' own ASes demoted: no single-pair beacon finding, still fan-in: ${Object.entries(VENDOR_UPDATE_ASNS).map(([a, n]) => `${n} AS${a}`).join(', ')}).`);
 console.log('Config "no vendor AS list": the same with vendorAsns: [] (every network scored alike).');
+// ACD_EVAL_TUNING=1: the development part only (held-out captures and seeds skipped); ACD_EVAL_SCENARIOS=1: generated days only
 for (const [i, [name, cfg]] of CONFIGS.entries()) {
+  if (process.env.ACD_EVAL_SCENARIOS === '1') break;
   if (i > 0) console.log(`\n##### config: ${name} (details for 008 only; all captures in the summary)`);
-  for (const c of CAPTURES) await evaluate(c, name, cfg, asn, i > 0 && !c.benignPeriodic);
+  for (const c of CAPTURES) if (!(c.heldOut && process.env.ACD_EVAL_TUNING === '1')) await evaluate(c, name, cfg, asn, i > 0 && !c.benignPeriodic);
 }
-console.log('\n=== summary (P/R: precision/recall against the labels, or the named C2 servers and scanners where a capture has none)');
-console.log(`${'capture'.padEnd(40)} ${'config'.padEnd(18)} ${'true C2: ours'.padEnd(20)} ${'true C2: RITA'.padEnd(22)} ${'server P/R'.padEnd(11)} ${'flow P/R'.padEnd(11)} ${'false beacons (008)'.padEnd(20)} ${'scanners'.padEnd(9)} infrastructure found`);
-for (const s of summary) console.log(`${s.capture.padEnd(40)} ${s.config.padEnd(18)} ${(s.c2 || '-').padEnd(20)} ${(s.rita || '-').padEnd(22)} ${(s.server || '-').padEnd(11)} ${(s.flow || '-').padEnd(11)} ${(s.falseBeacons || '-').padEnd(20)} ${(s.scanners || '-').padEnd(9)} ${s.found || '-'}`);
+await evaluateScenarios();
+console.log('\n=== summary (P/R: precision/recall against the labels, or the named C2 servers and scanners where a capture has none;');
+console.log('    tiers: findings confirmed (C, may select) / suspected (S, reported only); false per host-day: findings about no malicious or named address)');
+const line = (s: Summary): string => `${s.capture.padEnd(48)} ${s.config.padEnd(18)} ${(s.c2 || '-').padEnd(20)} ${(s.rita || '-').padEnd(22)} ${(s.server || '-').padEnd(11)} ${(s.flow || '-').padEnd(11)} ${(s.falseBeacons || '-').padEnd(20)} ${(s.scanners || '-').padEnd(9)} ${(s.tiers || '-').padEnd(12)} ${(s.falsePerHostDay || '-').padEnd(36)} ${s.found || '-'}`;
+const head = `${'capture'.padEnd(48)} ${'config'.padEnd(18)} ${'true C2: ours'.padEnd(20)} ${'true C2: RITA'.padEnd(22)} ${'server P/R'.padEnd(11)} ${'flow P/R'.padEnd(11)} ${'false beacons (008)'.padEnd(20)} ${'scanners'.padEnd(9)} ${'tiers'.padEnd(12)} ${'false/host-day'.padEnd(36)} infrastructure found`;
+console.log('--- tuned on (development part)');
+console.log(head);
+for (const s of summary.filter((x) => !x.heldOut)) console.log(line(s));
+console.log('--- HELD OUT (not looked at while tuning)');
+console.log(head);
+for (const s of summary.filter((x) => x.heldOut)) console.log(line(s));

@@ -93,6 +93,23 @@ console.log(`bytes per tracked beacon pair: declared ${one.bytesPerKey().toFixed
 // dropped explicitly: a block-scoped const at module level stays reachable for the whole run
 one = null;
 
+// issue #21: the new detectors (exfiltration, slow / distributed / repeated-failure scans, tiers)
+// against the set before them, same flows, same run, observeBatch; ACD_BENCH_ONLY_NEW=1 stops after it
+for (const [mix, hot] of [['typical', 200_000], ['churn', 0]] as const) {
+  const cpu: number[] = [];
+  for (const cfg of [{ disable: ['exfiltration' as const], slowScan: false as const }, {}]) {
+    const det = createDetectors({ config: cfg });
+    const g = makeGen(1, hot);
+    feed(det, g, 0, 1_000_000, true);
+    const r = await measureCpu(() => { feed(det, g, 1_000_000, N, true); return N; });
+    cpu.push(r.cpu.ops / (r.cpu.ms / 1000));
+    const st = det.stats();
+    console.log(`${mix}: ${cfg.slowScan === false ? 'set before #21' : 'with #21 detectors'}: ${(r.cpu.ops / r.cpu.ms / 1e3).toFixed(3)} M flows per CPU-second; exfil pairs ${st.exfiltration!.tracked} (${st.exfiltration!.bytesPerKey} B each, cap ${st.exfiltration!.capacity}), slow-scan keys ${st.slowScan!.tracked}/${st.slowScan!.capacity}`);
+  }
+  console.log(`${mix}: per-flow cost of #21's detectors: ${((1 / cpu[1]! - 1 / cpu[0]!) * 1e9).toFixed(0)} ns (${((1 / cpu[0]!) * 1e9).toFixed(0)} -> ${((1 / cpu[1]!) * 1e9).toFixed(0)} ns a flow)`);
+}
+if (process.env.ACD_BENCH_ONLY_NEW === '1') process.exit(0);
+
 for (const [mix, hot] of [['typical', 200_000], ['churn', 0]] as const) {
   // baseline: the same flows, generated in the same chunks, each pair key hashed into a Map of counts
   const gen0 = makeGen(1, hot);

@@ -28,6 +28,7 @@ const DETECTOR_OF: Record<FindingType, DetectorName> = {
   ddos: 'ddos',
   indicator: 'indicator',
   'long-connection': 'long-connection',
+  exfiltration: 'exfiltration',
 };
 import { partitionOf } from './partition.js';
 import { silentLogger, type Logger } from '../shared/log.js';
@@ -175,7 +176,8 @@ export function createBusCollector(opts: {
   approvals: ApprovalSet;
   pseudonymiser: Pseudonymiser;
   bus: Bus;
-  config?: { gate?: GateConfig; publisher?: PublisherConfig };
+  /** selectHoldMs: how long (event time) a worker's selection lasts after its finding's last seen unless renewed (default 24 h) */
+  config?: { gate?: GateConfig; publisher?: PublisherConfig; selectHoldMs?: number };
   deps?: { registry?: Registry; logger?: Logger };
 }): BusCollector {
   const deps = opts.deps ?? {};
@@ -206,7 +208,7 @@ export function createBusCollector(opts: {
       const criterionId = gate.criterionFor(a.id, detector);
       if (!criterionId) continue;
       try {
-        gate.selectKey('server', { address: m.external, pseudonym: false, port: m.port, proto: m.proto }, a.id, criterionId);
+        gate.selectKey('server', { address: m.external, pseudonym: false, port: m.port, proto: m.proto }, a.id, criterionId, m.at + (opts.config?.selectHoldMs ?? 24 * 3600_000));
         selections++;
       } catch (e) {
         logger.warn({ approval: a.id, detector, code: (e as { code?: string }).code }, 'detector selection refused');

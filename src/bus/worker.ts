@@ -21,7 +21,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DETECTOR_BIT, copySelectedFlow, type SelectedFlow } from '../selection/index.js';
-import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectionStage, type DetectionStage, type DetectorsConfig, type Finding } from '../detect/index.js';
+import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectionStage, selectsTraffic, type DetectionStage, type DetectorsConfig, type Finding } from '../detect/index.js';
 import type { AsnLookup } from '../detect/beacon.js';
 import { createFindingWriter, createSelectedFlowWriter } from '../pipeline/writers.js';
 import { withTables, type Database } from '../store/index.js';
@@ -99,7 +99,8 @@ export function createBusWorker(opts: {
   const states = new Map<number, PartitionState>();
   const subs = new Map<number, Subscription>();
   let purgeTimer: NodeJS.Timeout | null = null;
-  const selectionsSent = new Set<string>();
+  // finding key → last seen sent: a confirmed finding is sent again (renewing its bounded selection) once it has moved on an hour
+  const selectionsSent = new Map<string, number>();
 
   const newState = (p: number): void => {
     const st: PartitionState = {
@@ -202,9 +203,12 @@ export function createBusWorker(opts: {
       // copies: the detectors keep updating their finding objects
       const findings = [...st.batchFindings.values()].map((f) => structuredClone(f));
       for (const f of findings) {
-        if (f.score < stage.selectScore || !f.external || selectionsSent.has(f.key)) continue;
+        // only confirmed findings select (issue #21); a selection is renewed at most hourly while the finding lives
+        if (f.score < stage.selectScore || !f.external || !selectsTraffic(f)) continue;
+        const sentAt = selectionsSent.get(f.key);
+        if (sentAt !== undefined && f.lastSeen - sentAt < 3600_000) continue;
         if (selectionsSent.size >= 100_000) selectionsSent.clear();
-        selectionsSent.add(f.key);
+        selectionsSent.set(f.key, f.lastSeen);
         await bus.publishSelection({ type: f.type, external: f.external, port: f.port, proto: f.proto, at: f.lastSeen });
       }
       st.owed = { selected, findings, name: [h.producer, h.partition, h.seq], carriers };

@@ -55,6 +55,7 @@ import { Prevalence } from './prevalence.js';
 import { bimodalFit, bowley, cvScore, madScore, medianSorted } from './stats.js';
 import { RUN_MIN_SECONDS, RUN_STEP_CHANCES, RUN_TOL_CODE, RUN_TOLERANCE, resolutionClass, runCode, runEvidence, runScore } from './run.js';
 import { PREFETCH_BATCH, SetTable, SlotList } from './table.js';
+import { VENDOR_FLAG } from './tier.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -159,6 +160,8 @@ export interface BeaconScored {
   prevalence: number;
   /** the discount the beacon score took for it (1: none; applied only once enough hosts are seen) */
   prevalenceFactor: number;
+  /** the external is in a vendor/cloud AS (vendorAsns) */
+  vendor?: boolean;
 }
 
 const IV_RES = 10;
@@ -797,13 +800,15 @@ export class BeaconDetector {
     const first = this.f64[s * F64S + FIRST] ?? 0;
     const last = this.f64[s * F64S + LAST] ?? 0;
     if (this.onScored && tell) {
-      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.u32[s * U32S + CNT] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1 });
+      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.u32[s * U32S + CNT] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1, vendor: ((this.u8[s * U8S + FLG] ?? 0) & F_VENDOR) !== 0 });
     }
     let type: 'beacon' | 'strobe' | null = null;
     if (r.strobe) type = 'strobe';
     else if (fast) return; // a strobe in the making: its regularity is no beacon's
     else if (r.score >= this.config.threshold) type = 'beacon';
-    if (type === 'beacon' && ((this.u8[s * U8S + FLG] ?? 0) & F_VENDOR) !== 0) { this.vendorDemoted++; return; }
+    // a vendor/cloud network's pair is reported, flagged, never confirmed alone (tier.ts); unless other domestic hosts reach it too (an update service)
+    const vendor = ((this.u8[s * U8S + FLG] ?? 0) & F_VENDOR) !== 0;
+    if (vendor && type === 'beacon') { this.vendorDemoted++; if (r.prevalence * (this.population || this.prevalence.population()) > 1.5) return; }
     if (!type) return;
     this.u8[s * U8S + FLG] = (this.u8[s * U8S + FLG] ?? 0) | (type === 'strobe' ? F_STROBE : F_BEACON);
     this.touch(s);
@@ -832,6 +837,7 @@ export class BeaconDetector {
       subscores,
       evidence: r.evidence,
       updates: 1,
+      ...(vendor ? { flags: [VENDOR_FLAG] } : {}),
     };
     this.emitted++;
     this.sink(f);

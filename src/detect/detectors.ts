@@ -21,6 +21,12 @@ import type { LongConnConfig } from './longconn.js';
 import { ScanDetector } from './scan.js';
 import { PREFETCH_BATCH } from './table.js';
 import type { ScanConfig } from './scan.js';
+import { TierPolicy } from './tier.js';
+import { ExfilDetector } from './exfil.js';
+import type { ExfilConfig } from './exfil.js';
+import { SlowScanDetector } from './slowscan.js';
+import type { SlowScanConfig } from './slowscan.js';
+import type { TierConfig } from './tier.js';
 import { Counter, Gauge } from 'prom-client';
 
 export interface DetectorsConfig {
@@ -36,6 +42,12 @@ export interface DetectorsConfig {
   findingCapacity?: number;
   /** turn a detector off */
   disable?: FindingType[];
+  /** exfiltration to new destinations (exfil.ts) and slow / distributed / repeated-failure scans (slowscan.ts), issue #21 */
+  exfiltration?: Partial<ExfilConfig>;
+  /** false: the slow / distributed / repeated-failure views off (the scan rule's 5-minute views stay) */
+  slowScan?: Partial<SlowScanConfig> | false;
+  /** when a single-host finding is confirmed (tier.ts, issue #21) */
+  tier?: Partial<TierConfig>;
 }
 
 export interface DetectorsDeps {
@@ -52,7 +64,7 @@ export interface DetectorsDeps {
  * the mask keeps no state from that flow. Beacon state serves beacon, strobe and fan-in alike.
  */
 export const DETECTOR_MASK: Readonly<Record<FindingType, number>> = {
-  beacon: 1, 'fan-in': 2, scan: 4, ddos: 8, indicator: 16, 'long-connection': 32, strobe: 64,
+  beacon: 1, 'fan-in': 2, scan: 4, ddos: 8, indicator: 16, 'long-connection': 32, strobe: 64, exfiltration: 128,
 };
 const BEACON_STATE = DETECTOR_MASK.beacon | DETECTOR_MASK['fan-in'] | DETECTOR_MASK.strobe;
 
@@ -78,6 +90,8 @@ export interface Detectors {
    */
   flush(now?: number, complete?: boolean): void;
   readonly findings: FindingStore;
+  /** the tier rule (tier.ts) */
+  readonly tiers: TierPolicy;
   stats(): Record<string, DetectorStats>;
   readonly beacon: BeaconDetector;
   readonly fanIn: FanInDetector;
@@ -85,6 +99,8 @@ export interface Detectors {
   readonly ddos: DdosDetector;
   readonly indicator: IndicatorDetector;
   readonly longConnection: LongConnDetector;
+  readonly exfiltration: ExfilDetector;
+  readonly slowScan: SlowScanDetector;
 }
 
 export function createDetectors({ config = {}, deps = {} }: { config?: DetectorsConfig; deps?: DetectorsDeps } = {}): Detectors {
@@ -93,10 +109,14 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
   if (deps.metrics) {
     found = new Counter({ name: 'acd_detect_findings_total', help: 'findings emitted by the detectors (new and updated), by type', labelNames: ['type'], registers: [deps.metrics] });
   }
+  const tiers = new TierPolicy(config.tier ?? {}, findings);
   const sink = (f: Finding): void => {
+    tiers.assign(f);
     const stored = findings.upsert(f);
     found?.inc({ type: f.type });
     deps.onFinding?.(stored);
+    // corroboration: findings on the same external address this one promotes are told again
+    for (const g of tiers.after(stored)) deps.onFinding?.(g);
   };
   const off = new Set(config.disable ?? []);
   const fanIn = new FanInDetector(config.fanIn ?? {}, sink);
@@ -105,6 +125,10 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
   const ddos = new DdosDetector(config.ddos ?? {}, sink);
   const indicator = new IndicatorDetector(config.indicator ?? {}, sink);
   const longConnection = new LongConnDetector(config.longConnection ?? {}, sink);
+  const exfiltration = new ExfilDetector(config.exfiltration ?? {}, sink);
+  const slowScan = new SlowScanDetector(config.slowScan || {}, sink);
+  const useSlow = config.slowScan !== false && !off.has('scan');
+  const useExfil = !off.has('exfiltration');
   const useBeacon = !off.has('beacon');
   const useScan = !off.has('scan');
   const useDdos = !off.has('ddos');
@@ -117,6 +141,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
 
   const stats = (): Record<string, DetectorStats> => ({
     beacon: beacon.stats(), fanIn: fanIn.stats(), scan: scan.stats(), ddos: ddos.stats(), indicator: indicator.stats(), longConnection: longConnection.stats(),
+    exfiltration: exfiltration.stats(), slowScan: slowScan.stats(),
   });
 
   if (deps.metrics) {
@@ -138,20 +163,25 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     if (useDdos) ddos.flush(now);
     if (useInd) indicator.flush(now);
     if (useLong) longConnection.flush(now);
+    if (useExfil) exfiltration.flush(now);
+    if (useSlow) slowScan.flush(now);
   };
 
   // the prefetches' sums, kept only so their loads cannot be optimised away
   let _prefetched = 0;
-  const observe = (rec: FlowRecord, direction: Direction, mask = 127): void => {
+  const observe = (rec: FlowRecord, direction: Direction, mask = 255): void => {
     flows++;
     const t = rec.end > rec.start ? rec.end : rec.start;
     if (t > latest) latest = t;
     if (nextFlush < 0) nextFlush = t + every;
+    if (rec.start < tiers.start) tiers.start = rec.start;
     if (useBeacon && (mask & BEACON_STATE) !== 0) beacon.observe(rec, direction);
     if (useScan && (mask & 4) !== 0) scan.observe(rec, direction);
     if (useDdos && (mask & 8) !== 0) ddos.observe(rec, direction);
     if (useInd && (mask & 16) !== 0) indicator.observe(rec, direction);
     if (useLong && (mask & 32) !== 0) longConnection.observe(rec, direction);
+    if (useExfil && (mask & 128) !== 0) exfiltration.observe(rec, direction);
+    if (useSlow && (mask & 4) !== 0) slowScan.observe(rec, direction);
     if (latest >= nextFlush) {
       flush(latest, false);
       nextFlush = latest + every;
@@ -169,13 +199,14 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
       for (let at = 0; at < n; at += PREFETCH_BATCH) {
         const end = Math.min(n, at + PREFETCH_BATCH);
         prefetch(recs, directions, at, end);
-        for (let i = at; i < end; i++) observe(recs[i]!, directions[i] as Direction, masks ? masks[i] : 127);
+        for (let i = at; i < end; i++) observe(recs[i]!, directions[i] as Direction, masks ? masks[i] : 255);
       }
     },
     prefetch,
     flush,
     findings,
+    tiers,
     stats,
-    beacon, fanIn, scan, ddos, indicator, longConnection,
+    beacon, fanIn, scan, ddos, indicator, longConnection, exfiltration, slowScan,
   };
 }

@@ -16,6 +16,7 @@
 import type { BeaconScored } from './beacon.js';
 import type { DetectorStats, Finding, FindingSink } from './finding.js';
 import { findingKey } from './finding.js';
+import { VENDOR_FLAG } from './tier.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -29,6 +30,12 @@ export interface FanInConfig {
   /** victims listed in a finding's `domestic` */
   listVictims: number;
   threshold: number;
+  /**
+   * a server in a vendor/cloud network (beacon.vendorAsns) reached by more than this share of the
+   * domestic hosts is an update service: no finding. Below it the finding is flagged `cloud/vendor
+   * network` and suspected (tier.ts) until corroborated (issue #21).
+   */
+  vendorMaxShare: number;
 }
 
 export const DEFAULT_FANIN_CONFIG: FanInConfig = {
@@ -39,6 +46,7 @@ export const DEFAULT_FANIN_CONFIG: FanInConfig = {
   victimCap: 1024,
   listVictims: 50,
   threshold: 0.5,
+  vendorMaxShare: 0.2,
 };
 
 interface Server {
@@ -54,6 +62,7 @@ interface Server {
   prevalenceFactor: number;
   /** each listed victim's median interval (seconds), by victim */
   intervals: Map<string, number>;
+  vendor: boolean;
 }
 
 export class FanInDetector {
@@ -78,7 +87,7 @@ export class FanInDetector {
     let s = this.servers.get(id);
     if (!s) {
       if (this.servers.size >= this.config.capacity) this.evict();
-      s = { external: p.external, port: p.port, proto: p.proto, victims: new Map(), overflow: 0, first: p.firstSeen, last: p.lastSeen, prevalence: 0, prevalenceFactor: 1, intervals: new Map() };
+      s = { external: p.external, port: p.port, proto: p.proto, victims: new Map(), overflow: 0, first: p.firstSeen, last: p.lastSeen, prevalence: 0, prevalenceFactor: 1, intervals: new Map(), vendor: false };
       this.servers.set(id, s);
     }
     if (s.victims.has(p.domestic) || s.victims.size < this.config.victimCap) {
@@ -89,6 +98,7 @@ export class FanInDetector {
     s.last = Math.max(s.last, p.lastSeen);
     s.prevalence = p.prevalence;
     s.prevalenceFactor = p.prevalenceFactor;
+    if (p.vendor) s.vendor = true;
     this.dirty.add(id);
   }
 
@@ -119,6 +129,7 @@ export class FanInDetector {
       const prevFactor = s.prevalenceFactor;
       const score = r3(Math.sqrt(victims) * regular * prevFactor);
       if (score < c.threshold) continue;
+      if (s.vendor && s.prevalence > c.vendorMaxShare) continue;
       // highest scores first, ties by address: what is listed does not depend on the order pairs were scored in
       const listed = [...s.victims.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, c.listVictims);
       const mi = [...s.intervals.values()].sort((a, b) => a - b);
@@ -142,6 +153,7 @@ export class FanInDetector {
           prevalenceShare: r3(s.prevalence),
         },
         updates: 1,
+        ...(s.vendor ? { flags: [VENDOR_FLAG] } : {}),
       };
       this.emitted++;
       this.sink(f);

@@ -5,9 +5,9 @@
  * Addresses are text as the detectors were given them: the domestic side is already pseudonymised by
  * the gate (selection/), and the detectors treat it as opaque.
  */
-export type FindingType = 'beacon' | 'strobe' | 'fan-in' | 'scan' | 'ddos' | 'indicator' | 'long-connection';
+export type FindingType = 'beacon' | 'strobe' | 'fan-in' | 'scan' | 'ddos' | 'indicator' | 'long-connection' | 'exfiltration';
 
-export const FINDING_TYPES: readonly FindingType[] = ['beacon', 'strobe', 'fan-in', 'scan', 'ddos', 'indicator', 'long-connection'];
+export const FINDING_TYPES: readonly FindingType[] = ['beacon', 'strobe', 'fan-in', 'scan', 'ddos', 'indicator', 'long-connection', 'exfiltration'];
 
 export interface Finding {
   type: FindingType;
@@ -39,6 +39,15 @@ export interface Finding {
   evidence: Record<string, unknown>;
   /** times this finding was updated */
   updates: number;
+  /**
+   * `confirmed` findings may select traffic for storage; `suspected` ones are reported only
+   * (tier.ts). Set by the detector set when the finding is stored.
+   */
+  tier?: 'confirmed' | 'suspected';
+  /** qualifiers a person should see, e.g. `cloud/vendor network` (the external is in a vendor's/cloud AS) */
+  flags?: string[];
+  /** the TLP marking the finding inherits from what made it (an indicator's), when it has one */
+  tlp?: string;
 }
 
 /** `type|external|port/proto` (+ `|extra` when the type needs a domestic side in its identity). */
@@ -141,6 +150,7 @@ export function selectionKeyOf(f: Finding): SelectionKey | null {
     case 'beacon':
     case 'strobe':
     case 'long-connection':
+    case 'exfiltration':
       return f.external && dom ? { kind: 'pair', key: { a: { address: dom, pseudonym: true }, b: { address: f.external, pseudonym: false } } } : null;
     case 'fan-in':
       return f.external ? { kind: 'server', key: { address: f.external, pseudonym: false, port: f.port, proto: f.proto } } : null;

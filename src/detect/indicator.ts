@@ -23,6 +23,10 @@ export interface Indicator {
   proto?: number;
   /** how much to trust it, [0, 1] (default 1): the finding's score */
   confidence?: number;
+  /** where it came from (a STIX created_by_ref, a feed, a file): named in the finding */
+  source?: string;
+  /** its TLP level; the finding inherits it (evidence.indicator.tlp, and `tlp`) */
+  tlp?: string | null;
 }
 
 export interface IndicatorConfig {
@@ -130,12 +134,13 @@ export class IndicatorDetector {
         score: Math.max(0, Math.min(1, conf)),
         subscores: { confidence: Math.max(0, Math.min(1, conf)) },
         evidence: {
-          indicator: { id: h.ind.id, address: h.ind.address ?? null, port: h.ind.port ?? null, proto: h.ind.proto ?? null },
+          indicator: { id: h.ind.id, address: h.ind.address ?? null, port: h.ind.port ?? null, proto: h.ind.proto ?? null, ...(h.ind.source !== undefined ? { source: h.ind.source } : {}), ...(h.ind.tlp !== undefined ? { tlp: h.ind.tlp } : {}) },
           flows: h.flows,
           bytes: h.bytes,
           packets: h.packets,
         },
         updates: 1,
+        ...(h.ind.tlp ? { tlp: h.ind.tlp } : {}),
       };
       this.emitted++;
       this.sink(f);

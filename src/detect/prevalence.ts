@@ -43,9 +43,12 @@ export class Prevalence {
     let s = t.find(h);
     if (s < 0) { s = t.insert(h); for (let i = s * STRIDE + REGS, e = i + M; i < e; i++) this.u8[i] = 0; }
     this.f64[s * (STRIDE / 8) + LAST] = now;
-    const u = Math.floor(now / 1000);
-    t.setUtility(s, u > 0 ? (u >= 4294967295 ? 4294967295 : u) : 0);
     hllAdd(this.u8, s * STRIDE + REGS, M, domHash);
+    // kept by recency, and an hour longer per domestic host that reaches it (up to 64 hours): a server
+    // only new pairs touch was evicted by churn within hours, and a popular service whose hosts had all
+    // been seen then read as reached by nobody, losing its prevalence discount (issue #21)
+    const u = Math.floor(now / 1000) + 3600 * Math.min(64, Math.round(hllCount(this.u8, s * STRIDE + REGS, M)));
+    t.setUtility(s, u > 0 ? (u >= 4294967295 ? 4294967295 : u) : 0);
     hllAdd(this.global, 0, GLOBAL_M, domHash);
   }
 

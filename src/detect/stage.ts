@@ -23,6 +23,7 @@
 import type { FlowRecord } from '../flow/index.js';
 import { MutableFlowRecord } from '../flow/index.js';
 import { createDetectors } from './detectors.js';
+import { selectsTraffic } from './tier.js';
 import type { Detectors, DetectorsConfig, DetectorsDeps } from './detectors.js';
 import type { Finding } from './finding.js';
 import type { Direction } from './hash.js';
@@ -81,7 +82,8 @@ export function createDetectionStage({ config = {}, deps = {} }: { config?: Stag
     deps: {
       ...detDeps,
       onFinding: (f) => {
-        if (onSelect && f.score >= selectScore && f.external) onSelect(f);
+        // only a confirmed finding selects (issue #21, tier.ts): a suspected one is reported and stores nothing
+        if (onSelect && f.score >= selectScore && f.external && selectsTraffic(f)) onSelect(f);
         onFinding?.(f);
       },
     },

@@ -62,6 +62,7 @@ const TECHNIQUE: Record<FindingType, Technique> = {
   ddos: { name: 'Network Denial of Service', mitre: 'T1498', infra: 'botnet', indicatorType: 'malicious-activity', guidance: 'Denial-of-service traffic: coordinate filtering with your upstream provider; rate-limit the service named.' },
   indicator: { name: 'Contact with known malicious infrastructure', mitre: 'T1071', infra: 'command-and-control', indicatorType: 'malicious-activity', guidance: 'A known malicious address was contacted: block it and examine the hosts that reached it.' },
   'long-connection': { name: 'Non-Standard Port / long-lived command and control session', mitre: 'T1571', infra: 'command-and-control', indicatorType: 'anomalous-activity', guidance: 'A long-lived session to this address: check the hosts holding it for remote-access tools.' },
+  exfiltration: { name: 'Exfiltration Over Alternative Protocol (large upload to a new destination)', mitre: 'T1048', infra: 'exfiltration', indicatorType: 'anomalous-activity', guidance: 'A host sent a large volume to an address it had not contacted before: check what was sent and from which process.' },
 };
 
 /** How long a promoted indicator is valid (valid_until), unless the promotion says otherwise. */

@@ -13,6 +13,7 @@ import {
   parseKeyHex,
   type Scope,
 } from '../selection/index.js';
+import { indicatorsFromFile } from './indicators.js';
 import type { Finding } from '../detect/index.js';
 import { createPipeline, type PipelineConfig } from './pipeline.js';
 
@@ -30,6 +31,8 @@ export interface AnalyzeOptions {
   pipeline?: PipelineConfig;
   /** every 250 ms and at the end of each file: bytes read, records so far in this file, ms since it started */
   onProgress?: (file: string, bytesRead: number, size: number, records: number, elapsedMs: number) => void;
+  /** a STIX bundle whose address indicators the indicator detector matches (pipeline/indicators.ts) */
+  indicatorsFile?: string;
   /** per line with a label column (evaluations only) */
   onLabel?: (file: string, lineNo: number, label: string, detailedLabel: string) => void;
   /** sees every flow as it enters the gate, e.g. to pair it with its label (evaluations only) */
@@ -53,7 +56,10 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeResult> {
     ? { id: 'offline-key', key: parseKeyHex(readFileSync(o.pseudonymKeyFile, 'utf8')), validFrom: 0, validTo: FOREVER }
     : generatePseudonymKey('offline-key', 0, FOREVER);
   const approvals = new ApprovalSet({ approvals: evaluationApprovals([OFFLINE_CARRIER], 0, FOREVER) });
-  const pipeline = createPipeline({ scope, approvals, pseudonymiser: createPseudonymiser({ keys: [key] }), ...(o.pipeline ? { config: o.pipeline } : {}) });
+  // --indicators: the bundle's address indicators feed the indicator detector (issue #21)
+  const inds = o.indicatorsFile ? indicatorsFromFile(o.indicatorsFile) : [];
+  const pcfg: PipelineConfig | undefined = inds.length > 0 ? { ...o.pipeline, detectors: { ...o.pipeline?.detectors, indicator: { ...o.pipeline?.detectors?.indicator, indicators: [...(o.pipeline?.detectors?.indicator?.indicators ?? []), ...inds] } } } : o.pipeline;
+  const pipeline = createPipeline({ scope, approvals, pseudonymiser: createPseudonymiser({ keys: [key] }), ...(pcfg ? { config: pcfg } : {}) });
   const imports: ImportStats[] = [];
   for (const file of o.files) {
     const onFlow = o.onFlow;

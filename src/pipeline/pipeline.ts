@@ -4,8 +4,9 @@
  *
  *   FlowRecord ─► gate ─► selected (kept under approval + criterion) ─► onSelected, detectors
  *                    └──► detector feed (machine-only, discarded after) ─► detectors (by the approval's mask)
- *   detectors ─► finding ─► onFinding; at or above `selectScore`, its server is selected by the
- *                            detector-rule criterion of every approval in force that names the detector
+ *   detectors ─► finding ─► onFinding; a confirmed one at or above `selectScore` selects its server under the
+ *                            detector-rule criterion of every approval in force that names the detector,
+ *                            until `selectHoldMs` after its last seen (renewed by each update)
  *
  * Decisions:
  * - A feed flow reaches only the detectors its approval's mask names (DETECTOR_BIT): a detector the
@@ -35,8 +36,10 @@ import { silentLogger, type Logger } from '../shared/log.js';
 export interface PipelineConfig {
   detectors?: DetectorsConfig;
   gate?: GateConfig;
-  /** a finding at or above this score selects its server under the approvals' detector rules (default 0.7) */
+  /** a confirmed finding (detect/tier.ts) at or above this score selects its server under the approvals' detector rules (default 0.7) */
   selectScore?: number;
+  /** how long (event time, ms) a finding's selection lasts after its last seen unless renewed by an update (default 24 h) */
+  selectHoldMs?: number;
   /** event-time period between detector flushes (default 60 s) */
   flushEveryMs?: number;
 }
@@ -71,6 +74,7 @@ const DETECTOR_OF: Record<FindingType, DetectorName> = {
   ddos: 'ddos',
   indicator: 'indicator',
   'long-connection': 'long-connection',
+  exfiltration: 'exfiltration',
 };
 
 // every detector bit (DETECTOR_BIT): selected flows reach every detector
@@ -87,6 +91,7 @@ export function createPipeline(opts: {
   const deps = opts.deps ?? {};
   const logger = deps.logger ?? silentLogger;
   const selectScore = config.selectScore ?? 0.7;
+  const selectHoldMs = config.selectHoldMs ?? 24 * 3600_000;
   let selections = 0;
 
   const gate = createGate({
@@ -121,7 +126,7 @@ export function createPipeline(opts: {
       const criterionId = gate.criterionFor(a.id, detector);
       if (!criterionId) continue;
       try {
-        gate.selectKey('server', { address: f.external!, pseudonym: false, port: f.port, proto: f.proto }, a.id, criterionId);
+        gate.selectKey('server', { address: f.external!, pseudonym: false, port: f.port, proto: f.proto }, a.id, criterionId, at + selectHoldMs);
         selections++;
       } catch (e) {
         // the approval refused it (e.g. ended meanwhile): the finding stays, nothing is selected

@@ -11,7 +11,7 @@ import { AcdError } from '../shared/errors.js';
 import { parsePrefix } from './cidr.js';
 import type { Category } from './scope.js';
 
-export const DETECTORS = ['beacon', 'fan-in', 'scan', 'ddos', 'indicator', 'long-connection', 'strobe'] as const;
+export const DETECTORS = ['beacon', 'fan-in', 'scan', 'ddos', 'indicator', 'long-connection', 'strobe', 'exfiltration'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 /** bit of each detector in a detector mask */
 export const DETECTOR_BIT: Readonly<Record<DetectorName, number>> = Object.fromEntries(DETECTORS.map((d, i) => [d, 1 << i])) as Record<DetectorName, number>;

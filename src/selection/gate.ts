@@ -76,9 +76,10 @@ export interface Gate {
   /**
    * Detection side: a detector fired on `key` under approval `approvalId`'s detector-rule criterion
    * `criterionId`; the key's flows are selected under that criterion from now on, while the approval
-   * is in force. Throws AcdError when the approval or criterion does not allow it.
+   * is in force, and until event time `until` (ms) when given; selecting it again renews (the later
+   * end wins). Throws AcdError when the approval or criterion does not allow it.
    */
-  selectKey<K extends KeyKind>(kind: K, key: KeyOf<K>, approvalId: string, criterionId: string): void;
+  selectKey<K extends KeyKind>(kind: K, key: KeyOf<K>, approvalId: string, criterionId: string, until?: number): void;
   /** the id of the criterion under which `detector` may select keys for an approval, or null */
   criterionFor(approvalId: string, detector: DetectorName): string | null;
   /** drops the keys selected under an approval (call when it ends or is replaced) */
@@ -205,6 +206,7 @@ export function createGate(opts: {
   let hitApproval: CompiledApproval | null = null;
   /** a key entry counts when its approval is in force for this flow and pseudonymises with the same key */
   const acceptEntry = (e: KeyEntry): boolean => {
+    if (e.until !== undefined && curTime >= e.until) return false;
     for (const a of curList) {
       if (a.id !== e.approvalId || !(curTime >= a.start && curTime < a.end)) continue;
       if (flow.pseudonymKeyId !== null && pseudonymiser.keyFor(curTime, a.id)?.id !== flow.pseudonymKeyId) return false;
@@ -286,7 +288,7 @@ export function createGate(opts: {
   return {
     process,
     sink: (out) => (rec) => process(rec, out),
-    selectKey(kind, key, approvalId, criterionId) {
+    selectKey(kind, key, approvalId, criterionId, until) {
       const a = approvals.get(approvalId);
       if (!a) throw new AcdError('GATE_NO_APPROVAL', `selectKey: approval ${approvalId} does not exist`, { status: 404 });
       if (a.approval.status !== 'approved') {
@@ -298,7 +300,7 @@ export function createGate(opts: {
       if (crit.kind !== 'detector') {
         throw new AcdError('GATE_NO_CRITERION', `selectKey: criterion ${criterionId} of approval ${approvalId} is a ${crit.kind} criterion, not a detector rule`);
       }
-      keys.add(kind, key, { approvalId, criterionId, criterion: ci });
+      keys.add(kind, key, { approvalId, criterionId, criterion: ci, ...(until !== undefined ? { until } : {}) });
     },
     criterionFor(approvalId, detector) {
       const a = approvals.get(approvalId);

@@ -33,6 +33,11 @@ export interface KeyEntry {
   readonly criterionId: string;
   /** index of the criterion in its approval */
   readonly criterion: number;
+  /**
+   * event time (ms) the selection ends unless renewed (issue #21: a finding selects for a bounded
+   * time); selecting the key again moves it later. Infinity: for as long as the approval is in force.
+   */
+  until?: number;
 }
 
 /** A flow as the detectors see it: addresses pseudonymised where flagged. */
@@ -108,7 +113,12 @@ export class SelectedKeys {
         put = (l) => this.v6.set(s, l);
       }
     }
-    if (list?.some((e) => e.approvalId === entry.approvalId && e.criterionId === entry.criterionId)) return;
+    const had = list?.find((e) => e.approvalId === entry.approvalId && e.criterionId === entry.criterionId);
+    if (had) {
+      // renewed: the later end wins
+      had.until = Math.max(had.until ?? Infinity, entry.until ?? Infinity);
+      return;
+    }
     if (this.n >= this.maxKeys) throw new AcdError('GATE_TOO_MANY_KEYS', `selectKey: ${this.maxKeys} selected keys already; end or narrow an approval`);
     this.n++;
     if (list) list.push(entry);

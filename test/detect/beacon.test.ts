@@ -237,12 +237,12 @@ test('bad input: out-of-order flows are counted without a negative interval; end
   assert.ok(ev.intervalSeconds.min >= 0);
 });
 
-test('vendor ASes (default list, with an ASN lookup): a regular pair there makes no beacon finding but still reaches fan-in; with the list emptied it is a beacon; without a lookup the default list is inactive', () => {
+test('vendor ASes (default list, with an ASN lookup): a regular pair there is a beacon flagged cloud/vendor network (issue #21: reported, not hidden) and still reaches fan-in; with the list emptied it is an unflagged beacon; without a lookup the default list is inactive', () => {
   const asn = { asn4: (a: number): number => (a >>> 24 === 20 ? 8075 : 64500), asn6: (): number => 0 };
   const run = (cfg: Partial<BeaconConfig>, lookup?: typeof asn): { found: string[]; told: string[]; demoted: number } => {
     const found: string[] = [];
     const told: string[] = [];
-    const d = new BeaconDetector(cfg, (f) => found.push(`${f.type} ${f.external}`), (p) => told.push(p.external), lookup, 0.75);
+    const d = new BeaconDetector(cfg, (f) => found.push(`${f.type} ${f.external}${f.flags ? ` [${f.flags.join(',')}]` : ''}`), (p) => told.push(p.external), lookup, 0.75);
     for (let i = 0; i < 60; i++) {
       d.observe(flow({ src: '10.0.0.1', dst: '20.54.24.231', start: T0 + i * 60_000, bytes: 500 }), OUTBOUND);
       d.observe(flow({ src: '10.0.0.1', dst: '41.1.1.1', start: T0 + i * 60_000 + 7, bytes: 500 }), OUTBOUND);
@@ -251,7 +251,7 @@ test('vendor ASes (default list, with an ASN lookup): a regular pair there makes
     return { found: [...new Set(found)].sort(), told: [...new Set(told)].sort(), demoted: d.vendorDemoted };
   };
   const def = run({}, asn);
-  assert.deepEqual(def.found, ['beacon 41.1.1.1']);
+  assert.deepEqual(def.found, ['beacon 20.54.24.231 [cloud/vendor network]', 'beacon 41.1.1.1']);
   assert.deepEqual(def.told, ['20.54.24.231', '41.1.1.1'], 'the vendor pair is still scored and told to fan-in');
   assert.ok(def.demoted > 0);
   assert.deepEqual(run({ vendorAsns: [] }, asn).found, ['beacon 20.54.24.231', 'beacon 41.1.1.1']);

@@ -495,8 +495,8 @@ test('the offline gate (acd analyze): --domestic alone, every detector rule, pse
   gate.process(flow4('other', '147.32.83.234', '41.108.179.197', T0), o);
   assert.equal(sel.length, 0, 'nothing is selected until a detector fires');
   assert.deepEqual(fed.map((f) => [f.approvalId, f.category, f.detectors]), [
-    ['evaluation-foreign-domestic', 'foreign-domestic', 127],
-    ['evaluation-transit', 'transit', 127],
+    ['evaluation-foreign-domestic', 'foreign-domestic', 255],
+    ['evaluation-transit', 'transit', 255],
   ]);
   assert.equal(fed[0]!.src4, ref.encrypt4(parseIpv4('147.32.83.234')));
   assert.equal(gate.criterionFor('evaluation-transit', 'scan'), 'detector-scan');

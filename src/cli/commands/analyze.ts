@@ -14,8 +14,9 @@ export function register(program: Command): void {
     .option('--format <format>', `input format: ${IMPORT_FORMATS.join('|')} (default: detected)`)
     .option('--json', 'print one finding per line as JSON (default: a table)')
     .option('--min-score <n>', 'print findings at or above this score', '0')
+    .option('--indicators <bundle>', 'STIX 2.1 bundle (JSON) whose address / network-traffic indicators the indicator detector matches')
     .addHelpText('after', '\nExamples:\n  $ acd analyze conn.log --domestic 192.168.1.0/24 --json\n  $ acd analyze capture.binetflow --domestic 147.32.0.0/16 --pseudonym-key key.hex')
-    .action(async (files: string[], opts: { domestic?: string; country: string; pseudonymKey?: string; format?: string; json?: boolean; minScore: string }) => {
+    .action(async (files: string[], opts: { domestic?: string; country: string; pseudonymKey?: string; format?: string; json?: boolean; minScore: string; indicators?: string }) => {
       if (opts.format !== undefined && !isImportFormat(opts.format)) {
         throw new AcdError('BAD_FORMAT', `--format ${opts.format} is not one of ${IMPORT_FORMATS.join(', ')}`);
       }
@@ -31,6 +32,7 @@ export function register(program: Command): void {
         ...(opts.domestic ? { domestic: opts.domestic.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
         country: opts.country,
         ...(opts.pseudonymKey ? { pseudonymKeyFile: opts.pseudonymKey } : {}),
+        ...(opts.indicators ? { indicatorsFile: opts.indicators } : {}),
         ...(progress
           ? {
             onProgress: (f: string, read: number, size: number, records: number, ms: number) =>
@@ -48,7 +50,8 @@ export function register(program: Command): void {
         for (const f of shown) console.log(JSON.stringify(f));
       } else {
         for (const f of shown) {
-          console.log(`${f.score.toFixed(3)}  ${f.type.padEnd(15)} ${String(f.external ?? '-').padEnd(40)} ${f.port}/${f.proto}  ${f.direction.padEnd(8)} domestic ${f.domesticCount}`);
+          const ind = f.type === 'indicator' ? (f.evidence as { indicator?: { id?: string; source?: string } }).indicator : undefined;
+          console.log(`${f.score.toFixed(3)}  ${f.type.padEnd(15)} ${(f.tier ?? '-').padEnd(9)} ${String(f.external ?? '-').padEnd(40)} ${f.port}/${f.proto}  ${f.direction.padEnd(8)} domestic ${f.domesticCount}${f.flags ? `  [${f.flags.join(', ')}]` : ''}${ind ? `  ${ind.id} from ${ind.source ?? '-'}` : ''}${f.tlp ? `  TLP:${f.tlp.toUpperCase()}` : ''}`);
         }
       }
       const g = result.gate;

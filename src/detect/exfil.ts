@@ -1,0 +1,191 @@
+/**
+ * Exfiltration (issue #21): a domestic host sending a large volume to a foreign address it had not
+ * talked to before. Its own finding type: before, such an upload showed only by accident as an
+ * outbound "DDoS", and only in one record order.
+ *
+ *   new destination  the (domestic, external) pair was first seen at most `newMaxAgeMs` (7 days)
+ *                    before the volume crossed the threshold; a pair older than that (a backup
+ *                    target, a sync service used for weeks) is not new
+ *   volume           bytes of the pair's outbound records in a window of `windowMs` (24 h) reach
+ *                    `minBytes` (1 GB); records under `minRecordBytes` are not counted (they are no
+ *                    upload, and skipping them keeps the volume map small)
+ *   score            0.5 at the threshold, + 0.1 per doubling, at most 0.9
+ *
+ * Bytes are what the record says: unidirectional exports (NetFlow, IPFIX, sFlow) count the domestic
+ * host's sending only; bidirectional formats (Zeek's conn.log, Argus) count both ways, so a large
+ * download from a new server reads as an upload too. The finding is single-host evidence and is
+ * suspected until corroborated (tier.ts).
+ *
+ * Memory: pair ages in a fixed open-addressed table (two 32-bit hashes, first and last seen in
+ * minutes; 16 bytes a pair, `pairCapacity` pairs, the least recently seen of a 4-slot bucket replaced)
+ * plus at most `capacity` volume entries (JS objects, only for pairs with records ≥ minRecordBytes).
+ * Ages follow the pairs' hashes of the addresses, seeded by a constant (not the pseudonym key).
+ */
+import type { FlowRecord } from '../flow/index.js';
+import type { DetectorStats, Finding, FindingSink } from './finding.js';
+import { findingKey } from './finding.js';
+import { dstWords, hashWords, OUTBOUND, srcWords, wordsToString } from './hash.js';
+import type { Direction } from './hash.js';
+
+export interface ExfilConfig {
+  minBytes: number;
+  minRecordBytes: number;
+  windowMs: number;
+  newMaxAgeMs: number;
+  /** pairs whose first-seen time is kept (rounded up to a power of two, times 4 slots) */
+  pairCapacity: number;
+  /** pairs with a volume being summed */
+  capacity: number;
+}
+
+export const DEFAULT_EXFIL_CONFIG: ExfilConfig = {
+  minBytes: 1e9,
+  minRecordBytes: 1e6,
+  windowMs: 24 * 3600_000,
+  newMaxAgeMs: 7 * 24 * 3600_000,
+  pairCapacity: 1_000_000,
+  capacity: 10_000,
+};
+
+const WAYS = 4;
+
+interface Volume {
+  domestic: string;
+  external: string;
+  port: number;
+  proto: number;
+  pairFirst: number;
+  first: number;
+  last: number;
+  bytes: number;
+  records: number;
+  emitted: boolean;
+}
+
+export class ExfilDetector {
+  readonly config: ExfilConfig;
+  private readonly h1: Uint32Array;
+  private readonly h2: Uint32Array;
+  private readonly firstMin: Uint32Array;
+  private readonly lastMin: Uint32Array;
+  private readonly mask: number;
+  private readonly w = new Uint32Array(8);
+  private readonly vols = new Map<string, Volume>();
+  private readonly dirty = new Set<string>();
+  private readonly sink: FindingSink;
+  flows = 0;
+  emitted = 0;
+  evictions = 0;
+  tracked = 0;
+
+  constructor(config: Partial<ExfilConfig>, sink: FindingSink) {
+    this.config = { ...DEFAULT_EXFIL_CONFIG, ...config };
+    this.sink = sink;
+    let buckets = 1;
+    while (buckets * WAYS < this.config.pairCapacity) buckets *= 2;
+    this.mask = buckets - 1;
+    const n = buckets * WAYS;
+    this.h1 = new Uint32Array(n);
+    this.h2 = new Uint32Array(n);
+    this.firstMin = new Uint32Array(n);
+    this.lastMin = new Uint32Array(n);
+  }
+
+  bytesPerKey(): number {
+    return 16;
+  }
+
+  /** the pair's first-seen time in minutes (inserting it as seen now when new) */
+  private age(now: number): number {
+    const w = this.w;
+    const a = hashWords(w, 0, 8, 0x6578666c) >>> 0;
+    const b = (hashWords(w, 0, 8, 0x2545f491) | 1) >>> 0;
+    const m = Math.max(1, Math.floor(now / 60_000));
+    const base = (a & this.mask) * WAYS;
+    let victim = base;
+    for (let i = base; i < base + WAYS; i++) {
+      if (this.h2[i] === b && this.h1[i] === a) {
+        if (m > (this.lastMin[i] ?? 0)) this.lastMin[i] = m;
+        if (m < (this.firstMin[i] ?? 0)) this.firstMin[i] = m;
+        return this.firstMin[i] ?? m;
+      }
+      if (this.h2[i] === 0) { victim = i; break; }
+      if ((this.lastMin[i] ?? 0) < (this.lastMin[victim] ?? 0)) victim = i;
+    }
+    if (this.h2[victim] !== 0) this.evictions++; else this.tracked++;
+    this.h1[victim] = a; this.h2[victim] = b; this.firstMin[victim] = m; this.lastMin[victim] = m;
+    return m;
+  }
+
+  observe(rec: FlowRecord, direction: Direction): void {
+    if (direction !== OUTBOUND) return;
+    this.flows++;
+    const w = this.w;
+    srcWords(rec, w, 0);
+    dstWords(rec, w, 4);
+    const firstMin = this.age(rec.start);
+    if (rec.bytes < this.config.minRecordBytes) return;
+    const pairFirst = firstMin * 60_000;
+    const domestic = wordsToString(rec.family, w, 0);
+    const external = wordsToString(rec.family, w, 4);
+    const key = `${domestic}|${external}`;
+    let v = this.vols.get(key);
+    if (v && rec.start - v.first > this.config.windowMs) { this.vols.delete(key); v = undefined; }
+    if (!v) {
+      if (rec.start - pairFirst > this.config.newMaxAgeMs) return; // an old destination
+      if (this.vols.size >= this.config.capacity) this.evict();
+      v = { domestic, external, port: rec.dstPort, proto: rec.proto, pairFirst, first: rec.start, last: rec.end, bytes: 0, records: 0, emitted: false };
+      this.vols.set(key, v);
+    }
+    v.bytes += rec.bytes;
+    v.records++;
+    if (rec.start < v.first) v.first = rec.start;
+    if (rec.end > v.last) v.last = rec.end;
+    if (v.bytes >= this.config.minBytes) this.dirty.add(key);
+  }
+
+  /** drops the tenth of the volumes seen longest ago */
+  private evict(): void {
+    const all = [...this.vols.entries()].sort((x, y) => x[1].last - y[1].last);
+    for (let i = 0; i < Math.max(1, Math.floor(all.length / 10)); i++) this.vols.delete(all[i]![0]);
+  }
+
+  flush(_now: number): void {
+    for (const key of this.dirty) {
+      const v = this.vols.get(key);
+      if (!v) continue;
+      const doublings = Math.log2(v.bytes / this.config.minBytes);
+      const score = Math.round(Math.min(0.9, 0.5 + 0.1 * doublings) * 1000) / 1000;
+      const f: Finding = {
+        type: 'exfiltration',
+        key: findingKey('exfiltration', v.external, 0, 0, v.domestic),
+        external: v.external,
+        port: v.port,
+        proto: v.proto,
+        direction: 'outbound',
+        domestic: [v.domestic],
+        domesticCount: 1,
+        firstSeen: v.first,
+        lastSeen: v.last,
+        score,
+        subscores: { volume: score },
+        evidence: {
+          bytes: v.bytes,
+          records: v.records,
+          windowHours: this.config.windowMs / 3600_000,
+          pairFirstSeen: new Date(v.pairFirst).toISOString(),
+          pairAgeHours: Math.round((v.first - v.pairFirst) / 360_000) / 10,
+        },
+        updates: 1,
+      };
+      v.emitted = true;
+      this.emitted++;
+      this.sink(f);
+    }
+    this.dirty.clear();
+  }
+
+  stats(): DetectorStats {
+    return { tracked: this.tracked, capacity: this.h1.length, evictions: this.evictions, expired: 0, flows: this.flows, emitted: this.emitted, bytesPerKey: this.bytesPerKey() };
+  }
+}

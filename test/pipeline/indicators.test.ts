@@ -1,0 +1,62 @@
+/**
+ * `acd analyze --indicators BUNDLE.json` (issue #21): a STIX bundle's address indicators reach the
+ * indicator detector; a hit names the indicator id, its source and TLP (the finding inherits the
+ * marking), is confirmed, and selects under the indicator criterion. Revoked or expired indicators
+ * and non-address patterns are left out.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzeFiles } from '../../src/pipeline/index.js';
+import { indicatorsFromStix } from '../../src/pipeline/indicators.js';
+import { TLP2_MARKING_IDS } from '../../src/intel/index.js';
+
+const IDENT = 'identity--5e4b5a4e-1b2c-4d5e-8f90-123456789abc';
+const ind = (id: string, pattern: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'indicator', spec_version: '2.1', id: `indicator--${id}`, created: '2026-01-01T00:00:00.000Z', modified: '2026-01-01T00:00:00.000Z',
+  pattern, pattern_type: 'stix', valid_from: '2026-01-01T00:00:00.000Z', created_by_ref: IDENT, object_marking_refs: [TLP2_MARKING_IDS.amber], ...extra,
+});
+
+test('STIX indicators become detector indicators with id, source and TLP; revoked, expired and non-address ones are left out', () => {
+  const got = indicatorsFromStix([
+    ind('00000000-0000-4000-8000-000000000001', "[ipv4-addr:value = '41.78.10.0/24']"),
+    ind('00000000-0000-4000-8000-000000000002', "[network-traffic:dst_ref.type = 'ipv4-addr' AND network-traffic:dst_ref.value = '203.0.113.9' AND network-traffic:dst_port = 4444]"),
+    ind('00000000-0000-4000-8000-000000000003', "[ipv4-addr:value = '192.0.2.1']", { revoked: true }),
+    ind('00000000-0000-4000-8000-000000000004', "[ipv4-addr:value = '192.0.2.2']", { valid_until: '2026-02-01T00:00:00.000Z' }),
+    ind('00000000-0000-4000-8000-000000000005', "[file:hashes.'SHA-256' = 'aa']"),
+  ], 'test', Date.UTC(2026, 5, 1));
+  assert.deepEqual(got, [
+    { id: 'indicator--00000000-0000-4000-8000-000000000001', address: '41.78.10.0/24', source: IDENT, tlp: 'amber' },
+    { id: 'indicator--00000000-0000-4000-8000-000000000002', address: '203.0.113.9', port: 4444, source: IDENT, tlp: 'amber' },
+  ]);
+});
+
+test('analyze --indicators: a flow to an indicator address is a confirmed indicator finding naming id, source and TLP, and selects', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acd-ind-'));
+  try {
+    const bundle = join(dir, 'bundle.json');
+    writeFileSync(bundle, JSON.stringify({ type: 'bundle', id: 'bundle--00000000-0000-4000-8000-0000000000aa', objects: [ind('00000000-0000-4000-8000-000000000001', "[ipv4-addr:value = '41.78.10.0/24']")] }));
+    const log = join(dir, 'conn.log');
+    const t0 = Date.UTC(2026, 5, 1) / 1000;
+    const lines: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      lines.push(JSON.stringify({ ts: t0 + i * 90, uid: `C${i}`, 'id.orig_h': '192.168.1.20', 'id.orig_p': 50000 + i, 'id.resp_h': i % 2 ? '41.78.10.77' : '93.184.216.34', 'id.resp_p': 443, proto: 'tcp', duration: 1.5, orig_bytes: 300, resp_bytes: 900, conn_state: 'SF', history: 'ShADadFf', orig_pkts: 6, orig_ip_bytes: 600, resp_pkts: 6, resp_ip_bytes: 1200 }));
+    }
+    writeFileSync(log, lines.join('\n') + '\n');
+    const without = await analyzeFiles({ files: [log], domestic: ['192.168.0.0/16'] });
+    assert.equal(without.findings.filter((f) => f.type === 'indicator').length, 0);
+    const r = await analyzeFiles({ files: [log], domestic: ['192.168.0.0/16'], indicatorsFile: bundle });
+    const hit = r.findings.find((f) => f.type === 'indicator');
+    assert.ok(hit, `findings: ${JSON.stringify(r.findings.map((f) => f.type))}`);
+    assert.equal(hit.external, '41.78.10.77');
+    assert.equal(hit.tier, 'confirmed');
+    assert.equal(hit.tlp, 'amber');
+    assert.deepEqual((hit.evidence as { indicator: unknown }).indicator, { id: 'indicator--00000000-0000-4000-8000-000000000001', address: '41.78.10.0/24', port: null, proto: null, source: IDENT, tlp: 'amber' });
+    assert.ok(r.selections > 0, 'selected under the indicator criterion');
+    assert.ok((r.gate.selected ?? 0) > 0, 'later flows to it were kept');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
