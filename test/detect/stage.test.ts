@@ -48,14 +48,15 @@ test('disable and the per-flow mask: a detector turned off or outside the mask k
   assert.ok(beaconOnly.detectors.findings.list().some((f) => f.type === 'beacon'));
 });
 
-test('a finding at or above selectScore about an external server goes to onSelect (default 0.7)', () => {
+test('a confirmed finding at or above selectScore about an external server goes to onSelect (default 0.7); a suspected one does not (#21)', () => {
   const selected: Finding[] = [];
   const seen: Finding[] = [];
   const stage = createDetectionStage({ deps: { onSelect: (f) => selected.push(f), onFinding: (f) => seen.push(f) } });
   assert.equal(stage.selectScore, 0.7);
   feed(stage);
-  const want = seen.filter((f) => f.score >= 0.7 && f.external);
+  const want = seen.filter((f) => f.score >= 0.7 && f.external && f.tier === 'confirmed');
   assert.ok(want.length > 0);
+  assert.ok(seen.some((f) => f.score >= 0.7 && f.external && f.tier === 'suspected'), 'a suspected finding above the score is seen');
   assert.deepEqual(selected.map((f) => f.key), want.map((f) => f.key));
   const high = createDetectionStage({ config: { selectScore: 1.01 }, deps: { onSelect: () => assert.fail('nothing reaches 1.01') } });
   feed(high);

@@ -41,7 +41,9 @@ test('analyze --indicators: a flow to an indicator address is a confirmed indica
     const log = join(dir, 'conn.log');
     const t0 = Date.UTC(2026, 5, 1) / 1000;
     const lines: string[] = [];
-    for (let i = 0; i < 20; i++) {
+    // 200 connections: the detection stage observes flows in chunks of 64, so a finding selects its server at
+    // most 63 flows after the flow that made it (detect/stage.ts); the later flows must come after that
+    for (let i = 0; i < 200; i++) {
       lines.push(JSON.stringify({ ts: t0 + i * 90, uid: `C${i}`, 'id.orig_h': '192.168.1.20', 'id.orig_p': 50000 + i, 'id.resp_h': i % 2 ? '41.78.10.77' : '93.184.216.34', 'id.resp_p': 443, proto: 'tcp', duration: 1.5, orig_bytes: 300, resp_bytes: 900, conn_state: 'SF', history: 'ShADadFf', orig_pkts: 6, orig_ip_bytes: 600, resp_pkts: 6, resp_ip_bytes: 1200 }));
     }
     writeFileSync(log, lines.join('\n') + '\n');
