@@ -184,7 +184,7 @@ export interface CandidateView {
  * agency's selection; a ministry's or an executor's analyst sees none), and of those only candidates
  * whose indicator they may read — a collection they may read, a version whose marking admits them.
  */
-export async function listCandidates(db: IntelDb, actor: Actor, status = 'candidate', limit = 500, onlyId?: string): Promise<CandidateView[]> {
+export async function listCandidates(db: IntelDb, actor: Actor, status = 'candidate', limit = 500): Promise<CandidateView[]> {
   if (actor.orgKind !== 'agency' && actor.via !== 'system') return [];
   const m = await membershipOf(db, actor.orgId);
   const cols = await db.selectFrom('intel_collections').selectAll().execute();
@@ -201,7 +201,7 @@ export async function listCandidates(db: IntelDb, actor: Actor, status = 'candid
     (g) => sql`(k.collection_id = any(${g.ids}::text[]) and exists (select 1 from intel_objects o where o.collection_id = k.collection_id and o.stix_id = k.stix_id and ${visibleTo(g.reader, 'o')}))`,
   );
   const rows = (
-    await sql<CandidateTable>`select k.* from intel_candidates k where k.status = ${status} ${onlyId !== undefined ? sql`and k.id = ${onlyId}` : sql``}
+    await sql<CandidateTable>`select k.* from intel_candidates k where k.status = ${status}
       and (${sql.join(alts, sql` or `)}) order by k.created_at, k.id limit ${limit}`.execute(db)
   ).rows;
   return rows.map((r) => ({ id: r.id, collectionId: r.collection_id, indicator: r.stix_id, address: r.address, port: r.port, source: r.source, status: r.status, createdAt: new Date(r.created_at as unknown as string).toISOString() }));
