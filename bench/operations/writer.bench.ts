@@ -27,7 +27,7 @@ const lead = actor('lead', 'agency', ['agency_lead']);
 const member = actor('member', 'commission', ['commission_member']);
 const executor = actor('executor', 'executor', ['agency_analyst']);
 
-const N = Number(process.env.N ?? 40);
+const N = Number(process.env.N ?? 10);
 const IN_FORCE = Number(process.env.IN_FORCE ?? 1000);
 const dir = await mkdtemp(join(tmpdir(), 'acd-bench-rpz-'));
 const store = await openStore({ data: 'memory://' });
@@ -84,7 +84,7 @@ const passes = 10;
 const pass = await measure(async () => {
   for (let i = 0; i < passes; i++) {
     const d = await reconcileDriver(store.db, rpz);
-    if (d.missing.length || d.extra.length) throw new Error('unexpected drift');
+      if (d.missing.length || d.extra.length) throw new Error('unexpected drift');
   }
   return passes;
 });

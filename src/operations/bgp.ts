@@ -92,7 +92,7 @@ export function withdrawArgs(c: Pick<GobgpConfig, 'host' | 'port'>, fam: string,
   if (!fam.endsWith('flowspec')) return [...base, key];
   const match: string[] = ['match'];
   for (const [, name, value] of key.matchAll(/\[([a-z-]+): ([^\]]+)\]/g)) {
-    match.push(name!, name === 'protocol' ? value!.replace(/^==/, '') : value!);
+    match.push(name!, name === 'protocol' ? value!.replace(/^==/, '') : name === 'destination' || name === 'source' ? value!.replace(/^(.+\/\d+)\/0$/, '$1') : value!);
   }
   return [...base, ...match];
 }
@@ -102,6 +102,16 @@ export async function readRib(c: Pick<GobgpConfig, 'host' | 'port' | 'bin'>, fam
   return stdout.trim() ? (JSON.parse(stdout) as GobgpRib) : {};
 }
 
+/** The RIB key gobgp shows for a measure's route (a prefix, or the FlowSpec rule with exactly its protocol and port), if the RIB holds it. */
+export function ribKey(rib: GobgpRib, m: Measure): string | undefined {
+  if (m.kind === 'bgp_blackhole') return rib[prefix(m.target)] ? prefix(m.target) : undefined;
+  // gobgp prints an IPv6 FlowSpec prefix with its offset: [destination: 2001:db8::5/128/0]
+  const dests = [`[destination: ${prefix(m.target)}]`, `[destination: ${prefix(m.target)}/0]`];
+  const port = typeof m.params.port === 'number' ? `[destination-port: ==${m.params.port}]` : null;
+  const proto = typeof m.params.protocol === 'string' ? `[protocol: ==${m.params.protocol}]` : null;
+  return Object.keys(rib).find((k) => dests.some((d) => k.includes(d)) && (port ? k.includes(port) : !k.includes('[destination-port:')) && (proto ? k.includes(proto) : !k.includes('[protocol:')));
+}
+
 /** Whether a RIB holds the measure's route: the prefix with BLACKHOLE, or the FlowSpec rule for the target. */
 export function ribHas(rib: GobgpRib, m: Measure): boolean {
   if (m.kind === 'bgp_blackhole') {
@@ -109,10 +119,7 @@ export function ribHas(rib: GobgpRib, m: Measure): boolean {
     const bh = 0xffff029a;
     return paths.some((p) => (p.attrs ?? []).some((a) => a.type === 8 && (a.communities ?? []).includes(bh)));
   }
-  const key = Object.keys(rib).find((k) => k.includes(`[destination: ${prefix(m.target)}`));
-  if (!key) return false;
-  if (typeof m.params.port === 'number' && !key.includes(`==${m.params.port}]`)) return false;
-  return true;
+  return ribKey(rib, m) !== undefined;
 }
 
 export function createGobgpDriver(kind: 'bgp_blackhole' | 'flowspec', c: GobgpConfig): MeasureDriver {
@@ -132,14 +139,6 @@ export function createGobgpDriver(kind: 'bgp_blackhole' | 'flowspec', c: GobgpCo
       const err = e as { stderr?: string; message: string };
       throw new AcdError('BGP_FAILED', `reading the ${fam} RIB of gobgpd ${c.host}:${c.port} failed: ${(err.stderr || err.message).trim()}`, { status: 502 });
     }
-  };
-  /** the RIB key gobgp shows for a measure's route, found in a RIB holding it */
-  const keyIn = (rib: GobgpRib, m: Measure): string | undefined => {
-    if (m.kind === 'bgp_blackhole') return rib[prefix(m.target)] ? prefix(m.target) : undefined;
-    const dest = `[destination: ${prefix(m.target)}]`;
-    const port = typeof m.params.port === 'number' ? `[destination-port: ==${m.params.port}]` : null;
-    const proto = typeof m.params.protocol === 'string' ? `[protocol: ==${m.params.protocol}]` : null;
-    return Object.keys(rib).find((k) => k.includes(dest) && (port ? k.includes(port) : !k.includes('[destination-port:')) && (proto ? k.includes(proto) : !k.includes('[protocol:')));
   };
   return {
     kind,
@@ -165,7 +164,7 @@ export function createGobgpDriver(kind: 'bgp_blackhole' | 'flowspec', c: GobgpCo
         const wanted = new Set<string>();
         const added = new Set<string>();
         for (const m of want) {
-          const k = keyIn(rib, m);
+          const k = ribKey(rib, m);
           if (k && ribHas(rib, m) && (kind !== 'flowspec' || JSON.stringify(rib[k]).includes(flowspecThen(c, m)[0] === 'discard' ? '"rate":0' : `"rate":${flowspecThen(c, m)[1]}`))) {
             wanted.add(k);
             continue;
@@ -179,7 +178,7 @@ export function createGobgpDriver(kind: 'bgp_blackhole' | 'flowspec', c: GobgpCo
           if (k) wanted.add(k);
         }
         for (const k of Object.keys(rib)) {
-          if (wanted.has(k) || want.some((m) => keyIn({ [k]: rib[k]! }, m))) continue;
+          if (wanted.has(k) || want.some((m) => ribKey({ [k]: rib[k]! }, m))) continue;
           drift.extra.push(k);
           drift.detail.push(`gobgpd ${c.host}:${c.port} announced ${k}, which no measure in force needs`);
           await gobgp(withdrawArgs(c, fam, k));

@@ -66,13 +66,19 @@ export function renderRpzZone(zoneName: string, serial: number, sinkhole: string
     '@ IN NS localhost.',
   ];
   const sorted = [...measures].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : a.id < b.id ? -1 : 1));
-  const seen = new Set<string>();
+  // one record per owner; a second measure on the same name (another operation's) is named on the same line,
+  // so the zone says every measure it carries out (the first in order decides NXDOMAIN or sinkhole)
+  const at = new Map<string, number>();
   for (const m of sorted) {
     const rdata = m.params.action === 'sinkhole' ? fqdn(sinkhole) : '.';
     const owners = m.targetType === 'domain' ? [m.target, `*.${m.target}`] : [rpzIpName(m.target)];
     for (const o of owners) {
-      if (seen.has(o)) continue;
-      seen.add(o);
+      const i = at.get(o);
+      if (i !== undefined) {
+        lines[i] += ` ; measure ${m.id} operation ${m.operationId}`;
+        continue;
+      }
+      at.set(o, lines.length);
       lines.push(`${o} CNAME ${rdata} ; measure ${m.id} operation ${m.operationId}`);
     }
   }
