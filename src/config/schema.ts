@@ -90,6 +90,10 @@ export const ConfigSchema = Type.Object(
     auditLogMaxSkewSeconds: Type.Integer({ minimum: 0, maximum: 86400 * 365, default: 300, description: 'an audit row earlier than the row logged before it by more than this is flagged (metric, error log, audit event) and fails verify' }),
     auditLogHeadIntervalSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 60, description: 'the appender signs a tree head this often when the log grew' }),
     auditWitnessUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'the witness (`acd witness`) that cosigns every head: its submission prefix (POST <url>/add-checkpoint)' })),
+    auditLogPkcs11Module: Type.Optional(Type.String({ minLength: 1, description: 'PKCS#11 module holding the log key (e.g. /usr/lib/softhsm/libsofthsm2.so); when set, auditLogKey is not used' })),
+    auditLogPkcs11Token: Type.Optional(Type.String({ minLength: 1, description: 'label of the PKCS#11 token with the log key' })),
+    auditLogPkcs11KeyLabel: Type.String({ minLength: 1, default: 'acd-audit-log', description: 'CKA_LABEL of the Ed25519 key pair on the token' }),
+    auditLogPkcs11Pin: Type.Optional(Type.String({ minLength: 1, description: "the token's user PIN (give it in the environment: ACD_AUDIT_LOG_PKCS11_PIN)" })),
     auditWitnessKey: Type.Optional(Type.String({ minLength: 1, description: "the witness's cosigner vkey (name+keyid+base64), or a file holding it; required with auditWitnessUrl" })),
     // issue #17 (intel integrity and tenancy): who may scrape /metrics
     metricsToken: Type.Optional(Type.String({ minLength: 16, description: 'Bearer token a Prometheus scrape of /metrics must send; without it /metrics answers loopback clients only' })),

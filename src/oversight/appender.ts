@@ -125,6 +125,8 @@ export interface AuditLogAppender {
   publicKey(): PublishedKey;
   /** whether the appender signs (false after it refused a head smaller than or inconsistent with the last one) */
   health(): AuditLogHealth;
+  /** a witness from now on (one started after the log, as `acd demo` does); cosigns the latest head at once */
+  attachWitness(w: WitnessClient): Promise<void>;
   /** the latest head as published: the signed note with the witness's cosignature when it has one */
   latestPublished(): Promise<{ head: SignedTreeHead; cosigned: boolean } | undefined>;
   start(): void;
@@ -164,7 +166,7 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
   const startScan = opts.config?.startScan ?? 100_000;
   const maxSkewMs = opts.config?.maxSkewMs ?? 300_000;
   const state = opts.signerState ?? memorySignerState();
-  const witness = opts.witness;
+  let witness = opts.witness;
 
   const reg = opts.registry ? [opts.registry] : [];
   const appendedC = new Counter({ name: 'acd_audit_log_appended_total', help: 'audit rows appended to the Merkle log', registers: reg });
@@ -219,11 +221,12 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
   }
   // the witness's last cosigned head, as stored
   let lastCosigned: SignedTreeHead | undefined;
-  if (witness) {
+  const loadLastCosigned = async (): Promise<void> => {
     const r = await sql<{ note: string }>`select note from audit_log_cosigned order by tree_size desc, id desc limit 1`.execute(db);
     const note = r.rows[0]?.note;
-    if (note) lastCosigned = openTreeHead(note, key);
-  }
+    lastCosigned = note ? openTreeHead(note, key) : undefined;
+  };
+  if (witness) await loadLastCosigned();
 
   /** seq → when first seen missing below the high-water mark */
   const gaps = new Map<number, number>();
@@ -555,6 +558,13 @@ export async function createAuditLogAppender(opts: AuditLogAppenderOptions): Pro
       backdatedRows,
       witness: witness ? { url: witness.url, lastCosignedSize: lastCosigned?.treeSize ?? 0, lastError: witnessError } : null,
     }),
+    attachWitness: (w) =>
+      serial(async () => {
+        witness = w;
+        await loadLastCosigned();
+        // the head signed before the witness came: cosigned now
+        if (latest && latest.treeSize > (lastCosigned?.treeSize ?? 0)) await cosign(latest);
+      }),
     async latestPublished() {
       if (!latest) return undefined;
       if (lastCosigned && lastCosigned.treeSize === latest.treeSize && lastCosigned.rootHash.equals(latest.rootHash)) return { head: lastCosigned, cosigned: true };

@@ -10,9 +10,9 @@
  * A cosignature says: as of that time, the largest consistent tree the cosigner has seen for the
  * checkpoint's origin has this root hash.
  */
-import { createHash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { parseNote } from './note.js';
-import { rawPublicKey, type LogKey, type LogVerifier } from './keys.js';
+import { rawPublicKey, signWithKey, type LogKey, type LogVerifier } from './keys.js';
 import { auditError } from './errors.js';
 
 const ALG_COSIGNATURE_V1 = 0x04;
@@ -73,7 +73,7 @@ export function cosignCheckpoint(checkpointText: string, key: CosignerKey, times
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw auditError('AUDIT_BAD_ARGUMENT', `cosignature time ${timestamp} is not POSIX seconds`);
   const ts = Buffer.alloc(8);
   ts.writeBigUInt64BE(BigInt(timestamp));
-  const sig = sign(null, cosignedMessage(checkpointText, timestamp), key.privateKey);
+  const sig = signWithKey(key, cosignedMessage(checkpointText, timestamp));
   return `${DASH} ${key.name} ${Buffer.concat([key.keyId, ts, sig]).toString('base64')}\n`;
 }
 

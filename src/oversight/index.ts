@@ -22,3 +22,4 @@ export { cosignCheckpoint, verifyCosignature, cosignerVkey, importCosignerVerifi
 export { createWitnessClient, type WitnessClient } from './witness-client.js';
 export { createWitness, startWitnessServer, WITNESS_KEY_FILE, WITNESS_STATE_FILE, type Witness, type RunningWitness } from './witness.js';
 export { spawnWitnessProcess, type WitnessProcess } from './witness-process.js';
+export { openPkcs11LogKey, type Pkcs11KeyOptions, type Pkcs11LogKey } from './pkcs11-key.js';

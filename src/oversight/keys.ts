@@ -6,7 +6,7 @@
  *    golang.org/x/mod/sumdb/note and the transparency-dev tools take as is.
  * The key id is the signed-note one: the first 4 bytes of SHA-256(name ‖ "\n" ‖ 0x01 ‖ key).
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { auditError } from './errors.js';
 
 /** the DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw key follows */
@@ -22,7 +22,17 @@ export interface LogVerifier {
 }
 
 export interface LogKey extends LogVerifier {
-  privateKey: KeyObject;
+  /** the private key in this process; null when it lives in a token (PKCS#11, pkcs11-key.ts) and signBytes signs */
+  privateKey: KeyObject | null;
+  /** signs with a key that never leaves its token */
+  signBytes?: (data: Buffer) => Buffer;
+}
+
+/** An Ed25519 signature by the key, wherever it lives. */
+export function signWithKey(key: LogKey, data: Buffer): Buffer {
+  if (key.signBytes) return key.signBytes(data);
+  if (!key.privateKey) throw auditError('AUDIT_KEY_INVALID', `key ${key.name} has no private half in this process`);
+  return sign(null, data, key.privateKey);
 }
 
 export interface PublishedKey {
@@ -52,7 +62,7 @@ export function noteKeyId(name: string, raw: Uint8Array): Buffer {
     .subarray(0, 4);
 }
 
-function verifierOf(name: string, publicKey: KeyObject): LogVerifier {
+export function verifierOf(name: string, publicKey: KeyObject): LogVerifier {
   checkName(name);
   return { name, publicKey, keyId: noteKeyId(name, rawPublicKey(publicKey)) };
 }
@@ -64,6 +74,7 @@ export function generateLogKey(name: string): LogKey {
 
 /** The private key as PKCS#8 PEM, for the server's key file (mode 0600). */
 export function privateKeyPem(key: LogKey): string {
+  if (!key.privateKey) throw auditError('AUDIT_KEY_INVALID', `key ${key.name} lives in a token: it has no PEM`);
   return key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 }
 
@@ -126,6 +137,6 @@ export function importVerifier(spec: string, name?: string): LogVerifier {
   return verifierOf(name, rawToKeyObject(raw));
 }
 
-function rawToKeyObject(raw: Uint8Array): KeyObject {
+export function rawToKeyObject(raw: Uint8Array): KeyObject {
   return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
 }

@@ -8,8 +8,8 @@
  * The signature is over the text's bytes, final newline included. Lines from keys the verifier does not
  * know (a witness's cosignature, say) are kept and ignored.
  */
-import { sign, verify } from 'node:crypto';
-import type { LogKey, LogVerifier } from './keys.js';
+import { verify } from 'node:crypto';
+import { signWithKey, type LogKey, type LogVerifier } from './keys.js';
 import { auditError } from './errors.js';
 
 const DASH = '\u2014';
@@ -27,7 +27,7 @@ export function signNote(text: string, key: LogKey): string {
   if (!text.endsWith('\n') || text.includes('\n\n') || text.length === 0) {
     throw auditError('AUDIT_BAD_ARGUMENT', 'a note text must be non-empty, end in a newline and hold no empty line');
   }
-  const sig = sign(null, Buffer.from(text, 'utf8'), key.privateKey);
+  const sig = signWithKey(key, Buffer.from(text, 'utf8'));
   return `${text}\n${DASH} ${key.name} ${Buffer.concat([key.keyId, sig]).toString('base64')}\n`;
 }
 

@@ -19,6 +19,9 @@ import { fileSignerState, memorySignerState } from './signer-state.js';
 import { createWitnessClient } from './witness-client.js';
 import { importCosignerVerifier } from './cosignature.js';
 import { auditError } from './errors.js';
+import { openPkcs11LogKey } from './pkcs11-key.js';
+import type { LogKey } from './keys.js';
+import { join } from 'node:path';
 
 export interface AuditLogServiceConfig extends LogKeyConfig {
   auditLogState?: string | undefined;
@@ -26,6 +29,10 @@ export interface AuditLogServiceConfig extends LogKeyConfig {
   auditLogHeadIntervalSeconds?: number | undefined;
   auditWitnessUrl?: string | undefined;
   auditWitnessKey?: string | undefined;
+  auditLogPkcs11Module?: string | undefined;
+  auditLogPkcs11Token?: string | undefined;
+  auditLogPkcs11KeyLabel?: string | undefined;
+  auditLogPkcs11Pin?: string | undefined;
 }
 
 export interface AuditLogContext {
@@ -43,13 +50,24 @@ export function auditLogOf(ctx: AuditLogContext, config: AuditLogAppenderConfig 
     p = (async () => {
       const c = ctx.config;
       const src = logKeySource(c);
-      const { key, created } = logKeyFor(src);
-      if (created) ctx.logger.info({ path: src.path ?? '(memory: a new key for this process)', origin: src.origin }, 'audit log signing key created');
-      if (src.path !== null) {
-        const { warnings } = checkKeyCustody(src.path, c.db ? null : c.data);
-        for (const w of warnings) ctx.logger.warn({ path: src.path }, w);
+      let key: LogKey;
+      let statePath: string | null;
+      if (c.auditLogPkcs11Module) {
+        // the key on a token: it never enters this process
+        if (!c.auditLogPkcs11Token || !c.auditLogPkcs11Pin) throw auditError('AUDIT_KEY_INVALID', 'auditLogPkcs11Module needs auditLogPkcs11Token and auditLogPkcs11Pin');
+        ({ key } = await openPkcs11LogKey({ module: c.auditLogPkcs11Module, token: c.auditLogPkcs11Token, pin: c.auditLogPkcs11Pin, keyLabel: c.auditLogPkcs11KeyLabel ?? 'acd-audit-log', origin: src.origin }));
+        statePath = c.auditLogState ?? (c.db || !c.data.startsWith('memory://') ? join(c.db ? './.acd-data' : c.data, 'audit-log-signer.last-head') : null);
+        ctx.logger.info({ module: c.auditLogPkcs11Module, token: c.auditLogPkcs11Token, keyLabel: c.auditLogPkcs11KeyLabel }, 'audit log signing key on a PKCS#11 token');
+      } else {
+        const made = logKeyFor(src);
+        key = made.key;
+        if (made.created) ctx.logger.info({ path: src.path ?? '(memory: a new key for this process)', origin: src.origin }, 'audit log signing key created');
+        if (src.path !== null) {
+          const { warnings } = checkKeyCustody(src.path, c.db ? null : c.data);
+          for (const w of warnings) ctx.logger.warn({ path: src.path }, w);
+        }
+        statePath = c.auditLogState ?? (src.path !== null ? `${src.path}.last-head` : null);
       }
-      const statePath = c.auditLogState ?? (src.path !== null ? `${src.path}.last-head` : null);
       let witness;
       if (c.auditWitnessUrl) {
         if (!c.auditWitnessKey) throw auditError('AUDIT_KEY_INVALID', 'auditWitnessUrl needs auditWitnessKey (the witness vkey) beside it');

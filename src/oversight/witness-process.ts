@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { auditError } from './errors.js';
 
 export interface WitnessProcess {
@@ -15,13 +16,13 @@ export interface WitnessProcess {
 }
 
 export async function spawnWitnessProcess(o: { dataDir: string; logVkey: string; name?: string; listen?: string; timeoutMs?: number }): Promise<WitnessProcess> {
-  const entry = process.argv[1];
-  if (!entry) throw auditError('AUDIT_WITNESS_FAILED', 'cannot tell how this process was started, so the witness cannot be started beside it');
-  const args = [...process.execArgv, entry, 'witness', 'serve', '--data', o.dataDir, '--log-key', o.logVkey, '--listen', o.listen ?? '127.0.0.1:0', '--exit-with-parent', '--log-level', 'warn'];
+  // the light entry (witness-main), as source under tsx or built under dist/
+  const entry = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './witness-main.ts' : './witness-main.js', import.meta.url));
+  const args = [...process.execArgv, entry, '--data', o.dataDir, '--log-key', o.logVkey, '--listen', o.listen ?? '127.0.0.1:0', '--exit-with-parent', '--log-level', 'warn'];
   if (o.name) args.push('--name', o.name);
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const ready = await new Promise<{ url: string; vkey: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(auditError('AUDIT_WITNESS_FAILED', 'the witness did not start within the time allowed')), o.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => reject(auditError('AUDIT_WITNESS_FAILED', 'the witness did not start within the time allowed')), o.timeoutMs ?? 120_000);
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (l) => {
       clearTimeout(timer);

@@ -21,7 +21,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from '../shared/log.js';
 import { silentLogger } from '../shared/log.js';
-import { importVerifier, type LogVerifier } from './keys.js';
+import { importVerifier, privateKeyPem, type LogVerifier } from './keys.js';
 import { openNote, parseNote } from './note.js';
 import { verifyConsistency } from './proofs.js';
 import { cosignCheckpoint, cosignerFromKeys, cosignerVkey, generateCosignerKey, type CosignerKey } from './cosignature.js';
@@ -70,7 +70,7 @@ function loadOrCreateKey(dataDir: string, name: string): CosignerKey {
   const path = join(dataDir, WITNESS_KEY_FILE);
   if (existsSync(path)) return cosignerFromKeys(name, createPrivateKey(readFileSync(path, 'utf8')));
   const key = generateCosignerKey(name);
-  writeFileSync(path, key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), { mode: 0o600, flag: 'wx' });
+  writeFileSync(path, privateKeyPem(key), { mode: 0o600, flag: 'wx' });
   return key;
 }
 

@@ -9,7 +9,7 @@ import { ensureDemoOperation } from '../../demo/operation.js';
 import { ensureDemoVuln } from '../../demo/vuln.js';
 import { createDemoExporter } from '../../flow/demo-exporter.js';
 import { ATTRIBUTION } from '../../selection/index.js';
-import { exportPublicKey, logKeyFor, logKeySource, spawnWitnessProcess, type WitnessProcess } from '../../oversight/index.js';
+import { auditLogOf, createWitnessClient, exportPublicKey, importCosignerVerifier, logKeyFor, logKeySource, spawnWitnessProcess, type WitnessProcess } from '../../oversight/index.js';
 
 export function register(program: Command): void {
   addServerOptions(
@@ -24,24 +24,27 @@ export function register(program: Command): void {
     .option('--no-witness', "do not start the commission's witness beside the server")
     .addHelpText('after', '\nExamples:\n  $ npm start                 (runs: acd demo)\n  $ acd demo --port 9000 --data /tmp/acd-demo --speed 120')
     .action(async (opts: Record<string, unknown>) => {
-      let config = configFromOptions(
+      const config = configFromOptions(
         { logLevel: 'warn', ...opts, data: opts.data ?? join('.acd-data', 'demo') },
         { collector: (opts.collector as string | undefined) ?? 'udp://127.0.0.1:0', exporterCarriers: { '127.0.0.1': DEMO_CARRIER }, pipeline: true },
       );
       // the commission's witness, as its own process with its own key and data folder, cosigning every head
+      // (started beside the server, attached to its log once it listens; an in-memory store has a new log key per process: nothing to follow)
       let witness: WitnessProcess | null = null;
       const keySource = logKeySource(config);
-      // (an in-memory store has a new log key per process: nothing for a witness to follow)
-      if (opts.witness !== false && !config.auditWitnessUrl && keySource.path !== null) {
-        try {
-          const logVkey = exportPublicKey(logKeyFor(keySource).key).vkey;
-          witness = await spawnWitnessProcess({ dataDir: `${config.data}-witness`, logVkey, name: 'acd-demo/commission-witness' });
-          config = { ...config, auditWitnessUrl: witness.url, auditWitnessKey: witness.vkey };
-        } catch (e) {
-          console.error(`the demo witness did not start (${(e as Error).message}); the log is signed without it`);
-        }
-      }
+      const witnessStarting =
+        opts.witness !== false && !config.auditWitnessUrl && keySource.path !== null
+          ? spawnWitnessProcess({ dataDir: `${config.data}-witness`, logVkey: exportPublicKey(logKeyFor(keySource).key).vkey, name: 'acd-demo/commission-witness' }).catch((e: unknown) => {
+              console.error(`the demo witness did not start (${(e as Error).message}); the log is signed without it`);
+              return null;
+            })
+          : Promise.resolve(null);
       const running = await startAcd(config);
+      witness = await witnessStarting;
+      if (witness) {
+        const log = await auditLogOf({ config, store: running.store, logger: running.logger, registry: running.registry });
+        await log.attachWitness(createWitnessClient({ url: witness.url, verifier: importCosignerVerifier(witness.vkey) }));
+      }
       const creds = await ensureDemoAccounts(running.store.db);
       const approvalId = await ensureDemoApproval(running.store.db);
       await running.pipeline?.reloadApprovals();

@@ -51,6 +51,7 @@ export function register(program: Command): void {
     .description("Print the witness's cosigner vkey (creates the key in --data when missing)")
     .requiredOption('--data <dir>', "the witness's data folder")
     .option('--name <name>', "the witness's name", 'acd/commission-witness')
+    .addHelpText('after', '\nExamples:\n  $ acd witness key --data /var/lib/acd-witness --name commission.example.org/witness > witness.vkey')
     .action((opts: { data: string; name: string }) => {
       console.log(createWitness({ dataDir: opts.data, name: opts.name, logs: [] }).vkey);
     });
