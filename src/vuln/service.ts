@@ -201,16 +201,12 @@ interface MatchedProduct {
 }
 
 /** The matches of one advisory on one system: per product, what the advisory says. */
-function systemMatches(a: Pick<Advisory, 'rules'>, s: SystemRow, index?: (t: ReturnType<typeof targetOf>) => ProductMatch[]): { status: MatchStatus | null; products: MatchedProduct[]; cves: string[]; remediations: Remediation[] } {
+function systemMatches(s: SystemRow, index: (t: ReturnType<typeof targetOf>) => ProductMatch[]): { status: MatchStatus | null; products: MatchedProduct[]; cves: string[]; remediations: Remediation[] } {
   const products: MatchedProduct[] = [];
   const all: ProductMatch[] = [];
   for (const p of s.products) {
     const t = targetOf(p);
-    const ms = index
-      ? index(t)
-      : a.rules.length
-        ? matchRules(a.rules, t)
-        : [];
+    const ms = index(t);
     if (ms.length === 0) continue;
     const st = statusOf(ms)!;
     all.push(...ms);
@@ -231,12 +227,6 @@ function systemMatches(a: Pick<Advisory, 'rules'>, s: SystemRow, index?: (t: Ret
     }
   }
   return { status, products, cves: affectedCves.length ? affectedCves : [...new Set(products.flatMap((p) => p.cves))], remediations };
-}
-
-function matchRules(rules: readonly AffectedRule[], t: ReturnType<typeof targetOf>): ProductMatch[] {
-  const idx = createAdvisoryIndex();
-  idx.add('a', rules);
-  return idx.match(t).map((m) => ({ status: m.rule.status, cve: m.rule.cve, rule: m.rule }));
 }
 
 /** Writes the alert of (system, advisory) for a match result; returns whether it changed. */
@@ -322,7 +312,7 @@ async function matchAdvisoryToSystems(db: AnyDb, a: Advisory, now: Date): Promis
   let affected = 0;
   const orgs = new Set<string>();
   for (const s of systems) {
-    const m = systemMatches(a, s, (t) => idx.match(t).map((x) => ({ status: x.rule.status, cve: x.rule.cve, rule: x.rule })));
+    const m = systemMatches(s, (t) => idx.match(t).map((x) => ({ status: x.rule.status, cve: x.rule.cve, rule: x.rule })));
     if (m.status === null && !withAlert.has(s.id)) continue;
     const w = await writeAlert(db, s, a, m, kev, now);
     if (w.changed) {
@@ -372,7 +362,7 @@ export async function syncSystems(db: AnyDb, now = new Date()): Promise<number> 
     for (const id of new Set([...hits.keys(), ...existing])) {
       const a = byId.get(id);
       if (!a) continue;
-      const m = systemMatches(a, s, (t) => idx.match(t).filter((x) => x.advisoryId === id).map((x) => ({ status: x.rule.status, cve: x.rule.cve, rule: x.rule })));
+      const m = systemMatches(s, (t) => idx.match(t).filter((x) => x.advisoryId === id).map((x) => ({ status: x.rule.status, cve: x.rule.cve, rule: x.rule })));
       const w = await writeAlert(db, s, a, m, kev, now);
       if (w.changed) orgs.add(s.org_id);
     }

@@ -42,7 +42,7 @@ before(async () => {
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const launching = chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'], viewport: { width: 1280, height: 900 } });
   url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 300_000);
+    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 600_000);
     const check = () => {
       const m = /ACD demo is running at (http:\/\/\S+)/.exec(out);
       if (m && /Ctrl-C/.test(out)) {
@@ -79,7 +79,7 @@ async function loginAs(username: string): Promise<void> {
   await page.getByRole('button', { name: 'Log out' }).waitFor();
 }
 
-test('the operator sees its known-exploited alert first and acknowledges it; the sector chart renders', { skip: !haveChromium && `${CHROMIUM} is missing`, timeout: 600_000 }, async () => {
+test('the operator sees its known-exploited alert first and acknowledges it; the sector chart renders', { skip: !haveChromium && `${CHROMIUM} is missing`, timeout: 900_000 }, async () => {
   await loginAs('operator');
   await page.locator('main[data-view="operator"]').waitFor();
   const alerts = page.locator('li.vuln-alert');
