@@ -13,6 +13,7 @@ import { AcdError } from '../shared/errors.js';
 import { installAccessControl, type DeclaredRoute } from './access.js';
 import { setTokenCacheTtl } from '../auth/token-cache.js';
 import { installErrorHandling } from './errors.js';
+import { checkJsonDepth, installInputGuard } from './input-guard.js';
 import { installHttpMetrics } from './http-metrics.js';
 import { systemRoutes } from './routes/system.js';
 import { selectionRoutes } from './routes/selection.js';
@@ -44,10 +45,11 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
     loggerInstance: ctx.logger,
     bodyLimit: ctx.config.bodyLimit,
     trustProxy: false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }) as unknown as FastifyInstance;
 
   installErrorHandling(app);
+  // before the access check: hostile text in path or query is refused before anything reads it
+  installInputGuard(app);
   // Our own JSON parser so a bad body is answered with where it went wrong (the position), and
   // prototype-poisoning keys (__proto__, constructor.prototype) are refused.
   app.removeContentTypeParser('application/json');
@@ -55,8 +57,10 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {
+      checkJsonDepth(text);
       done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
     } catch (e) {
+      if (e instanceof AcdError) return done(e, undefined);
       done(new AcdError('INVALID_JSON', `request body is not valid JSON: ${(e as Error).message}`), undefined);
     }
   });

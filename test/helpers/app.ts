@@ -52,8 +52,9 @@ export function homeKind(role: Role): OrgKind {
   return kinds.find(([, roles]) => roles.includes(role))![0];
 }
 
-export async function createTestApp(config: ConfigInput = {}, extraModules: RouteModule[] = []): Promise<TestApp> {
-  const store = await openStore({ data: 'memory://' });
+export async function createTestApp(config: ConfigInput = {}, extraModules: RouteModule[] = [], open?: () => Promise<Store>): Promise<TestApp> {
+  // `open`: another engine (see stores.ts engineCases); the embedded store in memory by default
+  const store = open ? await open() : await openStore({ data: 'memory://' });
   let log = '';
   const sink = new Writable({
     write(chunk, _enc, cb) {
