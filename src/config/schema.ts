@@ -63,6 +63,10 @@ export const ConfigSchema = Type.Object(
     reportsSmtpPort: Type.Integer({ minimum: 1, maximum: 65535, default: 25, description: 'port of the SMTP relay' }),
     reportsSmtpFrom: Type.Optional(Type.String({ minLength: 3, description: 'sender address of reminder e-mails' })),
     reportsSmtpTo: Type.Array(Type.String({ minLength: 3 }), { default: [], description: 'recipients of reminder e-mails (comma-separated in the environment)' }),
+    // issue #20: hostile input at the edges (flow-time window, token lifetime)
+    flowMaxAheadSeconds: Type.Integer({ minimum: 1, maximum: 30 * 86400, default: 86400, description: 'a collected flow ending further ahead of the clock than this is dropped and counted as malformed (time_future)' }),
+    flowMaxAgeDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'a collected flow ending further back than this is dropped and counted as malformed (time_past); default: retentionDays' })),
+    tokenMaxLifetimeDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90, description: 'API tokens expire after at most this many days (a token asked for without an expiry gets this one)' }),
   },
   { additionalProperties: false },
 );
@@ -71,4 +75,6 @@ export type AcdConfig = Static<typeof ConfigSchema>;
 
 /** Keys whose values are numbers or lists when given as text (environment variables, flags). */
 export const NUMERIC_KEYS = new Set(['port', 'bodyLimit', 'sessionTtlMinutes', 'loginMaxAttempts', 'loginWindowSeconds', 'tokenCacheSeconds', 'busPartitions', 'reportsMaxAttachmentBytes', 'reportsSmtpPort']);
+// issue #20
+for (const k of ['flowMaxAheadSeconds', 'flowMaxAgeDays', 'tokenMaxLifetimeDays']) NUMERIC_KEYS.add(k);
 export const LIST_KEYS = new Set(['domestic', 'reportsSmtpTo']);

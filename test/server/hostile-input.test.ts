@@ -117,3 +117,21 @@ test('PGlite timestamps parse as PostgreSQL writes them (years < 100, BC, offset
   assert.equal(parsePgTimestamp('2024-02-29 23:59:59.999-05').toISOString(), '2024-03-01T04:59:59.999Z');
   assert.equal(parsePgTimestamp('0001-01-01 00:00:00+00 BC').getUTCFullYear(), 0);
 });
+
+test('answers holding non-public data carry Cache-Control: no-store; public docs do not', async () => {
+  const t = await createTestApp();
+  try {
+    const who = t.people.admin;
+    for (const url of ['/api/v1/audit', '/api/v1/reports', '/api/v1/nope', '/taxii2/']) {
+      const r = await t.app.inject({ method: 'GET', url, headers: { ...bearer(who), accept: 'application/taxii+json;version=2.1' } });
+      assert.equal(r.headers['cache-control'], 'no-store', `${url} ${r.statusCode}`);
+    }
+    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: who.username, password: 'wrong password here' } });
+    assert.equal(login.headers['cache-control'], 'no-store');
+    const docs = await t.app.inject({ method: 'GET', url: '/api/docs/json' });
+    assert.equal(docs.statusCode, 200);
+    assert.notEqual(docs.headers['cache-control'], 'no-store');
+  } finally {
+    await t.close();
+  }
+});

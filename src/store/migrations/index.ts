@@ -17,6 +17,8 @@ import * as m060 from './060-findings.js';
 import * as m061 from './061-findings-by-external.js';
 import * as m050 from './050-oversight.js';
 import * as m080 from './080-bus.js';
+import * as m101 from './101-login-throttle.js';
+import * as m102 from './102-idempotency.js';
 
 export interface Migration {
   version: number;
@@ -37,4 +39,6 @@ export const migrations: Migration[] = [
   { version: 61, name: 'findings-by-external', up: m061.up },
   { version: 50, name: 'oversight', up: m050.up },
   { version: 80, name: 'bus', up: m080.up },
+  { version: 101, name: 'login-throttle', up: m101.up },
+  { version: 102, name: 'idempotency', up: m102.up },
 ].sort((a, b) => a.version - b.version);
