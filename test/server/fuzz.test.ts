@@ -16,7 +16,7 @@ test('schema-derived fuzz of every route: no 5xx', async () => {
   const routes = fuzzableRoutes(t.routes);
   assert.ok(routes.length > 60, `only ${routes.length} routes found`);
   assert.ok(routes.filter((r) => r.schema?.body).length > 20, 'bodies come from the schemas');
-  const out = await fuzzRoutes(t.app, t.routes, t.people, { seed: 20, perRoute: 12 });
+  const out = await fuzzRoutes(t.app, t.routes, t.people, { seed: 20, perRoute: 8 });
   const statuses = Object.fromEntries([...out.byStatus].sort((a, b) => a[0] - b[0]));
   assert.deepEqual(out.failures, [], `5xx answers (statuses ${JSON.stringify(statuses)})`);
   // the fuzz reached the handlers: some requests were accepted, some refused by validation

@@ -9,6 +9,7 @@ import {
   createStoredLoginThrottle,
   isKnownDevice,
   rememberDevice,
+  setOwnPassword,
   dummyPasswordHash,
   endSession,
   isRole,
@@ -59,7 +60,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       const user = await db
         .selectFrom('users')
         .innerJoin('organisations', 'organisations.id', 'users.org_id')
-        .select(['users.id', 'users.username', 'users.password_hash', 'users.disabled', 'users.roles', 'users.org_id', 'organisations.kind'])
+        .select(['users.id', 'users.username', 'users.password_hash', 'users.disabled', 'users.roles', 'users.org_id', 'users.password_reset_required', 'organisations.kind'])
         .where('users.username', '=', username)
         .executeTakeFirst();
       const deviceCookie = req.cookies[DEVICE_COOKIE];
@@ -77,6 +78,10 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
         throw new AcdError('LOGIN_FAILED', 'username or password is wrong, or the account is disabled', { status: 401 });
       }
       await throttle.succeed(username, req.ip);
+      if (user.password_reset_required) {
+        await recordAudit(db, { actor: null, action: 'auth.login_reset_required', target: { type: 'user', id: user.id }, details: { address: req.ip } });
+        throw new AcdError('PASSWORD_RESET_REQUIRED', 'an administrator asked for a new password: set one with POST /api/v1/auth/password (username, password, newPassword)', { status: 403 });
+      }
       const device = await rememberDevice(db, user.id, deviceCookie);
       void reply.setCookie(DEVICE_COOKIE, device, { path: '/api/v1/auth', httpOnly: true, secure: true, sameSite: 'strict', maxAge: 365 * 86400 });
       const session = await createSession(db, user.id, ctx.config.sessionTtlMinutes);
@@ -124,6 +129,38 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
     async (req) => {
       return actorView(actorOf(req));
+    },
+  );
+
+  // #20: a person sets a new password with the current one (also after a forced reset); throttled like a login
+  app.post<{ Body: { username: string; password: string; newPassword: string } }>(
+    '/api/v1/auth/password',
+    {
+      config: { access: { public: true } },
+      schema: {
+        summary: 'Set a new password with the current one (refused when easy to guess)',
+        tags: ['auth'],
+        body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }), newPassword: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ ok: Type.Boolean() }) },
+      },
+    },
+    async (req, reply) => {
+      const { username, password, newPassword } = req.body;
+      const wait = await throttle.retryAfter(username, req.ip);
+      if (wait > 0) {
+        void reply.header('retry-after', String(wait));
+        throw new AcdError('LOGIN_RATE_LIMITED', `too many failed logins for this account or address; try again in ${wait} s`, { status: 429 });
+      }
+      const user = await db.selectFrom('users').select(['id', 'password_hash', 'disabled']).where('username', '=', username).executeTakeFirst();
+      const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
+      if (!user || !user.password_hash || !ok || user.disabled) {
+        await throttle.fail(username, req.ip);
+        await recordAudit(db, { actor: null, action: 'auth.login_failed', target: { type: 'user', id: user?.id ?? null }, details: { address: req.ip, for: 'password' } });
+        throw new AcdError('LOGIN_FAILED', 'username or password is wrong, or the account is disabled', { status: 401 });
+      }
+      await throttle.succeed(username, req.ip);
+      await setOwnPassword(db, user.id, newPassword);
+      return { ok: true };
     },
   );
 }
