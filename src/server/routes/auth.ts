@@ -82,8 +82,6 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
         await recordAudit(db, { actor: null, action: 'auth.login_reset_required', target: { type: 'user', id: user.id }, details: { address: req.ip } });
         throw new AcdError('PASSWORD_RESET_REQUIRED', 'an administrator asked for a new password: set one with POST /api/v1/auth/password (username, password, newPassword)', { status: 403 });
       }
-      const device = await rememberDevice(db, user.id, deviceCookie);
-      void reply.setCookie(DEVICE_COOKIE, device, { path: '/api/v1/auth', httpOnly: true, secure: true, sameSite: 'strict', maxAge: 365 * 86400 });
       const session = await createSession(db, user.id, ctx.config.sessionTtlMinutes);
       const actor: Actor = {
         userId: user.id,
@@ -101,6 +99,9 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
         sameSite: 'strict',
         expires: session.expiresAt,
       });
+      // the device cookie after the session's (#20): a known device passes an account-wide back-off
+      const device = await rememberDevice(db, user.id, deviceCookie);
+      void reply.setCookie(DEVICE_COOKIE, device, { path: '/api/v1/auth', httpOnly: true, secure: true, sameSite: 'strict', maxAge: 365 * 86400 });
       return { actor: actorView(actor), csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() };
     },
   );
