@@ -26,6 +26,13 @@ interface IdempotencyTables {
   };
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: the answer holds a secret shown once (a new API token) and is never kept for a replay */
+    idempotent?: boolean;
+  }
+}
+
 const owned = new WeakMap<FastifyRequest, { userId: string; key: string }>();
 
 function requestHash(req: FastifyRequest): string {
@@ -44,7 +51,7 @@ export function installIdempotency(app: FastifyInstance, db: Kysely<Database>, o
   app.addHook('preHandler', async (req, reply) => {
     if (req.method !== 'POST') return;
     const raw = req.headers[IDEMPOTENCY_HEADER];
-    if (raw === undefined || !req.actor) return;
+    if (raw === undefined || !req.actor || req.routeOptions.config?.idempotent === false) return;
     const key = Array.isArray(raw) ? raw[0] ?? '' : raw;
     if (!KEY.test(key)) throw new AcdError('IDEMPOTENCY_KEY', `the ${IDEMPOTENCY_HEADER} header must be 1-200 visible ASCII characters`);
     const userId = req.actor.userId;

@@ -154,7 +154,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post<{ Params: { userId: string }; Body: Static<typeof NewTokenBody> }>(
     '/api/v1/people/:userId/tokens',
     {
-      config: { access: { roles: 'any', self: { param: 'userId', anyUserRoles: ['admin'] } } },
+      // the answer holds the secret: never kept by Idempotency-Key (#20)
+      config: { access: { roles: 'any', self: { param: 'userId', anyUserRoles: ['admin'] } }, idempotent: false },
       schema: {
         summary: 'Issue an API token for a person (the token is shown once)',
         tags: ['accounts'],
