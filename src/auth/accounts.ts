@@ -1,13 +1,14 @@
 /**
  * Organisations, people and API tokens. Every change is audited in the same transaction.
  */
+import { checkPasswordStrength } from './passwords.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, Organisation, User } from '../store/index.js';
 import { recordAudit } from '../oversight/audit.js';
 import { AcdError, conflict, notFound } from '../shared/errors.js';
 import { ROLES_BY_ORG_KIND, isOrgKind, isRole, type Actor, type OrgKind, type Role } from './roles.js';
-import { MIN_PASSWORD_LENGTH, hashPassword, newSecret, sha256Hex } from './secrets.js';
+import { hashPassword, newSecret, sha256Hex } from './secrets.js';
 import { forgetCachedTokens } from './token-cache.js';
 
 export const SECTORS = [
@@ -66,9 +67,7 @@ export async function createPerson(db: Kysely<Database>, actor: Actor, input: Ne
   if (!/^[a-z0-9._-]{3,64}$/.test(input.username)) {
     throw new AcdError('INVALID_USERNAME', `username "${input.username}" must be 3–64 characters of a-z, 0-9, . _ -`);
   }
-  if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
-    throw new AcdError('WEAK_PASSWORD', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
-  }
+  if (input.password !== undefined) checkPasswordStrength(input.password, [input.username, input.displayName]);
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
   return db.transaction().execute(async (trx) => {
     const org = await trx.selectFrom('organisations').selectAll().where('id', '=', input.orgId).executeTakeFirst();

@@ -118,6 +118,10 @@ export const ConfigSchema = Type.Object(
       ),
     ),
     vulnRemindersIntervalSeconds: Type.Integer({ minimum: 10, maximum: 86400, default: 300, description: 'seconds between runs of the known-exploited reminder job (channels: reportsWebhookUrl, reportsSmtp*)' }),
+    // issue #20: hostile input at the edges (flow-time window, token lifetime)
+    flowMaxAheadSeconds: Type.Integer({ minimum: 1, maximum: 30 * 86400, default: 86400, description: 'a collected flow ending further ahead of the clock than this is dropped and counted as malformed (time_future)' }),
+    flowMaxAgeDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'a collected flow ending further back than this is dropped and counted as malformed (time_past); default: retentionDays' })),
+    tokenMaxLifetimeDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90, description: 'API tokens expire after at most this many days (a token asked for without an expiry gets this one)' }),
   },
   { additionalProperties: false },
 );

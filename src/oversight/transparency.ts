@@ -52,7 +52,8 @@ const iso = (v: unknown): string => (v instanceof Date ? v : new Date(String(v))
 
 export async function transparencyCounts(db: Kysely<Database>, q: Omit<TransparencyQuery, 'format'> = {}): Promise<TransparencyReport> {
   const to = q.to ? new Date(q.to) : new Date();
-  const from = q.from ? new Date(q.from) : new Date(to.getTime() - 365 * 86_400_000);
+  // (#20) the default start never goes before year 1, which the store cannot take (fuzz: to=0001-01-01 was a 500)
+  const from = q.from ? new Date(q.from) : new Date(Math.max(to.getTime() - 365 * 86_400_000, -62135596800000));
   if (Number.isNaN(from.getTime())) throw new AcdError('BAD_REQUEST', `from: ${q.from} is not a time`, { status: 400 });
   if (Number.isNaN(to.getTime())) throw new AcdError('BAD_REQUEST', `to: ${q.to} is not a time`, { status: 400 });
   if (from > to) throw new AcdError('BAD_REQUEST', `from (${from.toISOString()}) is after to (${to.toISOString()})`, { status: 400 });

@@ -19,6 +19,7 @@ import type { Registry } from '../shared/metrics.js';
 import { Gauge } from 'prom-client';
 import { silentLogger, type Logger } from '../shared/log.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
+import type { CountRow } from '../selection/index.js';
 import { addGateCounts, createFindingWriter, createSelectedFlowWriter, type Writer } from './writers.js';
 import type { Finding } from '../detect/index.js';
 import type { SelectedFlow } from '../selection/index.js';
@@ -57,6 +58,8 @@ export interface LivePipeline {
   rates(): PipelineRates;
   /** writes what is buffered now */
   flush(): Promise<void>;
+  /** gate-count rows whose write failed, kept for the next write */
+  unwrittenCounts(): number;
   /** runs the retention purge now (it also runs on its own timer); returns how many flows went */
   purgeNow(): Promise<number>;
   stop(): Promise<void>;
@@ -153,7 +156,14 @@ export async function createLivePipeline(opts: {
   };
   await reloadApprovals();
 
-  const decoder = createFlowDecoder({ registry });
+  // #20: configured exporters are never evicted from the decoder's table; flows dated outside
+  // [now - flowMaxAgeDays, now + flowMaxAheadSeconds] are counted as malformed and never reach the gate
+  const configured = (exporter: string): boolean => Object.hasOwn(config.exporterCarriers, exporterAddress(exporter)) || Object.hasOwn(config.exporterCarriers, exporter);
+  const decoder = createFlowDecoder({
+    registry,
+    pinned: configured,
+    limits: { maxFlowAheadMs: config.flowMaxAheadSeconds * 1000, maxFlowAgeMs: (config.flowMaxAgeDays ?? config.retentionDays) * 86_400_000 },
+  });
   let collector: UdpCollector | null = null;
   if (config.collector) {
     const c = createUdpCollector({ listen: config.collector, decoder, sink: pipeline.sink, logger });
@@ -179,9 +189,31 @@ export async function createLivePipeline(opts: {
   // the detectors flush on event time; when traffic pauses, a wall-clock tick still scores what is pending
   const tick = setInterval(() => pipeline.flush(), 5000);
   tick.unref();
-  const counts = setInterval(() => {
-    addGateCounts(db, pipeline.gate.takeCounts()).catch((err: unknown) => logger.error({ err }, 'writing gate counts failed'));
-  }, 30_000);
+  // the gate's counts: a write that fails is kept and retried with the next, never dropped (#20)
+  let unwritten: CountRow[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  const writeCounts = (): Promise<void> => {
+    writing = writing.then(async () => {
+      const rows = unwritten.concat(pipeline.gate.takeCounts());
+      unwritten = [];
+      if (rows.length === 0) return;
+      try {
+        await addGateCounts(db, rows);
+      } catch (err) {
+        // one row the store refuses must not hold back the others: each alone, the failing ones kept
+        for (const row of rows) {
+          try {
+            await addGateCounts(db, [row]);
+          } catch {
+            unwritten.push(row);
+          }
+        }
+        logger.error({ err, kept: unwritten.length }, 'writing gate counts failed; kept for the next write');
+      }
+    });
+    return writing;
+  };
+  const counts = setInterval(() => void writeCounts(), 30_000);
   counts.unref();
   selectedWriter.start();
   findingWriter.start();
@@ -227,8 +259,9 @@ export async function createLivePipeline(opts: {
       else pipeline.flush();
       await selectedWriter.flush();
       await findingWriter.flush();
-      await addGateCounts(db, pipeline.gate.takeCounts());
+      await writeCounts();
     },
+    unwrittenCounts: () => unwritten.length,
     async stop() {
       clearInterval(sample);
       clearInterval(tick);
@@ -239,7 +272,7 @@ export async function createLivePipeline(opts: {
       else pipeline.flush();
       await selectedWriter.stop();
       await findingWriter.stop();
-      await addGateCounts(db, pipeline.gate.takeCounts());
+      await writeCounts();
       await selectionListener?.stop();
       await bus?.close();
     },

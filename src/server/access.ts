@@ -52,6 +52,8 @@ export interface DeclaredRoute {
   method: string;
   url: string;
   access: Access | undefined;
+  /** the route's schema (body, params, querystring...), as registered: the fuzz test derives its input from it */
+  schema?: RouteOptions['schema'];
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -70,7 +72,7 @@ export function installAccessControl(app: FastifyInstance, db: Kysely<Database>)
       access = { public: true };
       route.config = { ...(route.config ?? {}), access };
     }
-    for (const m of methods) table.push({ method: m, url: route.url, access });
+    for (const m of methods) table.push({ method: m, url: route.url, access, ...(route.schema ? { schema: route.schema } : {}) });
     if (!access) throw new AcdError('ROUTE_UNDECLARED', `route ${methods.join(',')} ${route.url} declares no access rule`);
   });
 

@@ -13,6 +13,8 @@ import { AcdError } from '../shared/errors.js';
 import { installAccessControl, type DeclaredRoute } from './access.js';
 import { setTokenCacheTtl } from '../auth/token-cache.js';
 import { installErrorHandling } from './errors.js';
+import { checkJsonDepth, installInputGuard } from './input-guard.js';
+import { installIdempotency } from './idempotency.js';
 import { installHttpMetrics } from './http-metrics.js';
 import { systemRoutes } from './routes/system.js';
 import { selectionRoutes } from './routes/selection.js';
@@ -45,10 +47,11 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
     loggerInstance: ctx.logger,
     bodyLimit: ctx.config.bodyLimit,
     trustProxy: false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }) as unknown as FastifyInstance;
 
   installErrorHandling(app);
+  // before the access check: hostile text in path or query is refused before anything reads it
+  installInputGuard(app);
   // Our own JSON parser so a bad body is answered with where it went wrong (the position), and
   // prototype-poisoning keys (__proto__, constructor.prototype) are refused.
   app.removeContentTypeParser('application/json');
@@ -56,8 +59,10 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {
+      checkJsonDepth(text);
       done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
     } catch (e) {
+      if (e instanceof AcdError) return done(e, undefined);
       done(new AcdError('INVALID_JSON', `request body is not valid JSON: ${(e as Error).message}`), undefined);
     }
   });
@@ -67,6 +72,7 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
   setTokenCacheTtl(ctx.config.tokenCacheSeconds);
   const routes = installAccessControl(app, ctx.store.db);
   installHttpMetrics(app, ctx.registry);
+  installIdempotency(app, ctx.store.db);
 
   // helmet's headers, its middleware built once: @fastify/helmet builds it anew for every request, ~0.026
   // ms of CPU each (node --cpu-prof of acd serve under GET /healthz: ~9 % of the server's time); the same headers
@@ -88,6 +94,16 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
   });
   app.addHook('onRequest', (req, reply, done) => {
     securityHeaders(req.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
+  });
+  // answers that hold anything but public data are never cached by a browser or a proxy (#20): every
+  // answer of a route that needs credentials, and every API answer (login gives a CSRF token; errors may
+  // name what was asked). The dashboard's static files and the docs stay cacheable.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const access = req.routeOptions.config?.access;
+    const url = req.url;
+    const api = url.startsWith('/api/v1') || url.startsWith('/taxii2') || url === '/metrics';
+    if ((api || (access && !('public' in access)) || req.actor) && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
   await app.register(swagger, {
     openapi: {

@@ -30,6 +30,8 @@ export interface UserTable {
   roles: string[];
   disabled: boolean;
   created_at: Timestamp;
+  /** issue #20 (migration 101): an administrator forced a new password */
+  password_reset_required: Generated<boolean>;
 }
 
 export interface ApiTokenTable {

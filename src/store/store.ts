@@ -38,6 +38,30 @@ export interface Store {
 // int8 (bigint, bigserial, count(*)) as a JS number on both engines: every count ACD keeps fits in 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
+/**
+ * timestamptz (1184) and timestamp (1114) as PostgreSQL writes them ("0001-01-01 00:00:00+00",
+ * "2024-05-01 12:00:00.5+09:30", "0044-03-15 00:00:00+00 BC") → Date. PGlite's own parser hands the text
+ * to Date(), whose legacy parsing reads years 0-49 as 2000-2049 (0001-01-01 came back as 2001, #20);
+ * node-postgres parses these itself (postgres-date) and agrees with this one.
+ */
+const PG_TIMESTAMP = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d+)?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?( BC)?$/;
+export function parsePgTimestamp(v: string): Date {
+  if (v === 'infinity') return new Date(Infinity);
+  if (v === '-infinity') return new Date(-Infinity);
+  const m = PG_TIMESTAMP.exec(v);
+  if (!m) return new Date(v);
+  let year = Number(m[1]);
+  if (m[12]) year = 1 - year; // 1 BC is year 0
+  const ms = m[7] ? Math.round(Number(m[7]) * 1000) : 0;
+  const d = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));
+  d.setUTCFullYear(year);
+  if (m[8]) {
+    const offset = (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0)) * 1000;
+    d.setTime(d.getTime() - (m[8] === '-' ? -offset : offset));
+  }
+  return d;
+}
+
 const SAFE_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
 const pools = new WeakMap<object, pg.Pool>();
@@ -81,7 +105,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     engine = 'pglite';
     const dir = opts.data ?? './.acd-data';
     if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-    const lite = await PGlite.create(dir, { parsers: { 20: (v: string) => Number(v) } });
+    const lite = await PGlite.create(dir, { parsers: { 20: (v: string) => Number(v), 1184: parsePgTimestamp, 1114: parsePgTimestamp } });
     db = new Kysely<Database>({ dialect: new PGliteDialect(lite) });
     if (opts.schema) {
       await sql`create schema if not exists ${sql.id(opts.schema)}`.execute(db);

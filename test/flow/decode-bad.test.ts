@@ -180,13 +180,16 @@ test('template flood: per-exporter and total caps hold; an exporter evicts only 
   assert.equal(d.templateCount(), 25);
 });
 
-test('exporter flood (spoofed sources): beyond maxExporters datagrams are dropped under "_overflow"', () => {
+// #20: a full table no longer drops new exporters until restart; the least recently seen is evicted
+test('exporter flood (spoofed sources): beyond maxExporters the least recently seen exporter is evicted, its totals kept under "_evicted"', () => {
   const d = createFlowDecoder({ limits: { maxExporters: 3 } });
-  for (let i = 0; i < 10; i++) d.decode(v9Datagram(h9(), V9_TPL, V9_DATA), `198.51.100.${i}:2055`, () => {});
+  for (let i = 0; i < 10; i++) assert.equal(d.decode(v9Datagram(h9(), V9_TPL, V9_DATA), `198.51.100.${i}:2055`, () => {}).flows, 1, `exporter ${i} decoded`);
+  assert.equal(d.exportersEvicted(), 7);
   assert.equal(d.allStats().length, 4);
-  const o = d.stats('_overflow')!;
-  assert.deepEqual([o.datagrams, o.malformedByReason.too_many_exporters, o.flows], [7, 7, 0]);
-  assert.equal(d.stats('198.51.100.0:2055')!.flows, 1);
+  const e = d.stats('_evicted')!;
+  assert.deepEqual([e.datagrams, e.flows, e.malformed], [7, 7, 0]);
+  assert.equal(d.stats('198.51.100.0:2055'), undefined);
+  assert.equal(d.stats('198.51.100.9:2055')!.flows, 1);
 });
 
 test('a sink that throws does not escape decode(): counted as internal_error', () => {

@@ -55,8 +55,14 @@ export function homeKind(role: Role): OrgKind {
   return kinds.find(([, roles]) => roles.includes(role))![0];
 }
 
-export async function createTestApp(config: ConfigInput = {}, extraModules: RouteModule[] = [], opts: { open?: () => Promise<Store> } = {}): Promise<TestApp> {
-  const store = opts.open ? await opts.open() : await openStore({ data: 'memory://' });
+export async function createTestApp(
+  config: ConfigInput = {},
+  extraModules: RouteModule[] = [],
+  opts: { open?: () => Promise<Store> } | (() => Promise<Store>) = {},
+): Promise<TestApp> {
+  // `open`: another engine (see stores.ts engineCases); the embedded store in memory by default
+  const open = typeof opts === 'function' ? opts : opts.open;
+  const store = open ? await open() : await openStore({ data: 'memory://' });
   let log = '';
   const sink = new Writable({
     write(chunk, _enc, cb) {

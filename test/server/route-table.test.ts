@@ -42,7 +42,7 @@ describe('route table: access rules for every route and every role', () => {
 
   test('public routes are only the ones meant to be public', () => {
     const pub = t.routes.filter((r) => r.access && 'public' in r.access).map((r) => `${r.method} ${r.url}`);
-    for (const p of pub) assert.match(p, /^(GET|HEAD) (\/healthz|\/healthz\/operations|\/metrics|\/api\/docs.*|\/api\/v1\/audit-log\/(public-key|head|checkpoint))$|^POST \/api\/v1\/auth\/login$/, `${p} is public`);
+    for (const p of pub) assert.match(p, /^(GET|HEAD) (\/healthz|\/healthz\/operations|\/metrics|\/api\/docs.*|\/api\/v1\/audit-log\/(public-key|head|checkpoint))$|^POST \/api\/v1\/auth\/(login|password)$/, `${p} is public`);
   });
 
   test('every restricted route: 401 without credentials, 403 for roles it does not name, other organisations and people', async () => {

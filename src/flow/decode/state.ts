@@ -9,7 +9,7 @@ import { TemplateScratch, type Template } from './template.js';
 import { OptionsOut, RecordCtx } from './records.js';
 
 export interface DecoderLimits {
-  /** exporters tracked; datagrams from further ones are counted under '_overflow' and dropped */
+  /** exporters tracked (configured ones besides); a new one beyond evicts the least recently seen */
   maxExporters: number;
   /** templates cached per exporter (v9 and IPFIX, all domains together) */
   maxTemplatesPerExporter: number;
@@ -21,6 +21,17 @@ export interface DecoderLimits {
   maxDomainsPerExporter: number;
   /** a forward sequence jump larger than this is an exporter restart, not loss */
   maxSequenceGap: number;
+  /**
+   * loss per sequence domain is believed up to this many times what the domain delivered: beyond it a
+   * gap counts as a reset, so a sender choosing sequence numbers cannot make "lost" as large as it likes
+   */
+  maxLostPerDelivered: number;
+  /** an exporter whose last datagram is older than this is idle: its templates are given up first */
+  idleExporterMs: number;
+  /** flows ending more than this after the decoder's clock are dropped as time_future (Infinity: no bound) */
+  maxFlowAheadMs: number;
+  /** flows ending more than this before the decoder's clock are dropped as time_past (Infinity: no bound) */
+  maxFlowAgeMs: number;
 }
 
 export const DEFAULT_LIMITS: DecoderLimits = {
@@ -30,6 +41,10 @@ export const DEFAULT_LIMITS: DecoderLimits = {
   maxFieldsPerTemplate: 256,
   maxDomainsPerExporter: 256,
   maxSequenceGap: 1_000_000,
+  maxLostPerDelivered: 16,
+  idleExporterMs: 300_000,
+  maxFlowAheadMs: Infinity,
+  maxFlowAgeMs: Infinity,
 };
 
 export interface SeqState {
@@ -46,6 +61,9 @@ export interface SeqState {
   inclusive: boolean;
   /** a gap that the inclusive numbering would explain, counted as lost until a second one confirms it */
   suspectGap: number;
+  /** what this domain's messages moved the counter by (its own units), and what was counted lost of it */
+  delivered: number;
+  lost: number;
 }
 
 export class ExporterState {
@@ -57,6 +75,10 @@ export class ExporterState {
   readonly sampling = new Map<number, number>();
   /** IPFIX observation domain → systemInitTimeMilliseconds, for flowStart/EndSysUpTime */
   readonly sysInit = new Map<number, number>();
+  /** the decoder's clock (ms) at this exporter's last datagram */
+  lastSeen = 0;
+  /** a configured exporter: never evicted from the table */
+  pinned = false;
   constructor(readonly id: string) {
     this.stats = newExporterStats(id);
   }
@@ -65,7 +87,12 @@ export class ExporterState {
 /** Shared by the v5, v9 and IPFIX decoders within one createFlowDecoder(). */
 export class DecoderCore {
   readonly exporters = new Map<string, ExporterState>();
-  readonly overflow = new ExporterState('_overflow');
+  /** the totals of exporters evicted from the table, so that counters never go down */
+  readonly evicted = new ExporterState('_evicted');
+  /** exporters evicted to make room for new ones */
+  exportersEvicted = 0;
+  /** the decoder's clock at the current datagram */
+  now = 0;
   templatesTotal = 0;
   readonly rec = new MutableFlowRecord();
   readonly ctx: RecordCtx;
@@ -96,7 +123,9 @@ export class DecoderCore {
     const old = ex.templates.get(t.key);
     if (old) ex.templates.delete(t.key);
     else {
-      if (ex.templates.size >= this.limits.maxTemplatesPerExporter || this.templatesTotal >= this.limits.maxTemplatesTotal) {
+      if (ex.templates.size < this.limits.maxTemplatesPerExporter && this.templatesTotal >= this.limits.maxTemplatesTotal && this.evictIdleTemplate(ex)) {
+        // room made by an idle exporter: counts as a new template here
+      } else if (ex.templates.size >= this.limits.maxTemplatesPerExporter || this.templatesTotal >= this.limits.maxTemplatesTotal) {
         const oldest = ex.templates.keys().next();
         if (oldest.done) {
           this.fail('template_limit');
@@ -109,6 +138,39 @@ export class DecoderCore {
     ex.templates.set(t.key, t);
     ex.stats.templates = ex.templates.size;
     return true;
+  }
+
+  /**
+   * At the decoder-wide template cap: the least recently seen exporter that is idle (no datagram for
+   * idleExporterMs) and not `ex` gives up its oldest template. The exporter table is in order of last
+   * datagram (see decoder.ts), so the first one found is the idlest.
+   */
+  evictIdleTemplate(ex: ExporterState): boolean {
+    for (const other of this.exporters.values()) {
+      if (this.now - other.lastSeen <= this.limits.idleExporterMs) return false; // the rest are more recent
+      if (other === ex || other.templates.size === 0) continue;
+      const oldest = other.templates.keys().next();
+      if (oldest.done) continue;
+      other.templates.delete(oldest.value);
+      other.stats.templates = other.templates.size;
+      other.stats.templatesEvicted++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Removes an exporter from the table (its templates free, its totals kept under '_evicted'). */
+  evictExporter(victim: ExporterState): void {
+    this.exporters.delete(victim.id);
+    this.templatesTotal -= victim.templates.size;
+    const a = this.evicted.stats;
+    const b = victim.stats;
+    a.datagrams += b.datagrams; a.flows += b.flows; a.packets += b.packets; a.bytes += b.bytes;
+    a.malformed += b.malformed; a.unknownTemplate += b.unknownTemplate; a.lost += b.lost;
+    a.sequenceResets += b.sequenceResets; a.templatesEvicted += b.templatesEvicted + b.templates; a.optionsRecords += b.optionsRecords;
+    a.flowsOutOfWindow += b.flowsOutOfWindow;
+    for (const r of Object.keys(b.malformedByReason) as MalformedReason[]) a.malformedByReason[r] += b.malformedByReason[r];
+    this.exportersEvicted++;
   }
 
   /** A refresh with identical bytes: nothing to compile, the template becomes the most recent. */
@@ -133,7 +195,7 @@ export class DecoderCore {
     if (!s) {
       if (ex.seq.size >= this.limits.maxDomainsPerExporter) return;
       // an exporter's first message numbered with its own flow records: inclusive numbering
-      s = { prev: seq, next: 0, known: false, inclusive: flowsHere > 0 && seq === flowsHere, suspectGap: -1 };
+      s = { prev: seq, next: 0, known: false, inclusive: flowsHere > 0 && seq === flowsHere, suspectGap: -1, delivered: 0, lost: 0 };
       ex.seq.set(key, s);
     } else if (s.known) {
       let gap = (seq - s.next) >>> 0;
@@ -145,15 +207,21 @@ export class DecoderCore {
             // the second gap the inclusive numbering explains: it is that, and the first was no loss
             s.inclusive = true;
             ex.stats.lost -= s.suspectGap;
+            s.lost -= s.suspectGap;
             gap = 0;
           } else s.suspectGap = gap <= this.limits.maxSequenceGap ? gap : 0;
         } else s.suspectGap = -1;
       }
       if (gap !== 0) {
-        if (gap <= this.limits.maxSequenceGap) ex.stats.lost += gap;
-        else ex.stats.sequenceResets++;
+        // believed loss: a gap within the bound, and no more in all than maxLostPerDelivered times what
+        // arrived (a sender numbering its messages at will would otherwise count millions "lost")
+        if (gap <= this.limits.maxSequenceGap && s.lost + gap <= this.limits.maxLostPerDelivered * (s.delivered + advance)) {
+          ex.stats.lost += gap;
+          s.lost += gap;
+        } else ex.stats.sequenceResets++;
       }
     }
+    s.delivered += advance;
     s.prev = seq;
     s.next = (seq + advance) >>> 0;
     s.known = countable;

@@ -21,8 +21,12 @@ export const MALFORMED_REASONS = [
   'bad_record',
   /** the decoder's template cache is full and this exporter has none to give up: the template is refused */
   'template_limit',
-  /** the decoder already tracks its maximum number of exporters: datagrams from new ones are dropped */
+  /** (no longer happens: the least recently seen exporter is evicted instead; kept as a stable label) */
   'too_many_exporters',
+  /** a flow record ending further ahead of the collector's clock than configured (maxFlowAheadMs): dropped */
+  'time_future',
+  /** a flow record ending further back than configured (maxFlowAgeMs, the retention): dropped */
+  'time_past',
   /** an exception inside the decoder (a bug, or a sink that threw): counted, never thrown */
   'internal_error',
 ] as const;
@@ -38,6 +42,8 @@ export interface ExporterStats {
   /** datagrams with at least one malformed part (a datagram counts once, under its first reason) */
   malformed: number;
   malformedByReason: Record<MalformedReason, number>;
+  /** flow records dropped because their time lies outside the configured window (time_future, time_past) */
+  flowsOutOfWindow: number;
   /** data sets whose template is not (yet) known: dropped */
   unknownTemplate: number;
   /**
@@ -61,7 +67,7 @@ export function newExporterStats(exporter: string): ExporterStats {
   const byReason = {} as Record<MalformedReason, number>;
   for (const r of MALFORMED_REASONS) byReason[r] = 0;
   return {
-    exporter, datagrams: 0, flows: 0, packets: 0, bytes: 0, malformed: 0, malformedByReason: byReason,
+    exporter, datagrams: 0, flows: 0, packets: 0, bytes: 0, malformed: 0, malformedByReason: byReason, flowsOutOfWindow: 0,
     unknownTemplate: 0, lost: 0, sequenceResets: 0, templates: 0, templatesEvicted: 0, optionsRecords: 0, samplingInterval: 0,
   };
 }
@@ -70,7 +76,16 @@ export function newExporterStats(exporter: string): ExporterStats {
  * Registers the acd_flow_* metrics on `registry`; `snapshot` is called at scrape time.
  * Counters are reset and re-filled from the decoder's totals on each scrape (they only ever grow there).
  */
-export function registerDecoderMetrics(registry: Registry, snapshot: () => Iterable<ExporterStats>): void {
+export function registerDecoderMetrics(registry: Registry, snapshot: () => Iterable<ExporterStats>, evictions: () => number = () => 0): void {
+  new Counter({
+    name: 'acd_flow_exporters_evicted_total',
+    help: 'exporters evicted from the decoder table (least recently seen first; configured exporters never) to make room for new ones',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(evictions());
+    },
+  });
   const simple: Array<[string, string, keyof ExporterStats]> = [
     ['acd_flow_datagrams_total', 'NetFlow/IPFIX datagrams received, per exporter', 'datagrams'],
     ['acd_flow_records_total', 'flow records decoded, per exporter', 'flows'],
@@ -79,7 +94,8 @@ export function registerDecoderMetrics(registry: Registry, snapshot: () => Itera
     ['acd_flow_unknown_template_total', 'data sets dropped because their template is not known, per exporter', 'unknownTemplate'],
     ['acd_flow_lost_total', 'flows (v5), datagrams (v9) or records (IPFIX) lost per the exporter sequence numbers', 'lost'],
     ['acd_flow_templates_evicted_total', 'templates evicted to stay within the template cache bounds, per exporter', 'templatesEvicted'],
-    ['acd_flow_sequence_resets_total', 'sequence number jumps treated as exporter restarts, per exporter', 'sequenceResets'],
+    ['acd_flow_sequence_resets_total', 'sequence number jumps treated as exporter restarts (or beyond the loss bound), per exporter', 'sequenceResets'],
+    ['acd_flow_out_of_window_total', 'flow records dropped because their time lies outside the configured window, per exporter', 'flowsOutOfWindow'],
   ];
   for (const [name, help, field] of simple) {
     new Counter({

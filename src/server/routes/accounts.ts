@@ -12,6 +12,12 @@ import {
   issueToken,
   personView,
   revokeToken,
+  endPersonSession,
+  forcePasswordReset,
+  listSessions,
+  setPersonDisabled,
+  setPersonRoles,
+  type Actor,
   type OrgKind,
   type Role,
   type Sector,
@@ -148,7 +154,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post<{ Params: { userId: string }; Body: Static<typeof NewTokenBody> }>(
     '/api/v1/people/:userId/tokens',
     {
-      config: { access: { roles: 'any', self: { param: 'userId', anyUserRoles: ['admin'] } } },
+      // the answer holds the secret: never kept by Idempotency-Key (#20)
+      config: { access: { roles: 'any', self: { param: 'userId', anyUserRoles: ['admin'] } }, idempotent: false },
       schema: {
         summary: 'Issue an API token for a person (the token is shown once)',
         tags: ['accounts'],
@@ -158,8 +165,10 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
       },
     },
     async (req, reply) => {
-      const days = req.body.expiresInDays;
-      const expires = days ? new Date(Date.now() + days * 86400_000) : null;
+      // #20: every token expires; asked for no expiry or a longer one, it gets tokenMaxLifetimeDays
+      const max = ctx.config.tokenMaxLifetimeDays;
+      const days = Math.min(req.body.expiresInDays ?? max, max);
+      const expires = new Date(Date.now() + days * 86400_000);
       const t = await issueToken(db, actorOf(req), req.params.userId, req.body.name, expires);
       void reply.status(201);
       return { id: t.id, token: t.token, name: t.name, expiresAt: t.expiresAt?.toISOString() ?? null };
@@ -174,17 +183,19 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
         summary: "A person's API tokens (never the secrets)",
         tags: ['accounts'],
         params: Type.Object({ userId: Type.String() }),
-        response: { 200: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]), revoked: Type.Boolean() })) },
+        response: { 200: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), createdAt: Type.String(), expiresAt: Type.Union([Type.String(), Type.Null()]), revoked: Type.Boolean(), lastUsedAt: Type.Union([Type.String(), Type.Null()]) })) },
       },
     },
     async (req) => {
-      const rows = await db.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'expires_at', 'revoked_at']).where('user_id', '=', req.params.userId).orderBy('created_at').execute();
+      const rows = await db.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'expires_at', 'revoked_at', 'last_used_at']).where('user_id', '=', req.params.userId).orderBy('created_at').execute();
       return rows.map((r) => ({
         id: r.id,
         name: r.name,
         createdAt: new Date(r.created_at).toISOString(),
         expiresAt: r.expires_at ? new Date(r.expires_at).toISOString() : null,
         revoked: r.revoked_at !== null,
+        // written at most once a minute (see auth/sessions.ts)
+        lastUsedAt: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
       }));
     },
   );
@@ -200,6 +211,46 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
       if (!owned) throw notFound('token', req.params.tokenId);
       await revokeToken(db, actorOf(req), req.params.tokenId);
       return { revoked: req.params.tokenId };
+    },
+  );
+
+  // #20: the person's life after creation, by an administrator; every act audited (src/auth/lifecycle.ts)
+  const UserParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 64 }) });
+  const ReasonBody = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 1000 }) }, { additionalProperties: false });
+  const ADMIN = { roles: ['admin'] as const };
+  for (const [path, summary, act] of [
+    ['disable', 'Disable a person: their sessions end and their tokens stop at once', (a: Actor, id: string, r: string) => setPersonDisabled(db, a, id, true, r)],
+    ['enable', 'Enable a disabled person again', (a: Actor, id: string, r: string) => setPersonDisabled(db, a, id, false, r)],
+    ['password-reset', 'Force a password reset: sessions end; login is refused until the person sets a new password (POST /api/v1/auth/password)', (a: Actor, id: string, r: string) => forcePasswordReset(db, a, id, r)],
+  ] as const) {
+    app.post<{ Params: Static<typeof UserParams>; Body: Static<typeof ReasonBody> }>(
+      `/api/v1/people/:userId/${path}`,
+      { config: { access: ADMIN }, schema: { summary, tags: ['accounts'], params: UserParams, body: ReasonBody, response: { 200: Type.Object({ ok: Type.Boolean() }) } } },
+      async (req) => {
+        await act(actorOf(req), req.params.userId, req.body.reason);
+        return { ok: true };
+      },
+    );
+  }
+  app.put<{ Params: Static<typeof UserParams>; Body: { roles: string[]; reason: string } }>(
+    '/api/v1/people/:userId/roles',
+    {
+      config: { access: ADMIN },
+      schema: { summary: "Change a person's roles (within what their organisation's kind allows)", tags: ['accounts'], params: UserParams, body: Type.Object({ roles: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 16 }), reason: Type.String({ minLength: 3, maxLength: 1000 }) }, { additionalProperties: false }), response: { 200: Type.Object({ roles: Type.Array(Type.String()) }) } },
+    },
+    async (req) => ({ roles: await setPersonRoles(db, actorOf(req), req.params.userId, req.body.roles, req.body.reason) }),
+  );
+  app.get<{ Params: Static<typeof UserParams> }>(
+    '/api/v1/people/:userId/sessions',
+    { config: { access: ADMIN }, schema: { summary: "A person's web sessions in force", tags: ['accounts'], params: UserParams, response: { 200: Type.Array(Type.Object({ id: Type.String(), createdAt: Type.String(), expiresAt: Type.String() })) } } },
+    async (req) => listSessions(db, actorOf(req), req.params.userId),
+  );
+  app.delete<{ Params: { userId: string; sessionId: string } }>(
+    '/api/v1/people/:userId/sessions/:sessionId',
+    { config: { access: ADMIN }, schema: { summary: "End one of a person's sessions", tags: ['accounts'], params: Type.Object({ userId: Type.String({ maxLength: 64 }), sessionId: Type.String({ maxLength: 128 }) }), response: { 200: Type.Object({ ended: Type.String() }) } } },
+    async (req) => {
+      await endPersonSession(db, actorOf(req), req.params.userId, req.params.sessionId);
+      return { ended: req.params.sessionId };
     },
   );
 }

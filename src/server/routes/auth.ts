@@ -3,8 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import {
+  DEVICE_COOKIE,
   SESSION_COOKIE,
   createSession,
+  createStoredLoginThrottle,
+  isKnownDevice,
+  rememberDevice,
+  setOwnPassword,
   dummyPasswordHash,
   endSession,
   isRole,
@@ -35,6 +40,9 @@ function actorView(a: Actor): Static<typeof ActorView> {
 
 export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { db } = ctx.store;
+  // #20: kept in the store (survives a restart); per account+address and address, and an account-wide
+  // back-off that a correct password from a known device passes (see src/auth/throttle.ts)
+  const throttle = createStoredLoginThrottle(db, { maxAttempts: ctx.config.loginMaxAttempts, windowSeconds: ctx.config.loginWindowSeconds });
 
   app.post<{ Body: Static<typeof LoginBody> }>(
     '/api/v1/auth/login',
@@ -49,25 +57,31 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
     async (req, reply) => {
       const { username, password } = req.body;
-      const keys = [`account:${username.toLowerCase()}`, `address:${req.ip}`];
-      const wait = ctx.throttle.retryAfter(keys);
-      if (wait > 0) {
-        void reply.header('retry-after', String(wait));
-        throw new AcdError('LOGIN_RATE_LIMITED', `too many failed logins for this account or address; try again in ${wait} s`, { status: 429 });
-      }
       const user = await db
         .selectFrom('users')
         .innerJoin('organisations', 'organisations.id', 'users.org_id')
-        .select(['users.id', 'users.username', 'users.password_hash', 'users.disabled', 'users.roles', 'users.org_id', 'organisations.kind'])
+        .select(['users.id', 'users.username', 'users.password_hash', 'users.disabled', 'users.roles', 'users.org_id', 'users.password_reset_required', 'organisations.kind'])
         .where('users.username', '=', username)
         .executeTakeFirst();
+      const deviceCookie = req.cookies[DEVICE_COOKIE];
+      const knownDevice = user ? await isKnownDevice(db, user.id, deviceCookie) : false;
+      const wait = await throttle.retryAfter(username, req.ip, { knownDevice });
+      if (wait > 0) {
+        void reply.header('retry-after', String(wait));
+        await recordAudit(db, { actor: null, action: 'auth.login_throttled', target: { type: 'user', id: user?.id ?? null }, details: { address: req.ip, retryAfter: wait } });
+        throw new AcdError('LOGIN_RATE_LIMITED', `too many failed logins for this account or address; try again in ${wait} s`, { status: 429 });
+      }
       const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
       if (!user || !user.password_hash || !ok || user.disabled) {
-        ctx.throttle.fail(keys);
+        await throttle.fail(username, req.ip);
         await recordAudit(db, { actor: null, action: 'auth.login_failed', target: { type: 'user', id: user?.id ?? null }, details: { address: req.ip } });
         throw new AcdError('LOGIN_FAILED', 'username or password is wrong, or the account is disabled', { status: 401 });
       }
-      ctx.throttle.succeed(keys);
+      await throttle.succeed(username, req.ip);
+      if (user.password_reset_required) {
+        await recordAudit(db, { actor: null, action: 'auth.login_reset_required', target: { type: 'user', id: user.id }, details: { address: req.ip } });
+        throw new AcdError('PASSWORD_RESET_REQUIRED', 'an administrator asked for a new password: set one with POST /api/v1/auth/password (username, password, newPassword)', { status: 403 });
+      }
       const session = await createSession(db, user.id, ctx.config.sessionTtlMinutes);
       const actor: Actor = {
         userId: user.id,
@@ -85,6 +99,9 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
         sameSite: 'strict',
         expires: session.expiresAt,
       });
+      // the device cookie after the session's (#20): a known device passes an account-wide back-off
+      const device = await rememberDevice(db, user.id, deviceCookie);
+      void reply.setCookie(DEVICE_COOKIE, device, { path: '/api/v1/auth', httpOnly: true, secure: true, sameSite: 'strict', maxAge: 365 * 86400 });
       return { actor: actorView(actor), csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() };
     },
   );
@@ -113,6 +130,38 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     },
     async (req) => {
       return actorView(actorOf(req));
+    },
+  );
+
+  // #20: a person sets a new password with the current one (also after a forced reset); throttled like a login
+  app.post<{ Body: { username: string; password: string; newPassword: string } }>(
+    '/api/v1/auth/password',
+    {
+      config: { access: { public: true } },
+      schema: {
+        summary: 'Set a new password with the current one (refused when easy to guess)',
+        tags: ['auth'],
+        body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }), newPassword: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ ok: Type.Boolean() }) },
+      },
+    },
+    async (req, reply) => {
+      const { username, password, newPassword } = req.body;
+      const wait = await throttle.retryAfter(username, req.ip);
+      if (wait > 0) {
+        void reply.header('retry-after', String(wait));
+        throw new AcdError('LOGIN_RATE_LIMITED', `too many failed logins for this account or address; try again in ${wait} s`, { status: 429 });
+      }
+      const user = await db.selectFrom('users').select(['id', 'password_hash', 'disabled']).where('username', '=', username).executeTakeFirst();
+      const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
+      if (!user || !user.password_hash || !ok || user.disabled) {
+        await throttle.fail(username, req.ip);
+        await recordAudit(db, { actor: null, action: 'auth.login_failed', target: { type: 'user', id: user?.id ?? null }, details: { address: req.ip, for: 'password' } });
+        throw new AcdError('LOGIN_FAILED', 'username or password is wrong, or the account is disabled', { status: 401 });
+      }
+      await throttle.succeed(username, req.ip);
+      await setOwnPassword(db, user.id, newPassword);
+      return { ok: true };
     },
   );
 }

@@ -8,6 +8,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { checkJsonDepth } from '../input-guard.js';
 import secureJson from 'secure-json-parse';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../access.js';
@@ -155,6 +156,7 @@ async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<voi
       return;
     }
     try {
+      checkJsonDepth(text); // issue #20: a 10 000-deep object is refused before it is parsed
       done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
     } catch (e) {
       done(new AcdError('TAXII_BAD_ENVELOPE', `the request body is not valid JSON: ${(e as Error).message}`), undefined);

@@ -24,6 +24,8 @@ import * as m012 from './012-intel-object-text.js';
 import * as m131 from './131-audit-log-cosigned.js';
 import * as m111 from './111-intel-integrity.js';
 import * as m161 from './161-vuln.js';
+import * as m101 from './101-login-throttle.js';
+import * as m102 from './102-idempotency.js';
 
 export interface Migration {
   version: number;
@@ -47,6 +49,8 @@ export const migrations: Migration[] = [
   { version: 131, name: 'audit-log-cosigned', up: m131.up },
   { version: 111, name: 'intel-integrity', up: m111.up },
   { version: 161, name: 'vuln', up: m161.up },
+  { version: 101, name: 'login-throttle', up: m101.up },
+  { version: 102, name: 'idempotency', up: m102.up },
 ].sort((a, b) => a.version - b.version);
 
 /** name → [old block version, release-order version] of the migrations released before the renumbering */
