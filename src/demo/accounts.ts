@@ -31,6 +31,8 @@ export const DEMO_PEOPLE: Array<{ username: string; displayName: string; org: st
   { username: 'operator', displayName: 'Yui Operator', org: 'Kanto Electric (demo)', roles: ['operator'] },
   { username: 'carrier', displayName: 'Sora Carrier', org: 'Nippon Backbone Telecom (demo)', roles: ['carrier'] },
   { username: 'partner', displayName: 'Pat Partner', org: 'Partner CERT (demo)', roles: ['partner'] },
+  // the electricity sector's ministry reads, triages and answers the operator's reports (#22)
+  { username: 'ministry', displayName: 'Mei Ministry', org: 'Ministry of Economy (demo)', roles: ['agency_analyst'] },
 ];
 
 export interface DemoCredential {

@@ -16,6 +16,7 @@ import * as m041 from './041-reidentification.js';
 import * as m060 from './060-findings.js';
 import * as m061 from './061-findings-by-external.js';
 import * as m050 from './050-oversight.js';
+import * as m171 from './171-dashboard-changes.js';
 import * as m080 from './080-bus.js';
 
 export interface Migration {
@@ -37,4 +38,5 @@ export const migrations: Migration[] = [
   { version: 61, name: 'findings-by-external', up: m061.up },
   { version: 50, name: 'oversight', up: m050.up },
   { version: 80, name: 'bus', up: m080.up },
+  { version: 171, name: 'dashboard-changes', up: m171.up },
 ].sort((a, b) => a.version - b.version);

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError, type Me, type Spec } from '../api.js';
 import { ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt } from '../ui.js';
+import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
 const TAXII = 'application/taxii+json;version=2.1';
@@ -80,7 +81,7 @@ function TaxiiCollections() {
   }, [picked]);
 
   if (state === 'none') return <NotAvailable what="a TAXII 2.1 server" expected="GET /taxii2/ (discovery)" />;
-  if (state === 'loading') return <p className="muted">Loading…</p>;
+  if (state === 'loading') return <p className="muted">{i18n.t('Loading…')}</p>;
   return (
     <>
       <ErrorNote error={listError ?? error} />
