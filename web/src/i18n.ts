@@ -8,6 +8,7 @@
 import i18n from 'i18next';
 import LanguageDetector from 'i18next-browser-languagedetector';
 import { initReactI18next } from 'react-i18next';
+import { en } from './locales/en.js';
 import { ja } from './locales/ja.js';
 
 export const LANGUAGES = [
@@ -19,7 +20,7 @@ void i18n
   .use(LanguageDetector)
   .use(initReactI18next)
   .init({
-    resources: { en: { translation: {} }, ja: { translation: ja } },
+    resources: { en: { translation: en }, ja: { translation: ja } },
     fallbackLng: 'en',
     supportedLngs: ['en', 'ja'],
     nonExplicitSupportedLngs: true,

@@ -121,7 +121,7 @@ export function fmt(v: unknown): string {
 
 /** a table cell: fmt, and an API enum value (a state, a kind, a sector) in the viewer's language */
 export function fmtCell(v: unknown): string {
-  if (typeof v === 'string' && i18n.resolvedLanguage !== 'en' && i18n.exists(`enum:${v}`)) return i18n.t(`enum:${v}`);
+  if (typeof v === 'string' && i18n.resolvedLanguage === 'ja' && i18n.exists(`enum:${v}`)) return i18n.t(`enum:${v}`);
   return fmt(v);
 }
 

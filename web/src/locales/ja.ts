@@ -392,4 +392,10 @@ export const ja: Record<string, string> = {
   'enum:lifted': '解除済み',
   'enum:closed': '終了',
   'enum:ended': '終了',
+  'Evidence: {{type}} on port {{port}}': '証拠: {{type}} (ポート {{port}})',
+  'Evidence: {{type}}': '証拠: {{type}}',
+  'Evidence: {{type}} {{address}}': '証拠: {{type}} {{address}}',
+  Contains: '含む語',
+  'Export as STIX 2.1': 'STIX 2.1 で書き出す',
+  'Export as CSV': 'CSV で書き出す',
 };

@@ -449,7 +449,7 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
     <EvidencePanel
       spec={spec}
       finding={f}
-      title={`Evidence: ${String(f.type ?? 'finding')} ${String(f.external ?? '')}`}
+      title={i18n.t('Evidence: {{type}} {{address}}', { type: String(f.type ?? 'finding'), address: String(f.external ?? '') })}
       facts={['type', 'external', 'port', 'proto', 'direction', 'domesticCount', 'score', 'firstSeen', 'lastSeen', 'updates']}
       before={<ErrorNote error={full.error} />}
       after={

@@ -232,7 +232,7 @@ function Victims({ finding: f }: { finding: Row }) {
 }
 
 function Evidence({ spec, finding: f }: { spec: Spec; finding: Row }) {
-  return <EvidencePanel spec={spec} finding={f} title={`Evidence: ${String(f.type)}${f.port ? ` on port ${String(f.port)}` : ''}`} facts={['score', 'updates', 'firstSeen', 'lastSeen']} height={190} />;
+  return <EvidencePanel spec={spec} finding={f} title={f.port ? i18n.t('Evidence: {{type}} on port {{port}}', { type: String(f.type), port: String(f.port) }) : i18n.t('Evidence: {{type}}', { type: String(f.type) })} facts={['score', 'updates', 'firstSeen', 'lastSeen']} height={190} />;
 }
 
 /** draft an operation against the address; every finding about it is linked as evidence */
