@@ -398,4 +398,5 @@ export const ja: Record<string, string> = {
   Contains: '含む語',
   'Export as STIX 2.1': 'STIX 2.1 で書き出す',
   'Export as CSV': 'CSV で書き出す',
+  'Analysts draft operations; the lead requests their approval under Operations.': '措置の起案はアナリストが行います。責任者は「措置」で承認を請求します。',
 };

@@ -14,7 +14,8 @@ type Row = Record<string, unknown>;
 
 export function AnalystView({ me, spec }: { me: Me; spec: Spec }) {
   const infrastructure = useInfrastructureHash();
-  if (infrastructure) return <InfrastructurePage key={infrastructure} spec={spec} address={infrastructure} />;
+  // only analysts draft operations (the server refuses anyone else): no draft form for the lead
+  if (infrastructure) return <InfrastructurePage key={infrastructure} spec={spec} address={infrastructure} canDraft={me.roles.includes('agency_analyst')} />;
   return <Analysis me={me} spec={spec} />;
 }
 
@@ -122,7 +123,7 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
         />
         <FindingDetail spec={spec} finding={finding} />
       </div>
-      <Operations spec={spec} finding={finding} />
+      <Operations spec={spec} finding={finding} canDraft={me.roles.includes('agency_analyst')} />
       <div className="grid two">
         <ApiList
           spec={spec}
@@ -147,7 +148,7 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
 }
 
 /** drafting operations and taking them through the agency's steps, with the findings as evidence */
-function Operations({ spec, finding }: { spec: Spec; finding: Row | null }) {
+function Operations({ spec, finding, canDraft }: { spec: Spec; finding: Row | null; canDraft: boolean }) {
   const [op, setOp] = useState<Row | null>(null);
   const [version, setVersion] = useState(0);
   const one = spec.find('GET', /^\/api\/v1\/operations\/\{\w+\}$/);
@@ -162,6 +163,7 @@ function Operations({ spec, finding }: { spec: Spec; finding: Row | null }) {
   return (
     <div className="grid two">
       <Section title="Draft an operation">
+        {!canDraft ? <p className="muted">{i18n.t('Analysts draft operations; the lead requests their approval under Operations.')}</p> : (
         <ApiAction
           key={findingKey}
           spec={spec}
@@ -175,6 +177,7 @@ function Operations({ spec, finding }: { spec: Spec; finding: Row | null }) {
             bump();
           }}
         />
+        )}
       </Section>
       <ApiList
         key={version}

@@ -86,7 +86,7 @@ function useInfrastructure(spec: Spec, address: string): { page: Page | null; er
   return { page, error: loaded.error, reload: loaded.reload, none: !path };
 }
 
-export function InfrastructurePage({ spec, address }: { spec: Spec; address: string }) {
+export function InfrastructurePage({ spec, address, canDraft = true }: { spec: Spec; address: string; canDraft?: boolean }) {
   const { page, error, none } = useInfrastructure(spec, address);
   const [picked, setPicked] = useState<Row | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -165,7 +165,7 @@ export function InfrastructurePage({ spec, address }: { spec: Spec; address: str
       ) : null}
       {page ? (
         <div className="grid two">
-          <DraftOperation spec={spec} address={address} findings={findings} />
+          {canDraft ? <DraftOperation spec={spec} address={address} findings={findings} /> : null}
           <Linked spec={spec} address={address} />
         </div>
       ) : null}
