@@ -34,6 +34,8 @@ export const DEMO_PEOPLE: Array<{ username: string; displayName: string; org: st
   { username: 'carrier', displayName: 'Sora Carrier', org: 'Nippon Backbone Telecom (demo)', roles: ['carrier'] },
   { username: 'partner', displayName: 'Pat Partner', org: 'Partner CERT (demo)', roles: ['partner'] },
   { username: 'executor', displayName: 'Ren Executor', org: 'National Police Cyber Unit (demo)', roles: ['agency_analyst'] },
+  // the electricity sector's ministry reads, triages and answers the operator's reports (#22)
+  { username: 'ministry', displayName: 'Mei Ministry', org: 'Ministry of Economy (demo)', roles: ['agency_analyst'] },
 ];
 
 export interface DemoCredential {

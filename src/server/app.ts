@@ -29,11 +29,12 @@ import { intelRoutes } from './routes/intel.js';
 import { operationRoutes } from './routes/operations.js';
 import { oversightRoutes } from './routes/oversight.js';
 import { vulnRoutes } from './routes/vuln.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => Promise<void>;
 
 /** Every route module of the API. Each part of ACD adds its own here. */
-export const routeModules: RouteModule[] = [systemRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, webRoutes, taxiiRoutes, intelRoutes, selectionRoutes, findingRoutes, oversightRoutes, operationRoutes, vulnRoutes];
+export const routeModules: RouteModule[] = [systemRoutes, authRoutes, accountRoutes, auditRoutes, reportRoutes, webRoutes, taxiiRoutes, intelRoutes, selectionRoutes, findingRoutes, oversightRoutes, operationRoutes, vulnRoutes, dashboardRoutes];
 
 export interface BuiltServer {
   app: FastifyInstance;

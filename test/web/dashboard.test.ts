@@ -246,6 +246,8 @@ test('the analyst sees the pipeline, findings and operations, or says plainly wh
     } else {
       // one finding with its evidence drawn: a fan-in (victims) if there is one, else the first
       const type = rows.some((f) => f.type === 'fan-in') ? 'fan-in' : rows[0]!.type;
+      // one row per finding on request (by default, one row per external server)
+      await findings.getByLabel('Group by server').uncheck();
       await findings.getByLabel('Type').selectOption(type);
       await findings.getByRole('button', { name: type, exact: true }).first().click();
       const evidence = await section(/^Evidence: /);
@@ -281,6 +283,10 @@ test('the analyst opens the infrastructure page of the demo C2: its findings wit
 
   await loginAs('analyst');
   const findings = await section('Findings');
+  // by default one row per external server: the demo C2 (a fan-in and a beacon per victim) is one row
+  await step('analyst-grouped', () => findings.getByRole('link', { name: `Infrastructure page of ${c2}` }).waitFor({ timeout: 10_000 }));
+  assert.equal(await findings.getByRole('link', { name: `Infrastructure page of ${c2}` }).count(), 1);
+  assert.match(await findings.getByRole('row', { name: new RegExp(c2.replace(/\./g, '\\.')) }).innerText(), /beacon \d+/);
   // from the findings list: the C2's address links to its page
   await findings.getByLabel('Type').selectOption(found[0]!.type);
   await step('analyst-infra-link', () => findings.getByRole('link', { name: `Infrastructure page of ${c2}` }).first().click());
@@ -292,7 +298,8 @@ test('the analyst opens the infrastructure page of the demo C2: its findings wit
   const list = await section(`Findings about ${c2}`);
   for (const type of new Set(found.map((f) => f.type))) await step('analyst-infra-types', () => list.getByRole('button', { name: type, exact: true }).first().waitFor({ timeout: 10_000 }));
   const summary = await page.locator('section[aria-labelledby="infra-title"]').innerText();
-  assert.match(summary, /First seen\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/);
+  // a time in the viewer's zone with its offset (the browser runs in UTC here)
+  assert.match(summary, /First seen\s+.*\d\d:\d\d:\d\d.*(UTC|GMT)/);
   assert.match(summary, /Domestic hosts involved\s+at least [1-9]/);
   await page.getByRole('img', { name: `When the findings about ${c2} were first and last seen, by type` }).waitFor();
   const evidence = await section(/^Evidence: /);
@@ -316,7 +323,7 @@ test('the analyst opens the infrastructure page of the demo C2: its findings wit
   // promote the finding shown to intelligence (the full tier, into the agency's collection)
   await evidence.getByText('Promote to intelligence').click();
   await evidence.getByLabel('Tier *').selectOption('full');
-  await evidence.getByLabel('Collection Id *').selectOption({ label: 'Agency analysis (e2e)' });
+  await evidence.getByLabel('Collection *').selectOption({ label: 'Agency analysis (e2e)' });
   await evidence.getByRole('button', { name: 'Promote', exact: true }).click();
   await step('analyst-infra-promote', () => evidence.getByRole('status').filter({ hasText: /^Promoted as full/ }).waitFor({ timeout: 10_000 }));
 
@@ -364,8 +371,8 @@ test('the operator sees reports, systems and what is due, and files a report whe
     const local = new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
     await filing.getByLabel('Kind *').selectOption('incident');
     await filing.getByLabel('Title *').fill('Substation HMI unreachable (e2e)');
-    await filing.getByLabel('Detected At *').fill(local);
-    await filing.getByLabel('What Happened *').fill('The HMI of substation 4 stopped answering; traffic to an unknown host abroad was seen.');
+    await filing.getByLabel('Detected at *').fill(local);
+    await filing.getByLabel('What happened *').fill('The HMI of substation 4 stopped answering; traffic to an unknown host abroad was seen.');
     await filing.getByLabel('Level *').selectOption('degraded');
     await filing.getByLabel('Description *').fill('Operators fell back to manual control for 40 minutes.');
     await filing.getByRole('button', { name: 'File report' }).click();
@@ -375,10 +382,10 @@ test('the operator sees reports, systems and what is due, and files a report whe
     const detail = await section('Report: Substation HMI unreachable (e2e)');
     const text = await detail.innerText();
     assert.match(text, /early_warning\s.*\smet/, text);
-    assert.match(text, /notification\s+\S+ \S+ \(in 3 d\)\s+—\s+pending/, text);
+    assert.match(text, /notification\s+.+ \(in 3 days\)\s+—\s+pending/, text);
     // and the operator follows it up with an update
     await detail.getByLabel('Stage *').selectOption('update');
-    await detail.getByLabel('What Happened *').fill('Isolated the HMI; the host abroad is blocked at the border.');
+    await detail.getByLabel('What happened *').fill('Isolated the HMI; the host abroad is blocked at the border.');
     await detail.getByLabel('Level *').selectOption('none');
     await detail.getByLabel('Description *').fill('Back to normal operation.');
     await detail.getByRole('button', { name: 'Send stage' }).click();
@@ -421,9 +428,19 @@ test('the commission member decides an approval with its criteria in view, and s
   }
   await loginAs('commissioner');
   await page.locator('main[data-view="oversight"]').waitFor();
-  const audit = await section('Audit log');
-  // the audit API exists: the latest entries include this very login
-  await audit.getByRole('cell', { name: 'auth.login' }).first().waitFor();
+  const audit = await section(/^Audit log$/);
+  // the audit search shows the newest entries first, this very login among them
+  const search = await section('Search the audit log');
+  await search.getByRole('cell', { name: 'auth.login' }).first().waitFor();
+  // filtered by action and actor: only the commissioner's logins
+  await search.getByLabel('Action (e.g. report.* )').fill('auth.*');
+  await search.getByLabel('Actor (username)').fill('commissioner');
+  await search.getByRole('button', { name: 'Search' }).click();
+  await step('commission-audit-search', async () => {
+    await search.getByRole('cell', { name: 'auth.login' }).first().waitFor({ timeout: 10_000 });
+    const actions = (await search.getByRole('row').allInnerTexts()).slice(1);
+    assert.ok(actions.length > 0 && actions.every((r) => /\tcommissioner\tauth\./.test(r)), actions.join('\n'));
+  });
   if (hasRoute('post', /^\/api\/v1\/audit-log\/heads$/) && hasRoute('get', /^\/api\/v1\/audit-log\/entries$/)) {
     // a fresh signed head, then the browser recomputes every leaf hash and inclusion proof against it
     await audit.getByRole('button', { name: 'Sign a tree head now' }).click();
@@ -452,7 +469,7 @@ test('the commission member decides an approval with its criteria in view, and s
     await operations.getByLabel('Decision *').selectOption('approve');
     await operations.getByLabel('Conditions').fill('Blocklist only; review in 30 days.');
     const until = new Date(Date.now() + 30 * 86400_000);
-    await operations.getByLabel('Expires At').fill(new Date(until.getTime() - until.getTimezoneOffset() * 60_000).toISOString().slice(0, 16));
+    await operations.getByLabel('Expires at').fill(new Date(until.getTime() - until.getTimezoneOffset() * 60_000).toISOString().slice(0, 16));
     await operations.getByRole('button', { name: 'Record decision' }).click();
     await step('commission-operation', () => operations.getByRole('row', { name: /Sinkhole botnet C2 \(e2e\)/ }).getByText('approved').waitFor({ timeout: 10_000 }));
     const stored = await apiAs('commissioner', 'GET', `/api/v1/operations/${opId}`);

@@ -1,6 +1,9 @@
 /** Login, then one view per role the person holds (roles from /api/v1/me, never from the client). */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, loadSpec, login, logout, type Me, type Spec } from './api.js';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
+import { api, ApiError, hasCsrf, loadSpec, login, logout, setCsrf, type Me, type Spec } from './api.js';
+import { LANGUAGES } from './i18n.js';
 import { ErrorNote } from './ui.js';
 import { AdminView } from './views/Admin.js';
 import { AnalystView } from './views/Analyst.js';
@@ -9,41 +12,80 @@ import { CommissionView } from './views/Commission.js';
 import { IntelView } from './views/Intel.js';
 import { ApprovalsView } from './views/Approvals.js';
 import { SectorExposure } from './views/Exposure.js';
+import { MinistryView } from './views/Ministry.js';
+import { SharingView } from './views/Sharing.js';
 
 interface ViewDef {
   id: string;
+  /** English title; shown through t() */
   title: string;
   roles: string[];
+  /** shown only to people of these organisation kinds / never to these */
+  orgKinds?: string[];
+  notOrgKinds?: string[];
   render: (me: Me, spec: Spec) => React.ReactNode;
 }
 
+/** whether a view is for this person: one of its roles, and its organisation's kind where the view says */
+export function viewFits(v: ViewDef, me: Me): boolean {
+  if (!v.roles.some((r) => me.roles.includes(r))) return false;
+  if (v.orgKinds && !v.orgKinds.includes(me.orgKind)) return false;
+  return !v.notOrgKinds?.includes(me.orgKind);
+}
+
 export const VIEWS: ViewDef[] = [
-  { id: 'analysis', title: 'Analysis', roles: ['agency_analyst', 'agency_lead'], render: (me, spec) => <AnalystView me={me} spec={spec} /> },
   // issue #25: the sector's vulnerability exposure over time (the operator's is on top of its own view)
   { id: 'sector-exposure', title: 'Sector exposure', roles: ['agency_analyst', 'agency_lead'], render: (me, spec) => <SectorExposure me={me} spec={spec} /> },
+  { id: 'ministry', title: 'Sector reports', roles: ['agency_analyst', 'agency_lead'], orgKinds: ['ministry'], render: (me, spec) => <MinistryView me={me} spec={spec} /> },
+  { id: 'analysis', title: 'Analysis', roles: ['agency_analyst', 'agency_lead'], notOrgKinds: ['ministry'], render: (me, spec) => <AnalystView me={me} spec={spec} /> },
   { id: 'approvals', title: 'Approvals', roles: ['agency_lead'], render: (me, spec) => <ApprovalsView me={me} spec={spec} /> },
   { id: 'operator', title: 'Reports and systems', roles: ['operator'], render: (me, spec) => <OperatorView me={me} spec={spec} /> },
   { id: 'oversight', title: 'Oversight', roles: ['commission_member', 'auditor'], render: (me, spec) => <CommissionView me={me} spec={spec} /> },
   { id: 'intel', title: 'Shared intelligence', roles: ['partner', 'carrier'], render: (me, spec) => <IntelView me={me} spec={spec} /> },
   { id: 'admin', title: 'Administration', roles: ['admin'], render: (me, spec) => <AdminView me={me} spec={spec} /> },
+  { id: 'sharing', title: 'Sharing', roles: ['agency_lead', 'admin'], render: (me, spec) => <SharingView me={me} spec={spec} /> },
 ];
 
-const ROLE_NAMES: Record<string, string> = {
-  agency_analyst: 'agency analyst',
-  agency_lead: 'agency lead',
-  operator: 'operator',
-  carrier: 'carrier',
-  commission_member: 'commission member',
-  auditor: 'auditor',
-  partner: 'partner',
-  admin: 'administrator',
-};
+/** a role's name in the viewer's language */
+export function roleName(t: TFunction, r: string): string {
+  const names: Record<string, string> = {
+    agency_analyst: t('agency analyst'),
+    agency_lead: t('agency lead'),
+    operator: t('operator'),
+    carrier: t('carrier'),
+    commission_member: t('commission member'),
+    auditor: t('auditor'),
+    partner: t('partner'),
+    admin: t('administrator'),
+    executor: t('executor'),
+  };
+  return names[r] ?? r;
+}
+
+function LanguagePicker() {
+  const { t, i18n } = useTranslation();
+  return (
+    <label className="lang inline">
+      <span className="sr-only">{t('Language')}</span>
+      <select value={i18n.resolvedLanguage ?? 'en'} onChange={(e) => void i18n.changeLanguage(e.target.value)} aria-label={t('Language')}>
+        {LANGUAGES.map((l) => (
+          <option key={l.code} value={l.code} lang={l.code}>
+            {l.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 export function App() {
+  const { t } = useTranslation();
   const [me, setMe] = useState<Me | null>(null);
   const [spec, setSpec] = useState<Spec | null>(null);
   const [view, setView] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // a reload resumes a session still valid (cookie + this tab's CSRF token) instead of showing the login form
+  const [resuming, setResuming] = useState(hasCsrf());
   const main = useRef<HTMLElement>(null);
 
   async function enter(who: Me) {
@@ -52,17 +94,40 @@ export function App() {
     const s = await loadSpec();
     setSpec(s);
     setMe(confirmed);
-    setView(VIEWS.find((v) => v.roles.some((r) => confirmed.roles.includes(r)))?.id ?? null);
+    setView(VIEWS.find((v) => viewFits(v, confirmed))?.id ?? null);
     void who;
   }
+
+  useEffect(() => {
+    if (!resuming) return;
+    let live = true;
+    api<Me>('GET', '/api/v1/me')
+      .then((who) => (live ? enter(who) : undefined))
+      .catch(() => setCsrf(null))
+      .finally(() => live && setResuming(false));
+    return () => {
+      live = false;
+    };
+    // once, at load
+  }, []);
 
   useEffect(() => {
     if (me) main.current?.focus();
   }, [me, view]);
 
-  if (!me || !spec) {
+  if (resuming) {
     return (
       <Shell>
+        <p className="muted" role="status">
+          {t('Loading…')}
+        </p>
+      </Shell>
+    );
+  }
+
+  if (!me || !spec) {
+    return (
+      <Shell bar={<LanguagePicker />}>
         <LoginForm
           onLogin={async (u, p) => {
             setError(null);
@@ -78,46 +143,54 @@ export function App() {
     );
   }
 
-  const mine = VIEWS.filter((v) => v.roles.some((r) => me.roles.includes(r)));
+  const mine = VIEWS.filter((v) => viewFits(v, me));
   const current = mine.find((v) => v.id === view) ?? mine[0];
   return (
     <Shell
       bar={
         <div className="who">
           <span>
-            {me.username} · {me.roles.map((r) => ROLE_NAMES[r] ?? r).join(', ')} · {me.orgKind}
+            {me.username} · {me.roles.map((r) => roleName(t, r)).join(t(', '))} · {t(`org:${me.orgKind}`, { defaultValue: me.orgKind })}
           </span>
+          <LanguagePicker />
           <button
             type="button"
             onClick={() => {
-              void logout().finally(() => {
-                setMe(null);
-                setSpec(null);
-              });
+              // the views go first (their live polls stop), then the session: no request after it ends
+              setMe(null);
+              setSpec(null);
+              void logout();
             }}
           >
-            Log out
+            {t('Log out')}
           </button>
         </div>
       }
     >
       {mine.length > 1 ? (
-        <nav aria-label="Views" className="views">
+        <nav aria-label={t('Views')} className="views">
           {mine.map((v) => (
             <button key={v.id} type="button" aria-current={v.id === current?.id ? 'page' : undefined} onClick={() => setView(v.id)}>
-              {v.title}
+              {t(v.title)}
             </button>
           ))}
         </nav>
       ) : null}
-      <main ref={main} tabIndex={-1} aria-label={current?.title ?? 'Dashboard'} data-view={current?.id}>
-        {current ? current.render(me, spec) : <p>Your roles have no view in the dashboard; the API is described at <a href="/api/docs">/api/docs</a>.</p>}
+      <main ref={main} tabIndex={-1} aria-label={t(current?.title ?? 'Dashboard')} data-view={current?.id}>
+        {current ? (
+          current.render(me, spec)
+        ) : (
+          <p>
+            {t('Your roles have no view in the dashboard; the API is described at')} <a href="/api/docs">/api/docs</a>.
+          </p>
+        )}
       </main>
     </Shell>
   );
 }
 
 function Shell({ children, bar }: { children: React.ReactNode; bar?: React.ReactNode }) {
+  const { t } = useTranslation();
   return (
     <div className="shell">
       <a
@@ -132,7 +205,7 @@ function Shell({ children, bar }: { children: React.ReactNode; bar?: React.React
           target.focus();
         }}
       >
-        Skip to content
+        {t('Skip to content')}
       </a>
       <header className="top">
         <div className="brand">
@@ -140,7 +213,7 @@ function Shell({ children, bar }: { children: React.ReactNode; bar?: React.React
             ▲
           </span>
           <span>
-            <strong>ACD</strong> <span className="muted">active cyber defence</span>
+            <strong>ACD</strong> <span className="muted">{t('active cyber defence')}</span>
           </span>
         </div>
         {bar}
@@ -149,7 +222,7 @@ function Shell({ children, bar }: { children: React.ReactNode; bar?: React.React
         {children}
       </div>
       <footer className="foot">
-        IP geolocation by DB-IP (<a href="https://db-ip.com">https://db-ip.com</a>), CC BY 4.0; ASN data from @ip-location-db/asn.
+        {t('IP geolocation by DB-IP')} (<a href="https://db-ip.com">https://db-ip.com</a>), CC BY 4.0; {t('ASN data from @ip-location-db/asn.')}
         <span className="muted"> · API: <a href="/api/docs">/api/docs</a></span>
       </footer>
     </div>
@@ -157,6 +230,7 @@ function Shell({ children, bar }: { children: React.ReactNode; bar?: React.React
 }
 
 function LoginForm({ onLogin, error }: { onLogin: (u: string, p: string) => Promise<void>; error: unknown }) {
+  const { t } = useTranslation();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -171,25 +245,23 @@ function LoginForm({ onLogin, error }: { onLogin: (u: string, p: string) => Prom
   }
   const rateLimited = error instanceof ApiError && error.status === 429;
   return (
-    <main className="login" aria-label="Log in">
+    <main className="login" aria-label={t('Log in')}>
       <form onSubmit={(e) => void submit(e)} className="card">
-        <h1>Log in</h1>
+        <h1>{t('Log in')}</h1>
         <div className="field">
-          <label htmlFor="username">Username</label>
+          <label htmlFor="username">{t('Username')}</label>
           <input id="username" name="username" autoComplete="username" autoFocus required value={username} onChange={(e) => setUsername(e.target.value)} />
         </div>
         <div className="field">
-          <label htmlFor="password">Password</label>
+          <label htmlFor="password">{t('Password')}</label>
           <input id="password" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         </div>
         <ErrorNote error={error} />
-        {rateLimited ? <p className="muted">Wait before trying again.</p> : null}
+        {rateLimited ? <p className="muted">{t('Wait before trying again.')}</p> : null}
         <button type="submit" disabled={busy}>
-          {busy ? 'Logging in…' : 'Log in'}
+          {busy ? t('Logging in…') : t('Log in')}
         </button>
-        <p className="muted small">
-          With <code>npm start</code>, the demo people and their passwords are printed in the terminal.
-        </p>
+        <p className="muted small">{t('With npm start, the demo people and their passwords are printed in the terminal.')}</p>
       </form>
     </main>
   );

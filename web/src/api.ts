@@ -23,10 +23,42 @@ export class ApiError extends Error {
   }
 }
 
-let csrfToken: string | null = null;
+// kept in this tab's sessionStorage (not a cookie, not shared across tabs) so a reload keeps the session usable
+const CSRF_KEY = 'acd.csrf';
+
+interface KeyStore {
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+  removeItem(k: string): void;
+}
+
+function storage(): KeyStore | null {
+  return (globalThis as { sessionStorage?: KeyStore }).sessionStorage ?? null;
+}
+
+function stored(): string | null {
+  try {
+    return storage()?.getItem(CSRF_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+let csrfToken: string | null = stored();
 
 export function setCsrf(token: string | null): void {
   csrfToken = token;
+  try {
+    if (token) storage()?.setItem(CSRF_KEY, token);
+    else storage()?.removeItem(CSRF_KEY);
+  } catch {
+    // storage refused (private mode): the session lasts until the page is left
+  }
+}
+
+/** whether this tab holds a CSRF token from a login (a reload can resume the session) */
+export function hasCsrf(): boolean {
+  return csrfToken !== null;
 }
 
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
@@ -173,4 +205,17 @@ export function rowsOf(data: unknown): Record<string, unknown>[] {
     for (const v of Object.values(data)) if (Array.isArray(v)) return v as Record<string, unknown>[];
   }
   return [];
+}
+
+/** POSTs a file as the request body (its media type as Content-Type), as the attachments route takes it */
+export async function upload<T = unknown>(path: string, file: File): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': file.type || 'application/octet-stream' };
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(path, { method: 'POST', headers, credentials: 'same-origin', body: file });
+  const data: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = (data ?? {}) as { error?: string; message?: string };
+    throw new ApiError(res.status, e.error ?? `HTTP_${res.status}`, e.message ?? `POST ${path} answered ${res.status}`);
+  }
+  return data as T;
 }

@@ -16,7 +16,9 @@ export function Chart({ option, label, height = 220 }: { option: ChartOption; la
 
   useEffect(() => {
     if (!el.current) return;
-    const c = echarts.init(el.current, undefined, { renderer: 'canvas' });
+    // dark mode follows the system, as the page does
+    const dark = typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+    const c = echarts.init(el.current, dark ? 'dark' : undefined, { renderer: 'canvas' });
     chart.current = c;
     const onResize = () => c.resize();
     window.addEventListener('resize', onResize);
@@ -28,7 +30,7 @@ export function Chart({ option, label, height = 220 }: { option: ChartOption; la
   }, []);
 
   useEffect(() => {
-    chart.current?.setOption({ aria: { enabled: true }, animation: false, ...option }, true);
+    chart.current?.setOption({ aria: { enabled: true }, animation: false, backgroundColor: 'transparent', ...option }, true);
   }, [option]);
 
   // ECharts writes its own generated description into its element's aria-label: our label sits on the

@@ -1,13 +1,19 @@
 /** Building blocks shared by the views: sections, honest empty states, tables, forms from schemas. */
 import { useCallback, useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, ApiError, rowsOf, type JsonSchema, type Route, type Spec } from './api.js';
+import i18n, { formatNumber, formatTime } from './i18n.js';
+import { FIELD_LABELS } from './locales/fields.js';
+import { subscribeChanges } from './changes.js';
 
+/** `title` is English; it is shown in the viewer's language (natural keys of i18n.ts) */
 export function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
   const id = useId();
+  const { t } = useTranslation();
   return (
     <section className="card" aria-labelledby={id}>
       <header className="card-head">
-        <h2 id={id}>{title}</h2>
+        <h2 id={id}>{t(title)}</h2>
         {actions}
       </header>
       {children}
@@ -17,17 +23,30 @@ export function Section({ title, children, actions }: { title: string; children:
 
 /** The state of a view whose API this server does not offer yet. Never shows made-up data. */
 export function NotAvailable({ what, expected }: { what: string; expected: string }) {
+  const { t } = useTranslation();
   return (
     <div className="not-available" role="status">
-      <strong>Not available yet.</strong> This server does not offer {what} (looked for <code>{expected}</code> in its API
-      description at <a href="/api/docs">/api/docs</a>). Nothing is shown rather than anything made up.
+      <strong>{t('Not available yet.')}</strong> {t('This server does not offer {{what}}', { what: t(what) })} (<code>{expected}</code>,{' '}
+      <a href="/api/docs">/api/docs</a>). {t('Nothing is shown rather than anything made up.')}
     </div>
   );
 }
 
+/** an error in the viewer's language: known codes have their own sentence, else the server's message */
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError) {
+    const key = `error:${error.code}`;
+    // a code with its own sentence in the viewer's language; else the server's (English) message
+    const own = i18n.resolvedLanguage !== 'en' && i18n.exists(key) ? i18n.t(key) : error.message;
+    return `${own} (${error.code}, HTTP ${error.status})`;
+  }
+  if (error instanceof SyntaxError) return i18n.t('A JSON field is not valid JSON: {{message}}', { message: error.message });
+  return String((error as Error).message ?? error);
+}
+
 export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null;
-  const msg = error instanceof ApiError ? `${error.message} (${error.code}, HTTP ${error.status})` : String((error as Error).message ?? error);
+  const msg = errorText(error);
   return (
     <p className="error" role="alert">
       {msg}
@@ -42,7 +61,12 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** GETs a path (null: nothing to load) and reloads every `everyMs` when given */
+/**
+ * GETs a path (null: nothing to load). Given `everyMs`, it stays live without re-reading on a timer:
+ * it reloads when the server's cheap change counter (GET /api/v1/changes, not audited) says that
+ * something of the path's kind changed, so the audit log records what a person looked at, not a clock.
+ * A server without that endpoint gets the old timed reload.
+ */
 export function useLoad<T = unknown>(path: string | null, everyMs?: number): Loaded<T> {
   // the answer is kept with the path it answers, so another path never shows a stale answer
   const [answer, setAnswer] = useState<{ path: string; data: T } | null>(null);
@@ -71,22 +95,34 @@ export function useLoad<T = unknown>(path: string | null, everyMs?: number): Loa
   }, [path, tick]);
   useEffect(() => {
     if (!everyMs || !path) return;
-    const t = setInterval(reload, everyMs);
-    return () => clearInterval(t);
+    return subscribeChanges(path, everyMs, reload);
   }, [everyMs, path, reload]);
   return { data, error, loading, reload };
 }
 
+/** a value for a person: times in the viewer's zone with the offset, numbers and dates in the locale's format */
 export function fmt(v: unknown): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'number') {
-    if (v > 1e12 && v < 1e14) return new Date(v).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
-    return Number.isInteger(v) ? v.toLocaleString('en') : v.toFixed(3);
+    if (v > 1e12 && v < 1e14) return formatTime(new Date(v));
+    return Number.isInteger(v) ? formatNumber(v) : formatNumber(v, 3);
   }
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  if (typeof v === 'string') return /^\d{4}-\d{2}-\d{2}T/.test(v) ? v.replace('T', ' ').slice(0, 19) + 'Z' : v;
-  if (Array.isArray(v)) return v.every((x) => typeof x !== 'object') ? v.join(', ') : `${v.length} items`;
+  if (typeof v === 'boolean') return v ? i18n.t('yes') : i18n.t('no');
+  if (typeof v === 'string') {
+    if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) {
+      const d = new Date(v);
+      return Number.isNaN(d.getTime()) ? v : formatTime(d);
+    }
+    return v;
+  }
+  if (Array.isArray(v)) return v.every((x) => typeof x !== 'object') ? v.join(', ') : i18n.t('{{count}} items', { count: v.length });
   return JSON.stringify(v).slice(0, 80);
+}
+
+/** a table cell: fmt, and an API enum value (a state, a kind, a sector) in the viewer's language */
+export function fmtCell(v: unknown): string {
+  if (typeof v === 'string' && i18n.resolvedLanguage === 'ja' && i18n.exists(`enum:${v}`)) return i18n.t(`enum:${v}`);
+  return fmt(v);
 }
 
 /** the columns worth a table: scalar fields first seen in the rows, at most `max` */
@@ -103,8 +139,11 @@ export function columnsOf(rows: Record<string, unknown>[], max = 7, prefer: stri
   return ordered.slice(0, max);
 }
 
+/** a field's name for a person: its label from locales/fields.ts in the viewer's language, else made from the key */
 export function label(key: string): string {
-  const s = key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ');
+  const own = FIELD_LABELS[key];
+  if (own) return i18n.resolvedLanguage === 'ja' ? own.ja : own.en;
+  const s = key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
@@ -126,12 +165,13 @@ export function DataTable({
   cell?: (key: string, row: Record<string, unknown>) => ReactNode | undefined;
   empty?: string;
 }) {
+  const { t } = useTranslation();
   const cols = columns ?? columnsOf(rows);
-  if (rows.length === 0) return <p className="muted">{empty}</p>;
+  if (rows.length === 0) return <p className="muted">{t(empty)}</p>;
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0} role="group" aria-label={t(caption)}>
       <table>
-        <caption className="sr-only">{caption}</caption>
+        <caption className="sr-only">{t(caption)}</caption>
         <thead>
           <tr>
             {cols.map((c) => (
@@ -148,7 +188,7 @@ export function DataTable({
             return (
               <tr key={key} className={isPicked ? 'picked' : undefined} aria-selected={onPick ? isPicked : undefined}>
                 {cols.map((c, ci) => {
-                  const content = cell?.(c, r) ?? fmt(r[c]);
+                  const content = cell?.(c, r) ?? fmtCell(r[c]);
                   return (
                     <td key={c}>
                       {ci === 0 && onPick ? (
@@ -196,6 +236,7 @@ export function ApiList({
   render?: (rows: Record<string, unknown>[], reload: () => void, route: Route) => ReactNode;
   actions?: (reload: () => void) => ReactNode;
 }) {
+  const { t } = useTranslation();
   const route = spec.find('GET', ...patterns);
   const loaded = useLoad<unknown>(route ? (query ? `${route.path}?${query}` : route.path) : null, everyMs);
   const rows = rowsOf(loaded.data);
@@ -206,7 +247,7 @@ export function ApiList({
       ) : (
         <>
           <ErrorNote error={loaded.error} />
-          {loaded.data === null && !loaded.error ? <p className="muted">Loading…</p> : null}
+          {loaded.data === null && !loaded.error ? <p className="muted">{t('Loading…')}</p> : null}
           {loaded.data !== null ? (render ? render(rows, loaded.reload, route) : <DataTable rows={rows} caption={title} />) : null}
         </>
       )}
@@ -234,6 +275,11 @@ function typeOf(s: JsonSchema): string {
 
 type FieldValue = string | boolean | string[];
 type Hints = Record<string, Array<{ value: string; label: string }>>;
+
+/** an enum value for a person (e.g. the report kind 'incident'), in the viewer's language */
+export function enumLabel(v: string): string {
+  return i18n.t(`enum:${v}`, { defaultValue: v });
+}
 
 /** a nested object with its own fields (not a union of alternatives), drawn as a group of inputs */
 function isGroup(s: JsonSchema): boolean {
@@ -285,6 +331,7 @@ function Fields({
   skip: Record<string, unknown>;
   formId: string;
 }) {
+  const { t: tr } = useTranslation();
   // a property with a default is filled by the server when left out: not required here
   const required = new Set((schema.required ?? []).filter((k) => schema.properties?.[k]?.default === undefined));
   return (
@@ -296,7 +343,8 @@ function Fields({
           const id = `${formId}-${path.replace(/\./g, '-')}`;
           const t = typeOf(s);
           const name = `${label(k)}${required.has(k) ? ' *' : ''}`;
-          const hint = s.description ? <span className="hint">{s.description}</span> : null;
+          // the schema's description is English; a Japanese viewer gets the field's own hint where one is written
+          const hint = s.description ? <span className="hint">{tr(s.description)}</span> : null;
           if (isGroup(s)) {
             return (
               <fieldset className="field group" key={path}>
@@ -322,10 +370,10 @@ function Fields({
               <fieldset className="field" key={path}>
                 <legend>{name}</legend>
                 <div className="choices">
-                  {itemChoices.length === 0 ? <span className="muted small">none to choose from</span> : null}
+                  {itemChoices.length === 0 ? <span className="muted small">{tr('none to choose from')}</span> : null}
                   {itemChoices.map((c) => (
                     <label key={c} className="choice">
-                      <input type="checkbox" checked={cur.includes(c)} onChange={(e) => set(path, e.target.checked ? [...cur, c] : cur.filter((x) => x !== c))} /> {names.get(c) ?? c}
+                      <input type="checkbox" checked={cur.includes(c)} onChange={(e) => set(path, e.target.checked ? [...cur, c] : cur.filter((x) => x !== c))} /> {names.get(c) ?? enumLabel(c)}
                     </label>
                   ))}
                 </div>
@@ -333,7 +381,7 @@ function Fields({
             );
           }
           const choices = enumOf(s);
-          const options = choices?.map((c) => ({ value: c, label: c })) ?? hints[k];
+          const options = choices?.map((c) => ({ value: c, label: enumLabel(c) })) ?? hints[k];
           const value = (values[path] as string | undefined) ?? '';
           const long = (s.maxLength ?? 0) > 300 && !/password/i.test(k);
           return (
@@ -341,7 +389,7 @@ function Fields({
               <label htmlFor={id}>{name}</label>
               {options ? (
                 <select id={id} value={value} required={required.has(k)} onChange={(e) => set(path, e.target.value)}>
-                  <option value="">{required.has(k) ? 'choose…' : '(none)'}</option>
+                  <option value="">{required.has(k) ? tr('choose…') : tr('(none)')}</option>
                   {options.map((o) => (
                     <option key={o.value} value={o.value}>
                       {o.label}
@@ -349,9 +397,9 @@ function Fields({
                   ))}
                 </select>
               ) : t === 'array' && s.items && typeOf(s.items) === 'string' ? (
-                <textarea id={id} rows={2} placeholder="one or more, separated by commas or new lines" value={value} required={required.has(k)} onChange={(e) => set(path, e.target.value)} />
+                <textarea id={id} rows={2} placeholder={tr('one or more, separated by commas or new lines')} value={value} required={required.has(k)} onChange={(e) => set(path, e.target.value)} />
               ) : t === 'object' || t === 'array' ? (
-                <textarea id={id} rows={2} placeholder={t === 'array' ? 'JSON list, e.g. []' : 'JSON object'} value={value} required={required.has(k)} onChange={(e) => set(path, e.target.value)} />
+                <textarea id={id} rows={2} placeholder={t === 'array' ? tr('JSON list, e.g. []') : tr('JSON object')} value={value} required={required.has(k)} onChange={(e) => set(path, e.target.value)} />
               ) : long ? (
                 <textarea id={id} rows={3} value={value} required={required.has(k)} minLength={s.minLength} maxLength={s.maxLength} onChange={(e) => set(path, e.target.value)} />
               ) : (
@@ -364,7 +412,7 @@ function Fields({
                   maxLength={s.maxLength}
                   min={s.minimum}
                   max={s.maximum}
-                  placeholder={s.pattern ? `pattern ${s.pattern}` : undefined}
+                  placeholder={s.pattern ? tr('pattern {{pattern}}', { pattern: s.pattern }) : undefined}
                   autoComplete={/password/i.test(k) ? 'new-password' : 'off'}
                   onChange={(e) => set(path, e.target.value)}
                 />
@@ -402,6 +450,8 @@ export function SchemaForm({
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const formId = useId().replace(/:/g, '');
+  const { t } = useTranslation();
+  const anyRequired = (schema.required ?? []).some((k) => !(k in fixed) && schema.properties?.[k]?.default === undefined);
 
   const set = (k: string, v: FieldValue) => setValues((o) => ({ ...o, [k]: v }));
 
@@ -422,10 +472,11 @@ export function SchemaForm({
 
   return (
     <form className="schema-form" onSubmit={(e) => void submit(e)}>
+      {anyRequired ? <p className="required-note">{t('Fields marked * are required.')}</p> : null}
       <Fields schema={schema} prefix="" values={values} set={set} hints={hints} skip={fixed} formId={formId} />
       <ErrorNote error={error} />
       <button type="submit" disabled={busy}>
-        {busy ? 'Working…' : submitLabel}
+        {busy ? t('Working…') : t(submitLabel)}
       </button>
     </form>
   );

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { addServerOptions, configFromOptions } from '../options.js';
 import { startAcd, stopOnSignals } from '../../server/start.js';
 import { ensureDemoAccounts } from '../../demo/accounts.js';
+import { ensureDemoCollection } from '../../demo/collection.js';
 import { DEMO_CARRIER, ensureDemoApproval } from '../../demo/approval.js';
 import { ensureDemoReport } from '../../demo/report.js';
 import { ensureDemoOperation } from '../../demo/operation.js';
@@ -46,6 +47,7 @@ export function register(program: Command): void {
         await log.attachWitness(createWitnessClient({ url: witness.url, verifier: importCosignerVerifier(witness.vkey) }));
       }
       const creds = await ensureDemoAccounts(running.store.db);
+      await ensureDemoCollection(running.store.db);
       const approvalId = await ensureDemoApproval(running.store.db);
       await running.pipeline?.reloadApprovals();
       await ensureDemoVuln(running.store.db);

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { api, fill, type Me, type Spec } from '../api.js';
 import { ApiAction, DataTable, ErrorNote, NotAvailable, Section, useLoad } from '../ui.js';
+import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ export function AdminView({ spec }: { me: Me; spec: Spec }) {
           </>
         )}
         <details className="form-box">
-          <summary>Create an organisation</summary>
+          <summary>{i18n.t('Create an organisation')}</summary>
           <ApiAction
             spec={spec}
             patterns={[/^\/api\/v1\/organisations$/]}
@@ -50,7 +51,7 @@ export function AdminView({ spec }: { me: Me; spec: Spec }) {
 
       <Section title={org ? `People of ${String(org.name)}` : 'People'}>
         {!org ? (
-          <p className="muted">Choose an organisation to see and add its people.</p>
+          <p className="muted">{i18n.t('Choose an organisation to see and add its people.')}</p>
         ) : !peoplePath ? (
           <NotAvailable what="the people of an organisation" expected="GET /api/v1/organisations/{orgId}/people" />
         ) : (
@@ -137,7 +138,7 @@ function Everyone({ spec, orgs, picked, onPick, version }: { spec: Spec; orgs: R
       ) : (
         <>
           <ErrorNote error={error} />
-          {rows === null && !error ? <p className="muted">Loading…</p> : null}
+          {rows === null && !error ? <p className="muted">{i18n.t('Loading…')}</p> : null}
           {rows ? (
             <>
               <p className="small muted">
@@ -196,7 +197,7 @@ function Tokens({ spec, person }: { spec: Spec; person: Row }) {
         </div>
       ) : null}
       <details className="form-box">
-        <summary>Issue a token</summary>
+        <summary>{i18n.t('Issue a token')}</summary>
         <ApiAction
           key={id}
           spec={spec}

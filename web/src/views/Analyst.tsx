@@ -8,18 +8,48 @@ import { EvidencePanel, num, obj } from './Evidence.js';
 import { Deadline, withNextDeadline } from './Operator.js';
 import { flatten } from './Commission.js';
 import { InfraLink, InfrastructurePage, useInfrastructureHash } from './Infrastructure.js';
+import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
 
 export function AnalystView({ me, spec }: { me: Me; spec: Spec }) {
   const infrastructure = useInfrastructureHash();
-  if (infrastructure) return <InfrastructurePage key={infrastructure} spec={spec} address={infrastructure} />;
+  // only analysts draft operations (the server refuses anyone else): no draft form for the lead
+  if (infrastructure) return <InfrastructurePage key={infrastructure} spec={spec} address={infrastructure} canDraft={me.roles.includes('agency_analyst')} />;
   return <Analysis me={me} spec={spec} />;
+}
+
+/** findings grouped by their external address: one row per server, its types, best score, domestic hosts */
+export function byServer(rows: Row[]): Row[] {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const k = typeof r.external === 'string' && r.external ? r.external : '';
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.entries()]
+    .map(([external, fs]) => {
+      const types = new Map<string, number>();
+      for (const f of fs) types.set(String(f.type), (types.get(String(f.type)) ?? 0) + 1);
+      return {
+        id: external || '(domestic only)',
+        external: external || null,
+        findings: fs.length,
+        types: [...types.entries()].map(([t, n]) => `${t} ${n}`).join(', '),
+        score: Math.max(...fs.map((f) => Number(f.score ?? 0))),
+        domesticCount: fs.reduce((n, f) => n + Number(f.domesticCount ?? 0), 0),
+        lastSeen: fs.map((f) => String(f.lastSeen ?? '')).sort().pop() ?? null,
+      };
+    })
+    .sort((a, b) => b.score - a.score);
 }
 
 function Analysis({ me, spec }: { me: Me; spec: Spec }) {
   const [finding, setFinding] = useState<Row | null>(null);
   const [ftype, setFtype] = useState('');
+  // one row per external server (the attacker's infrastructure) by default; one row per finding on request
+  const [grouped, setGrouped] = useState(true);
+  const [tier, setTier] = useState('');
+  const [within, setWithin] = useState('');
   return (
     <div className="stack">
       <Pipeline spec={spec} />
@@ -31,12 +61,34 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
           patterns={[/^\/api\/v1\/findings$/, /^\/api\/v1\/detect\/findings$/]}
           expected="GET /api/v1/findings"
           everyMs={5000}
-          query={ftype ? `type=${encodeURIComponent(ftype)}` : undefined}
+          query={[ftype ? `type=${encodeURIComponent(ftype)}` : '', tier ? `minScore=${tier}` : '', 'limit=500'].filter(Boolean).join('&')}
           actions={() => (
+            <div className="filters-inline">
+              <label className="inline">
+                <input type="checkbox" checked={grouped} onChange={(e) => setGrouped(e.target.checked)} /> {i18n.t('Group by server')}
+              </label>
+              <label className="inline">
+                {i18n.t('Score')}{' '}
+                <select value={tier} onChange={(e) => setTier(e.target.value)}>
+                  <option value="">{i18n.t('all')}</option>
+                  <option value="0.5">≥ 0.5</option>
+                  <option value="0.75">≥ 0.75</option>
+                  <option value="0.9">≥ 0.9</option>
+                </select>
+              </label>
+              <label className="inline">
+                {i18n.t('Seen within')}{' '}
+                <select value={within} onChange={(e) => setWithin(e.target.value)}>
+                  <option value="">{i18n.t('any time')}</option>
+                  <option value="3600000">{i18n.t('the last hour')}</option>
+                  <option value="86400000">{i18n.t('the last day')}</option>
+                  <option value="604800000">{i18n.t('the last week')}</option>
+                </select>
+              </label>
             <label className="inline">
-              Type{' '}
+              {i18n.t('Type')}{' '}
               <select value={ftype} onChange={(e) => setFtype(e.target.value)}>
-                <option value="">all</option>
+                <option value="">{i18n.t('all')}</option>
                 {['fan-in', 'beacon', 'strobe', 'scan', 'ddos', 'indicator', 'long-connection'].map((t) => (
                   <option key={t} value={t}>
                     {t}
@@ -44,8 +96,19 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
                 ))}
               </select>
             </label>
+            </div>
           )}
-          render={(rows) => (
+          render={(all) => {
+            const rows = within ? all.filter((r) => Date.parse(String(r.lastSeen)) >= Date.now() - Number(within)) : all;
+            return grouped ? (
+              <DataTable
+                caption="Findings by external server, highest score first"
+                rows={byServer(rows)}
+                columns={['external', 'findings', 'types', 'score', 'domesticCount', 'lastSeen']}
+                cell={(k, r) => (k === 'external' ? <InfraLink address={r.external} /> : k === 'findings' ? String(r.findings) : undefined)}
+                empty="No findings yet: the detectors report here as soon as a rule fires."
+              />
+            ) : (
             <DataTable
               caption="Findings, highest score first"
               rows={[...rows].sort((a, b) => Number(b.score ?? 0) - Number(a.score ?? 0))}
@@ -55,11 +118,12 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
               cell={(k, r) => (k === 'external' ? <InfraLink address={r.external} /> : undefined)}
               empty="No findings yet: the detectors report here as soon as a rule fires."
             />
-          )}
+            );
+          }}
         />
         <FindingDetail spec={spec} finding={finding} />
       </div>
-      <Operations spec={spec} finding={finding} />
+      <Operations spec={spec} finding={finding} canDraft={me.roles.includes('agency_analyst')} />
       <div className="grid two">
         <ApiList
           spec={spec}
@@ -84,7 +148,7 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
 }
 
 /** drafting operations and taking them through the agency's steps, with the findings as evidence */
-function Operations({ spec, finding }: { spec: Spec; finding: Row | null }) {
+function Operations({ spec, finding, canDraft }: { spec: Spec; finding: Row | null; canDraft: boolean }) {
   const [op, setOp] = useState<Row | null>(null);
   const [version, setVersion] = useState(0);
   const one = spec.find('GET', /^\/api\/v1\/operations\/\{\w+\}$/);
@@ -99,6 +163,7 @@ function Operations({ spec, finding }: { spec: Spec; finding: Row | null }) {
   return (
     <div className="grid two">
       <Section title="Draft an operation">
+        {!canDraft ? <p className="muted">{i18n.t('Analysts draft operations; the lead requests their approval under Operations.')}</p> : (
         <ApiAction
           key={findingKey}
           spec={spec}
@@ -112,6 +177,7 @@ function Operations({ spec, finding }: { spec: Spec; finding: Row | null }) {
             bump();
           }}
         />
+        )}
       </Section>
       <ApiList
         key={version}
@@ -140,7 +206,7 @@ function Operations({ spec, finding }: { spec: Spec; finding: Row | null }) {
                     </div>
                   ))}
                 <details className="form-box">
-                  <summary>Link evidence</summary>
+                  <summary>{i18n.t('Link evidence')}</summary>
                   <ApiAction
                     key={`link-${opId}-${findingKey}`}
                     spec={spec}
@@ -154,7 +220,7 @@ function Operations({ spec, finding }: { spec: Spec; finding: Row | null }) {
                   />
                 </details>
                 <details className="form-box">
-                  <summary>Next step (evidence assembled, approval requested, emergency…)</summary>
+                  <summary>{i18n.t('Next step (evidence assembled, approval requested, emergency…)')}</summary>
                   <ApiAction
                     key={`tr-${opId}-${String(detail.state)}`}
                     spec={spec}
@@ -357,7 +423,7 @@ function Pipeline({ spec }: { spec: Spec }) {
                 </div>
               ))}
               <div>
-                <dt>Exporters</dt>
+                <dt>{i18n.t('Exporters')}</dt>
                 <dd>{Array.isArray(extra.exporters) ? extra.exporters.length : '—'}</dd>
               </div>
             </dl>
@@ -378,7 +444,7 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
   if (!f) {
     return (
       <Section title="Evidence">
-        <p className="muted">Choose a finding to see its evidence.</p>
+        <p className="muted">{i18n.t('Choose a finding to see its evidence.')}</p>
       </Section>
     );
   }
@@ -386,7 +452,7 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
     <EvidencePanel
       spec={spec}
       finding={f}
-      title={`Evidence: ${String(f.type ?? 'finding')} ${String(f.external ?? '')}`}
+      title={i18n.t('Evidence: {{type}} {{address}}', { type: String(f.type ?? 'finding'), address: String(f.external ?? '') })}
       facts={['type', 'external', 'port', 'proto', 'direction', 'domesticCount', 'score', 'firstSeen', 'lastSeen', 'updates']}
       before={<ErrorNote error={full.error} />}
       after={

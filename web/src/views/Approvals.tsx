@@ -10,6 +10,7 @@ import { CATEGORIES, ID, KIND_NAMES, criteriaBody, proposalChoices, type DraftCr
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, useLoad } from '../ui.js';
 import { SelectedFlows } from './Commission.js';
 import { InfraLink } from './Infrastructure.js';
+import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
 
@@ -68,7 +69,7 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
       <div className="field">
         <label htmlFor={`${f}-cat`}>Category *</label>
         <select id={`${f}-cat`} required value={category} onChange={(e) => setCategory(e.target.value)}>
-          <option value="">choose…</option>
+          <option value="">{i18n.t('choose…')}</option>
           {choices.categories.map((c) => (
             <option key={c} value={c}>
               {CATEGORIES.find((x) => x.value === c)?.label ?? c}
@@ -89,7 +90,7 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
         </span>
       </div>
       <fieldset className="field group">
-        <legend>Criteria * (a flow is selected when it meets one)</legend>
+        <legend>{i18n.t('Criteria * (a flow is selected when it meets one)')}</legend>
         {criteria.map((c, i) => (
           <div className="criterion" key={i} role="group" aria-label={`Criterion ${i + 1}`}>
             <div className="field">
@@ -106,7 +107,7 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
               <div className="field">
                 <label htmlFor={`${f}-v${i}`}>Detector of criterion {i + 1}</label>
                 <select id={`${f}-v${i}`} required value={c.value} onChange={(e) => setRow(i, { value: e.target.value })}>
-                  <option value="">choose…</option>
+                  <option value="">{i18n.t('choose…')}</option>
                   {choices.detectors.map((d) => (
                     <option key={d} value={d}>
                       {d}
@@ -161,7 +162,7 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
       <button type="submit" disabled={busy}>
         {busy ? 'Working…' : 'Propose approval'}
       </button>
-      <p className="small muted">The commission decides it; nothing is selected under it before then. The proposal is recorded in the audit log.</p>
+      <p className="small muted">{i18n.t('The commission decides it; nothing is selected under it before then. The proposal is recorded in the audit log.')}</p>
     </form>
   );
 }
@@ -251,17 +252,17 @@ function ApprovalDetail({ spec, approval, member, onChanged }: { spec: Spec; app
       {member ? <SelectedFlows spec={spec} id={id} /> : null}
       {member && status === 'approved' && spec.find('POST', /^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/end$/) ? (
         <details className="form-box">
-          <summary>End this approval now</summary>
+          <summary>{i18n.t('End this approval now')}</summary>
           <ApiAction key={`end-${id}`} spec={spec} patterns={[/^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/end$/]} params={{ id }} what="ending approvals" expected="POST /api/v1/approvals/{id}/end" submitLabel="End approval" onDone={onChanged} />
         </details>
       ) : null}
       {!member ? (
-        <p className="muted small">Only commission members decide approvals.</p>
+        <p className="muted small">{i18n.t('Only commission members decide approvals.')}</p>
       ) : status !== 'proposed' ? (
         <p className="small muted">Decided: {fmt(status)}.</p>
       ) : decide ? (
         <div className="form-box">
-          <h4>The commission's decision</h4>
+          <h4>{i18n.t('The commission\'s decision')}</h4>
           <ApiAction
             key={id}
             spec={spec}

@@ -1,11 +1,14 @@
 /** The oversight commission (and auditors): decisions, emergencies, measures, the audit log, transparency. */
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, fill, rowsOf, type Me, type Spec } from '../api.js';
 import { checkEntries, unb64, verifyNote, type LoggedEntry } from '../merkle.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
 import { Deadline, present } from './Operator.js';
+import { subscribeChanges } from '../changes.js';
 import { ApprovalsPanel } from './Approvals.js';
+import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
 
@@ -27,6 +30,7 @@ export function CommissionView({ me, spec }: { me: Me; spec: Spec }) {
         <AuditStatus spec={spec} member={member} />
         <Transparency spec={spec} />
       </div>
+      <AuditSearch spec={spec} />
     </div>
   );
 }
@@ -51,7 +55,7 @@ function Emergencies({ spec }: { spec: Spec }) {
             cell={(k, r) => (k === 'notifyDeadline' && !r.notifiedAt ? <Deadline at={r[k]} /> : undefined)}
             empty="No emergency: no measure was taken before a decision."
           />
-          <p className="small muted">Measures taken first in an emergency must be notified to the commission in time, then ratified or ordered lifted (decide them above).</p>
+          <p className="small muted">{i18n.t('Measures taken first in an emergency must be notified to the commission in time, then ratified or ordered lifted (decide them above).')}</p>
         </>
       )}
     </Section>
@@ -76,10 +80,11 @@ function Measures({ spec }: { spec: Spec }) {
         })
         .catch((e: unknown) => live && setError(e));
     void load();
-    const t = setInterval(() => void load(), 10_000);
+    // re-read when an operation or measure changed, not on a timer (each read is audited)
+    const stop = subscribeChanges(blocklist.path, 10_000, () => void load());
     return () => {
       live = false;
-      clearInterval(t);
+      stop();
     };
   }, [own, blocklist]);
   const rows = own ? rowsOf(listed.data) : (csv ?? []);
@@ -230,7 +235,7 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
                     <NotAvailable what={`decisions on ${kind}s`} expected={`POST …/${kind}s/{id}/decision`} />
                   )
                 ) : (
-                  <p className="muted small">Auditors read; only commission members decide.</p>
+                  <p className="muted small">{i18n.t('Auditors read; only commission members decide.')}</p>
                 )}
               </div>
             ) : null}
@@ -250,10 +255,10 @@ export function SelectedFlows({ spec, id }: { spec: Spec; id: string }) {
   const rows = rowsOf(flows.data);
   return (
     <details className="form-box" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
-      <summary>Inspect the flows selected under this approval</summary>
-      <p className="small muted">Opening this is recorded in the audit log.</p>
+      <summary>{i18n.t('Inspect the flows selected under this approval')}</summary>
+      <p className="small muted">{i18n.t('Opening this is recorded in the audit log.')}</p>
       <ErrorNote error={flows.error} />
-      {flows.data !== null ? <DataTable caption="Selected flows" rows={rows.slice(0, 200)} empty="No flow was selected under this approval." /> : open ? <p className="muted">Loading…</p> : null}
+      {flows.data !== null ? <DataTable caption="Selected flows" rows={rows.slice(0, 200)} empty="No flow was selected under this approval." /> : open ? <p className="muted">{i18n.t('Loading…')}</p> : null}
     </details>
   );
 }
@@ -266,8 +271,6 @@ function AuditStatus({ spec, member }: { spec: Spec; member: boolean }) {
   const [check, setCheck] = useState<{ head: Row | null; counts: Record<string, number>; signature: boolean | null; checked: number; at: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const recent = useLoad<Row[]>(spec.has('GET', '/api/v1/audit') ? '/api/v1/audit?limit=1000' : null);
-  const rows = (recent.data ?? []).slice(-8).reverse();
 
   const verify = useCallback(async () => {
     if (!entriesRoute) return;
@@ -313,7 +316,7 @@ function AuditStatus({ spec, member }: { spec: Spec; member: boolean }) {
         <div className="verify" aria-live="polite">
           <ErrorNote error={error} />
           {check === null ? (
-            <p className="muted">Checking…</p>
+            <p className="muted">{i18n.t('Checking…')}</p>
           ) : !check.head ? (
             <p className="not-available" role="status">
               No tree head has been signed yet: there is nothing to verify against.
@@ -328,21 +331,21 @@ function AuditStatus({ spec, member }: { spec: Spec; member: boolean }) {
               </p>
               <dl className="facts">
                 <div>
-                  <dt>Tree size</dt>
+                  <dt>{i18n.t('Tree size')}</dt>
                   <dd>{fmt(check.head.treeSize)}</dd>
                 </div>
                 <div>
-                  <dt>Signed at</dt>
+                  <dt>{i18n.t('Signed at')}</dt>
                   <dd>{fmt(check.head.timestamp)}</dd>
                 </div>
                 <div>
-                  <dt>Root hash</dt>
+                  <dt>{i18n.t('Root hash')}</dt>
                   <dd>
                     <code>{String(check.head.rootHash)}</code>
                   </dd>
                 </div>
                 <div>
-                  <dt>Ed25519 signature</dt>
+                  <dt>{i18n.t('Ed25519 signature')}</dt>
                   <dd className={check.signature === false ? 'bad' : check.signature ? 'good' : undefined}>{check.signature === null ? 'not checked (no Ed25519 in this browser)' : check.signature ? 'valid' : 'INVALID'}</dd>
                 </div>
               </dl>
@@ -376,13 +379,86 @@ function AuditStatus({ spec, member }: { spec: Spec; member: boolean }) {
           </div>
         </div>
       )}
-      <h3>Latest entries</h3>
-      {!spec.has('GET', '/api/v1/audit') ? (
-        <NotAvailable what="the audit log" expected="GET /api/v1/audit" />
+    </Section>
+  );
+}
+
+/**
+ * The audit trail searched by action, actor, target and time, newest first, a page at a time. It reads
+ * when the person searches or pages (each search is an audited read), never on a timer.
+ */
+function AuditSearch({ spec }: { spec: Spec }) {
+  const { t } = useTranslation();
+  const route = spec.find('GET', /^\/api\/v1\/audit\/search$/);
+  const [filters, setFilters] = useState({ action: '', actor: '', targetType: '', targetId: '', from: '', to: '' });
+  // the beforeSeq of each page shown so far (null: the newest)
+  const [pages, setPages] = useState<Array<number | null>>([null]);
+  const [applied, setApplied] = useState(filters);
+  const query = useMemo(() => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(applied)) {
+      if (!v) continue;
+      q.set(k, k === 'from' || k === 'to' ? new Date(v).toISOString() : v);
+    }
+    const before = pages[pages.length - 1];
+    if (before) q.set('beforeSeq', String(before));
+    q.set('limit', '25');
+    return q.toString();
+  }, [applied, pages]);
+  const found = useLoad<{ entries: Row[]; nextBeforeSeq: number | null }>(route ? `${route.path}?${query}` : null);
+  const set = (k: keyof typeof filters) => (e: React.ChangeEvent<HTMLInputElement>) => setFilters((f) => ({ ...f, [k]: e.target.value }));
+  const fields: Array<[keyof typeof filters, string, string]> = [
+    ['action', t('Action (e.g. report.* )'), 'text'],
+    ['actor', t('Actor (username)'), 'text'],
+    ['targetType', t('Target type'), 'text'],
+    ['targetId', t('Target id'), 'text'],
+    ['from', t('From'), 'datetime-local'],
+    ['to', t('To'), 'datetime-local'],
+  ];
+  return (
+    <Section title="Search the audit log">
+      {!route ? (
+        <NotAvailable what="the audit log" expected="GET /api/v1/audit/search" />
       ) : (
         <>
-          <ErrorNote error={recent.error} />
-          <DataTable caption="Latest audit entries" rows={rows} columns={['seq', 'at', 'action', 'targetType', 'targetId']} empty="No entries." />
+          <form
+            className="filters"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setApplied(filters);
+              setPages([null]);
+            }}
+          >
+            {fields.map(([k, name, type]) => (
+              <div className="field" key={k}>
+                <label htmlFor={`audit-${k}`}>{name}</label>
+                <input id={`audit-${k}`} type={type} value={filters[k]} onChange={set(k)} autoComplete="off" />
+              </div>
+            ))}
+            <button type="submit">{t('Search')}</button>
+          </form>
+          <ErrorNote error={found.error} />
+          {found.data === null && !found.error ? <p className="muted">{t('Loading…')}</p> : null}
+          {found.data ? (
+            <>
+              <p className="small muted" aria-live="polite">
+                {t('Page {{page}}', { page: pages.length })}
+              </p>
+              <DataTable caption="Audit entries found" rows={found.data.entries} columns={['seq', 'at', 'actorUsername', 'action', 'targetType', 'targetId']} empty="No entry matches." />
+              <div className="buttons">
+                {pages.length > 1 ? (
+                  <button type="button" onClick={() => setPages([null])}>
+                    {t('Newest entries')}
+                  </button>
+                ) : null}
+                {found.data.nextBeforeSeq ? (
+                  <button type="button" onClick={() => setPages((p) => [...p, found.data!.nextBeforeSeq])}>
+                    {t('Older entries')}
+                  </button>
+                ) : null}
+              </div>
+            </>
+          ) : null}
         </>
       )}
     </Section>
@@ -416,19 +492,19 @@ function Transparency({ spec }: { spec: Spec }) {
         <>
           <ErrorNote error={data.error} />
           {d === null ? (
-            <p className="muted">Loading…</p>
+            <p className="muted">{i18n.t('Loading…')}</p>
           ) : (
             <>
               <p className="small">
                 From {fmt(d.from)} to {fmt(d.to)}, per {fmt(d.period)}. <a href={`${route.path}?format=csv`}>Download as CSV</a>
               </p>
-              <h3>Actions recorded in the audit log</h3>
-              {option ? <Chart label="Transparency report: actions recorded in the audit log over the period" option={option} height={Math.max(160, 22 * new Set(audit.map((r) => r.action)).size)} /> : <p className="muted">No action recorded in the period.</p>}
-              <h3>The gate: flows received, out of scope, selected, discarded</h3>
+              <h3>{i18n.t('Actions recorded in the audit log')}</h3>
+              {option ? <Chart label="Transparency report: actions recorded in the audit log over the period" option={option} height={Math.max(160, 22 * new Set(audit.map((r) => r.action)).size)} /> : <p className="muted">{i18n.t('No action recorded in the period.')}</p>}
+              <h3>{i18n.t('The gate: flows received, out of scope, selected, discarded')}</h3>
               <DataTable caption="Gate counts for the period" rows={gate.map((r, i) => ({ id: i, ...r }))} empty="No gate counts for the period yet." />
             </>
           )}
-          <p className="small muted">Counts only, never addresses.</p>
+          <p className="small muted">{i18n.t('Counts only, never addresses.')}</p>
         </>
       )}
     </Section>

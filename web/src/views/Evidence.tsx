@@ -8,6 +8,7 @@ import { type Spec } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, Section, fmt, label } from '../ui.js';
 import { useTaxiiCollections } from './Intel.js';
+import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
 
@@ -147,7 +148,7 @@ export function PromoteFinding({ spec, finding: f }: { spec: Spec; finding: Row 
   const paramName = promote ? (/\{(\w+)\}/.exec(promote.path)?.[1] ?? 'id') : 'id';
   return (
       <details className="form-box">
-        <summary>Promote to intelligence</summary>
+        <summary>{i18n.t('Promote to intelligence')}</summary>
         {done ? <p role="status">{done}</p> : null}
         <ApiAction
           key={id}

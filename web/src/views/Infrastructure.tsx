@@ -13,6 +13,7 @@ import { api, ApiError, fill, rowsOf, type Spec } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, DataTable, ErrorNote, NotAvailable, Section, fmt, useLoad } from '../ui.js';
 import { EvidencePanel } from './Evidence.js';
+import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
 
@@ -85,7 +86,7 @@ function useInfrastructure(spec: Spec, address: string): { page: Page | null; er
   return { page, error: loaded.error, reload: loaded.reload, none: !path };
 }
 
-export function InfrastructurePage({ spec, address }: { spec: Spec; address: string }) {
+export function InfrastructurePage({ spec, address, canDraft = true }: { spec: Spec; address: string; canDraft?: boolean }) {
   const { page, error, none } = useInfrastructure(spec, address);
   const [picked, setPicked] = useState<Row | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -106,40 +107,40 @@ export function InfrastructurePage({ spec, address }: { spec: Spec; address: str
         </h1>
         {none ? <NotAvailable what="findings" expected="GET /api/v1/infrastructure/{address} or GET /api/v1/findings" /> : null}
         <ErrorNote error={error} />
-        {error instanceof ApiError && error.status === 400 ? <p className="muted">Only an IPv4 or IPv6 address has an infrastructure page.</p> : null}
-        {!page && !error && !none ? <p className="muted">Loading…</p> : null}
+        {error instanceof ApiError && error.status === 400 ? <p className="muted">{i18n.t('Only an IPv4 or IPv6 address has an infrastructure page.')}</p> : null}
+        {!page && !error && !none ? <p className="muted">{i18n.t('Loading…')}</p> : null}
         {s ? (
           <>
             <dl className="facts">
               <div>
-                <dt>Findings</dt>
+                <dt>{i18n.t('Findings')}</dt>
                 <dd>
                   {fmt(s.findings)}
                   {page.truncated ? ' (the newest 500)' : ''}
                 </dd>
               </div>
               <div>
-                <dt>Types</dt>
+                <dt>{i18n.t('Types')}</dt>
                 <dd>{Object.entries(s.types).map(([t, n]) => `${t} ${n}`).join(', ') || '—'}</dd>
               </div>
               <div>
-                <dt>First seen</dt>
+                <dt>{i18n.t('First seen')}</dt>
                 <dd>{fmt(s.firstSeen)}</dd>
               </div>
               <div>
-                <dt>Last seen</dt>
+                <dt>{i18n.t('Last seen')}</dt>
                 <dd>{fmt(s.lastSeen)}</dd>
               </div>
               <div>
-                <dt>Domestic hosts involved</dt>
+                <dt>{i18n.t('Domestic hosts involved')}</dt>
                 <dd>at least {fmt(s.victimsAtLeast)}</dd>
               </div>
               <div>
-                <dt>Pseudonyms named</dt>
+                <dt>{i18n.t('Pseudonyms named')}</dt>
                 <dd>{fmt(s.pseudonymsNamed)}</dd>
               </div>
             </dl>
-            {findings.length ? <Timeline findings={findings} address={address} /> : <p className="muted">No finding names this address (yet).</p>}
+            {findings.length ? <Timeline findings={findings} address={address} /> : <p className="muted">{i18n.t('No finding names this address (yet).')}</p>}
             <p className="small muted">
               From {page.source}. Domestic hosts are shown as the gate's pseudonyms only; re-identification needs a commission decision and is not done here.
             </p>
@@ -159,12 +160,12 @@ export function InfrastructurePage({ spec, address }: { spec: Spec; address: str
             />
             {chosen ? <Victims finding={chosen} /> : null}
           </Section>
-          {chosen ? <Evidence spec={spec} finding={chosen} /> : <Section title="Evidence"><p className="muted">No finding to draw.</p></Section>}
+          {chosen ? <Evidence spec={spec} finding={chosen} /> : <Section title="Evidence"><p className="muted">{i18n.t('No finding to draw.')}</p></Section>}
         </div>
       ) : null}
       {page ? (
         <div className="grid two">
-          <DraftOperation spec={spec} address={address} findings={findings} />
+          {canDraft ? <DraftOperation spec={spec} address={address} findings={findings} /> : null}
           <Linked spec={spec} address={address} />
         </div>
       ) : null}
@@ -223,15 +224,15 @@ function Victims({ finding: f }: { finding: Row }) {
           ))}
         </ul>
       ) : (
-        <p className="muted">None named.</p>
+        <p className="muted">{i18n.t('None named.')}</p>
       )}
-      <p className="small muted">Pseudonyms made by the gate with the key of the approval's period: they stand for domestic hosts and do not reveal them.</p>
+      <p className="small muted">{i18n.t('Pseudonyms made by the gate with the key of the approval\'s period: they stand for domestic hosts and do not reveal them.')}</p>
     </details>
   );
 }
 
 function Evidence({ spec, finding: f }: { spec: Spec; finding: Row }) {
-  return <EvidencePanel spec={spec} finding={f} title={`Evidence: ${String(f.type)}${f.port ? ` on port ${String(f.port)}` : ''}`} facts={['score', 'updates', 'firstSeen', 'lastSeen']} height={190} />;
+  return <EvidencePanel spec={spec} finding={f} title={f.port ? i18n.t('Evidence: {{type}} on port {{port}}', { type: String(f.type), port: String(f.port) }) : i18n.t('Evidence: {{type}}', { type: String(f.type) })} facts={['score', 'updates', 'firstSeen', 'lastSeen']} height={190} />;
 }
 
 /** draft an operation against the address; every finding about it is linked as evidence */
@@ -374,21 +375,21 @@ function Linked({ spec, address }: { spec: Spec; address: string }) {
       ) : (
         <DataTable caption={`Operations against ${address}`} rows={mine} columns={['title', 'state', 'emergency', 'abroad', 'updatedAt']} empty="No operation names this address." />
       )}
-      <h3>Incident reports</h3>
+      <h3>{i18n.t('Incident reports')}</h3>
       {!reportsRoute ? (
         <NotAvailable what="incident reports" expected="GET /api/v1/reports" />
       ) : reports === null ? (
-        <p className="muted">Looking…</p>
+        <p className="muted">{i18n.t('Looking…')}</p>
       ) : (
         <DataTable caption={`Reports naming ${address}`} rows={reports} columns={['title', 'stage', 'why']} empty="No report you can read names this address." />
       )}
-      <h3>Intelligence</h3>
+      <h3>{i18n.t('Intelligence')}</h3>
       {intel === null ? (
-        <p className="muted">Looking…</p>
+        <p className="muted">{i18n.t('Looking…')}</p>
       ) : (
         <DataTable caption={`Intelligence naming ${address}`} rows={intel} columns={['type', 'name', 'pattern', 'collection', 'modified']} empty="No intelligence object you can read names this address." />
       )}
-      <p className="small muted">Reports: the newest 20 you may read (each read is audited). Intelligence: the first 500 objects of each TAXII collection you may read.</p>
+      <p className="small muted">{i18n.t('Reports: the newest 20 you may read (each read is audited). Intelligence: the first 500 objects of each TAXII collection you may read.')}</p>
     </Section>
   );
 }

@@ -1,7 +1,8 @@
 /** Intelligence shared with the person's organisation: the API's list, or the TAXII 2.1 collections. */
 import { useEffect, useState } from 'react';
 import { ApiError, type Me, type Spec } from '../api.js';
-import { ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt } from '../ui.js';
+import { ApiList, DataTable, ErrorNote, NotAvailable, Section } from '../ui.js';
+import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
 const TAXII = 'application/taxii+json;version=2.1';
@@ -65,6 +66,67 @@ export function useTaxiiCollections(): { state: 'loading' | 'none' | 'ok'; colle
   return { state, collections, error };
 }
 
+/** how many relationships of the bundle name each object (as source or target) */
+function relatedCounts(objects: Row[]): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const o of objects) {
+    if (o.type !== 'relationship') continue;
+    for (const ref of [o.source_ref, o.target_ref]) if (typeof ref === 'string') n.set(ref, (n.get(ref) ?? 0) + 1);
+  }
+  return n;
+}
+
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+const csvCell = (v: unknown) => `"${String(v ?? '').replace(/"/g, '""')}"`;
+
+/** a collection's objects as objects (name, pattern, TLP, validity, related), filtered by type and text, exported */
+function ObjectBrowser({ objects, collection }: { objects: Row[]; collection: string }) {
+  const [type, setType] = useState('');
+  const [text, setText] = useState('');
+  const related = relatedCounts(objects);
+  const types = [...new Set(objects.map((o) => String(o.type)))].sort();
+  const needle = text.trim().toLowerCase();
+  const shown = objects
+    .filter((o) => (!type || o.type === type) && (!needle || JSON.stringify(o).toLowerCase().includes(needle)))
+    .map((o): Row => ({ ...o, name: o.name ?? o.value ?? o.id, marking: tlp(o), related: related.get(String(o.id)) ?? 0 }));
+  const base = `${collection.replace(/[^\w-]+/g, '-')}-${new Date().toISOString().slice(0, 10)}`;
+  return (
+    <div>
+      <div className="filters-inline">
+        <label className="inline">
+          {i18n.t('Type')}{' '}
+          <select value={type} onChange={(e) => setType(e.target.value)}>
+            <option value="">{i18n.t('all')}</option>
+            {types.map((x) => (
+              <option key={x} value={x}>
+                {x}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          {i18n.t('Contains')} <input value={text} onChange={(e) => setText(e.target.value)} />
+        </label>
+        <button type="button" onClick={() => download(`${base}.json`, 'application/stix+json', JSON.stringify({ type: 'bundle', id: `bundle--${crypto.randomUUID()}`, objects: objects.filter((o) => shown.some((x) => x.id === o.id)) }, null, 2))}>
+          {i18n.t('Export as STIX 2.1')}
+        </button>
+        <button type="button" onClick={() => download(`${base}.csv`, 'text/csv', ['type,name,pattern,tlp,valid_from,valid_until,modified', ...shown.map((o) => [o.type, o.name, o.pattern, o.marking, o.valid_from, o.valid_until, o.modified].map(csvCell).join(','))].join('\n'))}>
+          {i18n.t('Export as CSV')}
+        </button>
+      </div>
+      <DataTable caption="Objects of the collection" rows={shown} columns={['type', 'name', 'pattern', 'marking', 'valid_from', 'valid_until', 'related', 'modified']} empty="No objects in this collection for you." />
+    </div>
+  );
+}
+
 function TaxiiCollections() {
   const { state, collections, error: listError } = useTaxiiCollections();
   const [picked, setPicked] = useState<(Row & { root: string }) | null>(null);
@@ -80,20 +142,12 @@ function TaxiiCollections() {
   }, [picked]);
 
   if (state === 'none') return <NotAvailable what="a TAXII 2.1 server" expected="GET /taxii2/ (discovery)" />;
-  if (state === 'loading') return <p className="muted">Loading…</p>;
+  if (state === 'loading') return <p className="muted">{i18n.t('Loading…')}</p>;
   return (
     <>
       <ErrorNote error={listError ?? error} />
       <DataTable caption="TAXII collections" rows={collections} columns={['title', 'description', 'can_read', 'can_write']} onPick={(r) => setPicked(r as Row & { root: string })} picked={picked?.id} empty="No collection is readable by you." />
-      {picked && objects ? (
-        <DataTable
-          caption="Objects of the collection"
-          rows={objects.map((o) => ({ ...o, marking: tlp(o) }))}
-          columns={['type', 'name', 'pattern', 'marking', 'modified']}
-          cell={(k, r) => (k === 'name' ? fmt(r.name ?? r.value ?? r.id) : undefined)}
-          empty="No objects in this collection for you."
-        />
-      ) : null}
+      {picked && objects ? <ObjectBrowser objects={objects} collection={String(picked.title ?? picked.id)} /> : null}
     </>
   );
 }

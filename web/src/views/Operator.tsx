@@ -1,9 +1,11 @@
 /** Operators (and carriers): registered systems, incident reports with their deadlines, guidance, shared intelligence. */
 import { useState } from 'react';
 import { fill, type Me, type Spec } from '../api.js';
+import i18n, { locale } from '../i18n.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, label, useLoad } from '../ui.js';
 import { IntelSection } from './Intel.js';
 import { OperatorExposure } from './Exposure.js';
+import { Attachments, Messages } from './ReportCase.js';
 
 type Row = Record<string, unknown>;
 
@@ -21,10 +23,12 @@ export function Deadline({ at, now = Date.now() }: { at: unknown; now?: number }
   if (!Number.isFinite(t)) return <>{fmt(at)}</>;
   const h = (t - now) / 3_600_000;
   const overdue = h < 0;
-  const text = Math.abs(h) >= 48 ? `${Math.round(Math.abs(h) / 24)} d` : `${Math.round(Math.abs(h))} h`;
+  // "in 3 days" / "3 日後", "2 hours ago" / "2 時間前": the locale's own words
+  const rel = new Intl.RelativeTimeFormat(locale(), { numeric: 'always' });
+  const text = Math.abs(h) >= 48 ? rel.format(Math.round(h / 24), 'day') : rel.format(Math.round(h), 'hour');
   return (
     <span className={overdue ? 'overdue' : h < 24 ? 'due-soon' : undefined}>
-      {fmt(new Date(t).toISOString())} ({overdue ? `overdue by ${text}` : `in ${text}`})
+      {fmt(new Date(t).toISOString())} ({overdue ? `${i18n.t('overdue')}: ${text}` : text})
     </span>
   );
 }
@@ -110,7 +114,7 @@ export function OperatorView({ me, spec }: { me: Me; spec: Spec }) {
             <DataTable caption="Registered systems" rows={systemRows} columns={present(systemRows, ['name', 'function', 'location', 'networkLocation', 'products', 'updatedAt'])} empty="No systems registered yet." />
           ) : null}
           <details className="form-box" open={!systemsRoute ? true : undefined}>
-            <summary>Register a system</summary>
+            <summary>{i18n.t('Register a system')}</summary>
             <ApiAction
               spec={spec}
               patterns={[/^\/api\/v1\/(reports\/)?systems$/, /^\/api\/v1\/organisations\/\{\w+\}\/systems$/]}
@@ -141,7 +145,7 @@ function ReportDetail({ spec, report, onChange }: { spec: Spec; report: Row; onC
   const deadlines = Array.isArray(r.deadlines) ? (r.deadlines as Row[]) : [];
   const submissions = Array.isArray(r.submissions) ? (r.submissions as Row[]) : [];
   return (
-    <Section title={`Report: ${String(r.title ?? id)}`}>
+    <Section title={i18n.t('Report: {{title}}', { title: String(r.title ?? id) })}>
       <div className="grid two">
         <div>
           <dl className="facts">
@@ -157,7 +161,7 @@ function ReportDetail({ spec, report, onChange }: { spec: Spec; report: Row; onC
           </dl>
           {deadlines.length ? (
             <>
-              <h3>Deadlines</h3>
+              <h3>{i18n.t('Deadlines')}</h3>
               <DataTable
                 caption="Deadlines of the report"
                 rows={deadlines.map((d, i) => ({ ...d, id: i }))}
@@ -168,13 +172,15 @@ function ReportDetail({ spec, report, onChange }: { spec: Spec; report: Row; onC
           ) : null}
           {submissions.length ? (
             <>
-              <h3>Stages submitted</h3>
-              <DataTable caption="Stages submitted" rows={submissions.map((x, i) => ({ ...x, id: i }))} />
+              <h3>{i18n.t('Stages submitted')}</h3>
+              <DataTable caption="Stages submitted" rows={submissions.map((x, i) => ({ ...x, id: i }))} columns={['seq', 'stage', 'version', 'submittedAt']} />
             </>
           ) : null}
+          <Attachments spec={spec} report={r} onDone={() => full.reload()} />
+          <Messages spec={spec} report={r} answering onDone={() => full.reload()} />
         </div>
         <details className="form-box" open>
-          <summary>Send the next stage (update or final)</summary>
+          <summary>{i18n.t('Send the next stage (update or final)')}</summary>
           {update ? (
             <ApiAction
               key={`${id}-${String(r.version)}`}
@@ -213,7 +219,7 @@ function Guidance({ spec, report }: { spec: Spec; report: Row | null }) {
       {!global && !one ? (
         <NotAvailable what="guidance" expected="GET /api/v1/guidance or GET /api/v1/reports/{id}" />
       ) : !global && !report ? (
-        <p className="muted">Guidance answers a report: choose a report to read the guidance sent back on it.</p>
+        <p className="muted">{i18n.t('Guidance answers a report: choose a report to read the guidance sent back on it.')}</p>
       ) : (
         <>
           <ErrorNote error={list.error ?? full.error} />
