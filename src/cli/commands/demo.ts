@@ -27,7 +27,12 @@ export function register(program: Command): void {
     .action(async (opts: Record<string, unknown>) => {
       const config = configFromOptions(
         { logLevel: 'warn', ...opts, data: opts.data ?? join('.acd-data', 'demo') },
-        { collector: (opts.collector as string | undefined) ?? 'udp://127.0.0.1:0', exporterCarriers: { '127.0.0.1': DEMO_CARRIER }, pipeline: true },
+        {
+          collector: (opts.collector as string | undefined) ?? 'udp://127.0.0.1:0', exporterCarriers: { '127.0.0.1': DEMO_CARRIER }, pipeline: true,
+          // the synthetic carrier's clock runs --speed times faster than the wall clock (60x: a day ahead after 24 min),
+          // so the collector's time window (#20) is widened to its largest, 30 days: 12 hours of demo at 60x
+          flowMaxAheadSeconds: 30 * 86400,
+        },
       );
       // the commission's witness, as its own process with its own key and data folder, cosigning every head
       // (started beside the server, attached to its log once it listens; an in-memory store has a new log key per process: nothing to follow)
