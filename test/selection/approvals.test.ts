@@ -55,7 +55,7 @@ test('each kind of malformed criterion is rejected naming the field', () => {
     [{ id: 'c3', kind: 'asn', asn: '64500' }, "approval.criteria[2].asn: '64500': expected integer"],
     [{ id: 'c3', kind: 'port', port: 70000 }, 'approval.criteria[2].port: 70000: expected integer to be less or equal to 65535'],
     [{ id: 'c3', kind: 'port' }, 'approval.criteria[2]: a port criterion needs a port, a proto or both'],
-    [{ id: 'c3', kind: 'detector', detector: 'magic' }, "approval.criteria[2].detector: 'magic' is not one of beacon, fan-in, scan, ddos, indicator, long-connection, strobe"],
+    [{ id: 'c3', kind: 'detector', detector: 'magic' }, "approval.criteria[2].detector: 'magic' is not one of beacon, fan-in, scan, ddos, indicator, long-connection, strobe, exfiltration"],
     [{ id: 'c3', kind: 'payload', regex: 'password' }, "approval.criteria[2].kind: 'payload' is not one of address, prefix, asn, port, detector"],
     [{ id: 'c3', kind: 'address', address: '1.2.3.4', note: 'x' }, 'approval.criteria[2].note: is not an allowed field'],
     [{ kind: 'address', address: '1.2.3.4' }, 'approval.criteria[2].id: is required'],
