@@ -134,7 +134,7 @@ export function OperatorExposure({ spec }: { me: Me; spec: Spec }) {
   const e = useLoad<Exposure>(offered ? '/api/v1/vuln/exposure' : null, 60_000);
   if (!offered) return <NotAvailable what="vulnerability exposure" expected="GET /api/v1/vuln/exposure" />;
   return (
-    <Section title="Vulnerability exposure of your registered systems">
+    <Section title="Vulnerability exposure">
       <ErrorNote error={e.error} />
       {e.data ? (
         <>
