@@ -84,7 +84,7 @@ function AlertCard({ a, onChanged }: { a: Alert; onChanged: () => void }) {
     <li className="card vuln-alert" data-alert={a.id} data-state={a.state}>
       <h3>
         {a.knownExploited ? <strong className="overdue">KNOWN EXPLOITED · </strong> : null}
-        <span style={{ color: COLOURS[a.severity] ?? COLOURS.other }}>{a.severity.toUpperCase()}</span>
+        <span><span aria-hidden="true" style={{ color: COLOURS[a.severity] ?? COLOURS.other }}>■</span> {a.severity.toUpperCase()}</span>
         {a.cvss !== null ? ` ${a.cvss}` : ''} · {a.systemName}: {a.advisoryTitle}
       </h3>
       <p className="muted">
