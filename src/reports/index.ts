@@ -34,5 +34,5 @@ export { loadRules, setRule } from './rules.js';
 export { filingStats, type FilingStats } from './filing.js';
 export { dueView, type DueItem } from './due.js';
 export { addAttachment, getAttachment, tooLarge, DEFAULT_MAX_ATTACHMENT_BYTES, type AttachmentMeta } from './attachments.js';
-export { createReminderJob, type ReminderConfig, type ReminderJob, type ReminderPayload } from './reminders.js';
+export { createReminderJob, postReminder, type ReminderConfig, type ReminderJob, type ReminderPayload } from './reminders.js';
 export { sendMail, formatMessage, type SmtpConfig, type Mail } from './smtp.js';

@@ -68,20 +68,7 @@ export function createReminderJob({ config, deps }: { config: ReminderConfig; de
   let timer: NodeJS.Timeout | null = null;
   let running = false;
 
-  async function post(url: string, payload: ReminderPayload): Promise<string> {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(config.webhookToken ? { authorization: `Bearer ${config.webhookToken}` } : {}) },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(config.timeoutMs ?? 5000),
-      });
-      await res.arrayBuffer();
-      return res.ok ? 'ok' : `http ${res.status}`;
-    } catch (e) {
-      return `error ${(e as Error).name}`;
-    }
-  }
+  const post = (url: string, payload: ReminderPayload): Promise<string> => postReminder(url, payload, { token: config.webhookToken, timeoutMs: config.timeoutMs });
 
   async function mail(smtp: SmtpConfig, p: ReminderPayload): Promise<string> {
     const what = p.state === 'overdue' ? 'OVERDUE' : 'due soon';
@@ -172,4 +159,23 @@ export function createReminderJob({ config, deps }: { config: ReminderConfig; de
       timer = null;
     },
   };
+}
+
+/**
+ * POSTs a reminder as JSON to a webhook (Bearer token when given) and says how it went: 'ok', 'http <status>' or
+ * 'error <name>' (the outcome label of the reminder metrics); never throws. Shared by every reminder job.
+ */
+export async function postReminder(url: string, payload: unknown, opts: { token?: string | undefined; timeoutMs?: number | undefined }): Promise<string> {
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
+    });
+    await res.arrayBuffer();
+    return res.ok ? 'ok' : `http ${res.status}`;
+  } catch (e) {
+    return `error ${(e as Error).name}`;
+  }
 }

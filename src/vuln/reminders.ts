@@ -8,7 +8,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { SYSTEM_ACTOR } from '../auth/index.js';
 import { recordAudit } from '../oversight/index.js';
-import { sendMail, type SmtpConfig } from '../reports/index.js';
+import { postReminder, sendMail, type SmtpConfig } from '../reports/index.js';
 import type { Logger } from '../shared/log.js';
 import { silentLogger } from '../shared/log.js';
 import { openKnownExploited, vulnDb, type AnyDb } from './service.js';
@@ -51,20 +51,7 @@ export function createVulnReminderJob({ config, deps }: { config: VulnReminderCo
   let timer: NodeJS.Timeout | null = null;
   let running = false;
 
-  async function post(url: string, p: VulnReminderPayload): Promise<string> {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(config.webhookToken ? { authorization: `Bearer ${config.webhookToken}` } : {}) },
-        body: JSON.stringify(p),
-        signal: AbortSignal.timeout(config.timeoutMs ?? 5000),
-      });
-      await res.arrayBuffer();
-      return res.ok ? 'ok' : `http ${res.status}`;
-    } catch (e) {
-      return `error ${(e as Error).name}`;
-    }
-  }
+  const post = (url: string, p: VulnReminderPayload): Promise<string> => postReminder(url, p, { token: config.webhookToken, timeoutMs: config.timeoutMs });
 
   async function mail(smtp: SmtpConfig, p: VulnReminderPayload): Promise<string> {
     try {
