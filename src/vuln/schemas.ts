@@ -1,7 +1,8 @@
 /**
  * Schema validation of incoming documents, with the schemas kept in the repository (vendor/, with their
  * licences; see vendor/README.md): the CSAF 2.0 JSON schema (OASIS, JSON Schema 2020-12, with FIRST's
- * CVSS 2.0/3.0/3.1 schemas it references), the CVE JSON 5 record schema, and the shape of CISA's Known
+ * CVSS 2.0/3.0/3.1 schemas it references), the CVE Program's CVE JSON 5 record schema (CVE_Record_Format.json
+ * with the tag and CVSS schemas it references), and the shape of CISA's Known
  * Exploited Vulnerabilities catalogue. A document that fails is refused with the field that failed.
  */
 import { readFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 const vendor = (rel: string): unknown => JSON.parse(readFileSync(fileURLToPath(new URL(`../../vendor/${rel}`, import.meta.url)), 'utf8'));
 
 let csaf: ValidateFunction | null = null;
-let cve: ValidateFunction | null = null;
+let cve: { record: ValidateFunction; published: ValidateFunction; rejected: ValidateFunction } | null = null;
 let kev: ValidateFunction | null = null;
 
 function csafValidator(): ValidateFunction {
@@ -31,11 +32,27 @@ function csafValidator(): ValidateFunction {
   return csaf;
 }
 
-function cveValidator(): ValidateFunction {
+function cveValidator(): { record: ValidateFunction; published: ValidateFunction; rejected: ValidateFunction } {
   if (cve) return cve;
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
-  cve = ajv.compile(vendor('cve/cve-record-5.schema.json') as object);
+  // the CVE Program's record schema names its parts by relative `file:` references (schema/tags, schema/imports);
+  // (FIRST's CVSS schemas as the CVE Program keeps them: draft-07, and draft-04 for CVSS 2.0, whose meta-schema
+  // ajv does not carry, so that one file is added without checking it against its meta-schema)
+  // ajv 8 refuses the draft-04 `id` keyword the CVSS 2.0/3.x files still carry: it is dropped in memory (the
+  // files stay as published; each is added under the `file:` name the record schema refers to it by)
+  const withoutLegacyId = (x: unknown): object => {
+    const { id: _legacyId, ...rest } = x as Record<string, unknown>;
+    return rest;
+  };
+  for (const f of ['tags/reference-tags.json', 'tags/cna-tags.json', 'tags/adp-tags.json', 'imports/cvss/cvss-v3.0.json', 'imports/cvss/cvss-v3.1.json', 'imports/cvss/cvss-v4.0.json']) {
+    ajv.addSchema(withoutLegacyId(vendor(`cve/${f}`)), `file:${f}`);
+  }
+  ajv.addSchema(withoutLegacyId(vendor('cve/imports/cvss/cvss-v2.0.json')), 'file:imports/cvss/cvss-v2.0.json', undefined, false);
+  const schema = vendor('cve/CVE_Record_Format.json') as { $id: string };
+  const record = ajv.compile(schema);
+  // the record is oneOf Published / Rejected: a refusal reports the branch the record says it is
+  cve = { record, published: ajv.compile({ $ref: `${schema.$id}#/oneOf/0` }), rejected: ajv.compile({ $ref: `${schema.$id}#/oneOf/1` }) };
   return cve;
 }
 
@@ -115,7 +132,10 @@ export function checkCsaf(doc: unknown): void {
 
 export function checkCveRecord(doc: unknown): void {
   const v = cveValidator();
-  if (!v(doc)) refuse('VULN_INVALID_CVE', 'not a valid CVE JSON 5 record', v.errors);
+  if (v.record(doc)) return;
+  const state = (doc as { cveMetadata?: { state?: unknown } } | null)?.cveMetadata?.state;
+  const branch = state === 'REJECTED' ? v.rejected : v.published;
+  refuse('VULN_INVALID_CVE', 'not a valid CVE JSON 5 record', branch(doc) ? v.record.errors : branch.errors);
 }
 
 export function checkKev(doc: unknown): void {

@@ -84,6 +84,93 @@ describe('CVE JSON 5', () => {
   }
 });
 
+/** The CVE Program's own example record (cve-schema, schema/docs/full-record-basic-example.json), unchanged. */
+const CVE_PROGRAM_BASIC_EXAMPLE = {
+  dataType: 'CVE_RECORD',
+  dataVersion: '5.1',
+  cveMetadata: { cveId: 'CVE-1900-1234', assignerOrgId: 'b3476cb9-2e3d-41a6-98d0-0f47421a65b6', state: 'PUBLISHED' },
+  containers: {
+    cna: {
+      providerMetadata: { orgId: 'b3476cb9-2e3d-41a6-98d0-0f47421a65b6' },
+      problemTypes: [{ descriptions: [{ lang: 'en', description: 'CWE-78 OS Command Injection' }] }],
+      affected: [
+        {
+          vendor: 'Example.org',
+          product: 'Example Enterprise',
+          versions: [{ version: '1.0.0', status: 'affected', lessThan: '1.0.6', versionType: 'semver' }],
+          defaultStatus: 'unaffected',
+        },
+      ],
+      descriptions: [
+        {
+          lang: 'en',
+          value:
+            'OS Command Injection vulnerability parseFilename function of example.php in the Web Management Interface of Example.org Example Enterprise on Windows, MacOS and XT-4500 allows remote unauthenticated attackers to escalate privileges.\n\nThis issue affects:\n  *  1.0 versions before 1.0.6\n  *  2.1 versions from 2.16 until 2.1.9.',
+        },
+      ],
+      references: [{ url: 'https://example.org/ESA-22-11-CVE-1900-1234' }],
+    },
+  },
+};
+
+function rejectedRecord(): AnyObj {
+  return {
+    dataType: 'CVE_RECORD',
+    dataVersion: '5.1',
+    cveMetadata: { cveId: 'CVE-2026-900109', assignerOrgId: '8254265b-2729-46b6-b9e3-3dfca2d5bfca', state: 'REJECTED', dateRejected: '2026-11-05T00:00:00.000Z' },
+    containers: {
+      cna: {
+        providerMetadata: { orgId: '8254265b-2729-46b6-b9e3-3dfca2d5bfca' },
+        rejectedReasons: [{ lang: 'en', value: 'DO NOT USE THIS CVE ID NUMBER. Reason: a duplicate of CVE-2026-900102.' }],
+        replacedBy: ['CVE-2026-900102'],
+      },
+    },
+  };
+}
+
+describe('CVE JSON 5 against the CVE Program\'s record schema (vendor/cve/CVE_Record_Format.json)', () => {
+  test('the CVE Program\'s own basic example passes and is read', () => {
+    const a = parseCveRecord(structuredClone(CVE_PROGRAM_BASIC_EXAMPLE));
+    assert.equal(a.id, 'CVE-1900-1234');
+    assert.deepEqual(a.cves, ['CVE-1900-1234']);
+    assert.equal(a.rules.length, 1);
+    assert.deepEqual(a.rules[0]!.range, { scheme: 'semver', constraints: [{ comparator: '>=', version: '1.0.0' }, { comparator: '<', version: '1.0.6' }] });
+  });
+  test('a rejected record passes as Rejected and gives nothing to match', () => {
+    const a = parseCveRecord(rejectedRecord());
+    assert.equal(a.rules.length, 0);
+    assert.match(a.notes.join('\n'), /REJECTED/);
+  });
+  test('CVSS 4.0 (FIRST schema the record schema imports) and x_ extensions are accepted', () => {
+    const d = clone(vpnRecord());
+    d.containers.cna.metrics.push({ cvssV4_0: { version: '4.0', vectorString: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N', baseScore: 8.7, baseSeverity: 'HIGH' } });
+    d.containers.cna.x_acdNote = { seen: true };
+    d.containers.cna.references[0].tags = ['vendor-advisory', 'x_acd'];
+    assert.equal(parseCveRecord(d).id, 'CVE-2026-900102');
+  });
+  const bad: Array<[string, () => AnyObj, (d: AnyObj) => void, RegExp]> = [
+    ['rejected without its reasons', rejectedRecord, (d) => delete d.containers.cna.rejectedReasons, /\/containers\/cna\/rejectedReasons/],
+    ['rejected, replacedBy not a CVE id', rejectedRecord, (d) => (d.containers.cna.replacedBy = ['GHSA-1234']), /\/containers\/cna\/replacedBy\/0/],
+    ['CVSS 4.0 vector', () => clone(vpnRecord()), (d) => d.containers.cna.metrics.push({ cvssV4_0: { version: '4.0', vectorString: 'CVSS:4.0/AV:N', baseScore: 8.7, baseSeverity: 'HIGH' } }), /\/containers\/cna\/metrics\/1\/cvssV4_0\/vectorString/],
+    ['CVSS 3.1 severity that does not fit the score', () => clone(vpnRecord()), (d) => (d.containers.cna.metrics[0].cvssV3_1.baseSeverity = 'LOW'), /\/containers\/cna\/metrics\/0\/cvssV3_1\/baseS/],
+    ['reference tag not in the CVE list', () => clone(vpnRecord()), (d) => (d.containers.cna.references[0].tags = ['rumour']), /\/containers\/cna\/references\/0\/tags\/0/],
+    ['a field the format does not have', () => clone(vpnRecord()), (d) => (d.containers.cna.severity = 'high'), /\/containers\/cna\/severity/],
+    ['no English description', () => clone(vpnRecord()), (d) => (d.containers.cna.descriptions = [{ lang: 'ja', value: 'パストラバーサル' }]), /\/containers\/cna\/descriptions/],
+    ['timestamp without time', () => clone(vpnRecord()), (d) => (d.cveMetadata.dateUpdated = '2026-11-02'), /\/cveMetadata\/dateUpdated/],
+  ];
+  for (const [what, make, spoil, field] of bad) {
+    test(`refused, naming the field: ${what}`, () => {
+      const d = make();
+      spoil(d);
+      assert.throws(() => parseDocument(d), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'VULN_INVALID_CVE');
+        assert.match(e.message, field);
+        return true;
+      });
+    });
+  }
+});
+
 describe('CISA KEV and format detection', () => {
   test('a catalogue is read; a bad due date is refused naming it', () => {
     const k = parseKev(kevCatalogue(['CVE-2026-900102']));
