@@ -13,8 +13,7 @@ import type { Kysely } from 'kysely';
 import type { AcdConfig } from '../config/index.js';
 import type { Database } from '../store/index.js';
 import { createFlowDecoder, createUdpCollector, type FlowDecoder, type UdpCollector } from '../flow/index.js';
-import { ApprovalSet, addGateCounts, createRetentionJob, createPseudonymiser, createScope, createSelectedFlowWriter, METRICS, purgeSelectedFlows, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
-import { listApprovals, loadPseudonymKeys } from '../selection/approval-store.js';
+import { ApprovalSet, addGateCounts, listApprovals, loadPseudonymKeys, createRetentionJob, createPseudonymiser, createScope, createSelectedFlowWriter, METRICS, purgeSelectedFlows, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
 import type { Registry } from '../shared/metrics.js';
 import { Gauge } from 'prom-client';
 import { silentLogger, type Logger } from '../shared/log.js';
@@ -27,8 +26,8 @@ import type { SelectedFlow } from '../selection/index.js';
 import { createBusCollector, createJetStreamBus, type BusCollector, type JetStreamBus } from '../bus/index.js';
 import { createDetectionStage } from '../detect/index.js';
 import { AcdError } from '../shared/errors.js';
-import { recordAudit } from '../oversight/audit.js';
-import { SYSTEM_ACTOR } from '../auth/roles.js';
+import { recordAudit } from '../oversight/index.js';
+import { SYSTEM_ACTOR } from '../auth/index.js';
 
 /**
  * bus=jetstream: UDP exporters cannot be slowed down, so beyond this many unacknowledged publishes

@@ -30,3 +30,4 @@ export {
 export { csafAdvisory, cveRecord, type CsafInput } from './csaf-builder.js';
 export { createVulnReminderJob, type VulnReminderConfig, type VulnReminderJob, type VulnReminderPayload } from './reminders.js';
 export { shareAdvisoryStix, vulnerabilityObject, vulnerabilityId, type AdvisoryStixResult } from './stix.js';
+export { createVulnFeedScheduler, pullVulnFeed, type VulnFeed, type VulnFeedConfig, type VulnFeedScheduler, type FeedPullResult } from './feeds.js';

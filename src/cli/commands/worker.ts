@@ -13,7 +13,7 @@ import { createMetricsRegistry } from '../../shared/metrics.js';
 import { openStore, type Store } from '../../store/index.js';
 import { hostname } from 'node:os';
 import { createBusWorker, createJetStreamBus, createLeaseManager, parsePartitions, type LeaseManager } from '../../bus/index.js';
-import { createAsnLookup } from '../../selection/scope.js';
+import { createAsnLookup } from '../../selection/index.js';
 
 export interface WorkerCliOptions {
   partitions: string;

@@ -23,7 +23,7 @@ import {
   shareAdvisoryStix,
   type AlertState,
 } from '../../vuln/index.js';
-import { createVulnFeedScheduler } from '../../vuln/feeds.js';
+import { createVulnFeedScheduler } from '../../vuln/index.js';
 
 const READERS = ['operator', 'agency_analyst', 'agency_lead'] as const;
 const AGENCY = ['agency_analyst', 'agency_lead'] as const;
