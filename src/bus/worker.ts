@@ -20,10 +20,10 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { DETECTOR_BIT, copySelectedFlow, type SelectedFlow } from '../selection/index.js';
+import { DETECTOR_BIT, copySelectedFlow, createSelectedFlowWriter, type SelectedFlow } from '../selection/index.js';
 import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectionStage, selectsTraffic, type DetectionStage, type DetectorsConfig, type Finding } from '../detect/index.js';
-import type { AsnLookup } from '../detect/beacon.js';
-import { createFindingWriter, createSelectedFlowWriter } from '../pipeline/writers.js';
+import type { AsnLookup } from '../detect/index.js';
+import { createFindingWriter } from '../findings/index.js';
 import { withTables, type Database } from '../store/index.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import type { Bus, BatchMeta, Subscription } from './bus.js';

@@ -5,10 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { withTables, type Database } from '../store/index.js';
+import type { Database } from '../store/index.js';
 import type { Actor } from '../auth/index.js';
-import type { Finding } from '../detect/index.js';
-import { findingOfRow, type FindingTables } from '../pipeline/tables.js';
+import { getFinding, type StoredFinding } from '../findings/index.js';
 import { recordAudit } from '../oversight/index.js';
 import { AcdError, forbidden, notFound } from '../shared/errors.js';
 import { findingToStix, producerIdentity, type Tier } from './findings.js';
@@ -112,9 +111,8 @@ export interface PromotionResult extends AddResult {
 }
 
 /** A finding as the findings table stores it (the state of its last update), or undefined. */
-export async function storedFinding(db: IntelDb, key: string): Promise<(Finding & { updatedAt: string }) | undefined> {
-  const r = await withTables<FindingTables>(db as unknown as Kysely<Database>).selectFrom('findings').selectAll().where('key', '=', key).executeTakeFirst();
-  return r ? findingOfRow(r) : undefined;
+export async function storedFinding(db: IntelDb, key: string): Promise<StoredFinding | undefined> {
+  return getFinding(db, key);
 }
 
 /**

@@ -13,21 +13,20 @@ import type { Kysely } from 'kysely';
 import type { AcdConfig } from '../config/index.js';
 import type { Database } from '../store/index.js';
 import { createFlowDecoder, createUdpCollector, type FlowDecoder, type UdpCollector } from '../flow/index.js';
-import { ApprovalSet, createRetentionJob, createPseudonymiser, createScope, METRICS, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
+import { ApprovalSet, addGateCounts, createRetentionJob, createPseudonymiser, createScope, createSelectedFlowWriter, METRICS, purgeSelectedFlows, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
 import { listApprovals, loadPseudonymKeys } from '../selection/approval-store.js';
 import type { Registry } from '../shared/metrics.js';
 import { Gauge } from 'prom-client';
 import { silentLogger, type Logger } from '../shared/log.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import type { CountRow } from '../selection/index.js';
-import { addGateCounts, createFindingWriter, createSelectedFlowWriter, type Writer } from './writers.js';
+import { createFindingWriter } from '../findings/index.js';
+import type { Writer } from '../store/index.js';
 import type { Finding } from '../detect/index.js';
 import type { SelectedFlow } from '../selection/index.js';
-import { withTables } from '../store/index.js';
 import { createBusCollector, createJetStreamBus, type BusCollector, type JetStreamBus } from '../bus/index.js';
 import { createDetectionStage } from '../detect/index.js';
 import { AcdError } from '../shared/errors.js';
-import type { SelectionTables } from '../selection/tables.js';
 import { recordAudit } from '../oversight/audit.js';
 import { SYSTEM_ACTOR } from '../auth/roles.js';
 
@@ -222,10 +221,7 @@ export async function createLivePipeline(opts: {
   const retention = createRetentionJob({
     config: { retentionDays: config.retentionDays },
     deps: {
-      purge: async (cutoff) => {
-        const r = await withTables<SelectionTables>(db).deleteFrom('selected_flows').where('end_at', '<', new Date(cutoff)).executeTakeFirst();
-        return Number(r.numDeletedRows);
-      },
+      purge: (cutoff) => purgeSelectedFlows(db, cutoff),
       audit: (rec) => recordAudit(db, { actor: SYSTEM_ACTOR, action: 'retention.purge', target: { type: 'selected_flows' }, reason: `retention ${config.retentionDays} days`, details: { ...rec } }),
       registry,
       logger,

@@ -72,4 +72,5 @@ export {
   type RetentionDeps,
   type RetentionJob,
 } from './retention.js';
+export { addGateCounts, createSelectedFlowWriter, purgeSelectedFlows, readSelectedFlows, type StoredSelectedFlow } from './flow-store.js';
 export { createOfflineGate, type OfflineGate, type OfflineGateOptions } from './offline.js';

@@ -15,3 +15,4 @@ import type { Database } from './schema.js';
 export function withTables<T>(db: Kysely<Database>): Kysely<Database & T> {
   return db as unknown as Kysely<Database & T>;
 }
+export { periodic, type BufferedOptions, type Writer } from './writer.js';

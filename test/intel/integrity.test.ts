@@ -10,7 +10,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ROLES, SYSTEM_ACTOR, createOrganisation, createPerson, issueToken } from '../../src/auth/index.js';
 import { TLP2_MARKING_IDS, TLP_RANK, indicator, orgIdentityId, stableId, tlpOf, type TlpLevel } from '../../src/intel/index.js';
-import { createFindingWriter } from '../../src/pipeline/writers.js';
+import { createFindingWriter } from '../../src/findings/index.js';
 import type { Finding } from '../../src/detect/index.js';
 import { createTestApp, bearer, type TestApp, type TestPerson } from '../helpers/app.js';
 import { engineCases } from '../helpers/stores.js';

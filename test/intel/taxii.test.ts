@@ -12,7 +12,7 @@ import { withTables } from '../../src/store/index.js';
 import { createTestApp, bearer, type TestApp, type TestPerson } from '../helpers/app.js';
 import { SpecClient, TAXII, pathOf, type Envelope, type Send } from './taxii-client.js';
 import { sampleFinding } from './fixtures.js';
-import { createFindingWriter } from '../../src/pipeline/writers.js';
+import { createFindingWriter } from '../../src/findings/index.js';
 
 const MARKING: Record<TlpLevel, string> = {
   clear: 'marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487',

@@ -11,7 +11,7 @@ import { SYSTEM_ACTOR } from '../../src/auth/index.js';
 import { recordAuditBatch } from '../../src/oversight/index.js';
 import { transparencyCounts, transparencyDigest, transparencyHtml } from '../../src/oversight/transparency.js';
 import { FIGURE_LABELS } from '../../src/oversight/transparency-figures.js';
-import { addGateCounts } from '../../src/pipeline/writers.js';
+import { addGateCounts } from '../../src/selection/index.js';
 import { engineCases } from '../helpers/stores.js';
 
 const zero = { received: 0, outOfScope: 0, noApproval: 0, selected: 0, discarded: 0, noKey: 0 };

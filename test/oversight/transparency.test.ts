@@ -4,7 +4,7 @@ import { openStore } from '../../src/store/index.js';
 import { SYSTEM_ACTOR } from '../../src/auth/index.js';
 import { recordAuditBatch } from '../../src/oversight/index.js';
 import { transparencyCounts, transparencyCsv, transparencyHtml } from '../../src/oversight/transparency.js';
-import { addGateCounts } from '../../src/pipeline/writers.js';
+import { addGateCounts } from '../../src/selection/index.js';
 import type { CountRow } from '../../src/selection/index.js';
 
 const zero = { received: 0, outOfScope: 0, noApproval: 0, selected: 0, discarded: 0, noKey: 0 };

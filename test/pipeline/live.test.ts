@@ -16,7 +16,7 @@ import { DemoScenario, V9Encoder, type DemoFlow } from '../../src/flow/demo-expo
 import { SYSTEM_ACTOR, createOrganisation, createPerson, type Actor } from '../../src/auth/index.js';
 import { decideApproval, proposeApproval } from '../../src/selection/approval-store.js';
 import type { SelectionTables } from '../../src/selection/tables.js';
-import type { FindingTables } from '../../src/pipeline/tables.js';
+import type { FindingTables } from '../../src/findings/index.js';
 import { DETECTORS } from '../../src/selection/index.js';
 
 async function actor(store: Awaited<ReturnType<typeof openStore>>, kind: 'agency' | 'commission', role: 'agency_lead' | 'commission_member'): Promise<Actor> {

@@ -6,7 +6,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, bearer, type TestApp } from '../helpers/app.js';
-import { createFindingWriter } from '../../src/pipeline/writers.js';
+import { createFindingWriter } from '../../src/findings/index.js';
 import { findingKey, type Finding } from '../../src/detect/index.js';
 import { ROLES } from '../../src/auth/index.js';
 

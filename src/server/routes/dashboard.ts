@@ -16,6 +16,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import { recordAudit } from '../../oversight/index.js';
+import { lastFindingUpdate } from '../../findings/index.js';
 import { AcdError } from '../../shared/errors.js';
 import { actorOf } from '../access.js';
 
@@ -97,10 +98,10 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
         catching = null;
       });
       await catching;
-      const finding = await sql<{ v: string | null }>`select cast(extract(epoch from max(updated_at)) * 1000 as bigint) as v from findings`.execute(db).catch(() => ({ rows: [] as Array<{ v: string | null }> }));
+      const finding = await lastFindingUpdate(db).catch(() => '0');
       const topics: Record<string, string> = {};
       for (const [k, v] of versions) topics[k] = String(v);
-      topics.finding = String(finding.rows[0]?.v ?? 0);
+      topics.finding = finding;
       return { topics };
     },
   );

@@ -6,10 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
-import { ApprovalSchema, APPROVAL_STATUSES, type ApprovalStatus } from '../../selection/index.js';
+import { ApprovalSchema, APPROVAL_STATUSES, readSelectedFlows, type ApprovalStatus } from '../../selection/index.js';
 import { decideApproval, endApproval, getApproval, listApprovals, proposeApproval } from '../../selection/approval-store.js';
-import { withTables } from '../../store/index.js';
-import type { SelectionTables } from '../../selection/tables.js';
 import { recordAudit } from '../../oversight/index.js';
 import { actorOf } from '../access.js';
 import { AcdError } from '../../shared/errors.js';
@@ -139,16 +137,9 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
     async (req) => {
       await getApproval(db, req.params.id);
-      const rows = await withTables<SelectionTables>(db)
-        .selectFrom('selected_flows')
-        .selectAll()
-        .where('approval_id', '=', req.params.id)
-        .where('seq', '>', req.query.afterSeq ?? 0)
-        .orderBy('seq')
-        .limit(req.query.limit ?? 100)
-        .execute();
+      const rows = await readSelectedFlows(db, req.params.id, req.query);
       await recordAudit(db, { actor: actorOf(req), action: 'selected_flows.read', target: { type: 'approval', id: req.params.id }, basis: req.params.id, details: { count: rows.length, afterSeq: req.query.afterSeq ?? 0 } });
-      return rows.map((r) => ({ ...r, start_at: new Date(r.start_at).toISOString(), end_at: new Date(r.end_at).toISOString(), stored_at: new Date(r.stored_at).toISOString() }));
+      return rows;
     },
   );
 

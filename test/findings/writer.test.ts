@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { createFindingWriter } from '../../src/pipeline/writers.js';
+import { createFindingWriter } from '../../src/findings/index.js';
 import type { Finding } from '../../src/detect/index.js';
 import { engineCases } from '../helpers/stores.js';
 

@@ -1,4 +1,4 @@
-/** The findings table (migration 060) as a Kysely type. */
+/** The findings table (migration 060; the findings part owns it) as a Kysely type. */
 import type { ColumnType, Selectable } from 'kysely';
 import type { Finding, FindingType } from '../detect/index.js';
 
@@ -28,8 +28,11 @@ export interface FindingTables {
 
 export type FindingRow = Selectable<FindingTable>;
 
+/** A stored finding: the detectors' Finding (times in ms since the epoch), with when it was last written. */
+export type StoredFinding = Finding & { updatedAt: string };
+
 /** A stored finding as the detectors' Finding (times in ms since the epoch), with when it was last written. */
-export function findingOfRow(r: FindingRow): Finding & { updatedAt: string } {
+export function findingOfRow(r: FindingRow): StoredFinding {
   return {
     type: r.type as FindingType,
     key: r.key,
