@@ -125,10 +125,10 @@ const UNDRIVEN: Record<string, string> = {
   'POST /api/v1/people/:userId/password-reset': 'user.password_reset_forced checked in test/auth/lifecycle.test.ts',
   'PUT /api/v1/people/:userId/roles': 'user.roles checked in test/auth/lifecycle.test.ts',
   'DELETE /api/v1/people/:userId/sessions/:sessionId': 'needs a second session of the person; user.session.end checked in test/auth/lifecycle.test.ts',
-  'POST /api/v1/intel/revocations': 'needs a promoted report in a collection; audited as intel.revoke (src/intel/sharing.ts), driven in test/intel/integrity.test.ts (its audit entry is not asserted there yet)',
+  'POST /api/v1/intel/revocations': 'needs a promoted report in a collection; intel.revoke and intel.revoke.refused checked in test/vuln/audit-routes.test.ts',
   'POST /api/v1/operations/:id/execute/dry-run': 'changes nothing: it renders what an execute would do (test/operations/refusals.test.ts)',
   'POST /api/v1/vuln/advisories': 'needs a CSAF/CVE document; vuln.advisory.import and vuln.import.refused checked in test/vuln/store.test.ts',
-  'POST /api/v1/vuln/advisories/:advisoryId/stix': 'needs an imported advisory and a collection; audited as vuln.advisory.share (src/vuln/stix.ts), driven in test/vuln/stix-feeds.test.ts (its audit entry is not asserted there yet)',
+  'POST /api/v1/vuln/advisories/:advisoryId/stix': 'needs an imported advisory and a collection; vuln.advisory.share and vuln.advisory.share.refused checked in test/vuln/audit-routes.test.ts',
   'POST /api/v1/vuln/alerts/:alertId/state': "needs a matched alert of the operator's system; vuln.alert.state checked in test/vuln/store.test.ts",
 };
 

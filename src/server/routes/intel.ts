@@ -31,6 +31,7 @@ import {
 } from '../../intel/index.js';
 import { withTables } from '../../store/index.js';
 import { recordAudit } from '../../oversight/index.js';
+import { auditRefusal } from '../refusals.js';
 import { notFound } from '../../shared/errors.js';
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -267,6 +268,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     '/api/v1/intel/revocations',
     {
       config: { access: { roles: ANALYSTS } },
+      onError: auditRefusal(ctx.store.db, 'intel.revoke', (req) => ({ type: 'stix_report', id: (req.body as { reportId?: unknown } | undefined)?.reportId?.toString().slice(0, 200) ?? null })),
       schema: {
         summary: 'Withdraw a promotion: a revoked version (revoked: true; indicators valid_until now) of its report and of every object of it your organisation created, to the same readers; audited',
         tags: ['intel'],

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../access.js';
+import { auditRefusal } from '../refusals.js';
 import { reportOptionsFromConfig } from './reports.js';
 import {
   ALERT_STATES,
@@ -124,6 +125,7 @@ export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise
   const ShareBody = Type.Object({ collectionId: Type.String({ minLength: 1, maxLength: 200 }), apiRoot: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false });
   app.post<{ Params: { advisoryId: string }; Body: Static<typeof ShareBody> }>('/api/v1/vuln/advisories/:advisoryId/stix', {
     config: { access: { roles: AGENCY } },
+    onError: auditRefusal(db, 'vuln.advisory.share', (req) => ({ type: 'advisory', id: (req.params as { advisoryId?: string }).advisoryId?.slice(0, 200) ?? null })),
     schema: {
       summary: "Share an advisory's CVEs as STIX vulnerability objects in an intel collection, under the advisory's TLP",
       tags: ['vuln'],
