@@ -357,8 +357,8 @@ export class BeaconDetector {
       stride: U32S,
       keyAt: KEY,
     });
-    this.dirtyList = new SlotList(this.table.capacity);
-    this.changedList = new SlotList(this.table.capacity);
+    this.dirtyList = new SlotList(this.table.capacity, this.table);
+    this.changedList = new SlotList(this.table.capacity, this.table);
     this.idleList = new SlotList(this.table.capacity);
     this.prevalence = new Prevalence(c.prevalenceCapacity);
     this.allow = new AddressSet();
@@ -849,8 +849,10 @@ export class BeaconDetector {
     this.population = this.prevalence.population();
     const t = this.table;
     const k = this.u32;
-    for (let s = 0; s < t.end(); s++) {
-      if (!t.isUsed(s)) continue;
+    // in table position order (set by set), as before records were handed out densely (table.ts)
+    for (let p = 0; p < t.positions(); p++) {
+      const s = t.slotAt(p);
+      if (s < 0) continue;
       const r = this.score(s, now);
       if (!r) continue;
       const kb = s * U32S + KEY;
