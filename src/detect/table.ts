@@ -181,7 +181,18 @@ export interface SetTableOptions {
   stride: number;
   /** offset of the key inside a record, in 32-bit words */
   keyAt: number;
+  /**
+   * Given: `store` may hold fewer than `capacity` records; when the records handed out reach its end,
+   * the table asks the owner for a store of `records` records (the old one's records copied, its
+   * views replaced) and uses the one returned. Records are handed out densely, so the store grows
+   * with the keys held, by doubling, up to `capacity`: a table sized for a million keys that holds a
+   * hundred thousand allocates and zeroes a tenth of the memory (bounded all the same).
+   */
+  grow?: (records: number) => Uint32Array;
 }
+
+/** records a growable SetTable's owner allocates first */
+export const SET_TABLE_FIRST_RECORDS = 4096;
 
 const WAYS = 8;
 /** flows a detector prefetches at once (createDetectors' observeBatch goes in chunks of this many) */
@@ -216,9 +227,12 @@ export class SetTable implements SlotOrder {
   readonly key: Uint32Array;
   /** per set, 16 words: 8 way words (tag bits | record + 1; 0: free way), then 8 utilities */
   private readonly lines: Uint32Array;
-  private readonly store: Uint32Array;
+  private store: Uint32Array;
   private readonly stride: number;
   private readonly keyAt: number;
+  private readonly grow: ((records: number) => Uint32Array) | undefined;
+  /** records the store holds now */
+  private storeRecords: number;
   /** low bits of a way word: record + 1; the bits above: a tag from the hash's low bits */
   private readonly recBits: number;
   private readonly recMask: number;
@@ -242,10 +256,13 @@ export class SetTable implements SlotOrder {
     this.words = o.words;
     this.key = new Uint32Array(o.words);
     this.lines = new Uint32Array(this.sets * 2 * WAYS);
-    if (o.store.length < this.capacity * o.stride) throw new AcdError('DETECT_BAD_CAPACITY', `set table store holds ${o.store.length} words, ${this.capacity * o.stride} needed`);
+    if (!o.grow && o.store.length < this.capacity * o.stride) throw new AcdError('DETECT_BAD_CAPACITY', `set table store holds ${o.store.length} words, ${this.capacity * o.stride} needed`);
     this.store = o.store;
     this.stride = o.stride;
     this.keyAt = o.keyAt;
+    this.grow = o.grow;
+    this.storeRecords = Math.min(this.capacity, Math.floor(o.store.length / o.stride));
+    if (this.storeRecords < 1) throw new AcdError('DETECT_BAD_CAPACITY', 'set table store holds no record');
     this.recBits = 32 - Math.clz32(this.capacity);
     this.recMask = (2 ** this.recBits) - 1;
     this.tagMask = (~this.recMask) >>> 0;
@@ -321,7 +338,10 @@ export class SetTable implements SlotOrder {
       if (this.freeHead !== 0) {
         r = this.freeHead - 1;
         this.freeHead = this.store[r * this.stride + this.keyAt] ?? 0;
-      } else r = this.nextRec++;
+      } else {
+        r = this.nextRec++;
+        if (r >= this.storeRecords) this.growStore();
+      }
       this.size++;
     }
     lines[lb + way] = (this.tagOf(h) | (r + 1)) >>> 0;
@@ -333,6 +353,20 @@ export class SetTable implements SlotOrder {
     this.lastRec = r;
     this.lastPos = set * WAYS + way;
     return r;
+  }
+
+  private growStore(): void {
+    const want = Math.min(this.capacity, Math.max(this.storeRecords * 2, SET_TABLE_FIRST_RECORDS));
+    if (!this.grow || want <= this.storeRecords) throw new AcdError('DETECT_BAD_CAPACITY', `set table store of ${this.storeRecords} records is full`);
+    const st = this.grow(want);
+    if (st.length < want * this.stride) throw new AcdError('DETECT_BAD_CAPACITY', `set table store grown to ${st.length} words, ${want * this.stride} needed`);
+    this.store = st;
+    this.storeRecords = want;
+  }
+
+  /** records the store holds now (grows up to capacity when the owner gave `grow`) */
+  get allocated(): number {
+    return this.storeRecords;
   }
 
   /** the position (set × 8 + way) of record r, or -1 when r holds no key */
