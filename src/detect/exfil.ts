@@ -65,8 +65,8 @@ interface Volume {
 export class ExfilDetector {
   readonly config: ExfilConfig;
   /**
-   * pair ages, a bucket of WAYS pairs in 4 × WAYS words side by side (two cache lines: one lookup
-   * reads one bucket, not four arrays): [hash 1 × 8][hash 2 × 8 (0: free)][first minute × 8][last minute × 8]
+   * pair ages, a bucket of WAYS (4) pairs in 4 × WAYS words side by side (one 64-byte line: a lookup
+   * reads one place, not four arrays): [hash 1 × 4][hash 2 × 4 (0: free)][first minute × 4][last minute × 4]
    */
   private readonly pairs: Uint32Array;
   private readonly slots: number;
