@@ -1,5 +1,5 @@
 // The selection part's public interface: scope, approvals, criteria, pseudonymisation and the gate.
-export { ATTRIBUTION, loadAsnTable, type AsnTable } from './geodata.js';
+export { ATTRIBUTION, loadAsnTable, loadAsnTable4, loadAsnTable6, type AsnTable } from './geodata.js';
 export {
   createAsnLookup,
   createScope,
