@@ -23,7 +23,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyFlowRecord, dstAddrString, importFlowFile, srcAddrString } from '../src/flow/index.js';
 import type { FlowRecord } from '../src/flow/index.js';
-import { AddressSet, createDetectors, INBOUND, OUTBOUND, ritaScore, VENDOR_UPDATE_ASNS } from '../src/detect/index.js';
+import { AddressSet, createDetectors, INBOUND, OUTBOUND, RARE_FLAG, ritaScore, VENDOR_UPDATE_ASNS } from '../src/detect/index.js';
 import type { AsnLookup, DetectorsConfig, Direction, Finding } from '../src/detect/index.js';
 import { loadAsnTable } from '../src/selection/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -317,7 +317,14 @@ async function evaluateScenarios(): Promise<void> {
     const found = sc.attacks.map((a) => {
       const fa = findings.filter((f) => truth(f) === a.name && (f.type === a.expect || a.expect === 'beacon' && f.type === 'fan-in'));
       const tier = fa.some((f) => f.tier === 'confirmed') ? 'C' : fa.length ? 'S' : 'MISSED';
-      return `${a.name}: ${tier}`;
+      // a suspected attack: its place in the list a person reads (same type; rare new destinations first, then score)
+      let rank = '';
+      if (tier === 'S') {
+        const rare = (f: Finding): number => (f.flags?.includes(RARE_FLAG) ? 1 : 0);
+        const same = findings.filter((f) => f.type === fa[0]!.type).sort((x, y) => rare(y) - rare(x) || y.score - x.score);
+        rank = ` #${same.indexOf(fa[0]!) + 1}/${same.length}`;
+      }
+      return `${a.name}: ${tier}${rank}`;
     });
     if (!heldOut) {
       console.log(`\n=== ${name}: ${sc.events.length} flows`);
