@@ -132,7 +132,7 @@ function rarityRun(extra: 'none' | 'scan-before' | 'scan-after' | 'scanned-inbou
   specs.sort((a, b) => a.start - b.start);
   const det = createDetectors({ config: { beacon: { capacity: 10_000 } } });
   const r = new MutableFlowRecord();
-  for (const s of specs) det.observe(flow(s, r), s.src.startsWith('10.') ? OUTBOUND : INBOUND);
+  for (const s of specs) det.observe(flow(s, r), String(s.src).startsWith('10.') ? OUTBOUND : INBOUND);
   det.flush(T0 + 40 * H);
   return det.findings.list();
 }
