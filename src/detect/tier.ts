@@ -72,8 +72,12 @@ function kindOf(f: Finding): string {
 function selfCorroborated(f: Finding): boolean {
   if (f.type === 'indicator' || f.type === 'ddos') return true;
   // fan-in is corroboration when the server is rare: reached by at most 20 % of the domestic hosts
-  // (beacon.prevalenceShare); most hosts polling one server is a popular service, not a botnet
-  if (f.type === 'fan-in') return !f.flags?.includes(VENDOR_FLAG) && Number((f.evidence as { prevalenceShare?: number }).prevalenceShare ?? 0) <= 0.2;
+  // (beacon.prevalenceShare), its victims alone included (victimShare: the prevalence estimate reads 0
+  // for a server whose record was evicted); most hosts polling one server is a popular service
+  if (f.type === 'fan-in') {
+    const ev = f.evidence as { prevalenceShare?: number; victimShare?: number };
+    return !f.flags?.includes(VENDOR_FLAG) && Math.max(Number(ev.prevalenceShare ?? 0), Number(ev.victimShare ?? 0)) <= 0.2;
+  }
   if (f.type === 'scan') return !((f.evidence as { kind?: string }).kind === 'repeated-failure' && f.direction === 'outbound');
   return false;
 }
@@ -103,6 +107,8 @@ function corroborates(g: Finding, f: Finding): boolean {
   const kg = kindOf(g);
   const kf = kindOf(f);
   if (kg === kf) return false;
+  // a fan-in is its members' beacons seen together: they do not corroborate it
+  if (f.type === 'fan-in' && kg === 'timing') return false;
   // a chunked upload is regular too: a beacon corroborates an exfiltration (and back) only when it
   // ran for an hour before the upload began (C2 first, then the upload), not when the upload made it
   if ((kg === 'timing' && kf === 'exfiltration') || (kg === 'exfiltration' && kf === 'timing')) {
@@ -208,7 +214,8 @@ export class TierPolicy {
     const ev = f.evidence as { prevalence?: { domesticHosts?: number; population?: number }; connections?: number };
     const pop = ev.prevalence?.population ?? 0;
     const hosts = ev.prevalence?.domesticHosts ?? Infinity;
-    if (pop < c.rarityMinPopulation || hosts > 1) return false;
+    // exactly one: the pair's own host (0 means the address's record was evicted: unknown, not rare)
+    if (pop < c.rarityMinPopulation || hosts !== 1) return false;
     if (!(f.firstSeen >= this.start + c.warmupMs)) return false;
     return (ev.connections ?? 0) >= c.persistConnections && f.lastSeen - f.firstSeen >= c.persistMs;
   }

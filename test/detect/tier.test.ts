@@ -154,3 +154,24 @@ test('a rare, new, persisting single-host timer alone stays suspected (flagged r
   assert.ok(scanned.some((f) => f.type === 'scan' && f.direction === 'inbound'), 'the inbound scan is found');
   assert.equal(beaconOf(scanned)?.tier, 'suspected', 'an inbound scan of the host confirms nothing about it');
 });
+
+test('a popular server whose prevalence record was evicted by churn is still popular: its fan-in is not confirmed and its pollers\' beacons stay suspected', () => {
+  // 60 hosts poll 41.9.9.9 every 5 min for 70 h; new addresses (browsing) from hour 66 churn a small
+  // prevalence table, evicting the server's record (kept an hour per host past its last new host),
+  // whose estimate then reads 0 hosts ("rare")
+  const specs: Parameters<typeof flow>[0][] = [];
+  const rand = prng(5);
+  for (let h = 1; h <= 60; h++) for (const t of beaconTimes(rand, T0 + h * 5_000, 300_000, 0.01, 840)) specs.push({ src: `10.0.1.${h}`, dst: '41.9.9.9', start: t });
+  for (let i = 0; i < 30_000; i++) specs.push({ src: `10.0.1.${1 + (i % 60)}`, dst: `130.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, start: T0 + 66 * H + i * 100 });
+  specs.sort((a, b) => a.start - b.start);
+  const det = createDetectors({ config: { beacon: { capacity: 8192, prevalenceCapacity: 1024 } } });
+  const r = new MutableFlowRecord();
+  for (const s of specs) det.observe(flow(s, r), OUTBOUND);
+  det.flush(T0 + 71 * H);
+  const fan = det.findings.list().find((f) => f.type === 'fan-in' && f.external === '41.9.9.9');
+  assert.ok(fan, 'the fan-in is reported');
+  assert.ok(Number((fan.evidence as { victimShare?: number }).victimShare) > 0.2, `victim share: ${JSON.stringify(fan.evidence)}`);
+  assert.equal(fan.tier, 'suspected');
+  const confirmed = det.findings.list().filter((f) => f.external === '41.9.9.9' && f.tier === 'confirmed');
+  assert.deepEqual(confirmed.map((f) => f.key), []);
+});
