@@ -276,7 +276,10 @@ async function evaluate(c: Capture, configName: string, config: DetectorsConfig,
  * of tuning (issue #21, the ≤ 0.1 target) and never run before its design was fixed. Their first
  * run showed a fault, not a threshold (a popular server's prevalence record evicted by churn read as
  * "reached by nobody", so its fan-in confirmed its 30 pollers); after that fix they count as seen,
- * and 301, 302, 303 are the held-out part never run before the fix. Per scenario:
+ * and 301, 302, 303 were the held-out part never run before that fix. Their run showed (on 303, as
+ * on the seen 201/203) a second fault: a fan-in about an untracked server confirmed on a lower bound
+ * of its share while it grew a victim at a time; after that fix (fan-in evidence prevalenceUnknown)
+ * 401, 402, 403 are the held-out part never run before. Per scenario:
  * each attack found (and its tier), false findings per host-day by tier, and RITA's pairs at 0.8 or
  * more (single-host periodic pairs it would report). A finding counts as confirmed when it was
  * confirmed at ANY emission (it selected traffic then), not only at the end; the members of a
@@ -285,7 +288,7 @@ async function evaluate(c: Capture, configName: string, config: DetectorsConfig,
 async function evaluateScenarios(): Promise<void> {
   const { generateScenario, fillRecord } = await import('./eval-scenarios.js');
   const { MutableFlowRecord } = await import('../src/flow/index.js');
-  for (const [seed, heldOut] of [[1, false], [2, false], [101, true], [102, true], [201, true], [202, true], [203, true], [301, true], [302, true], [303, true]] as const) {
+  for (const [seed, heldOut] of [[1, false], [2, false], [101, true], [102, true], [201, true], [202, true], [203, true], [301, true], [302, true], [303, true], [401, true], [402, true], [403, true]] as const) {
     if (heldOut && process.env.ACD_EVAL_TUNING === '1') continue;
     const t0 = Date.UTC(2026, 5, 1);
     const sc = generateScenario(seed, t0);

@@ -158,6 +158,8 @@ export class FanInDetector {
           medianIntervalSeconds: mi.length ? r3(mi[Math.floor(mi.length / 2)] ?? 0) : null,
           prevalenceShare: r3(s.prevalence),
           ...(s.population > 0 ? { victimShare: r3(victimShare) } : {}),
+          // the prevalence table no longer holds the server (evicted): its share of hosts is unknown
+          ...(s.prevalence === 0 ? { prevalenceUnknown: true } : {}),
         },
         updates: 1,
         ...(s.vendor ? { flags: [VENDOR_FLAG] } : {}),

@@ -73,10 +73,12 @@ function selfCorroborated(f: Finding): boolean {
   if (f.type === 'indicator' || f.type === 'ddos') return true;
   // fan-in is corroboration when the server is rare: reached by at most 20 % of the domestic hosts
   // (beacon.prevalenceShare), its victims alone included (victimShare: the prevalence estimate reads 0
-  // for a server whose record was evicted); most hosts polling one server is a popular service
+  // for a server whose record was evicted); most hosts polling one server is a popular service.
+  // prevalenceUnknown: the server is untracked (0 hosts, yet its victims reach it): its rarity is
+  // unknown, and a fan-in growing one victim at a time would confirm early on a lower bound
   if (f.type === 'fan-in') {
-    const ev = f.evidence as { prevalenceShare?: number; victimShare?: number };
-    return !f.flags?.includes(VENDOR_FLAG) && Math.max(Number(ev.prevalenceShare ?? 0), Number(ev.victimShare ?? 0)) <= 0.2;
+    const ev = f.evidence as { prevalenceShare?: number; victimShare?: number; prevalenceUnknown?: boolean };
+    return !f.flags?.includes(VENDOR_FLAG) && ev.prevalenceUnknown !== true && Math.max(Number(ev.prevalenceShare ?? 0), Number(ev.victimShare ?? 0)) <= 0.2;
   }
   if (f.type === 'scan') return !((f.evidence as { kind?: string }).kind === 'repeated-failure' && f.direction === 'outbound');
   return false;
