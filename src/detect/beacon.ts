@@ -162,6 +162,8 @@ export interface BeaconScored {
   prevalenceFactor: number;
   /** the external is in a vendor/cloud AS (vendorAsns) */
   vendor?: boolean;
+  /** distinct domestic hosts seen in all, when the prevalence rule applies (≥ prevalenceMinPopulation) */
+  population?: number;
 }
 
 const IV_RES = 10;
@@ -390,6 +392,11 @@ export class BeaconDetector {
   }
 
   /** bytes of state per tracked pair: the table's key and chain plus the per-pair arrays */
+  /** enough domestic hosts seen for shares of them to mean something (the prevalence rule's minimum) */
+  private populationKnown(): boolean {
+    return (this.population || this.prevalence.population()) >= this.config.prevalenceMinPopulation;
+  }
+
   bytesPerKey(): number {
     return this.table.bytesPerSlot() + STRIDE;
   }
@@ -811,7 +818,7 @@ export class BeaconDetector {
     const first = this.f64[s * F64S + FIRST] ?? 0;
     const last = this.f64[s * F64S + LAST] ?? 0;
     if (this.onScored && tell) {
-      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.u32[s * U32S + CNT] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1, vendor: ((this.u8[s * U8S + FLG] ?? 0) & F_VENDOR) !== 0 });
+      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.u32[s * U32S + CNT] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1, vendor: ((this.u8[s * U8S + FLG] ?? 0) & F_VENDOR) !== 0, ...(this.populationKnown() ? { population: this.population || this.prevalence.population() } : {}) });
     }
     let type: 'beacon' | 'strobe' | null = null;
     if (r.strobe) type = 'strobe';
