@@ -2,3 +2,4 @@
 export { createPipeline, type Pipeline, type PipelineConfig, type PipelineDeps } from './pipeline.js';
 export { createLivePipeline, exporterAddress, type LivePipeline, type PipelineRates } from './live.js';
 export { analyzeFiles, OFFLINE_CARRIER, type AnalyzeOptions, type AnalyzeResult } from './offline.js';
+export { PIPELINE_ERRORS, pipelineError, type PipelineErrorCode } from './errors.js';

@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { AcdError } from '../shared/errors.js';
 import { RangeBuilder4, RangeBuilder6, RangeSet4, RangeSet6, bigToWords, wordsToBig } from './ranges.js';
 import { cmp128, decimalToWords } from './cidr.js';
+import { selectionError } from './errors.js';
 
 /** Credit the data wherever it is used (UI footer, README, `acd --version`): CC BY 4.0 requires it. */
 export const ATTRIBUTION = {
@@ -27,7 +27,7 @@ function packageDir(name: string): string {
   try {
     return dirname(require.resolve(`${name}/package.json`));
   } catch {
-    throw new AcdError('GEODATA_MISSING', `the npm package ${name} is not installed: run npm install`);
+    throw selectionError('GEODATA_MISSING', `the npm package ${name} is not installed: run npm install`);
   }
 }
 
@@ -36,7 +36,7 @@ function readData(pkg: string, file: string): Buffer {
   try {
     return readFileSync(path);
   } catch {
-    throw new AcdError('GEODATA_MISSING', `cannot read ${path}`);
+    throw selectionError('GEODATA_MISSING', `cannot read ${path}`);
   }
 }
 
@@ -115,11 +115,11 @@ export function loadAsnTable(): AsnTable {
   // The shipped data has a few overlapping rows (its README warns of data bugs): where a row starts
   // inside the previous one, the previous one is cut short so the ranges stay sorted and disjoint.
   for (let i = 1; i < s4.length; i++) {
-    if (s4[i]! <= s4[i - 1]!) throw new AcdError('GEODATA_BAD', `asn-ipv4-num.csv is not sorted at row ${i + 1}`);
+    if (s4[i]! <= s4[i - 1]!) throw selectionError('GEODATA_BAD', `asn-ipv4-num.csv is not sorted at row ${i + 1}`);
     if (s4[i]! <= e4[i - 1]!) e4[i - 1] = s4[i]! - 1;
   }
   for (let i = 1; i < i6; i++) {
-    if (cmp128(s6, i * 4, s6, (i - 1) * 4) <= 0) throw new AcdError('GEODATA_BAD', `asn-ipv6-num.csv is not sorted at row ${i + 1}`);
+    if (cmp128(s6, i * 4, s6, (i - 1) * 4) <= 0) throw selectionError('GEODATA_BAD', `asn-ipv6-num.csv is not sorted at row ${i + 1}`);
     if (cmp128(s6, i * 4, e6, (i - 1) * 4) <= 0) bigToWords(wordsToBig(s6, i * 4) - 1n, e6, (i - 1) * 4);
   }
   return {

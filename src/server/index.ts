@@ -2,3 +2,4 @@
 export { startAcd, stopOnSignals, type RunningAcd } from './start.js';
 export { buildServer, routeModules, type BuiltServer, type RouteModule } from './app.js';
 export type { AppContext } from './context.js';
+export { SERVER_ERRORS, serverError, type ServerErrorCode } from './error-codes.js';
