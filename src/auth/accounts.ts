@@ -10,6 +10,7 @@ import { AcdError, conflict, notFound } from '../shared/errors.js';
 import { ROLES_BY_ORG_KIND, isOrgKind, isRole, type Actor, type OrgKind, type Role } from '../shared/roles.js';
 import { hashPassword, newSecret, sha256Hex } from './secrets.js';
 import { forgetCachedTokens } from './token-cache.js';
+import { authError } from './errors.js';
 
 export const SECTORS = [
   'electricity', 'gas', 'oil', 'water', 'railways', 'trucking', 'ocean_freight', 'port_handling',
@@ -25,7 +26,7 @@ export interface NewOrganisation {
 }
 
 export async function createOrganisation(db: Kysely<Database>, actor: Actor, input: NewOrganisation): Promise<Organisation> {
-  if (!isOrgKind(input.kind)) throw new AcdError('INVALID_ORG_KIND', `organisation kind "${String(input.kind)}" is not one of the known kinds`);
+  if (!isOrgKind(input.kind)) throw authError('INVALID_ORG_KIND', `organisation kind "${String(input.kind)}" is not one of the known kinds`);
   if (input.kind === 'operator' && !input.sector) {
     throw new AcdError('SECTOR_REQUIRED', `an operator organisation needs a sector (one of ${SECTORS.join(', ')})`);
   }
@@ -54,18 +55,18 @@ export interface NewPerson {
 }
 
 export function checkRolesForOrg(kind: OrgKind, roles: string[]): asserts roles is Role[] {
-  if (roles.length === 0) throw new AcdError('ROLES_REQUIRED', 'a person needs at least one role');
+  if (roles.length === 0) throw authError('ROLES_REQUIRED', 'a person needs at least one role');
   for (const r of roles) {
-    if (!isRole(r)) throw new AcdError('INVALID_ROLE', `role "${r}" is not a known role`);
+    if (!isRole(r)) throw authError('INVALID_ROLE', `role "${r}" is not a known role`);
     if (!ROLES_BY_ORG_KIND[kind].includes(r)) {
-      throw new AcdError('ROLE_NOT_ALLOWED', `role "${r}" cannot be held in an organisation of kind ${kind}; allowed: ${ROLES_BY_ORG_KIND[kind].join(', ')}`);
+      throw authError('ROLE_NOT_ALLOWED', `role "${r}" cannot be held in an organisation of kind ${kind}; allowed: ${ROLES_BY_ORG_KIND[kind].join(', ')}`);
     }
   }
 }
 
 export async function createPerson(db: Kysely<Database>, actor: Actor, input: NewPerson): Promise<User> {
   if (!/^[a-z0-9._-]{3,64}$/.test(input.username)) {
-    throw new AcdError('INVALID_USERNAME', `username "${input.username}" must be 3–64 characters of a-z, 0-9, . _ -`);
+    throw authError('INVALID_USERNAME', `username "${input.username}" must be 3–64 characters of a-z, 0-9, . _ -`);
   }
   if (input.password !== undefined) checkPasswordStrength(input.password, [input.username, input.displayName]);
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;

@@ -8,3 +8,4 @@ export { checkPasswordStrength, MIN_PASSWORD_SCORE } from './passwords.js';
 export * from './lifecycle.js';
 export { setTokenCacheTtl } from './token-cache.js';
 export { DEVICE_COOKIE, isKnownDevice, rememberDevice } from './devices.js';
+export { AUTH_ERRORS, authError, type AuthErrorCode } from './errors.js';

@@ -6,12 +6,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
 import { recordAudit } from '../oversight/index.js';
-import { AcdError, notFound } from '../shared/errors.js';
+import { notFound } from '../shared/errors.js';
 import { checkRolesForOrg } from './accounts.js';
 import { checkPasswordStrength } from './passwords.js';
 import { hashPassword } from './secrets.js';
 import { forgetCachedTokens } from './token-cache.js';
 import type { Actor, OrgKind, Role } from '../shared/roles.js';
+import { authError } from './errors.js';
 
 async function person(db: Kysely<Database>, userId: string) {
   const u = await db.selectFrom('users').innerJoin('organisations', 'organisations.id', 'users.org_id').select(['users.id', 'users.username', 'users.display_name', 'users.roles', 'users.disabled', 'organisations.kind']).where('users.id', '=', userId).executeTakeFirst();
@@ -22,7 +23,7 @@ async function person(db: Kysely<Database>, userId: string) {
 /** Disables (or enables) a person: a disabled person's sessions are ended and tokens refused at once. */
 export async function setPersonDisabled(db: Kysely<Database>, actor: Actor, userId: string, disabled: boolean, reason: string): Promise<void> {
   await person(db, userId);
-  if (disabled && userId === actor.userId) throw new AcdError('SELF_DISABLE', 'an administrator cannot disable themself');
+  if (disabled && userId === actor.userId) throw authError('SELF_DISABLE', 'an administrator cannot disable themself');
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ disabled }).where('id', '=', userId).execute();
     const ended = disabled ? Number((await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst()).numDeletedRows) : 0;

@@ -7,8 +7,8 @@
 import { zxcvbn, zxcvbnOptions } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import * as en from '@zxcvbn-ts/language-en';
-import { AcdError } from '../shared/errors.js';
 import { MIN_PASSWORD_LENGTH } from './secrets.js';
+import { authError } from './errors.js';
 
 export const MIN_PASSWORD_SCORE = 3;
 
@@ -25,13 +25,13 @@ function configure(): void {
 
 /** Throws WEAK_PASSWORD (400) naming why, when `password` is too easy to guess. */
 export function checkPasswordStrength(password: string, userInputs: string[] = []): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new AcdError('WEAK_PASSWORD', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (password.trim() === '') throw new AcdError('WEAK_PASSWORD', 'a password cannot be only spaces');
+  if (password.length < MIN_PASSWORD_LENGTH) throw authError('WEAK_PASSWORD', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.trim() === '') throw authError('WEAK_PASSWORD', 'a password cannot be only spaces');
   configure();
   // the estimator's cost grows with the length; what matters for guessing is the start
   const r = zxcvbn(password.slice(0, 256), userInputs.filter((s) => s.length > 0));
   if (r.score < MIN_PASSWORD_SCORE) {
     const why = [r.feedback.warning, ...r.feedback.suggestions].filter((s) => s).join(' ');
-    throw new AcdError('WEAK_PASSWORD', `this password is too easy to guess (strength ${r.score} of 4, needs ${MIN_PASSWORD_SCORE})${why ? `: ${why}` : ''}`, { details: { score: r.score, minimum: MIN_PASSWORD_SCORE } });
+    throw authError('WEAK_PASSWORD', `this password is too easy to guess (strength ${r.score} of 4, needs ${MIN_PASSWORD_SCORE})${why ? `: ${why}` : ''}`, { details: { score: r.score, minimum: MIN_PASSWORD_SCORE } });
   }
 }

@@ -7,3 +7,4 @@ export { createBusWorker, purgeBatchNames, type BusWorker, type WorkerConfig } f
 export { partitionOf } from './partition.js';
 export { BatchEncoder, decodeBatch, BusFlow, RECORD_BYTES, type BatchHeader } from './codec.js';
 export { createLeaseManager, leaseBucket, type LeaseConfig, type LeaseEvents, type LeaseManager } from './leases.js';
+export { BUS_ERRORS, busError, type BusErrorCode } from './errors.js';

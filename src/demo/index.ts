@@ -5,3 +5,4 @@ export { DEMO_APPROVAL_ID, DEMO_CARRIER, actorByUsername, ensureDemoApproval } f
 export { ensureDemoReport } from './report.js';
 export { ensureDemoOperation } from './operation.js';
 export { demoAdvisories, ensureDemoVuln } from './vuln.js';
+export { DEMO_ERRORS, demoError, type DemoErrorCode } from './errors.js';

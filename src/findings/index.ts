@@ -4,3 +4,4 @@ export { createFindingWriter } from './writer.js';
 export { findingsAbout, getFinding, lastFindingUpdate, listFindings, type FindingQuery } from './queries.js';
 export { INFRASTRUCTURE_LIMIT, canonicalAddress, findingView, readFinding, readFindings, readInfrastructure, type FindingView, type InfrastructureView } from './read.js';
 export { FINDING_READERS, FINDING_READER_ORG_KINDS, INFRASTRUCTURE_READERS, INFRASTRUCTURE_READER_ORG_KINDS } from './access.js';
+export { FINDINGS_ERRORS, findingsError, type FindingsErrorCode } from './errors.js';

@@ -8,9 +8,10 @@ import type { Database } from '../store/index.js';
 import type { Actor } from '../auth/index.js';
 import { recordAudit } from '../oversight/index.js';
 import { ipv6ToString, parseIpv4, parseIpv6 } from '../flow/index.js';
-import { AcdError, notFound } from '../shared/errors.js';
+import { notFound } from '../shared/errors.js';
 import { findingsAbout, getFinding, listFindings, type FindingQuery } from './queries.js';
 import type { StoredFinding } from './tables.js';
+import { findingsError } from './errors.js';
 
 /** the infrastructure page shows at most this many findings (newest first) */
 export const INFRASTRUCTURE_LIMIT = 500;
@@ -27,7 +28,7 @@ export function canonicalAddress(text: string): string {
   if (parseIpv4(text) >= 0) return text;
   const v6 = text.includes(':') && !text.includes('%') ? parseIpv6(text) : null;
   if (v6) return ipv6ToString(v6);
-  throw new AcdError('BAD_ADDRESS', `address: '${text.slice(0, 64)}' is not an IPv4 or IPv6 address (a prefix or a name is not accepted)`);
+  throw findingsError('BAD_ADDRESS', `address: '${text.slice(0, 64)}' is not an IPv4 or IPv6 address (a prefix or a name is not accepted)`);
 }
 
 /** Findings, highest score first; audited `findings.read` with the count. */

@@ -14,3 +14,4 @@ export {
 export { createUdpCollector, parseUdpUrl, exporterId, type UdpCollector, type UdpCollectorOptions } from './collector.js';
 // The demo's synthetic carrier exporter (NetFlow v9 over UDP), a component like any other (docs/STYLE.md).
 export { createDemoExporter, DemoScenario, V9Encoder, fillFlowRecord, type DemoActors, type DemoExporter, type DemoFlow, type DemoScenarioOptions, type DomesticTest } from './demo-exporter.js';
+export { FLOW_ERRORS, flowError, type FlowErrorCode } from './errors.js';

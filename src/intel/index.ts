@@ -87,3 +87,4 @@ export {
   type TaxiiClient,
   type TaxiiPage,
 } from './client.js';
+export { INTEL_ERRORS, intelError, type IntelErrorCode } from './errors.js';

@@ -7,8 +7,8 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { AcdError } from '../shared/errors.js';
 import type { DriverPlan, Drift, Measure, MeasureDriver, VerifyResult } from './measures.js';
+import { operationsError } from './errors.js';
 
 const run = promisify(execFile);
 
@@ -67,7 +67,7 @@ export function gobgpArgs(c: GobgpConfig, m: Measure, op: 'add' | 'del'): string
     if (op === 'add') args.push('then', ...flowspecThen(c, m));
     return args;
   }
-  throw new AcdError('BAD_MEASURE', `the GoBGP driver does not handle ${m.kind} measures`);
+  throw operationsError('BAD_MEASURE', `the GoBGP driver does not handle ${m.kind} measures`);
 }
 
 const sameRoute = (a: Measure, b: Measure) =>
@@ -128,7 +128,7 @@ export function createGobgpDriver(kind: 'bgp_blackhole' | 'flowspec', c: GobgpCo
       await run(c.bin ?? 'gobgp', args, { timeout: 10_000 });
     } catch (e) {
       const err = e as { stderr?: string; message: string };
-      throw new AcdError('BGP_FAILED', `gobgp ${args.join(' ')} failed: ${(err.stderr || err.message).trim()}`, { status: 502 });
+      throw operationsError('BGP_FAILED', `gobgp ${args.join(' ')} failed: ${(err.stderr || err.message).trim()}`, { status: 502 });
     }
   };
   const families = kind === 'flowspec' ? ['ipv4-flowspec', 'ipv6-flowspec'] : ['ipv4', 'ipv6'];
@@ -137,7 +137,7 @@ export function createGobgpDriver(kind: 'bgp_blackhole' | 'flowspec', c: GobgpCo
       return await readRib(c, fam);
     } catch (e) {
       const err = e as { stderr?: string; message: string };
-      throw new AcdError('BGP_FAILED', `reading the ${fam} RIB of gobgpd ${c.host}:${c.port} failed: ${(err.stderr || err.message).trim()}`, { status: 502 });
+      throw operationsError('BGP_FAILED', `reading the ${fam} RIB of gobgpd ${c.host}:${c.port} failed: ${(err.stderr || err.message).trim()}`, { status: 502 });
     }
   };
   return {

@@ -16,3 +16,4 @@ export * from './bgp.js';
 export * from './blocklist.js';
 export * from './notice.js';
 export * from './drivers.js';
+export { OPERATIONS_ERRORS, operationsError, type OperationsErrorCode } from './errors.js';

@@ -15,6 +15,7 @@ import { resolveTarget } from './targets.js';
 import type { OperationMeasureTable, OperationsTables } from './tables.js';
 import { advisoryLock, inQueue, writerKey } from './writer.js';
 import { foreignTargets } from './abroad.js';
+import { operationsError } from './errors.js';
 
 export const MEASURE_KINDS = ['rpz', 'bgp_blackhole', 'flowspec', 'blocklist', 'takedown'] as const;
 export type MeasureKind = (typeof MEASURE_KINDS)[number];
@@ -106,36 +107,36 @@ const EMAIL = /^[^\s@<>()",;:]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[
 
 /** Checks a measure's kind, target and parameters against the operation, returning what is stored. */
 export function checkMeasure(kind: string, target: string, params: Record<string, unknown>, op: OperationRow): { target: string; params: Record<string, unknown> } {
-  if (!(MEASURE_KINDS as readonly string[]).includes(kind)) throw new AcdError('BAD_MEASURE', `kind: ${kind} is not one of ${MEASURE_KINDS.join(', ')}`);
+  if (!(MEASURE_KINDS as readonly string[]).includes(kind)) throw operationsError('BAD_MEASURE', `kind: ${kind} is not one of ${MEASURE_KINDS.join(', ')}`);
   const t = resolveTarget(target, targetsOf(op));
   switch (kind as MeasureKind) {
     case 'rpz': {
       const action = params.action ?? 'nxdomain';
-      if (action !== 'nxdomain' && action !== 'sinkhole') throw new AcdError('BAD_MEASURE', 'params/action: an RPZ measure is nxdomain or sinkhole');
+      if (action !== 'nxdomain' && action !== 'sinkhole') throw operationsError('BAD_MEASURE', 'params/action: an RPZ measure is nxdomain or sinkhole');
       return { target: t.value, params: { action } };
     }
     case 'bgp_blackhole':
-      if (t.type !== 'address') throw new AcdError('BAD_MEASURE', 'target: a BGP blackhole is announced for an address (/32 or /128), not a domain');
+      if (t.type !== 'address') throw operationsError('BAD_MEASURE', 'target: a BGP blackhole is announced for an address (/32 or /128), not a domain');
       return { target: t.value, params: {} };
     case 'flowspec': {
-      if (t.type !== 'address') throw new AcdError('BAD_MEASURE', 'target: a FlowSpec rule matches an address (/32 or /128), not a domain');
+      if (t.type !== 'address') throw operationsError('BAD_MEASURE', 'target: a FlowSpec rule matches an address (/32 or /128), not a domain');
       const out: Record<string, unknown> = {};
       if (params.protocol !== undefined) {
-        if (params.protocol !== 'tcp' && params.protocol !== 'udp' && params.protocol !== 'icmp') throw new AcdError('BAD_MEASURE', 'params/protocol: tcp, udp or icmp');
+        if (params.protocol !== 'tcp' && params.protocol !== 'udp' && params.protocol !== 'icmp') throw operationsError('BAD_MEASURE', 'params/protocol: tcp, udp or icmp');
         out.protocol = params.protocol;
       }
       if (params.port !== undefined) {
-        if (!Number.isInteger(params.port) || (params.port as number) < 1 || (params.port as number) > 65535) throw new AcdError('BAD_MEASURE', 'params/port: an integer 1-65535');
-        if (out.protocol !== 'tcp' && out.protocol !== 'udp') throw new AcdError('BAD_MEASURE', 'params/port: a port needs protocol tcp or udp');
+        if (!Number.isInteger(params.port) || (params.port as number) < 1 || (params.port as number) > 65535) throw operationsError('BAD_MEASURE', 'params/port: an integer 1-65535');
+        if (out.protocol !== 'tcp' && out.protocol !== 'udp') throw operationsError('BAD_MEASURE', 'params/port: a port needs protocol tcp or udp');
         out.port = params.port;
       }
       if (params.action !== undefined) {
-        if (params.action !== 'discard' && params.action !== 'rate-limit') throw new AcdError('BAD_MEASURE', 'params/action: a FlowSpec rule is discard or rate-limit');
+        if (params.action !== 'discard' && params.action !== 'rate-limit') throw operationsError('BAD_MEASURE', 'params/action: a FlowSpec rule is discard or rate-limit');
         out.action = params.action;
       }
       if (params.rate !== undefined) {
-        if (!Number.isInteger(params.rate) || (params.rate as number) < 0 || (params.rate as number) > 4294967295) throw new AcdError('BAD_MEASURE', 'params/rate: bytes per second, an integer 0-4294967295');
-        if (out.action !== 'rate-limit') throw new AcdError('BAD_MEASURE', 'params/rate: a rate needs action rate-limit');
+        if (!Number.isInteger(params.rate) || (params.rate as number) < 0 || (params.rate as number) > 4294967295) throw operationsError('BAD_MEASURE', 'params/rate: bytes per second, an integer 0-4294967295');
+        if (out.action !== 'rate-limit') throw operationsError('BAD_MEASURE', 'params/rate: a rate needs action rate-limit');
         out.rate = params.rate;
       }
       return { target: t.value, params: out };
@@ -144,7 +145,7 @@ export function checkMeasure(kind: string, target: string, params: Record<string
       return { target: t.value, params: {} };
     case 'takedown': {
       const to = params.abuseContact;
-      if (typeof to !== 'string' || !EMAIL.test(to)) throw new AcdError('BAD_MEASURE', 'params/abuseContact: the hosting network\'s abuse e-mail address');
+      if (typeof to !== 'string' || !EMAIL.test(to)) throw operationsError('BAD_MEASURE', 'params/abuseContact: the hosting network\'s abuse e-mail address');
       const out: Record<string, unknown> = { abuseContact: to.toLowerCase() };
       if (typeof params.network === 'string') out.network = params.network.slice(0, 200);
       return { target: t.value, params: out };
@@ -158,7 +159,7 @@ export async function planMeasure(db: AnyDb, actor: Actor, operationId: string, 
     const op = await loadOperation(trx, actor, operationId, true);
     requireParty(actor, ['agency_analyst'], 'planning a measure');
     if (!PLAN_STATES.includes(op.state)) {
-      throw new AcdError('MEASURES_FIXED', `measures of operation ${operationId} are fixed once approval is requested or an emergency declared (state ${op.state})`, { status: 409 });
+      throw operationsError('MEASURES_FIXED', `measures of operation ${operationId} are fixed once approval is requested or an emergency declared (state ${op.state})`, { status: 409 });
     }
     const m = checkMeasure(input.kind, input.target, input.params ?? {}, op);
     const row = await trx.insertInto('operation_measures').values({
@@ -234,24 +235,24 @@ export async function applyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, me
       const { m, op } = await loadMeasure(trx, actor, measureId, true);
       requireParty(actor, ['executor'], 'applying a measure');
       if (m.state === 'applied') {
-        throw new AcdError('MEASURE_APPLIED', `measure ${measureId} is already applied`, { status: 409 });
+        throw operationsError('MEASURE_APPLIED', `measure ${measureId} is already applied`, { status: 409 });
       }
       const state = stateOf(op);
       if (!APPLY_STATES.includes(state)) {
-        throw new AcdError('NO_DECISION_IN_FORCE', `no decision in force for operation ${op.id}: measures are applied only once it is executed (state ${state})`, { status: 409 });
+        throw operationsError('NO_DECISION_IN_FORCE', `no decision in force for operation ${op.id}: measures are applied only once it is executed (state ${state})`, { status: 409 });
       }
       const decision = await decisionInForce(trx, op, now);
       if (op.abroad || (foreign && foreign.abroad)) {
         const c = await trx.selectFrom('operation_consultations').select('id').where('operation_id', '=', op.id).where('kind', '=', 'foreign_ministry').executeTakeFirst();
         if (!c) {
           const why = op.abroad ? 'declared abroad' : `abroad by the country data (${foreign!.foreign.join(', ')})`;
-          throw new AcdError('FOREIGN_CONSULTATION_REQUIRED', `operation ${op.id}: a server abroad is acted on only after consulting the foreign ministry (${why})`, { status: 409 });
+          throw operationsError('FOREIGN_CONSULTATION_REQUIRED', `operation ${op.id}: a server abroad is acted on only after consulting the foreign ministry (${why})`, { status: 409 });
         }
       }
       const checked = checkMeasure(m.kind, m.target, toMeasure(m).params, op);
       const driver = drivers[m.kind as MeasureKind];
-      if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
-      if (driver !== driverFor) throw new AcdError('DRIVER_CHANGED', `the driver of measure ${measureId} changed while it was applied`, { status: 409 });
+      if (!driver) throw operationsError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
+      if (driver !== driverFor) throw operationsError('DRIVER_CHANGED', `the driver of measure ${measureId} changed while it was applied`, { status: 409 });
       const measure = { ...toMeasure(m), target: checked.target };
       const before = await inForceOf(trx, driver, m);
       const inForce = [...before, measure];
@@ -294,9 +295,9 @@ export async function liftMeasure(db: AnyDb, drivers: Drivers, actor: Actor, mea
   return asWriter(db, await driverOfMeasure(db, drivers, measureId), async (trx) => {
     const { m, op } = await loadMeasure(trx, actor, measureId, true);
     requireParty(actor, ['executor', 'agency_lead', 'system'], 'lifting a measure');
-    if (m.state !== 'applied') throw new AcdError('MEASURE_NOT_APPLIED', `measure ${measureId} is ${m.state}; only an applied measure is lifted`, { status: 409 });
+    if (m.state !== 'applied') throw operationsError('MEASURE_NOT_APPLIED', `measure ${measureId} is ${m.state}; only an applied measure is lifted`, { status: 409 });
     const driver = drivers[m.kind as MeasureKind];
-    if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
+    if (!driver) throw operationsError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
     const measure = toMeasure(m);
     const remaining = await inForceOf(trx, driver, m);
     try {
@@ -318,9 +319,9 @@ export async function liftMeasure(db: AnyDb, drivers: Drivers, actor: Actor, mea
 export async function verifyMeasure(db: AnyDb, drivers: Drivers, actor: Actor, measureId: string, now = new Date()): Promise<VerifyResult> {
   const { m } = await loadMeasure(db, actor, measureId, false);
   requireParty(actor, ['executor', 'agency_lead', 'agency_analyst'], 'verifying a measure');
-  if (m.state !== 'applied') throw new AcdError('MEASURE_NOT_APPLIED', `measure ${measureId} is ${m.state}; only an applied measure is verified`, { status: 409 });
+  if (m.state !== 'applied') throw operationsError('MEASURE_NOT_APPLIED', `measure ${measureId} is ${m.state}; only an applied measure is verified`, { status: 409 });
   const driver = drivers[m.kind as MeasureKind];
-  if (!driver) throw new AcdError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
+  if (!driver) throw operationsError('NO_DRIVER', `no driver is configured for ${m.kind} measures`, { status: 409 });
   // outside a transaction: a driver may read the store itself (the blocklist) or take seconds (dig)
   const r = await driver.verify(toMeasure(m));
   await odb(db).transaction().execute(async (trx) => {
@@ -392,12 +393,12 @@ export async function dryRunExecute(db: AnyDb, drivers: Drivers, actor: Actor, o
   requireParty(actor, ['executor', 'agency_lead', 'agency_analyst'], 'a dry-run of an execution');
   let refusal: string | null = null;
   try {
-    if (!['approved', 'emergency_declared'].includes(op.state)) throw new AcdError('ILLEGAL_TRANSITION', `execute is not allowed from state ${op.state}`);
+    if (!['approved', 'emergency_declared'].includes(op.state)) throw operationsError('ILLEGAL_TRANSITION', `execute is not allowed from state ${op.state}`);
     await decisionInForce(db, { ...op, state: op.emergency ? 'emergency_declared' : 'measures_in_force' }, now);
     const foreign = await foreignTargets(targetsOf(op));
     if (op.abroad || foreign.abroad) {
       const c = await odb(db).selectFrom('operation_consultations').select('id').where('operation_id', '=', op.id).where('kind', '=', 'foreign_ministry').executeTakeFirst();
-      if (!c) throw new AcdError('FOREIGN_CONSULTATION_REQUIRED', `no foreign-ministry consultation is recorded (${op.abroad ? 'declared abroad' : foreign.foreign.join(', ')})`);
+      if (!c) throw operationsError('FOREIGN_CONSULTATION_REQUIRED', `no foreign-ministry consultation is recorded (${op.abroad ? 'declared abroad' : foreign.foreign.join(', ')})`);
     }
   } catch (e) {
     if (!(e instanceof AcdError)) throw e;

@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/index.js';
 import { recordAudit } from '../oversight/index.js';
-import { AcdError, notFound } from '../shared/errors.js';
+import { AcdError, notFound, type CommonErrorCode } from '../shared/errors.js';
 import { base, odb, DEFAULT_OPERATIONS_CONFIG, type AnyDb, type ODb, type OperationsConfig } from './db.js';
 import { isParty, isState, PARTY_DESCRIPTION, transitionFor, type OperationAction, type OperationState, type Party } from './states.js';
 import { normaliseTargets } from './targets.js';
 import { foreignTargets, type ForeignTargets } from './abroad.js';
 import type { OperationTable, OperationTargets } from './tables.js';
 import type { Selectable } from 'kysely';
+import { operationsError, type OperationsErrorCode } from './errors.js';
 
 export type OperationRow = Selectable<OperationTable>;
 
@@ -29,7 +30,7 @@ export function canSeeOperations(actor: Actor): boolean {
 
 export function requireParty(actor: Actor, parties: readonly Party[], what: string): void {
   if (!parties.some((p) => isParty(actor, p))) {
-    throw new AcdError('NOT_PERMITTED', `${what} refused for ${actor.username}: it is done by ${parties.map((p) => PARTY_DESCRIPTION[p]).join(' or ')}`, { status: 403 });
+    throw operationsError('NOT_PERMITTED', `${what} refused for ${actor.username}: it is done by ${parties.map((p) => PARTY_DESCRIPTION[p]).join(' or ')}`, { status: 403 });
   }
 }
 
@@ -42,7 +43,7 @@ export async function loadOperation(db: AnyDb, actor: Actor, id: string, lock = 
 }
 
 export function stateOf(op: OperationRow): OperationState {
-  if (!isState(op.state)) throw new AcdError('CORRUPT_STATE', `operation ${op.id} has unknown state ${op.state}`, { status: 500 });
+  if (!isState(op.state)) throw operationsError('CORRUPT_STATE', `operation ${op.id} has unknown state ${op.state}`, { status: 500 });
   return op.state;
 }
 
@@ -59,7 +60,7 @@ export interface NewOperation {
 export async function createOperation(db: AnyDb, actor: Actor, input: NewOperation, now = new Date()): Promise<OperationRow> {
   requireParty(actor, ['agency_analyst'], 'drafting an operation');
   const targets = normaliseTargets(input.targets);
-  if (input.country != null && !/^[A-Z]{2}$/.test(input.country)) throw new AcdError('BAD_COUNTRY', `country: "${input.country}" is not an ISO 3166 alpha-2 code`);
+  if (input.country != null && !/^[A-Z]{2}$/.test(input.country)) throw operationsError('BAD_COUNTRY', `country: "${input.country}" is not an ISO 3166 alpha-2 code`);
   const id = randomUUID();
   return odb(db).transaction().execute(async (trx) => {
     const row = await trx
@@ -84,10 +85,10 @@ export async function addLink(db: AnyDb, actor: Actor, id: string, link: { kind:
     const op = await loadOperation(trx, actor, id, true);
     requireParty(actor, ['agency_analyst'], 'linking evidence');
     if (!EVIDENCE_STATES.includes(stateOf(op))) {
-      throw new AcdError('EVIDENCE_CLOSED', `evidence of operation ${id} is fixed once approval is requested (state ${op.state})`, { status: 409 });
+      throw operationsError('EVIDENCE_CLOSED', `evidence of operation ${id} is fixed once approval is requested (state ${op.state})`, { status: 409 });
     }
-    if (!(LINK_KINDS as readonly string[]).includes(link.kind)) throw new AcdError('BAD_LINK', `kind: ${link.kind} is not one of ${LINK_KINDS.join(', ')}`);
-    if (!link.ref.trim() || link.ref.length > 500) throw new AcdError('BAD_LINK', 'ref: give the finding key or the report or intelligence id (1-500 characters)');
+    if (!(LINK_KINDS as readonly string[]).includes(link.kind)) throw operationsError('BAD_LINK', `kind: ${link.kind} is not one of ${LINK_KINDS.join(', ')}`);
+    if (!link.ref.trim() || link.ref.length > 500) throw operationsError('BAD_LINK', 'ref: give the finding key or the report or intelligence id (1-500 characters)');
     await trx.insertInto('operation_links')
       .values({ operation_id: id, kind: link.kind, ref: link.ref, note: link.note ?? null, added_by: actor.userId, added_at: now })
       .onConflict((oc) => oc.columns(['operation_id', 'kind', 'ref']).doNothing())
@@ -108,8 +109,8 @@ export async function recordForeignConsultation(db: AnyDb, actor: Actor, id: str
   return odb(db).transaction().execute(async (trx) => {
     const op = await loadOperation(trx, actor, id, true);
     requireParty(actor, ['agency_lead'], 'recording a foreign-ministry consultation');
-    if (['closed', 'rejected', 'lifted'].includes(op.state)) throw new AcdError('OPERATION_OVER', `operation ${id} is ${op.state}`, { status: 409 });
-    if (c.consultedAt.getTime() > now.getTime()) throw new AcdError('FUTURE_DATE', 'consultedAt: a consultation is recorded after it happened');
+    if (['closed', 'rejected', 'lifted'].includes(op.state)) throw operationsError('OPERATION_OVER', `operation ${id} is ${op.state}`, { status: 409 });
+    if (c.consultedAt.getTime() > now.getTime()) throw operationsError('FUTURE_DATE', 'consultedAt: a consultation is recorded after it happened');
     const cid = randomUUID();
     await trx.insertInto('operation_consultations').values({
       id: cid, operation_id: id, kind: 'foreign_ministry', body: c.body, outcome: c.outcome, reference: c.reference ?? null,
@@ -134,8 +135,8 @@ export async function recordForeignNotice(db: AnyDb, actor: Actor, id: string, n
   return odb(db).transaction().execute(async (trx) => {
     const op = await loadOperation(trx, actor, id, true);
     requireParty(actor, ['agency_lead'], 'recording a foreign-state notice');
-    if (op.state === 'draft' || op.state === 'closed') throw new AcdError('NOTICE_NOT_ALLOWED', `a foreign-state notice is recorded between assembled evidence and closing (operation ${id} is ${op.state})`, { status: 409 });
-    if (n.sentAt.getTime() > now.getTime()) throw new AcdError('FUTURE_DATE', 'sentAt: a notice is recorded after it was given');
+    if (op.state === 'draft' || op.state === 'closed') throw operationsError('NOTICE_NOT_ALLOWED', `a foreign-state notice is recorded between assembled evidence and closing (operation ${id} is ${op.state})`, { status: 409 });
+    if (n.sentAt.getTime() > now.getTime()) throw operationsError('FUTURE_DATE', 'sentAt: a notice is recorded after it was given');
     const nid = randomUUID();
     await trx.insertInto('operation_notices').values({
       id: nid, operation_id: id, measure_id: null, kind: 'foreign_state', recipient: n.recipient, channel: n.channel, sent_at: n.sentAt,
@@ -160,7 +161,7 @@ export interface DecisionInForce {
  */
 export async function decisionInForce(db: AnyDb, op: OperationRow, now: Date): Promise<DecisionInForce> {
   const state = stateOf(op);
-  const refuse = (code: string, why: string): never => {
+  const refuse = (code: OperationsErrorCode | CommonErrorCode, why: string): never => {
     throw new AcdError(code, `no decision in force for operation ${op.id}: ${why}`, { status: 409, details: { state } });
   };
   const latest = async (kind: string) =>
@@ -204,7 +205,7 @@ export interface TransitionInput {
 }
 
 const needText = (v: string | null | undefined, field: string, why: string): string => {
-  if (!v || !v.trim()) throw new AcdError('FIELD_REQUIRED', `${field}: ${why}`);
+  if (!v || !v.trim()) throw operationsError('FIELD_REQUIRED', `${field}: ${why}`);
   return v;
 };
 
@@ -265,10 +266,10 @@ async function transitionLocked(
       basis = did;
     };
     const expiry = (e: Date | null | undefined): Date => {
-      if (!e || Number.isNaN(e.getTime())) throw new AcdError('FIELD_REQUIRED', `expiresAt: ${action} needs the date the decision expires`);
-      if (e.getTime() <= now.getTime()) throw new AcdError('EXPIRY_IN_PAST', `expiresAt: ${e.toISOString()} is not in the future; an expired approval authorises nothing`);
+      if (!e || Number.isNaN(e.getTime())) throw operationsError('FIELD_REQUIRED', `expiresAt: ${action} needs the date the decision expires`);
+      if (e.getTime() <= now.getTime()) throw operationsError('EXPIRY_IN_PAST', `expiresAt: ${e.toISOString()} is not in the future; an expired approval authorises nothing`);
       const max = now.getTime() + config.maxApprovalDays * 86_400_000;
-      if (e.getTime() > max) throw new AcdError('EXPIRY_TOO_LATE', `expiresAt: a decision runs ${config.maxApprovalDays} days at most (until ${new Date(max).toISOString()})`);
+      if (e.getTime() > max) throw operationsError('EXPIRY_TOO_LATE', `expiresAt: a decision runs ${config.maxApprovalDays} days at most (until ${new Date(max).toISOString()})`);
       return e;
     };
     const count = async (table: 'operation_links' | 'operation_measures', where?: string) => {
@@ -276,7 +277,7 @@ async function transitionLocked(
       if (where && table === 'operation_measures') q = q.where('state', '=', where);
       return Number((await q.executeTakeFirstOrThrow()).n);
     };
-    const refuse = (code: string, message: string): never => {
+    const refuse = (code: OperationsErrorCode | CommonErrorCode, message: string): never => {
       const rule = /rule "([^"]+)"/.exec(message)?.[1] ?? t.rule;
       throw new AcdError(code, `${action} refused on operation ${id}: ${message}`, { status: 409, details: { state: from, action, rule } });
     };
@@ -287,7 +288,7 @@ async function transitionLocked(
         break;
       case 'record_council_review': {
         const c = input.council;
-        if (!c) throw new AcdError('FIELD_REQUIRED', 'council: record_council_review needs the security council\'s review (body, outcome, consultedAt)');
+        if (!c) throw operationsError('FIELD_REQUIRED', 'council: record_council_review needs the security council\'s review (body, outcome, consultedAt)');
         needText(c.outcome, 'council/outcome', "give the council's conclusion");
         const cid = randomUUID();
         await trx.insertInto('operation_consultations').values({

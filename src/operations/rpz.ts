@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { AcdError } from '../shared/errors.js';
 import type { DriverPlan, Drift, Measure, MeasureDriver, VerifyResult } from './measures.js';
 import { v6Groups } from './targets.js';
+import { operationsError } from './errors.js';
 
 const run = promisify(execFile);
 
@@ -124,7 +124,7 @@ export function createRpzDriver(config: RpzConfig): MeasureDriver {
       return (await run(config.rndc?.bin ?? 'rndc', args, { timeout: 10_000 })).stdout;
     } catch (e) {
       const err = e as { stderr?: string; stdout?: string; message: string };
-      throw new AcdError('RPZ_RELOAD_FAILED', `rndc ${args.join(' ')} failed: ${(err.stderr || err.stdout || err.message).trim()}`, { status: 502 });
+      throw operationsError('RPZ_RELOAD_FAILED', `rndc ${args.join(' ')} failed: ${(err.stderr || err.stdout || err.message).trim()}`, { status: 502 });
     }
   };
   const rndc = () => rndcRun(config.reload === 'reconfig' ? ['reconfig'] : ['reload', config.zoneName]);
@@ -140,7 +140,7 @@ export function createRpzDriver(config: RpzConfig): MeasureDriver {
       await rename(tmp, config.zoneFile);
     } catch (e) {
       await unlink(tmp).catch(() => undefined);
-      throw new AcdError('RPZ_WRITE_FAILED', `writing ${config.zoneFile} failed: ${(e as Error).message}`, { status: 502 });
+      throw operationsError('RPZ_WRITE_FAILED', `writing ${config.zoneFile} failed: ${(e as Error).message}`, { status: 502 });
     }
     await rndc();
   };

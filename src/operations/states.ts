@@ -9,7 +9,7 @@
  *              → commission_notified (within the configured time) → ratified | ordered_lifted
  */
 import type { Actor } from '../auth/index.js';
-import { AcdError } from '../shared/errors.js';
+import { operationsError } from './errors.js';
 
 export const STATES = [
   'draft',
@@ -129,17 +129,17 @@ export function isAction(s: string): s is OperationAction {
  */
 export function transitionFor(state: OperationState, action: OperationAction, actor: Actor): Transition {
   const t = BY_ACTION.get(action);
-  if (!t) throw new AcdError('UNKNOWN_ACTION', `operation action ${action} does not exist`);
+  if (!t) throw operationsError('UNKNOWN_ACTION', `operation action ${action} does not exist`);
   if (!t.from.includes(state)) {
     const legal = legalActions(state);
-    throw new AcdError(
+    throw operationsError(
       'ILLEGAL_TRANSITION',
       `${action} is not allowed from state ${state}: rule "${t.rule}" (only from ${t.from.join(', ')}); from ${state} the lifecycle allows ${legal.length ? legal.join(', ') : 'nothing'}`,
       { status: 409, details: { state, action, rule: t.rule } },
     );
   }
   if (!t.by.some((p) => isParty(actor, p))) {
-    throw new AcdError(
+    throw operationsError(
       'NOT_PERMITTED',
       `${action} refused for ${actor.username}: rule "${t.rule}" — it is taken by ${t.by.map((p) => PARTY_DESCRIPTION[p]).join(' or ')}`,
       { status: 403, details: { state, action, rule: t.rule } },

@@ -4,8 +4,8 @@
  * name is an unknown server.
  */
 import { isIP } from 'node:net';
-import { AcdError } from '../shared/errors.js';
 import type { OperationTargets } from './tables.js';
+import { operationsError } from './errors.js';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -14,7 +14,7 @@ export function normaliseDomain(input: string, field: string): string {
   const d = input.trim().toLowerCase().replace(/\.$/, '');
   const labels = d.split('.');
   if (d.length === 0 || d.length > 253 || labels.length < 2 || !labels.every((l) => LABEL.test(l)) || /^[0-9]+$/.test(labels[labels.length - 1]!)) {
-    throw new AcdError('MALFORMED_DOMAIN', `${field}: "${input}" is not a domain name (lower-case labels of letters, digits and hyphens, at least two, 253 characters at most)`);
+    throw operationsError('MALFORMED_DOMAIN', `${field}: "${input}" is not a domain name (lower-case labels of letters, digits and hyphens, at least two, 253 characters at most)`);
   }
   return d;
 }
@@ -34,7 +34,7 @@ export function normaliseAddress(input: string, field: string): string {
   const v = isIP(a);
   if (v === 4) return a.split('.').map((o) => String(Number(o))).join('.');
   if (v === 6) return canonicalV6(a);
-  throw new AcdError('MALFORMED_ADDRESS', `${field}: "${input}" is not an IPv4 or IPv6 address`);
+  throw operationsError('MALFORMED_ADDRESS', `${field}: "${input}" is not an IPv4 or IPv6 address`);
 }
 
 /** 16-bit groups of an IPv6 address (8 of them). */
@@ -91,13 +91,13 @@ export function parseHostPrefix(input: string, field: string): HostPrefix {
   const slash = s.indexOf('/');
   const addrText = slash < 0 ? s : s.slice(0, slash);
   const family = isIP(addrText);
-  if (family === 0) throw new AcdError('MALFORMED_PREFIX', `${field}: "${input}" is not an address or prefix (a.b.c.d/32 or x::y/128)`);
+  if (family === 0) throw operationsError('MALFORMED_PREFIX', `${field}: "${input}" is not an address or prefix (a.b.c.d/32 or x::y/128)`);
   const full = family === 4 ? 32 : 128;
   if (slash >= 0) {
     const lenText = s.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > full) throw new AcdError('MALFORMED_PREFIX', `${field}: "${input}" has a bad prefix length (0-${full})`);
+    if (!/^\d{1,3}$/.test(lenText) || Number(lenText) > full) throw operationsError('MALFORMED_PREFIX', `${field}: "${input}" has a bad prefix length (0-${full})`);
     if (Number(lenText) !== full) {
-      throw new AcdError('PREFIX_TOO_BROAD', `${field}: "${input}" covers more than one host; measures act on the attacker's server only (/${full})`);
+      throw operationsError('PREFIX_TOO_BROAD', `${field}: "${input}" covers more than one host; measures act on the attacker's server only (/${full})`);
     }
   }
   return { address: normaliseAddress(addrText, field), family: family as 4 | 6, length: full as 32 | 128 };
@@ -106,7 +106,7 @@ export function parseHostPrefix(input: string, field: string): HostPrefix {
 export function normaliseTargets(t: { addresses?: string[]; domains?: string[] }): OperationTargets {
   const addresses = [...new Set((t.addresses ?? []).map((a, i) => normaliseAddress(a, `targets/addresses/${i}`)))];
   const domains = [...new Set((t.domains ?? []).map((d, i) => normaliseDomain(d, `targets/domains/${i}`)))];
-  if (addresses.length + domains.length === 0) throw new AcdError('NO_TARGET', 'targets: name at least one server address or domain');
+  if (addresses.length + domains.length === 0) throw operationsError('NO_TARGET', 'targets: name at least one server address or domain');
   return { addresses, domains };
 }
 
@@ -118,13 +118,13 @@ export function resolveTarget(input: string, targets: OperationTargets, field = 
   if (looksLikeAddress) {
     const p = parseHostPrefix(input, field);
     if (!targets.addresses.includes(p.address)) {
-      throw new AcdError('UNKNOWN_SERVER', `${field}: ${p.address} is not a server of this operation (its servers: ${targets.addresses.join(', ') || 'none'})`, { status: 404 });
+      throw operationsError('UNKNOWN_SERVER', `${field}: ${p.address} is not a server of this operation (its servers: ${targets.addresses.join(', ') || 'none'})`, { status: 404 });
     }
     return { type: 'address', value: p.address, family: p.family };
   }
   const d = normaliseDomain(input, field);
   if (!targets.domains.some((t) => d === t || d.endsWith(`.${t}`))) {
-    throw new AcdError('UNKNOWN_SERVER', `${field}: ${d} is not a domain of this operation (its domains: ${targets.domains.join(', ') || 'none'})`, { status: 404 });
+    throw operationsError('UNKNOWN_SERVER', `${field}: ${d} is not a domain of this operation (its domains: ${targets.domains.join(', ') || 'none'})`, { status: 404 });
   }
   return { type: 'domain', value: d };
 }

@@ -12,7 +12,7 @@ export { signTreeHead, openTreeHead, type SignedTreeHead, type TreeHead } from '
 export { verifyLog, verifyLogExport, parseLogExport, describeVerifyResult, EXPORT_FORMAT, DEFAULT_MAX_SKEW_MS, type VerifyLogInput, type VerifyLogResult, type VerifyFailure, type LogExportFile } from './verify.js';
 export { createMerkleLog, type MerkleLog, type MerkleLogConfig, type MerkleLogDeps } from './log.js';
 export { TreeHeadSchema, InclusionProofSchema, ConsistencyProofSchema, PublicKeySchema, treeHeadToJson, inclusionProofToJson, consistencyProofToJson } from './api-schemas.js';
-export type { AuditLogErrorCode } from './errors.js';
+export { AUDIT_ERRORS, auditError, type AuditLogErrorCode } from './errors.js';
 export { createAuditLogAppender, type AuditLogAppender, type AuditLogHealth, type SignRefusal, type AuditLogAppenderConfig, type AuditLogAppenderOptions, type AuditLogExport, type InclusionProofResult } from './appender.js';
 export { loadOrCreateLogKey, logKeySource, logKeyFor, checkKeyCustody, DEFAULT_LOG_ORIGIN, KEY_FILE_NAME, type LogKeySource } from './key-file.js';
 export { auditLogOf, startAuditLog, existingAuditLog, auditLogCheck, AuditLogCheck, type AuditLogContext, type AuditLogServiceConfig } from './service.js';

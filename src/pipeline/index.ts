@@ -3,3 +3,4 @@ export { createPipeline, type Pipeline, type PipelineConfig, type PipelineDeps }
 export { createLivePipeline, exporterAddress, type LivePipeline, type PipelineRates } from './live.js';
 export { analyzeFiles, OFFLINE_CARRIER, type AnalyzeOptions, type AnalyzeResult } from './offline.js';
 export { createIndicatorRefresher, indicatorsFromFile, indicatorsFromStix, loadStoredIndicators, type IndicatorRefresher } from './indicators.js';
+export { PIPELINE_ERRORS, pipelineError, type PipelineErrorCode } from './errors.js';

@@ -8,6 +8,7 @@ import { recordAudit } from '../oversight/index.js';
 import { AcdError, notFound } from '../shared/errors.js';
 import { visibleReport } from './reports.js';
 import { base, rdb, scopeOf, type AnyDb } from './scope.js';
+import { reportsError } from './errors.js';
 
 export const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1048576;
 
@@ -29,14 +30,14 @@ export interface AttachmentMeta {
 }
 
 export const tooLarge = (limit: number): AcdError =>
-  new AcdError('ATTACHMENT_TOO_LARGE', `attachment is larger than the limit of ${limit} bytes`, { status: 413, details: { limitBytes: limit } });
+  reportsError('ATTACHMENT_TOO_LARGE', `attachment is larger than the limit of ${limit} bytes`, { status: 413, details: { limitBytes: limit } });
 
 const FILENAME = /^[^/\\\0]{1,255}$/;
 
 export async function addAttachment(db: AnyDb, actor: Actor, reportId: string, a: AttachmentInput, maxBytes = DEFAULT_MAX_ATTACHMENT_BYTES, now = new Date()): Promise<AttachmentMeta> {
   if (a.content.length > maxBytes) throw tooLarge(maxBytes);
-  if (a.content.length === 0) throw new AcdError('ATTACHMENT_EMPTY', 'attachment: the body is empty');
-  if (!FILENAME.test(a.filename)) throw new AcdError('INVALID_FILENAME', 'filename: 1 to 255 characters, without / \\ or NUL');
+  if (a.content.length === 0) throw reportsError('ATTACHMENT_EMPTY', 'attachment: the body is empty');
+  if (!FILENAME.test(a.filename)) throw reportsError('INVALID_FILENAME', 'filename: 1 to 255 characters, without / \\ or NUL');
   const scope = await scopeOf(db, actor);
   if (!(scope.kind === 'org' || scope.kind === 'all' || scope.kind === 'sectors')) throw notFound('report', reportId);
   const sha256 = createHash('sha256').update(a.content).digest('hex');

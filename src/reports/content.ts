@@ -4,8 +4,8 @@
  * cannot say (times in order, not in the future).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { AcdError } from '../shared/errors.js';
 import { TLP_LEVELS } from '../intel/index.js';
+import { reportsError } from './errors.js';
 
 const lit = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -91,22 +91,22 @@ export function normaliseContent(c: ReportContent): ReportContent {
 /** Checks a schema cannot express: times not in the future, in order. */
 export function checkContent(c: ReportContent, detectedAt: Date, now: Date): void {
   const slack = 5 * 60_000;
-  if (detectedAt.getTime() > now.getTime() + slack) throw new AcdError('INVALID_TIME', `detectedAt ${detectedAt.toISOString()} is in the future`);
+  if (detectedAt.getTime() > now.getTime() + slack) throw reportsError('INVALID_TIME', `detectedAt ${detectedAt.toISOString()} is in the future`);
   if (c.occurredAt !== undefined && Date.parse(c.occurredAt) > detectedAt.getTime()) {
-    throw new AcdError('INVALID_TIME', `content/occurredAt ${c.occurredAt} is after detectedAt ${detectedAt.toISOString()}: an event is detected after it occurs`);
+    throw reportsError('INVALID_TIME', `content/occurredAt ${c.occurredAt} is after detectedAt ${detectedAt.toISOString()}: an event is detected after it occurs`);
   }
   if (c.form?.type === 'ddos' && c.form.endedAt !== undefined && Date.parse(c.form.endedAt) < Date.parse(c.form.startedAt)) {
-    throw new AcdError('INVALID_TIME', `content/form/endedAt ${c.form.endedAt} is before content/form/startedAt ${c.form.startedAt}`);
+    throw reportsError('INVALID_TIME', `content/form/endedAt ${c.form.endedAt} is before content/form/startedAt ${c.form.startedAt}`);
   }
   if (c.form?.type === 'ransomware' && c.form.ransomPaid && !c.form.ransomDemanded) {
-    throw new AcdError('INVALID_FORM', 'content/form/ransomPaid is true but ransomDemanded is false');
+    throw reportsError('INVALID_FORM', 'content/form/ransomPaid is true but ransomDemanded is false');
   }
   c.indicators.forEach((ind, i) => {
     if (ind.type === 'ipv4-addr' && !/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/.test(ind.value)) {
-      throw new AcdError('INVALID_INDICATOR', `content/indicators/${i}/value "${ind.value}" is not an IPv4 address or prefix`);
+      throw reportsError('INVALID_INDICATOR', `content/indicators/${i}/value "${ind.value}" is not an IPv4 address or prefix`);
     }
     if (ind.type === 'file-sha256' && !/^[0-9a-fA-F]{64}$/.test(ind.value)) {
-      throw new AcdError('INVALID_INDICATOR', `content/indicators/${i}/value is not a SHA-256 hex digest (64 hex digits)`);
+      throw reportsError('INVALID_INDICATOR', `content/indicators/${i}/value is not a SHA-256 hex digest (64 hex digits)`);
     }
   });
 }

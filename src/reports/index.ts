@@ -36,3 +36,4 @@ export { dueView, type DueItem } from './due.js';
 export { addAttachment, getAttachment, tooLarge, DEFAULT_MAX_ATTACHMENT_BYTES, type AttachmentMeta } from './attachments.js';
 export { createReminderJob, postReminder, type ReminderConfig, type ReminderJob, type ReminderPayload } from './reminders.js';
 export { sendMail, formatMessage, type SmtpConfig, type Mail } from './smtp.js';
+export { REPORTS_ERRORS, reportsError, type ReportsErrorCode } from './errors.js';

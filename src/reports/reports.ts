@@ -20,6 +20,7 @@ import { reportTlp, reportToStix, shareableCollection, storeReportStix, type Sha
 import type { Collection } from '../intel/index.js';
 import type { ReportTable } from './tables.js';
 import type { Selectable } from 'kysely';
+import { reportsError } from './errors.js';
 
 export const STAGES = ['initial', 'update', 'final'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -118,7 +119,7 @@ function summary(r: ReportRow, rules: readonly DeadlineRule[], now: Date): Repor
 }
 
 const versionConflict = (what: string, id: string, current: number, sent: number): AcdError =>
-  new AcdError('VERSION_CONFLICT', `${what} ${id} is at version ${current}, the change was made on version ${sent}: read it again and re-apply`, {
+  reportsError('VERSION_CONFLICT', `${what} ${id} is at version ${current}, the change was made on version ${sent}: read it again and re-apply`, {
     status: 409,
     details: { currentVersion: current },
   });
@@ -147,7 +148,7 @@ export async function createReport(db: AnyDb, actor: Actor, input: NewReport, no
         return fileReport(trx, filing);
       })
     : await fileReport(db, filing);
-  if (sector === null) throw new AcdError('SECTOR_REQUIRED', `operator organisation ${actor.orgId} has no sector`);
+  if (sector === null) throw reportsError('SECTOR_REQUIRED', `operator organisation ${actor.orgId} has no sector`);
   const row: ReportRow = {
     id,
     org_id: actor.orgId,
@@ -174,14 +175,14 @@ export async function createReport(db: AnyDb, actor: Actor, input: NewReport, no
 export async function submitStage(db: AnyDb, actor: Actor, id: string, sub: Submission, now = new Date()): Promise<ReportSummary> {
   requireOperator(actor, 'submitting a report stage');
   if (!(sub.stage === 'update' || sub.stage === 'final')) {
-    throw new AcdError('WRONG_STAGE_ORDER', `stage: "${String(sub.stage)}" cannot follow an existing report: a report has one initial stage, then updates, then one final stage`, { status: 409 });
+    throw reportsError('WRONG_STAGE_ORDER', `stage: "${String(sub.stage)}" cannot follow an existing report: a report has one initial stage, then updates, then one final stage`, { status: 409 });
   }
   sub = { ...sub, content: normaliseContent(sub.content) };
   const scope = await scopeOf(db, actor);
   const row = await rdb(db).transaction().execute(async (trx) => {
     const r = await visibleReport(trx, scope, id, true);
     if (r.stage === 'final') {
-      throw new AcdError('REPORT_FINAL', `stage: report ${id} has its final report (version ${r.version}); no update can follow a final report`, { status: 409 });
+      throw reportsError('REPORT_FINAL', `stage: report ${id} has its final report (version ${r.version}); no update can follow a final report`, { status: 409 });
     }
     if (r.version !== sub.version) throw versionConflict('report', id, r.version, sub.version);
     checkContent(sub.content, new Date(r.detected_at), now);
@@ -300,7 +301,7 @@ export async function getReport(db: AnyDb, actor: Actor, id: string, now = new D
 }
 
 function requireRecipient(scope: Scope, what: string): void {
-  if (!isRecipient(scope)) throw new AcdError('RECIPIENT_ONLY', `${what} is done by the agency or the sector's ministry`, { status: 403 });
+  if (!isRecipient(scope)) throw reportsError('RECIPIENT_ONLY', `${what} is done by the agency or the sector's ministry`, { status: 403 });
 }
 
 /** The agency or a ministry acknowledges receipt, once per organisation. */
@@ -340,14 +341,14 @@ export async function triage(db: AnyDb, actor: Actor, id: string, t: Triage, now
   const scope = await scopeOf(db, actor);
   let collection: Collection | undefined;
   if (t.shareIndicatorsTo) {
-    if (scope.kind !== 'all') throw new AcdError('AGENCY_ONLY', "shareIndicatorsTo: turning a report's indicators into STIX is done at the agency's triage", { status: 403 });
+    if (scope.kind !== 'all') throw reportsError('AGENCY_ONLY', "shareIndicatorsTo: turning a report's indicators into STIX is done at the agency's triage", { status: 403 });
     collection = await shareableCollection(db, actor, t.shareIndicatorsTo);
   }
   const row = await rdb(db).transaction().execute(async (trx) => {
     const r = await visibleReport(trx, scope, id, true);
     requireRecipient(scope, 'triage');
     if (r.version !== t.version) throw versionConflict('report', id, r.version, t.version);
-    if (t.severity === undefined && t.assigneeUserId === undefined && !t.shareIndicatorsTo) throw new AcdError('NOTHING_TO_CHANGE', 'triage needs severity, assigneeUserId or shareIndicatorsTo');
+    if (t.severity === undefined && t.assigneeUserId === undefined && !t.shareIndicatorsTo) throw reportsError('NOTHING_TO_CHANGE', 'triage needs severity, assigneeUserId or shareIndicatorsTo');
     if (t.assigneeUserId) {
       const u = await trx
         .selectFrom('users')
@@ -358,7 +359,7 @@ export async function triage(db: AnyDb, actor: Actor, id: string, t: Triage, now
         .executeTakeFirst();
       const linked = u?.kind === 'ministry' ? await trx.selectFrom('sector_ministries').select('org_id').where('org_id', '=', u.id).where('sector', '=', r.sector).executeTakeFirst() : undefined;
       const ok = u && u.roles.some((x) => x === 'agency_analyst' || x === 'agency_lead') && (u.kind === 'agency' || linked);
-      if (!ok) throw new AcdError('INVALID_ASSIGNEE', `assigneeUserId ${t.assigneeUserId} is not an analyst of the agency or of a ministry of sector ${r.sector}`);
+      if (!ok) throw reportsError('INVALID_ASSIGNEE', `assigneeUserId ${t.assigneeUserId} is not an analyst of the agency or of a ministry of sector ${r.sector}`);
     }
     const updated = await trx
       .updateTable('reports')
@@ -410,12 +411,12 @@ export async function postMessage(db: AnyDb, actor: Actor, id: string, m: NewMes
     await visibleReport(trx, scope, id);
     if (m.kind === 'question') {
       requireRecipient(scope, 'asking a question on a report');
-      if (m.replyTo !== undefined) throw new AcdError('INVALID_REPLY', 'replyTo: a question does not reply to anything; answers do');
+      if (m.replyTo !== undefined) throw reportsError('INVALID_REPLY', 'replyTo: a question does not reply to anything; answers do');
     } else {
-      if (scope.kind !== 'org') throw new AcdError('OPERATOR_ONLY', "answering a question is done by the report's operator", { status: 403 });
-      if (!m.replyTo) throw new AcdError('REPLY_REQUIRED', 'replyTo: an answer names the question it answers');
+      if (scope.kind !== 'org') throw reportsError('OPERATOR_ONLY', "answering a question is done by the report's operator", { status: 403 });
+      if (!m.replyTo) throw reportsError('REPLY_REQUIRED', 'replyTo: an answer names the question it answers');
       const q = await trx.selectFrom('report_messages').select('kind').where('id', '=', m.replyTo).where('report_id', '=', id).executeTakeFirst();
-      if (!q || q.kind !== 'question') throw new AcdError('INVALID_REPLY', `replyTo: ${m.replyTo} is not a question on report ${id}`);
+      if (!q || q.kind !== 'question') throw reportsError('INVALID_REPLY', `replyTo: ${m.replyTo} is not a question on report ${id}`);
     }
     await trx
       .insertInto('report_messages')

@@ -1,10 +1,10 @@
 /** Deadline rules kept in the store: per sector and kind ('*' for all), overriding the default profile. */
 import type { Actor } from '../auth/index.js';
 import { recordAudit } from '../oversight/index.js';
-import { AcdError } from '../shared/errors.js';
 import { MILESTONES, REPORT_KINDS, type DeadlineRule, type Milestone } from './deadlines.js';
 import { checkSector } from './sectors.js';
 import { base, rdb, type AnyDb } from './scope.js';
+import { reportsError } from './errors.js';
 
 /**
  * Rules change rarely and are read on every report view: kept for a few seconds per store (a change
@@ -28,9 +28,9 @@ async function readRules(db: AnyDb): Promise<DeadlineRule[]> {
 
 export async function setRule(db: AnyDb, actor: Actor, rule: DeadlineRule): Promise<DeadlineRule> {
   if (rule.sector !== '*') checkSector(rule.sector);
-  if (rule.kind !== '*' && !(REPORT_KINDS as readonly string[]).includes(rule.kind)) throw new AcdError('INVALID_KIND', `kind "${rule.kind}" is not one of *, ${REPORT_KINDS.join(', ')}`);
-  if (!(MILESTONES as readonly string[]).includes(rule.milestone)) throw new AcdError('INVALID_MILESTONE', `milestone "${rule.milestone}" is not one of ${MILESTONES.join(', ')}`);
-  if (rule.hours < 0 || rule.months < 0 || rule.hours + rule.months === 0) throw new AcdError('INVALID_PERIOD', 'hours and months: a deadline is a positive period after detection');
+  if (rule.kind !== '*' && !(REPORT_KINDS as readonly string[]).includes(rule.kind)) throw reportsError('INVALID_KIND', `kind "${rule.kind}" is not one of *, ${REPORT_KINDS.join(', ')}`);
+  if (!(MILESTONES as readonly string[]).includes(rule.milestone)) throw reportsError('INVALID_MILESTONE', `milestone "${rule.milestone}" is not one of ${MILESTONES.join(', ')}`);
+  if (rule.hours < 0 || rule.months < 0 || rule.hours + rule.months === 0) throw reportsError('INVALID_PERIOD', 'hours and months: a deadline is a positive period after detection');
   await rdb(db).transaction().execute(async (trx) => {
     const at = new Date();
     await trx

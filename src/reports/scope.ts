@@ -7,8 +7,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/index.js';
 import { withTables } from '../store/index.js';
 import type { Actor } from '../auth/index.js';
-import { AcdError } from '../shared/errors.js';
 import type { ReportsTables } from './tables.js';
+import { reportsError } from './errors.js';
 
 export type RDb = Kysely<Database & ReportsTables> | Transaction<Database & ReportsTables>;
 export type AnyDb = Kysely<Database> | Transaction<Database>;
@@ -55,7 +55,7 @@ export function isRecipient(scope: Scope): boolean {
 
 export function requireOperator(actor: Actor, what: string): void {
   if (actor.orgKind !== 'operator' || !actor.roles.includes('operator')) {
-    throw new AcdError('OPERATOR_ONLY', `${what} is done by the operator's own people`, { status: 403 });
+    throw reportsError('OPERATOR_ONLY', `${what} is done by the operator's own people`, { status: 403 });
   }
 }
 

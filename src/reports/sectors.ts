@@ -1,8 +1,9 @@
 /** The law's 15 sectors and the ministry organisations responsible for each. */
 import { SECTORS, type Actor } from '../auth/index.js';
 import { recordAudit } from '../oversight/index.js';
-import { AcdError, notFound } from '../shared/errors.js';
+import { notFound } from '../shared/errors.js';
 import { base, rdb, type AnyDb } from './scope.js';
+import { reportsError } from './errors.js';
 
 export interface SectorView {
   sector: string;
@@ -11,7 +12,7 @@ export interface SectorView {
 
 export function checkSector(sector: string): void {
   if (!(SECTORS as readonly string[]).includes(sector)) {
-    throw new AcdError('INVALID_SECTOR', `sector "${sector}" is not one of ${SECTORS.join(', ')}`);
+    throw reportsError('INVALID_SECTOR', `sector "${sector}" is not one of ${SECTORS.join(', ')}`);
   }
 }
 
@@ -31,7 +32,7 @@ export async function linkMinistry(db: AnyDb, actor: Actor, sector: string, orgI
   await rdb(db).transaction().execute(async (trx) => {
     const org = await trx.selectFrom('organisations').select(['id', 'kind']).where('id', '=', orgId).executeTakeFirst();
     if (!org) throw notFound('organisation', orgId);
-    if (org.kind !== 'ministry') throw new AcdError('NOT_A_MINISTRY', `organisation ${orgId} is a ${org.kind}, not a ministry: only a ministry can be responsible for a sector`);
+    if (org.kind !== 'ministry') throw reportsError('NOT_A_MINISTRY', `organisation ${orgId} is a ${org.kind}, not a ministry: only a ministry can be responsible for a sector`);
     await trx.insertInto('sector_ministries').values({ sector, org_id: orgId, created_at: new Date() }).onConflict((oc) => oc.doNothing()).execute();
     await recordAudit(base(trx), { actor, action: 'sector.ministry.link', target: { type: 'organisation', id: orgId }, details: { sector } });
   });

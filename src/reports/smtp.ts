@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { AcdError } from '../shared/errors.js';
+import { reportsError } from './errors.js';
 
 export interface SmtpConfig {
   host: string;
@@ -57,9 +57,9 @@ export function formatMessage(cfg: SmtpConfig, mail: Mail, date = new Date()): s
 /** Sends one message; resolves when the server accepted it (250 after DATA), rejects otherwise. */
 export async function sendMail(cfg: SmtpConfig, mail: Mail): Promise<void> {
   for (const a of [cfg.from, ...cfg.to]) {
-    if (!ADDRESS.test(a)) throw new AcdError('INVALID_EMAIL', `e-mail address "${a}" is not valid`);
+    if (!ADDRESS.test(a)) throw reportsError('INVALID_EMAIL', `e-mail address "${a}" is not valid`);
   }
-  if (cfg.to.length === 0) throw new AcdError('INVALID_EMAIL', 'smtp.to: no recipient');
+  if (cfg.to.length === 0) throw reportsError('INVALID_EMAIL', 'smtp.to: no recipient');
   const sock: Socket = connect({ host: cfg.host, port: cfg.port });
   sock.setTimeout(cfg.timeoutMs ?? 10_000);
   let buf = '';
@@ -86,13 +86,13 @@ export async function sendMail(cfg: SmtpConfig, mail: Mail): Promise<void> {
     }
     deliver();
   });
-  sock.on('timeout', () => sock.destroy(new AcdError('SMTP_TIMEOUT', `SMTP server ${cfg.host}:${cfg.port} did not answer in time`)));
+  sock.on('timeout', () => sock.destroy(reportsError('SMTP_TIMEOUT', `SMTP server ${cfg.host}:${cfg.port} did not answer in time`)));
   sock.on('error', (e) => {
     failure = e;
     deliver();
   });
   sock.on('close', () => {
-    failure ??= new AcdError('SMTP_CLOSED', `SMTP server ${cfg.host}:${cfg.port} closed the connection`);
+    failure ??= reportsError('SMTP_CLOSED', `SMTP server ${cfg.host}:${cfg.port} closed the connection`);
     deliver();
   });
   const reply = () =>
@@ -102,7 +102,7 @@ export async function sendMail(cfg: SmtpConfig, mail: Mail): Promise<void> {
     });
   const expect = async (what: string, ok: (code: number) => boolean) => {
     const r = await reply();
-    if (!ok(r.code)) throw new AcdError('SMTP_REFUSED', `SMTP server refused ${what}: ${r.code} ${r.text}`);
+    if (!ok(r.code)) throw reportsError('SMTP_REFUSED', `SMTP server refused ${what}: ${r.code} ${r.text}`);
   };
   const cmd = async (line: string, what: string, ok: (c: number) => boolean = (c) => c >= 200 && c < 300) => {
     sock.write(`${line}\r\n`);

@@ -28,8 +28,9 @@ import {
   type StixObject,
   type TlpLevel,
 } from '../intel/index.js';
-import { AcdError, notFound } from '../shared/errors.js';
+import { notFound, commonError } from '../shared/errors.js';
 import type { AnyDb } from './scope.js';
+import { reportsError } from './errors.js';
 
 /** What a report is marked when its operator said nothing: only the recipient organisations. */
 export const DEFAULT_REPORT_TLP: TlpLevel = 'amber+strict';
@@ -50,7 +51,7 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
 export function indicatorPattern(ind: ReportedIndicator): string {
   const v = ind.value.trim();
   const bad = (why: string): never => {
-    throw new AcdError('INVALID_INDICATOR', `value ${JSON.stringify(ind.value.slice(0, 100))} ${why}`);
+    throw reportsError('INVALID_INDICATOR', `value ${JSON.stringify(ind.value.slice(0, 100))} ${why}`);
   };
   switch (ind.type) {
     case 'ipv4-addr':
@@ -178,7 +179,7 @@ export async function shareableCollection(db: AnyDb, actor: Actor, t: ShareTarge
   const c = await getCollection(db, t.apiRoot ?? 'acd', t.collectionId);
   if (!c) throw notFound('collection', t.collectionId);
   if (!rightsOf(actor, c, await membershipOf(db, actor.orgId)).canWrite) {
-    throw new AcdError('FORBIDDEN', `shareIndicatorsTo.collectionId: you may not add to collection ${c.id}`, { status: 403 });
+    throw commonError('FORBIDDEN', `shareIndicatorsTo.collectionId: you may not add to collection ${c.id}`, { status: 403 });
   }
   return c;
 }

@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/index.js';
 import { recordAudit } from '../oversight/index.js';
-import { AcdError, notFound } from '../shared/errors.js';
+import { notFound } from '../shared/errors.js';
 import { base, inScope, rdb, requireOperator, scopeOf, type AnyDb, type RDb } from './scope.js';
 import type { CarrierLink, ProductRef } from './tables.js';
+import { reportsError } from './errors.js';
 
 export interface SystemInput {
   name: string;
@@ -44,7 +45,7 @@ const CPE23 = /^cpe:2\.3:[aho*-](:(\\.|[^:\\])+){10}$/;
 function checkSystem(input: SystemInput): void {
   input.products.forEach((p, i) => {
     if (p.cpe !== undefined && !CPE23.test(p.cpe)) {
-      throw new AcdError('INVALID_CPE', `products/${i}/cpe "${p.cpe}" is not a CPE 2.3 formatted string (cpe:2.3:part:vendor:product:version:… with 13 fields)`);
+      throw reportsError('INVALID_CPE', `products/${i}/cpe "${p.cpe}" is not a CPE 2.3 formatted string (cpe:2.3:part:vendor:product:version:… with 13 fields)`);
     }
   });
 }
@@ -53,7 +54,7 @@ async function checkCarriers(db: RDb, links: CarrierLink[]): Promise<void> {
   for (const [i, l] of links.entries()) {
     if (!l.carrierOrgId) continue;
     const org = await db.selectFrom('organisations').select('kind').where('id', '=', l.carrierOrgId).executeTakeFirst();
-    if (!org || org.kind !== 'carrier') throw new AcdError('INVALID_CARRIER', `carrierLinks/${i}/carrierOrgId ${l.carrierOrgId} is not a carrier organisation`);
+    if (!org || org.kind !== 'carrier') throw reportsError('INVALID_CARRIER', `carrierLinks/${i}/carrierOrgId ${l.carrierOrgId} is not a carrier organisation`);
   }
 }
 
@@ -116,7 +117,7 @@ export async function updateSystem(db: AnyDb, actor: Actor, id: string, version:
     const sys = await trx.selectFrom('systems').select(['org_id', 'version']).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!sys || sys.org_id !== actor.orgId) throw notFound('system', id);
     if (sys.version !== version) {
-      throw new AcdError('VERSION_CONFLICT', `system ${id} is at version ${sys.version}, the change was made on version ${version}: read it again and re-apply`, { status: 409, details: { currentVersion: sys.version } });
+      throw reportsError('VERSION_CONFLICT', `system ${id} is at version ${sys.version}, the change was made on version ${version}: read it again and re-apply`, { status: 409, details: { currentVersion: sys.version } });
     }
     await checkCarriers(trx, input.carrierLinks);
     const at = new Date();
@@ -139,7 +140,7 @@ export async function getSystem(db: AnyDb, actor: Actor, id: string, withHistory
   if (!sys || !inScope(scope, sys.org_id, sys.sector ?? '')) throw notFound('system', id);
   const versions = await r.selectFrom('system_versions').selectAll().where('system_id', '=', id).orderBy('version', 'desc').execute();
   const current = versions.find((v) => v.version === sys.version);
-  if (!current) throw new AcdError('SYSTEM_CORRUPT', `system ${id} has no row for its version ${sys.version}`, { status: 500 });
+  if (!current) throw reportsError('SYSTEM_CORRUPT', `system ${id} has no row for its version ${sys.version}`, { status: 500 });
   return {
     id: sys.id,
     orgId: sys.org_id,
@@ -184,6 +185,6 @@ export async function checkOwnSystems(db: RDb, orgId: string, ids: readonly stri
   const rows = await db.selectFrom('systems').select('id').where('org_id', '=', orgId).where('id', 'in', [...ids]).execute();
   const have = new Set(rows.map((r) => r.id));
   ids.forEach((id, i) => {
-    if (!have.has(id)) throw new AcdError('UNKNOWN_SYSTEM', `${field}/${i} names system ${id}, which is not one of this operator's registered systems`);
+    if (!have.has(id)) throw reportsError('UNKNOWN_SYSTEM', `${field}/${i} names system ${id}, which is not one of this operator's registered systems`);
   });
 }

@@ -3,7 +3,6 @@
  * approvals in force for a flow with one Map lookup (cached per carrier) and a short loop over times.
  * The integrator loads it from the store and calls `put`/`remove` on every decision.
  */
-import { AcdError } from '../shared/errors.js';
 import {
   approvalPeriod,
   DEFAULT_APPROVAL_DEFAULTS,
@@ -13,6 +12,7 @@ import {
   type Category,
 } from './approvals.js';
 import { compileCriteria, type AsnLookup, type CompiledCriteria } from './criteria.js';
+import { selectionError } from './errors.js';
 
 export interface CompiledApproval {
   readonly approval: Approval;
@@ -54,7 +54,7 @@ export class ApprovalSet {
   put(input: unknown): Approval {
     const approval = parseApproval(input, this.defaults);
     if (!this.asn && approval.criteria.some((c) => c.kind === 'asn')) {
-      throw new AcdError('APPROVAL_INVALID', `approval.criteria: approval ${approval.id} has ASN criteria but the gate has no ASN data`);
+      throw selectionError('APPROVAL_INVALID', `approval.criteria: approval ${approval.id} has ASN criteria but the gate has no ASN data`);
     }
     let index = this.indexOf.get(approval.id);
     if (index === undefined) {

@@ -8,10 +8,11 @@ import type { Kysely, Selectable } from 'kysely';
 import { withTables, type Database } from '../store/index.js';
 import { recordAudit } from '../oversight/index.js';
 import type { Actor } from '../auth/index.js';
-import { AcdError, conflict, notFound } from '../shared/errors.js';
+import { conflict, notFound, commonError } from '../shared/errors.js';
 import { parseApproval, DEFAULT_APPROVAL_DEFAULTS, type Approval, type ApprovalDefaults, type ApprovalStatus } from './approvals.js';
 import type { PseudonymKey } from './pseudonymiser.js';
 import type { ApprovalTable, SelectionTables } from './tables.js';
+import { selectionError } from './errors.js';
 
 type Db = Kysely<Database & SelectionTables>;
 const view = (db: Kysely<Database>): Db => withTables<SelectionTables>(db);
@@ -82,9 +83,9 @@ export async function decideApproval(db: Kysely<Database>, actor: Actor, id: str
   return view(db).transaction().execute(async (trx) => {
     const cur = await trx.selectFrom('approvals').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!cur) throw notFound('approval', id);
-    if (cur.status !== 'proposed') throw new AcdError('APPROVAL_NOT_PROPOSED', `approval ${id} is ${cur.status}: only a proposed approval can be decided`, { status: 409 });
+    if (cur.status !== 'proposed') throw selectionError('APPROVAL_NOT_PROPOSED', `approval ${id} is ${cur.status}: only a proposed approval can be decided`, { status: 409 });
     if (decision === 'approve' && new Date(cur.end_at).getTime() <= Date.now()) {
-      throw new AcdError('APPROVAL_EXPIRED', `approval ${id} ends ${new Date(cur.end_at).toISOString()}, which has passed`, { status: 409 });
+      throw commonError('APPROVAL_EXPIRED', `approval ${id} ends ${new Date(cur.end_at).toISOString()}, which has passed`, { status: 409 });
     }
     const status = decision === 'approve' ? 'approved' : 'rejected';
     const row = await trx
@@ -109,7 +110,7 @@ export async function endApproval(db: Kysely<Database>, actor: Actor, id: string
   return view(db).transaction().execute(async (trx) => {
     const cur = await trx.selectFrom('approvals').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!cur) throw notFound('approval', id);
-    if (cur.status !== 'approved') throw new AcdError('APPROVAL_NOT_IN_FORCE', `approval ${id} is ${cur.status}: only an approved one can be ended`, { status: 409 });
+    if (cur.status !== 'approved') throw selectionError('APPROVAL_NOT_IN_FORCE', `approval ${id} is ${cur.status}: only an approved one can be ended`, { status: 409 });
     const now = new Date();
     const end = new Date(Math.min(now.getTime(), new Date(cur.end_at).getTime()));
     const row = await trx

@@ -7,9 +7,9 @@
  */
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { AcdError } from '../shared/errors.js';
 import { parsePrefix } from './cidr.js';
 import type { Category } from './scope.js';
+import { selectionError } from './errors.js';
 
 export const DETECTORS = ['beacon', 'fan-in', 'scan', 'ddos', 'indicator', 'long-connection', 'strobe', 'exfiltration'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
@@ -212,7 +212,7 @@ export function approvalErrors(input: unknown): string[] {
  */
 export function parseApproval(input: unknown, defaults: ApprovalDefaults = DEFAULT_APPROVAL_DEFAULTS): Approval {
   const errs = approvalErrors(input);
-  if (errs.length) throw new AcdError('APPROVAL_INVALID', errs[0]!, { details: errs });
+  if (errs.length) throw selectionError('APPROVAL_INVALID', errs[0]!, { details: errs });
   const a = input as ApprovalInput;
   let end = a.end;
   if (end === undefined) {

@@ -20,8 +20,8 @@
  * only through `depseudonymise` in pseudonymiser.ts, which requires a commission decision id.
  */
 import { createCipheriv, type Cipher } from 'node:crypto';
-import { AcdError } from '../shared/errors.js';
 import { mask32 } from './cidr.js';
+import { selectionError } from './errors.js';
 
 export interface CryptoPanOptions {
   /** log2 of the whole-address cache slots (default 16 → 65,536 addresses, 768 KiB for IPv4) */
@@ -60,7 +60,7 @@ export class CryptoPan {
   private readonly f = new Uint32Array(4);
 
   constructor(key: Uint8Array, opts: CryptoPanOptions = {}) {
-    if (key.length !== 32) throw new AcdError('CRYPTOPAN_BAD_KEY', `a Crypto-PAn key is 32 bytes, got ${key.length}`);
+    if (key.length !== 32) throw selectionError('CRYPTOPAN_BAD_KEY', `a Crypto-PAn key is 32 bytes, got ${key.length}`);
     this.cipher = createCipheriv('aes-128-ecb', key.subarray(0, 16), null);
     this.cipher.setAutoPadding(false);
     this.pad = new Uint8Array(this.cipher.update(key.subarray(16, 32)));

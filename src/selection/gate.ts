@@ -26,7 +26,6 @@
  */
 import { Counter, type Registry } from 'prom-client';
 import type { FlowRecord, FlowSink } from '../flow/index.js';
-import { AcdError } from '../shared/errors.js';
 import { silentLogger, type Logger } from '../shared/log.js';
 import type { CompiledApproval, ApprovalSet } from './approval-set.js';
 import type { DetectorName } from './approvals.js';
@@ -50,6 +49,7 @@ import { MutableGateFlow, type DetectorFeedSink, type SelectedSink } from './flo
 import type { ActiveKey, Pseudonymiser } from './pseudonymiser.js';
 import { SCOPE_CLASSES, SCOPE_DOMESTIC_DOMESTIC, SCOPE_FOREIGN_FOREIGN, type Scope } from './scope.js';
 import { SelectedKeys, type KeyEntry, type KeyKind, type KeyOf } from './selected-keys.js';
+import { selectionError } from './errors.js';
 
 export interface GateOutput {
   selected: SelectedSink;
@@ -290,15 +290,15 @@ export function createGate(opts: {
     sink: (out) => (rec) => process(rec, out),
     selectKey(kind, key, approvalId, criterionId, until) {
       const a = approvals.get(approvalId);
-      if (!a) throw new AcdError('GATE_NO_APPROVAL', `selectKey: approval ${approvalId} does not exist`, { status: 404 });
+      if (!a) throw selectionError('GATE_NO_APPROVAL', `selectKey: approval ${approvalId} does not exist`, { status: 404 });
       if (a.approval.status !== 'approved') {
-        throw new AcdError('GATE_NO_APPROVAL', `selectKey: approval ${approvalId} is ${a.approval.status}, not approved`, { status: 409 });
+        throw selectionError('GATE_NO_APPROVAL', `selectKey: approval ${approvalId} is ${a.approval.status}, not approved`, { status: 409 });
       }
       const ci = a.approval.criteria.findIndex((x) => x.id === criterionId);
       const crit = a.approval.criteria[ci];
-      if (!crit) throw new AcdError('GATE_NO_CRITERION', `selectKey: approval ${approvalId} has no criterion ${criterionId}`, { status: 404 });
+      if (!crit) throw selectionError('GATE_NO_CRITERION', `selectKey: approval ${approvalId} has no criterion ${criterionId}`, { status: 404 });
       if (crit.kind !== 'detector') {
-        throw new AcdError('GATE_NO_CRITERION', `selectKey: criterion ${criterionId} of approval ${approvalId} is a ${crit.kind} criterion, not a detector rule`);
+        throw selectionError('GATE_NO_CRITERION', `selectKey: criterion ${criterionId} of approval ${approvalId} is a ${crit.kind} criterion, not a detector rule`);
       }
       keys.add(kind, key, { approvalId, criterionId, criterion: ci, ...(until !== undefined ? { until } : {}) });
     },

@@ -10,9 +10,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { AcdError } from '../shared/errors.js';
 import { RangeBuilder4, RangeBuilder6, RangeSet4, RangeSet6, bigToWords, wordsToBig } from './ranges.js';
 import { cmp128, decimalToWords } from './cidr.js';
+import { selectionError } from './errors.js';
 
 /** Credit the data wherever it is used (UI footer, README, `acd --version`): CC BY 4.0 requires it. */
 export const ATTRIBUTION = {
@@ -28,7 +28,7 @@ function packageDir(name: string): string {
   try {
     return dirname(require.resolve(`${name}/package.json`));
   } catch {
-    throw new AcdError('GEODATA_MISSING', `the npm package ${name} is not installed: run npm install`);
+    throw selectionError('GEODATA_MISSING', `the npm package ${name} is not installed: run npm install`);
   }
 }
 
@@ -37,7 +37,7 @@ function readData(pkg: string, file: string): Buffer {
   try {
     return readFileSync(path);
   } catch {
-    throw new AcdError('GEODATA_MISSING', `cannot read ${path}`);
+    throw selectionError('GEODATA_MISSING', `cannot read ${path}`);
   }
 }
 
@@ -119,7 +119,7 @@ export function loadAsnTable4(): AsnTable4 {
   // The shipped data has a few overlapping rows (its README warns of data bugs): where a row starts
   // inside the previous one, the previous one is cut short so the ranges stay sorted and disjoint.
   for (let i = 1; i < i4; i++) {
-    if (s4[i]! <= s4[i - 1]!) throw new AcdError('GEODATA_BAD', `asn-ipv4-num.csv is not sorted at row ${i + 1}`);
+    if (s4[i]! <= s4[i - 1]!) throw selectionError('GEODATA_BAD', `asn-ipv4-num.csv is not sorted at row ${i + 1}`);
     if (s4[i]! <= e4[i - 1]!) e4[i - 1] = s4[i]! - 1;
   }
   cached4 = { v4: new RangeSet4(s4.subarray(0, i4), e4.subarray(0, i4)), v4asn: a4.subarray(0, i4) };
@@ -141,7 +141,7 @@ export function loadAsnTable6(): AsnTable6 {
     a6[i6++] = parseUint(b6, f2 + 1, f3);
   });
   for (let i = 1; i < i6; i++) {
-    if (cmp128(s6, i * 4, s6, (i - 1) * 4) <= 0) throw new AcdError('GEODATA_BAD', `asn-ipv6-num.csv is not sorted at row ${i + 1}`);
+    if (cmp128(s6, i * 4, s6, (i - 1) * 4) <= 0) throw selectionError('GEODATA_BAD', `asn-ipv6-num.csv is not sorted at row ${i + 1}`);
     if (cmp128(s6, i * 4, e6, (i - 1) * 4) <= 0) bigToWords(wordsToBig(s6, i * 4) - 1n, e6, (i - 1) * 4);
   }
   cached6 = { v6: new RangeSet6(s6.subarray(0, i6 * 4), e6.subarray(0, i6 * 4)), v6asn: a6.subarray(0, i6) };

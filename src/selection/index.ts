@@ -106,3 +106,4 @@ export {
   type StoredReidentification,
 } from './reidentification.js';
 export { createOfflineGate, type OfflineGate, type OfflineGateOptions } from './offline.js';
+export { SELECTION_ERRORS, selectionError, type SelectionErrorCode } from './errors.js';

@@ -13,8 +13,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ipv4ToString, ipv6ToString, parseIpv4, parseIpv6 } from '../flow/index.js';
-import { AcdError } from '../shared/errors.js';
 import { CryptoPan, type CryptoPanOptions } from './cryptopan.js';
+import { selectionError } from './errors.js';
 
 export interface PseudonymKey {
   readonly id: string;
@@ -61,7 +61,7 @@ export function generatePseudonymKey(id: string, validFrom: number, validTo: num
 /** Parses a key file's text: 64 hexadecimal digits (whitespace ignored). */
 export function parseKeyHex(text: string): Uint8Array {
   const hex = text.replace(/\s+/g, '');
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new AcdError('PSEUDONYM_BAD_KEY', 'a pseudonym key is 64 hexadecimal digits (32 bytes)');
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw selectionError('PSEUDONYM_BAD_KEY', 'a pseudonym key is 64 hexadecimal digits (32 bytes)');
   return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
@@ -93,19 +93,19 @@ export function createPseudonymiser(opts: { keys?: readonly PseudonymKey[]; cach
       return k;
     },
     addKey(k) {
-      if (!k.id) throw new AcdError('PSEUDONYM_BAD_KEY', 'pseudonymKey.id: must not be empty');
-      if (all.has(k.id)) throw new AcdError('PSEUDONYM_BAD_KEY', `pseudonymKey.id: '${k.id}' exists already`);
+      if (!k.id) throw selectionError('PSEUDONYM_BAD_KEY', 'pseudonymKey.id: must not be empty');
+      if (all.has(k.id)) throw selectionError('PSEUDONYM_BAD_KEY', `pseudonymKey.id: '${k.id}' exists already`);
       if (!(k.key instanceof Uint8Array) || k.key.length !== 32) {
-        throw new AcdError('PSEUDONYM_BAD_KEY', `pseudonymKey.key: must be 32 bytes (key ${k.id})`);
+        throw selectionError('PSEUDONYM_BAD_KEY', `pseudonymKey.key: must be 32 bytes (key ${k.id})`);
       }
       if (!Number.isFinite(k.validFrom) || !Number.isFinite(k.validTo) || k.validTo <= k.validFrom) {
-        throw new AcdError('PSEUDONYM_BAD_KEY', `pseudonymKey.validTo: must be after validFrom (key ${k.id})`);
+        throw selectionError('PSEUDONYM_BAD_KEY', `pseudonymKey.validTo: must be after validFrom (key ${k.id})`);
       }
       const active: ActiveKey = { id: k.id, pan: new CryptoPan(k.key, opts.cache), validFrom: k.validFrom, validTo: k.validTo };
       const list = k.approvalId !== undefined ? (bound.get(k.approvalId) ?? []) : general;
       const clash = list.find((o) => o.validFrom < k.validTo && k.validFrom < o.validTo);
       if (clash) {
-        throw new AcdError('PSEUDONYM_BAD_KEY', `pseudonymKey.validFrom: the period of key ${k.id} overlaps key ${clash.id}; rotate by starting the new key where the old one ends`);
+        throw selectionError('PSEUDONYM_BAD_KEY', `pseudonymKey.validFrom: the period of key ${k.id} overlaps key ${clash.id}; rotate by starting the new key where the old one ends`);
       }
       list.push(active);
       if (k.approvalId !== undefined) bound.set(k.approvalId, list);
@@ -142,16 +142,16 @@ export interface Reidentification {
  */
 export function depseudonymise(p: Pseudonymiser, req: { keyId: string; pseudonym: string; decisionId: string }): Reidentification {
   if (typeof req.decisionId !== 'string' || req.decisionId.trim() === '') {
-    throw new AcdError('REIDENTIFY_NO_DECISION', 'depseudonymise: decisionId is required: re-identification needs a commission decision', { status: 403 });
+    throw selectionError('REIDENTIFY_NO_DECISION', 'depseudonymise: decisionId is required: re-identification needs a commission decision', { status: 403 });
   }
   const pan = p.cipherOf(req.keyId);
-  if (!pan) throw new AcdError('REIDENTIFY_NO_KEY', `depseudonymise: pseudonym key ${req.keyId} does not exist`, { status: 404 });
+  if (!pan) throw selectionError('REIDENTIFY_NO_KEY', `depseudonymise: pseudonym key ${req.keyId} does not exist`, { status: 404 });
   let address: string;
   const v4 = parseIpv4(req.pseudonym);
   if (v4 >= 0) address = ipv4ToString(pan.decrypt4(v4));
   else {
     const b = parseIpv6(req.pseudonym);
-    if (!b) throw new AcdError('REIDENTIFY_BAD_ADDRESS', `depseudonymise: '${req.pseudonym}' is not an IP address`);
+    if (!b) throw selectionError('REIDENTIFY_BAD_ADDRESS', `depseudonymise: '${req.pseudonym}' is not an IP address`);
     address = ipv6ToString(pan.decrypt6(b));
   }
   return { address, pseudonym: req.pseudonym, keyId: req.keyId, decisionId: req.decisionId };

@@ -20,6 +20,7 @@ import { parseIpv4, parseIpv6 } from '../flow/index.js';
 import { IdSchema, parseTime, schemaErrors } from './approvals.js';
 import { createPseudonymiser, depseudonymise, type PseudonymKey } from './pseudonymiser.js';
 import type { ReidentificationTable, SelectionTables } from './tables.js';
+import { selectionError } from './errors.js';
 
 type Db = Kysely<Database & SelectionTables>;
 const view = (db: Kysely<Database>): Db => withTables<SelectionTables>(db);
@@ -167,29 +168,29 @@ function keyOf(row: { id: string; key_bytes: Uint8Array; valid_from: Date | stri
 /** An agency lead's request. Throws 400 naming the field, 404 for an unknown key or approval. */
 export async function requestReidentification(db: Kysely<Database>, actor: Actor, input: unknown): Promise<StoredReidentification> {
   const errs = reidentificationErrors(input);
-  if (errs.length) throw new AcdError('REIDENTIFY_INVALID', errs[0]!, { details: errs });
+  if (errs.length) throw selectionError('REIDENTIFY_INVALID', errs[0]!, { details: errs });
   const r = input as ReidentificationRequestInput;
   return view(db).transaction().execute(async (trx) => {
     let keyId: string;
     let approvalId: string | null = r.approvalId ?? null;
     if (r.keyId !== undefined) {
       const k = await trx.selectFrom('pseudonym_keys').select(['id', 'approval_id']).where('id', '=', r.keyId).executeTakeFirst();
-      if (!k) throw new AcdError('REIDENTIFY_NO_KEY', `reidentification.keyId: pseudonym key ${r.keyId} does not exist`, { status: 404 });
+      if (!k) throw selectionError('REIDENTIFY_NO_KEY', `reidentification.keyId: pseudonym key ${r.keyId} does not exist`, { status: 404 });
       if (approvalId !== null && k.approval_id !== approvalId) {
-        throw new AcdError('REIDENTIFY_INVALID', `reidentification.keyId: key ${r.keyId} is not bound to approval ${approvalId}`);
+        throw selectionError('REIDENTIFY_INVALID', `reidentification.keyId: key ${r.keyId} is not bound to approval ${approvalId}`);
       }
       keyId = k.id;
       approvalId = k.approval_id;
     } else {
       const a = await trx.selectFrom('approvals').select('id').where('id', '=', approvalId!).executeTakeFirst();
-      if (!a) throw new AcdError('REIDENTIFY_NO_APPROVAL', `reidentification.approvalId: approval ${approvalId} does not exist`, { status: 404 });
+      if (!a) throw selectionError('REIDENTIFY_NO_APPROVAL', `reidentification.approvalId: approval ${approvalId} does not exist`, { status: 404 });
       let q = trx.selectFrom('pseudonym_keys').select(['id', 'valid_from', 'valid_to']).where('approval_id', '=', approvalId!);
       if (r.at !== undefined) q = q.where('valid_from', '<=', new Date(parseTime(r.at))).where('valid_to', '>', new Date(parseTime(r.at)));
       const keys = await q.execute();
       if (keys.length === 0) {
-        throw new AcdError('REIDENTIFY_NO_KEY', `reidentification.approvalId: approval ${approvalId} has no pseudonym key${r.at ? ` valid at ${r.at}` : ' (it was never approved)'}`, { status: 404 });
+        throw selectionError('REIDENTIFY_NO_KEY', `reidentification.approvalId: approval ${approvalId} has no pseudonym key${r.at ? ` valid at ${r.at}` : ' (it was never approved)'}`, { status: 404 });
       }
-      if (keys.length > 1) throw new AcdError('REIDENTIFY_INVALID', `reidentification.keyId: approval ${approvalId} has ${keys.length} keys (rotated); name the keyId or the time (at)`);
+      if (keys.length > 1) throw selectionError('REIDENTIFY_INVALID', `reidentification.keyId: approval ${approvalId} has ${keys.length} keys (rotated); name the keyId or the time (at)`);
       keyId = keys[0]!.id;
     }
     const id = randomUUID();
@@ -239,12 +240,12 @@ export async function decideReidentification(
   now: Date = new Date(),
 ): Promise<StoredReidentification> {
   const errs = schemaErrors('decision', ReidentificationDecisionSchema, input);
-  if (errs.length) throw new AcdError('REIDENTIFY_INVALID', errs[0]!, { details: errs });
+  if (errs.length) throw selectionError('REIDENTIFY_INVALID', errs[0]!, { details: errs });
   return view(db).transaction().execute(async (trx) => {
     const cur = await trx.selectFrom('reidentification_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!cur) throw notFound('re-identification request', id);
     if (cur.status !== 'proposed') {
-      throw new AcdError('REIDENTIFY_DECIDED', `re-identification request ${id} is ${cur.status}: only a proposed request can be decided`, { status: 409 });
+      throw selectionError('REIDENTIFY_DECIDED', `re-identification request ${id} is ${cur.status}: only a proposed request can be decided`, { status: 409 });
     }
     const approve = input.decision === 'approve';
     const decisionId = approve ? `reid-${randomUUID()}` : null;
@@ -286,22 +287,22 @@ export async function resolveReidentification(db: Kysely<Database>, actor: Actor
       const cur = await trx.selectFrom('reidentification_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
       if (!cur) throw notFound('re-identification request', id);
       if (cur.requested_org !== actor.orgId) {
-        throw new AcdError('REIDENTIFY_OTHER_ORG', `re-identification request ${id} was made by another organisation; only it may resolve it`, { status: 403 });
+        throw selectionError('REIDENTIFY_OTHER_ORG', `re-identification request ${id} was made by another organisation; only it may resolve it`, { status: 403 });
       }
       if (cur.status === 'proposed') {
-        throw new AcdError('REIDENTIFY_NO_DECISION', `re-identification request ${id} has no commission decision yet`, { status: 403 });
+        throw selectionError('REIDENTIFY_NO_DECISION', `re-identification request ${id} has no commission decision yet`, { status: 403 });
       }
       if (cur.status === 'rejected') {
-        throw new AcdError('REIDENTIFY_REJECTED', `re-identification request ${id} was rejected by the commission: ${cur.decision_reason ?? ''}`, { status: 403 });
+        throw selectionError('REIDENTIFY_REJECTED', `re-identification request ${id} was rejected by the commission: ${cur.decision_reason ?? ''}`, { status: 403 });
       }
       if (cur.status === 'resolved') {
-        throw new AcdError('REIDENTIFY_USED', `re-identification request ${id} was resolved already (${iso(cur.resolved_at)}); a decision allows one resolution`, { status: 409 });
+        throw selectionError('REIDENTIFY_USED', `re-identification request ${id} was resolved already (${iso(cur.resolved_at)}); a decision allows one resolution`, { status: 409 });
       }
       if (!cur.valid_until || new Date(cur.valid_until).getTime() <= now.getTime() || !cur.decision_id) {
-        throw new AcdError('REIDENTIFY_EXPIRED', `re-identification request ${id} could be resolved until ${iso(cur.valid_until)}; ask again`, { status: 410 });
+        throw selectionError('REIDENTIFY_EXPIRED', `re-identification request ${id} could be resolved until ${iso(cur.valid_until)}; ask again`, { status: 410 });
       }
       const k = await trx.selectFrom('pseudonym_keys').selectAll().where('id', '=', cur.key_id).executeTakeFirst();
-      if (!k) throw new AcdError('REIDENTIFY_NO_KEY', `pseudonym key ${cur.key_id} of re-identification request ${id} no longer exists (purged)`, { status: 404 });
+      if (!k) throw selectionError('REIDENTIFY_NO_KEY', `pseudonym key ${cur.key_id} of re-identification request ${id} no longer exists (purged)`, { status: 404 });
       const p = createPseudonymiser({ keys: [keyOf(k)], cache: { cache: false } });
       const results = cur.pseudonyms.map((pseudonym) => {
         const r = depseudonymise(p, { keyId: cur.key_id, pseudonym, decisionId: cur.decision_id! });

@@ -5,8 +5,8 @@
  * it, and hands each run to `deps.audit` so the purge is in the audit log.
  */
 import { Counter, type Registry } from 'prom-client';
-import { AcdError } from '../shared/errors.js';
 import { silentLogger, type Logger } from '../shared/log.js';
+import { selectionError } from './errors.js';
 
 export interface RetentionConfig {
   /** how long selected data is kept, in days (default 730: two years) */
@@ -45,8 +45,8 @@ export const DEFAULT_RETENTION_DAYS = 730;
 export function createRetentionJob(opts: { config?: RetentionConfig; deps: RetentionDeps }): RetentionJob {
   const days = opts.config?.retentionDays ?? DEFAULT_RETENTION_DAYS;
   const intervalMs = opts.config?.intervalMs ?? 3_600_000;
-  if (!Number.isFinite(days) || days <= 0) throw new AcdError('RETENTION_BAD_CONFIG', `retention.retentionDays: ${days} is not a positive number of days`);
-  if (!Number.isFinite(intervalMs) || intervalMs < 1000) throw new AcdError('RETENTION_BAD_CONFIG', `retention.intervalMs: ${intervalMs} is less than a second`);
+  if (!Number.isFinite(days) || days <= 0) throw selectionError('RETENTION_BAD_CONFIG', `retention.retentionDays: ${days} is not a positive number of days`);
+  if (!Number.isFinite(intervalMs) || intervalMs < 1000) throw selectionError('RETENTION_BAD_CONFIG', `retention.intervalMs: ${intervalMs} is less than a second`);
   const { deps } = opts;
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? silentLogger;

@@ -6,10 +6,10 @@
  * national deployment can add its own prefixes or carve ranges out. Lookups run on typed arrays.
  */
 import type { FlowRecord } from '../flow/index.js';
-import { AcdError } from '../shared/errors.js';
 import { parsePrefix } from './cidr.js';
 import { loadAsnTable4, loadAsnTable6, loadCountry4, loadCountry6, type AsnTable, type AsnTable4, type AsnTable6 } from './geodata.js';
 import { RangeBuilder4, RangeBuilder6, type RangeSet4, type RangeSet6 } from './ranges.js';
+import { selectionError } from './errors.js';
 
 export type ScopeClass = 'domestic-domestic' | 'foreign-domestic' | 'domestic-foreign' | 'foreign-foreign';
 
@@ -71,7 +71,7 @@ export interface Scope {
 export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTable } = {}): Scope {
   const country = (config.country ?? 'JP').toUpperCase();
   if (config.useCountryData && !/^[A-Z]{2}$/.test(country)) {
-    throw new AcdError('SCOPE_BAD_CONFIG', `scope.country: '${config.country}' is not an ISO 3166-1 alpha-2 code`);
+    throw selectionError('SCOPE_BAD_CONFIG', `scope.country: '${config.country}' is not an ISO 3166-1 alpha-2 code`);
   }
   const b4 = new RangeBuilder4();
   const b6 = new RangeBuilder6();
@@ -88,7 +88,7 @@ export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTab
   for (const [field, list, add] of lists) {
     (list ?? []).forEach((text, i) => {
       const p = parsePrefix(text.trim());
-      if (!p) throw new AcdError('SCOPE_BAD_CONFIG', `scope.${field}[${i}]: '${text}' is not a CIDR prefix`);
+      if (!p) throw selectionError('SCOPE_BAD_CONFIG', `scope.${field}[${i}]: '${text}' is not a CIDR prefix`);
       if (p.family === 4) {
         if (add) b4.add(p.first, p.last);
         else b4.remove(p.first, p.last);
@@ -97,7 +97,7 @@ export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTab
     });
   }
   if (!config.useCountryData && !config.domesticPrefixes?.length && !config.extraPrefixes?.length) {
-    throw new AcdError('SCOPE_BAD_CONFIG', 'scope: no domestic address space: enable the country data or give domestic prefixes');
+    throw selectionError('SCOPE_BAD_CONFIG', 'scope: no domestic address space: enable the country data or give domestic prefixes');
   }
   const d4: RangeSet4 = b4.build({ map24: true });
   const d6: RangeSet6 = b6.build();

@@ -9,7 +9,7 @@
  * IPv6 keys are strings. The number of keys is capped (default 1 M) so memory stays bounded.
  */
 import { parseIpv4, parseIpv6, type FlowRecord } from '../flow/index.js';
-import { AcdError } from '../shared/errors.js';
+import { selectionError } from './errors.js';
 
 export type KeyKind = 'address' | 'pair' | 'server';
 
@@ -80,7 +80,7 @@ export class SelectedKeys {
       const k = key as PairKey;
       const a = addr4Key(k.a, `${where}.a`);
       const b = addr4Key(k.b, `${where}.b`);
-      if ((a === null) !== (b === null)) throw new AcdError('GATE_BAD_KEY', `${where}: both addresses of a pair are of one family`);
+      if ((a === null) !== (b === null)) throw selectionError('GATE_BAD_KEY', `${where}: both addresses of a pair are of one family`);
       if (a !== null && b !== null) {
         const lo = Math.min(a, b);
         const hi = Math.max(a, b);
@@ -97,8 +97,8 @@ export class SelectedKeys {
       }
     } else {
       const k = key as ServerKey;
-      if (!Number.isInteger(k.port) || k.port < 0 || k.port > 65535) throw new AcdError('GATE_BAD_KEY', `${where}.port: ${k.port} is not a port`);
-      if (!Number.isInteger(k.proto) || k.proto < 0 || k.proto > 255) throw new AcdError('GATE_BAD_KEY', `${where}.proto: ${k.proto} is not a protocol number`);
+      if (!Number.isInteger(k.port) || k.port < 0 || k.port > 65535) throw selectionError('GATE_BAD_KEY', `${where}.port: ${k.port} is not a port`);
+      if (!Number.isInteger(k.proto) || k.proto < 0 || k.proto > 255) throw selectionError('GATE_BAD_KEY', `${where}.proto: ${k.proto} is not a protocol number`);
       const pp = k.port * 256 + k.proto;
       const v4 = addr4Key(k, where);
       if (v4 !== null) {
@@ -119,7 +119,7 @@ export class SelectedKeys {
       had.until = Math.max(had.until ?? Infinity, entry.until ?? Infinity);
       return;
     }
-    if (this.n >= this.maxKeys) throw new AcdError('GATE_TOO_MANY_KEYS', `selectKey: ${this.maxKeys} selected keys already; end or narrow an approval`);
+    if (this.n >= this.maxKeys) throw selectionError('GATE_TOO_MANY_KEYS', `selectKey: ${this.maxKeys} selected keys already; end or narrow an approval`);
     this.n++;
     if (list) list.push(entry);
     else put([entry]);
@@ -187,15 +187,15 @@ function pick(l: KeyEntry[] | undefined, accept: (e: KeyEntry) => boolean): KeyE
 }
 
 function addr4Key(k: AddressKey, where: string): number | null {
-  if (typeof k?.address !== 'string') throw new AcdError('GATE_BAD_KEY', `${where}.address: is required`);
-  if (typeof k.pseudonym !== 'boolean') throw new AcdError('GATE_BAD_KEY', `${where}.pseudonym: must be true or false`);
+  if (typeof k?.address !== 'string') throw selectionError('GATE_BAD_KEY', `${where}.address: is required`);
+  if (typeof k.pseudonym !== 'boolean') throw selectionError('GATE_BAD_KEY', `${where}.pseudonym: must be true or false`);
   const v = parseIpv4(k.address);
   return v < 0 ? null : v + (k.pseudonym ? TWO32 : 0);
 }
 
 function addr6Key(k: AddressKey, where: string): string {
   const b = parseIpv6(k.address);
-  if (!b) throw new AcdError('GATE_BAD_KEY', `${where}.address: '${k.address}' is not an IP address`);
+  if (!b) throw selectionError('GATE_BAD_KEY', `${where}.address: '${k.address}' is not an IP address`);
   return hex6(b) + (k.pseudonym ? 'p' : '');
 }
 

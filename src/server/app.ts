@@ -8,7 +8,8 @@ import helmet from 'helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import secureJson from 'secure-json-parse';
-import type { AppContext } from './context.js';
+import type { AppContext, ServerContext } from './context.js';
+import { createBackgroundJobs, type BackgroundJobs } from './jobs.js';
 import { AcdError } from '../shared/errors.js';
 import { installAccessControl, type DeclaredRoute } from './access.js';
 import { setTokenCacheTtl } from '../auth/index.js';
@@ -40,9 +41,12 @@ export interface BuiltServer {
   app: FastifyInstance;
   /** every route with its access declaration, as registered */
   routes: DeclaredRoute[];
+  /** the background jobs the route modules added (started: the server is ready) */
+  jobs: BackgroundJobs;
 }
 
-export async function buildServer(ctx: AppContext, extraModules: RouteModule[] = []): Promise<BuiltServer> {
+export async function buildServer(input: ServerContext, extraModules: RouteModule[] = []): Promise<BuiltServer> {
+  const ctx: AppContext = { ...input, jobs: input.jobs ?? createBackgroundJobs(input.logger) };
   // Routes type their handlers with the typebox schemas' Static types; the instance itself stays plain.
   const app = Fastify({
     loggerInstance: ctx.logger,
@@ -121,7 +125,10 @@ export async function buildServer(ctx: AppContext, extraModules: RouteModule[] =
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
+  // every background job the route modules add starts when the server is ready and stops when it closes: here only
+  app.addHook('onReady', async () => ctx.jobs.start());
+  app.addHook('onClose', async () => ctx.jobs.stop());
   for (const mod of [...routeModules, ...extraModules]) await mod(app, ctx);
   await app.ready();
-  return { app, routes };
+  return { app, routes, jobs: ctx.jobs };
 }

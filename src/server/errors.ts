@@ -4,6 +4,7 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AcdError } from '../shared/errors.js';
+import { DECLARED_CODES } from './error-codes.js';
 
 export interface ErrorBody {
   error: string;
@@ -50,6 +51,8 @@ export function installErrorHandling(app: FastifyInstance): void {
           }
       }
     }
+    // a code no part declares is a defect of ACD (a client cannot switch on it, the docs do not list it): said in the log
+    if (!DECLARED_CODES.has(body.error) && !body.error.startsWith('FST_')) req.log.error({ code: body.error }, 'error code declared in no part\'s list (src/*/errors.ts)');
     if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ code: body.error, status }, 'request refused');
     void reply.status(status).type('application/json').send(body);

@@ -1,4 +1,6 @@
 // The server part's public interface: start ACD (store, audit log, pipeline, HTTP API) and stop it on signals.
 export { startAcd, stopOnSignals, type RunningAcd } from './start.js';
 export { buildServer, routeModules, type BuiltServer, type RouteModule } from './app.js';
-export type { AppContext } from './context.js';
+export type { AppContext, ServerContext } from './context.js';
+export { createBackgroundJobs, type BackgroundJob, type BackgroundJobs } from './jobs.js';
+export { SERVER_ERRORS, serverError, type ServerErrorCode } from './error-codes.js';

@@ -1,5 +1,9 @@
 /**
- * Starting and stopping ACD as a server: store, HTTP API and (as the parts land) collector and workers.
+ * Starting and stopping ACD as a server (`acd serve`, `acd demo`): the composition root of a server process. It
+ * builds the store, the metrics, the live pipeline (collector, gate, detectors or the bus), the HTTP API with the
+ * route modules' background jobs (./jobs.ts: operations expiry and reconciliation, TAXII and vulnerability
+ * feeds, reminders; started when the server is ready, stopped when it closes) and the Merkle audit log, and
+ * stops them all in `close()`.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AcdConfig } from '../config/index.js';
@@ -11,6 +15,7 @@ import { buildServer, type RouteModule } from './app.js';
 import type { AppContext } from './context.js';
 import { startAuditLog } from '../oversight/index.js';
 import { createLivePipeline, type LivePipeline } from '../pipeline/index.js';
+import { createBackgroundJobs } from './jobs.js';
 
 export interface RunningAcd {
   app: FastifyInstance;
@@ -35,6 +40,7 @@ export async function startAcd(config: AcdConfig, opts: { logger?: Logger; extra
     throttle: createLoginThrottle({ maxAttempts: config.loginMaxAttempts, windowSeconds: config.loginWindowSeconds }),
     startedAt: new Date(),
     ...(pipeline ? { pipeline } : {}),
+    jobs: createBackgroundJobs(logger),
   };
   const { app } = await buildServer(ctx, opts.extraModules);
   // the Merkle audit log: appends audit rows and signs a tree head every minute when the log grew
@@ -53,7 +59,7 @@ export async function startAcd(config: AcdConfig, opts: { logger?: Logger; extra
     logger,
     url,
     async close() {
-      await app.close();
+      await app.close(); // stops the route modules' background jobs
       await auditLog.stop();
       await pipeline?.stop();
       await store.close();

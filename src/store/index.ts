@@ -16,3 +16,4 @@ export function withTables<T>(db: Kysely<Database>): Kysely<Database & T> {
   return db as unknown as Kysely<Database & T>;
 }
 export { periodic, type BufferedOptions, type Writer } from './writer.js';
+export { STORE_ERRORS, storeError, type StoreErrorCode } from './errors.js';

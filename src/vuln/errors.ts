@@ -11,7 +11,7 @@
  * - VULN_OPERATOR_ONLY: an alert's state is set by the operator whose system it is
  * - VULN_FEED: a configured feed could not be pulled (HTTP status, not JSON)
  */
-import { AcdError } from '../shared/errors.js';
+import { AcdError, type ErrorSpec } from '../shared/errors.js';
 
 export type VulnErrorCode =
   | 'VULN_INVALID_CSAF'
@@ -25,3 +25,16 @@ export type VulnErrorCode =
   | 'VULN_FEED';
 
 export const vulnError = (code: VulnErrorCode, message: string, opts: { status?: number; details?: unknown } = {}): AcdError => new AcdError(code, message, opts);
+
+/** The list (docs/ERRORS.md, test/repo/error-codes.test.ts): a code added to the union above must be added here. */
+export const VULN_ERRORS = {
+  VULN_INVALID_CSAF: { status: 400, doc: 'a CSAF 2.0 document fails the CSAF 2.0 JSON schema (the message names the field)' },
+  VULN_INVALID_CVE: { status: 400, doc: 'a CVE JSON 5 record fails the CVE record schema (names the field)' },
+  VULN_INVALID_KEV: { status: 400, doc: 'a CISA KEV catalogue fails its shape (names the field)' },
+  VULN_UNKNOWN_FORMAT: { status: 400, doc: 'a document that is none of CSAF 2.0, CVE JSON 5, KEV' },
+  VULN_INVALID_CPE: { status: 400, doc: 'a CPE 2.3 formatted string that NISTIR 7695 cannot unbind' },
+  VULN_INVALID_VERS: { status: 400, doc: 'a version range that is not a `vers:` string or a plain comparator list' },
+  VULN_INVALID_STATE: { status: 400, doc: 'an alert state change that is not allowed (not_affected without a reason, …)' },
+  VULN_OPERATOR_ONLY: { status: 403, doc: 'an alert\'s state is set by the operator whose system it is' },
+  VULN_FEED: { status: 400, doc: 'a configured feed could not be pulled (HTTP status, not JSON)' },
+} as const satisfies Record<VulnErrorCode, ErrorSpec>;

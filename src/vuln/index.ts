@@ -1,7 +1,7 @@
 // The vuln part's public interface: advisories in (CSAF 2.0, CVE JSON 5, CISA KEV), CPE 2.3 matching
 // (NISTIR 7695/7696) and vers ranges, alerts and exposure with tenancy, reminders, STIX links, feeds.
 export type { VulnTables } from './tables.js';
-export { vulnError, type VulnErrorCode } from './errors.js';
+export { VULN_ERRORS, vulnError, type VulnErrorCode } from './errors.js';
 export { CPE_ATTRIBUTES, parseCpe, compareAttribute, compareWfns, nameRelation, cpeMatches, type Wfn, type WfnValue, type Relation, type NameRelation, type CpeAttribute } from './cpe.js';
 export { parseVers, inRange, compareVersions, compareGeneric, cveRangeToVers, formatVers, type VersRange, type Constraint } from './vers.js';
 export { checkCsaf, checkCveRecord, checkKev, type SchemaFailure } from './schemas.js';

@@ -114,11 +114,13 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
       config: { intervalSeconds: feeds.intervalSeconds },
       deps: { db, logger: ctx.logger, registry: ctx.registry, clientFor: (f, signal) => createTaxiiClient({ auth: feedAuthFromEnv(f.id), signal }) },
     });
-    app.addHook('onReady', async () => {
-      await registerConfiguredFeeds(db, feeds.feeds);
-      scheduler.start();
+    ctx.jobs.add('intel.taxii-feeds', {
+      start: async () => {
+        await registerConfiguredFeeds(db, feeds.feeds);
+        scheduler.start();
+      },
+      stop: () => scheduler.stop(),
     });
-    app.addHook('onClose', async () => scheduler.stop());
   }
 
   app.post<{ Body: Static<typeof NewCollectionBody> }>(

@@ -87,14 +87,8 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
     // the reconciliation loop (operationsReconcileSeconds); both stop with the server
     const expiry = createExpiryJob({ config: { ...config, intervalMs: ctx.config.operationsExpirySeconds * 1000 }, deps: { db, drivers, logger: ctx.logger, registry: ctx.registry } });
     const reconcile = createReconcileJob({ config: { intervalMs: ctx.config.operationsReconcileSeconds * 1000 }, deps: { db, drivers, logger: ctx.logger, registry: ctx.registry } });
-    app.addHook('onReady', async () => {
-      expiry.start();
-      reconcile.start();
-    });
-    app.addHook('onClose', async () => {
-      expiry.stop();
-      reconcile.stop();
-    });
+    ctx.jobs.add('operations.expiry', expiry);
+    ctx.jobs.add('operations.reconcile', reconcile);
 
     // a refusal on an operation route (403: wrong role, organisation or party) is audited with the actor,
     // the route and operation, and the rule refused; refusals the lifecycle audited itself are not repeated

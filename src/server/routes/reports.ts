@@ -312,8 +312,7 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
 
     if (opts.reminders?.webhookUrl || opts.reminders?.smtp) {
       const job = createReminderJob({ config: opts.reminders, deps: { db, logger: ctx.logger, registry: ctx.registry } });
-      job.start();
-      app.addHook('onClose', async () => job.stop());
+      ctx.jobs.add('reports.reminders', job);
     }
 
     app.get('/api/v1/sectors', {

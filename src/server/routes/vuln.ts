@@ -98,13 +98,11 @@ export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise
   const reminders = reportOptionsFromConfig(ctx.config).reminders;
   if (reminders?.webhookUrl || reminders?.smtp) {
     const job = createVulnReminderJob({ config: { ...reminders, intervalSeconds: ctx.config.vulnRemindersIntervalSeconds }, deps: { db, logger: ctx.logger, registry: ctx.registry } });
-    job.start();
-    app.addHook('onClose', async () => job.stop());
+    ctx.jobs.add('vuln.reminders', job);
   }
   if (ctx.config.vulnFeeds?.feeds.length) {
     const feeds = createVulnFeedScheduler({ config: ctx.config.vulnFeeds, deps: { db, logger: ctx.logger, registry: ctx.registry } });
-    feeds.start();
-    app.addHook('onClose', async () => feeds.stop());
+    ctx.jobs.add('vuln.feeds', feeds);
   }
 
   app.post<{ Body: unknown }>('/api/v1/vuln/advisories', {
