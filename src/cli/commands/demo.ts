@@ -7,7 +7,7 @@ import { ensureDemoCollection } from '../../demo/collection.js';
 import { DEMO_CARRIER, ensureDemoApproval } from '../../demo/approval.js';
 import { ensureDemoReport } from '../../demo/report.js';
 import { ensureDemoOperation } from '../../demo/operation.js';
-import { ensureDemoVuln } from '../../demo/vuln.js';
+import { ensureDemoRanges, ensureDemoVuln } from '../../demo/vuln.js';
 import { createDemoExporter } from '../../flow/demo-exporter.js';
 import { ATTRIBUTION } from '../../selection/index.js';
 import { auditLogOf, createWitnessClient, exportPublicKey, importCosignerVerifier, logKeyFor, logKeySource, spawnWitnessProcess, type WitnessProcess } from '../../oversight/index.js';
@@ -62,6 +62,7 @@ export function register(program: Command): void {
         exporter = createDemoExporter({ target: collector, scope: running.pipeline.scope, scenario: { speed: Number(opts.speed) || 60 } });
         const reportId = await ensureDemoReport(running.store.db, exporter.scenario.actors.c2);
         await ensureDemoOperation(running.store.db, exporter.scenario.actors.c2, reportId);
+        await ensureDemoRanges(running.store.db, exporter.scenario.actors.ddosTarget);
         if (opts.traffic !== false) exporter.start();
       }
       console.log(`\nACD demo is running at ${running.url}`);
