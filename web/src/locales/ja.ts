@@ -425,4 +425,5 @@ export const ja: Record<string, string> = {
   'Exposed operators this finding reached': 'この検知が到達した脆弱な状態の事業者',
   '{{count}} addresses in {{ranges}}': '{{ranges}} 内のアドレス {{count}} 件',
   'No registered range of an operator with an open vulnerability alert.': '未対応の脆弱性警告がある事業者の登録範囲には到達していません。',
+  Actions: '操作',
 };

@@ -238,7 +238,9 @@ export function OperatorRanges({ spec }: { spec: Spec }) {
               <th>{t('System')}</th>
               <th>{t('Label')}</th>
               <th>{t('Updated')}</th>
-              <th />
+              <th>
+                <span className="sr-only">{t('Actions')}</span>
+              </th>
             </tr>
           </thead>
           <tbody>
