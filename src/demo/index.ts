@@ -4,5 +4,5 @@ export { DEMO_COLLECTION, ensureDemoCollection } from './collection.js';
 export { DEMO_APPROVAL_ID, DEMO_CARRIER, actorByUsername, ensureDemoApproval } from './approval.js';
 export { ensureDemoReport } from './report.js';
 export { ensureDemoOperation } from './operation.js';
-export { demoAdvisories, ensureDemoVuln } from './vuln.js';
+export { demoAdvisories, ensureDemoRanges, ensureDemoVuln } from './vuln.js';
 export { DEMO_ERRORS, demoError, type DemoErrorCode } from './errors.js';

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
 import { SYSTEM_ACTOR } from '../auth/index.js';
 import { listSystems, registerSystem } from '../reports/index.js';
-import { csafAdvisory, cveRecord, importDocument } from '../vuln/index.js';
+import { createRange, csafAdvisory, cveRecord, importDocument, listRanges } from '../vuln/index.js';
 import { actorByUsername } from './approval.js';
 
 const HMI = 'cpe:2.3:a:example_controls:gridview_hmi:*:*:*:*:*:*:*:*';
@@ -96,4 +96,15 @@ export async function ensureDemoVuln(db: Kysely<Database>): Promise<void> {
   ];
   for (const s of systems) if (!have.has(s.name)) await registerSystem(db, operator, { ...s, carrierLinks: [] });
   for (const d of demoAdvisories()) await importDocument(db, SYSTEM_ACTOR, d);
+}
+
+/**
+ * Registers the demo operator's network (once): the /24 of the domestic server the synthetic carrier's DDoS
+ * hits, so the DDoS finding shows on the operator's open alerts as traffic that reached its exposed network.
+ */
+export async function ensureDemoRanges(db: Kysely<Database>, ddosTarget: string): Promise<void> {
+  const operator = await actorByUsername(db, 'operator');
+  if ((await listRanges(db, operator)).length) return;
+  const cidr = `${ddosTarget.split('.').slice(0, 3).join('.')}.0/24`;
+  await createRange(db, operator, { cidr, label: 'Head office and control centre (demo)' });
 }

@@ -41,3 +41,19 @@ export async function lastFindingUpdate<T extends Database>(db: Kysely<T>): Prom
   const r = await sql<{ v: string | null }>`select cast(extract(epoch from max(updated_at)) * 1000 as bigint) as v from findings`.execute(db);
   return String(r.rows[0]?.v ?? 0);
 }
+
+/**
+ * Every finding in key order, a page at a time after `afterKey` (for a caller that must consider all of
+ * them, e.g. vuln's links of findings to operators' registered ranges). `addressPrefixes`: only findings
+ * with a domestic address, or an evidence `target`, whose text starts with one of these (a cheap filter the
+ * caller then checks exactly).
+ */
+export async function findingsPage<T extends Database>(db: Kysely<T>, q: { afterKey?: string; limit: number; addressPrefixes?: readonly string[] }): Promise<StoredFinding[]> {
+  let s = fdb(db).selectFrom('findings').selectAll().orderBy('key').limit(q.limit);
+  if (q.afterKey !== undefined) s = s.where('key', '>', q.afterKey);
+  if (q.addressPrefixes) {
+    const patterns = q.addressPrefixes.map((p) => `${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    s = s.where(sql<boolean>`(exists (select 1 from unnest(domestic) as d(a) where d.a like any(${patterns}::text[])) or (evidence->>'target') like any(${patterns}::text[]))`);
+  }
+  return (await s.execute()).map(findingOfRow);
+}

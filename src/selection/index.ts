@@ -15,8 +15,9 @@ export {
   type ScopeClass,
   type ScopeConfig,
 } from './scope.js';
-export { parsePrefix, type Prefix } from './cidr.js';
+export { parsePrefix, type Prefix, type Prefix4, type Prefix6 } from './cidr.js';
 export { CryptoPan, type CryptoPanOptions } from './cryptopan.js';
+export { pseudonymisePrefix, pseudonymisedRanges, type PseudonymisedRanges } from './range-pseudonyms.js';
 export {
   createPseudonymiser,
   depseudonymise,

@@ -10,6 +10,11 @@
  * - VULN_INVALID_STATE: an alert state change that is not allowed (not_affected without a reason, …)
  * - VULN_OPERATOR_ONLY: an alert's state is set by the operator whose system it is
  * - VULN_FEED: a configured feed could not be pulled (HTTP status, not JSON)
+ * - VULN_INVALID_RANGE: an address range that is not a canonical global prefix an operator may register (names the field)
+ * - VULN_RANGE_OVERLAP: a range overlaps another of the same operator (409, names it)
+ * - VULN_RANGE_TAKEN: a range overlaps address space another organisation registered (409, names neither)
+ * - VULN_RANGE_LIMIT: an operator has registered the most ranges it may (409)
+ * - VULN_RANGE_VERSION: an edit of a range that changed meanwhile (409)
  */
 import { AcdError, type ErrorSpec } from '../shared/errors.js';
 
@@ -22,7 +27,12 @@ export type VulnErrorCode =
   | 'VULN_INVALID_VERS'
   | 'VULN_INVALID_STATE'
   | 'VULN_OPERATOR_ONLY'
-  | 'VULN_FEED';
+  | 'VULN_FEED'
+  | 'VULN_INVALID_RANGE'
+  | 'VULN_RANGE_OVERLAP'
+  | 'VULN_RANGE_TAKEN'
+  | 'VULN_RANGE_LIMIT'
+  | 'VULN_RANGE_VERSION';
 
 export const vulnError = (code: VulnErrorCode, message: string, opts: { status?: number; details?: unknown } = {}): AcdError => new AcdError(code, message, opts);
 
@@ -37,4 +47,9 @@ export const VULN_ERRORS = {
   VULN_INVALID_STATE: { status: 400, doc: 'an alert state change that is not allowed (not_affected without a reason, …)' },
   VULN_OPERATOR_ONLY: { status: 403, doc: 'an alert\'s state is set by the operator whose system it is' },
   VULN_FEED: { status: 400, doc: 'a configured feed could not be pulled (HTTP status, not JSON)' },
+  VULN_INVALID_RANGE: { status: 400, doc: 'an address range that is not a canonical global prefix an operator may register (names the field)' },
+  VULN_RANGE_OVERLAP: { status: 409, doc: 'a range overlaps another of the same operator (names it)' },
+  VULN_RANGE_TAKEN: { status: 409, doc: 'a range overlaps address space another organisation registered (names neither)' },
+  VULN_RANGE_LIMIT: { status: 409, doc: 'an operator has registered the most ranges it may' },
+  VULN_RANGE_VERSION: { status: 409, doc: 'an edit of a range that changed meanwhile' },
 } as const satisfies Record<VulnErrorCode, ErrorSpec>;

@@ -19,6 +19,8 @@ export {
   listAdvisories,
   openKnownExploited,
   snapshotOrg,
+  findingExposure,
+  type FindingExposureView,
   type AlertState,
   type AlertView,
   type ExposureView,
@@ -28,6 +30,8 @@ export {
   type AdvisorySummary,
 } from './service.js';
 export { csafAdvisory, cveRecord, type CsafInput } from './csaf-builder.js';
+export { listRanges, createRange, updateRange, deleteRange, parseRange, prefixText, MAX_RANGES_PER_ORG, WIDEST_PREFIX, type RangeInput, type RangeView } from './ranges.js';
+export { linksOfOrgs, linksOfFinding, type LinkedFinding, type OrgLink } from './links.js';
 export { createVulnReminderJob, type VulnReminderConfig, type VulnReminderJob, type VulnReminderPayload } from './reminders.js';
 export { shareAdvisoryStix, vulnerabilityObject, vulnerabilityId, type AdvisoryStixResult } from './stix.js';
 export { createVulnFeedScheduler, pullVulnFeed, type VulnFeed, type VulnFeedConfig, type VulnFeedScheduler, type FeedPullResult } from './feeds.js';

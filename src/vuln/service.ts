@@ -28,6 +28,7 @@ import { createAdvisoryIndex, statusOf, targetOf, type ProductLike, type Product
 import type { VulnTables } from './tables.js';
 import { vulnError } from './errors.js';
 import { vulnerabilityId } from './ids.js';
+import { linkedFindingView, linksForAlert, linksOfFinding, linksOfOrgs, type LinkedFinding } from './links.js';
 
 export type AnyDb = Kysely<Database> | Transaction<Database>;
 type VDb = Kysely<Database & ReportsTables & VulnTables> | Transaction<Database & ReportsTables & VulnTables>;
@@ -431,6 +432,20 @@ export interface AlertView {
   updatedAt: string;
   closedAt: string | null;
   history?: Array<{ at: string; advisoryVersion: string; systemVersion: number; matchStatus: string }>;
+  /**
+   * open alerts: detector findings that reached the operator's registered ranges (links.ts); the operator
+   * sees its own ranges and counts, the agency also the finding's key and external address
+   */
+  linkedFindings?: LinkedFinding[];
+}
+
+const isOpen = (v: AlertView): boolean => v.matchStatus === 'affected' && OPEN_STATES.includes(v.state);
+
+/** The findings linked to each open alert (none for closed ones). */
+async function withLinks(db: AnyDb, views: AlertView[], forAgency: boolean): Promise<AlertView[]> {
+  const orgs = [...new Set(views.filter(isOpen).map((v) => v.orgId))];
+  const links = orgs.length ? await linksOfOrgs(base(db), orgs) : new Map();
+  return views.map((v) => ({ ...v, linkedFindings: isOpen(v) ? linksForAlert(links.get(v.orgId), v.systemId).map((l) => linkedFindingView(l, forAgency)) : [] }));
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
@@ -495,8 +510,8 @@ async function detailScope(db: AnyDb, actor: Actor): Promise<Scope> {
 export async function listAlerts(db: AnyDb, actor: Actor, opts: { openOnly?: boolean } = {}): Promise<AlertView[]> {
   await syncSystems(db);
   const scope = await detailScope(db, actor);
-  const views = await alertViews(db, { ...(scope.kind === 'org' ? { orgId: scope.orgId } : {}), ...(opts.openOnly ? { openOnly: true } : {}) });
-  await recordAudit(base(db), { actor, action: 'vuln.alerts.read', target: { type: 'vuln_alert', id: scope.kind === 'org' ? `org:${scope.orgId}` : '*' }, details: { count: views.length, ids: views.slice(0, 100).map((v) => v.id) } });
+  const views = await withLinks(db, await alertViews(db, { ...(scope.kind === 'org' ? { orgId: scope.orgId } : {}), ...(opts.openOnly ? { openOnly: true } : {}) }), scope.kind === 'all');
+  await recordAudit(base(db), { actor, action: 'vuln.alerts.read', target: { type: 'vuln_alert', id: scope.kind === 'org' ? `org:${scope.orgId}` : '*' }, details: { count: views.length, ids: views.slice(0, 100).map((v) => v.id), linkedFindings: views.reduce((n, v) => n + (v.linkedFindings?.length ?? 0), 0) } });
   return views;
 }
 
@@ -507,8 +522,9 @@ export async function getAlert(db: AnyDb, actor: Actor, id: string): Promise<Ale
   // not one's own: 404 (its existence is not told)
   if (!v || !(scope.kind === 'all' || (scope.kind === 'org' && scope.orgId === v.orgId))) throw notFound('alert', id);
   const history = await vdb(db).selectFrom('vuln_match_history').selectAll().where('alert_id', '=', id).orderBy('id').execute();
-  await recordAudit(base(db), { actor, action: 'vuln.alert.read', target: { type: 'vuln_alert', id }, details: {} });
-  return { ...v, history: history.map((h) => ({ at: iso(h.at)!, advisoryVersion: h.advisory_version, systemVersion: h.system_version, matchStatus: h.match_status })) };
+  const [linked] = await withLinks(db, [v], scope.kind === 'all');
+  await recordAudit(base(db), { actor, action: 'vuln.alert.read', target: { type: 'vuln_alert', id }, details: { linkedFindings: linked!.linkedFindings!.map((l) => l.findingKey ?? `${l.type}@${l.lastSeen}`).slice(0, 50) } });
+  return { ...linked!, history: history.map((h) => ({ at: iso(h.at)!, advisoryVersion: h.advisory_version, systemVersion: h.system_version, matchStatus: h.match_status })) };
 }
 
 /** The operator sets an alert's state; not_affected needs a reason. Audited. */
@@ -586,7 +602,7 @@ export async function exposure(db: AnyDb, actor: Actor): Promise<ExposureView> {
   }
   let view: ExposureView;
   if (scope.kind === 'org') {
-    view = { scope: 'operator', totals, alerts: (await alertViews(db, { orgId: scope.orgId, openOnly: true })).filter((a) => a.matchStatus === 'affected') };
+    view = { scope: 'operator', totals, alerts: await withLinks(db, (await alertViews(db, { orgId: scope.orgId, openOnly: true })).filter((a) => a.matchStatus === 'affected'), false) };
   } else {
     // operators of the scope with nothing open are listed too (zero is news as well)
     let oq = r.selectFrom('organisations').select(['id', 'name', 'sector']).where('kind', '=', 'operator');
@@ -696,3 +712,44 @@ export async function openKnownExploited(db: AnyDb): Promise<Array<{ id: string;
 }
 
 export { vdb as vulnDb };
+
+export interface FindingExposureView {
+  findingKey: string;
+  /** operators with an open alert whose registered ranges the finding's domestic addresses reached */
+  operators: Array<{
+    orgId: string;
+    name: string;
+    sector: string;
+    ranges: string[];
+    addresses: number;
+    alerts: Array<{ id: string; advisoryId: string; advisoryTitle: string; severity: string; knownExploited: boolean; systemId: string; systemName: string }>;
+  }>;
+}
+
+/** The agency's view of one finding: which exposed operators it reached, through which of their ranges. Audited. */
+export async function findingExposure(db: AnyDb, actor: Actor, key: string): Promise<FindingExposureView> {
+  const scope = await scopeOf(db, actor);
+  if (scope.kind !== 'all') throw forbidden("which operators a finding reached is the agency's to see; an operator sees the findings that reached its own ranges on its alerts");
+  await syncSystems(db);
+  const { finding, links } = await linksOfFinding(base(db), key);
+  if (!finding) throw notFound('finding', key);
+  const orgs = links.map((l) => l.orgId);
+  const alerts = orgs.length ? (await alertViews(db, { openOnly: true })).filter((a) => isOpen(a) && orgs.includes(a.orgId)) : [];
+  const names = orgs.length ? await vdb(db).selectFrom('organisations').select(['id', 'name', 'sector']).where('id', 'in', orgs).execute() : [];
+  const operators: FindingExposureView['operators'] = [];
+  for (const l of links) {
+    const mine = alerts.filter((a) => a.orgId === l.orgId && linksForAlert([l], a.systemId).length > 0);
+    if (mine.length === 0) continue;
+    const o = names.find((n) => n.id === l.orgId);
+    operators.push({
+      orgId: l.orgId,
+      name: o?.name ?? '',
+      sector: o?.sector ?? '',
+      ranges: [...new Set(l.cidrs)],
+      addresses: l.addresses,
+      alerts: mine.map((a) => ({ id: a.id, advisoryId: a.advisoryId, advisoryTitle: a.advisoryTitle, severity: a.severity, knownExploited: a.knownExploited, systemId: a.systemId, systemName: a.systemName })),
+    });
+  }
+  await recordAudit(base(db), { actor, action: 'vuln.finding.links.read', target: { type: 'finding', id: key }, details: { operators: operators.map((o) => o.orgId) } });
+  return { findingKey: key, operators };
+}

@@ -107,7 +107,25 @@ export interface VulnReminderTable {
   outcome: string;
 }
 
+/** Operators' registered address ranges (migration 181). */
+export interface OperatorRangeTable {
+  id: string;
+  org_id: string;
+  system_id: string | null;
+  cidr: string;
+  family: number;
+  prefix_length: number;
+  first_hex: string;
+  last_hex: string;
+  label: string;
+  version: number;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface VulnTables {
+  operator_ranges: OperatorRangeTable;
   vuln_advisories: VulnAdvisoryTable;
   vuln_advisory_versions: VulnAdvisoryVersionTable;
   vuln_kev: VulnKevTable;

@@ -2,7 +2,9 @@
  * Vulnerability exposure in the dashboard, end to end in Debian's Chromium (playwright-core drives
  * /usr/bin/chromium; nothing is downloaded): a real `acd demo` (no synthetic traffic) loads its advisories;
  * the operator sees the known-exploited VPN alert first on its view and acknowledges it (the API then holds
- * the state); the agency analyst's "Sector exposure" chart renders with the operator's counts.
+ * the state); the agency analyst's "Sector exposure" chart renders with the operator's counts. The operator
+ * registers an address range of its network in the form (a malformed one is refused with the server's message
+ * naming the field), edits its label, and the API holds what the browser did.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,4 +108,34 @@ test('the operator sees its known-exploited alert first and acknowledges it; the
   await chart.waitFor();
   assert.ok((await page.locator('[data-chart="vuln-exposure"] canvas').count()) >= 1, 'the chart drew no canvas');
   assert.match(await page.locator('table').innerText(), /Kanto Electric \(demo\)/);
+});
+
+test('the operator registers and edits an address range; a bad one is refused naming the field', { skip: !haveChromium && `${CHROMIUM} is missing`, timeout: 900_000 }, async () => {
+  await loginAs('operator');
+  await page.locator('main[data-view="operator"]').waitFor();
+  const form = page.locator('form.range-form');
+  await form.waitFor();
+  // the demo registered the network of its DDoS target already
+  await page.locator('table[data-table="ranges"] tr[data-range]').first().waitFor();
+  const before = await page.locator('table[data-table="ranges"] tr[data-range]').count();
+  await form.getByLabel('Range (address/length)').fill('160.16.1.1/16');
+  await form.getByRole('button', { name: 'Register range' }).click();
+  await page.getByText(/cidr: '160\.16\.1\.1\/16' has host bits set; the network is 160\.16\.0\.0\/16/).waitFor();
+  await form.getByLabel('Range (address/length)').fill('160.16.0.0/16');
+  await form.getByLabel('System').selectOption({ label: 'Substation SCADA HMI' });
+  await form.getByLabel('Label').fill('control centre');
+  await form.getByRole('button', { name: 'Register range' }).click();
+  const row = page.locator('table[data-table="ranges"] tr[data-range="160.16.0.0/16"]');
+  await row.waitFor();
+  assert.equal(await page.locator('table[data-table="ranges"] tr[data-range]').count(), before + 1);
+  assert.match(await row.innerText(), /Substation SCADA HMI\s+control centre/);
+  await row.getByRole('button', { name: 'Edit 160.16.0.0/16' }).click();
+  await form.getByLabel('Label').fill('control centre and backup site');
+  await form.getByRole('button', { name: 'Save range' }).click();
+  await page.locator('table[data-table="ranges"] tr[data-range="160.16.0.0/16"]', { hasText: 'backup site' }).waitFor();
+  // what the browser did is what the API holds
+  const held = await page.evaluate(async () => (await (await fetch('/api/v1/vuln/ranges')).json()) as Array<{ cidr: string; label: string; version: number; systemName: string | null }>);
+  const r = held.find((x) => x.cidr === '160.16.0.0/16');
+  assert.deepEqual(r && [r.label, r.version, r.systemName], ['control centre and backup site', 2, 'Substation SCADA HMI']);
+  await page.getByRole('button', { name: 'Log out' }).click();
 });

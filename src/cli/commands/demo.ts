@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { addServerOptions, configFromOptions } from '../options.js';
 import { startAcd, stopOnSignals } from '../../server/index.js';
-import { DEMO_CARRIER, ensureDemoAccounts, ensureDemoApproval, ensureDemoCollection, ensureDemoOperation, ensureDemoReport, ensureDemoVuln } from '../../demo/index.js';
+import { DEMO_CARRIER, ensureDemoAccounts, ensureDemoApproval, ensureDemoCollection, ensureDemoOperation, ensureDemoRanges, ensureDemoReport, ensureDemoVuln } from '../../demo/index.js';
 import { createDemoExporter } from '../../flow/index.js';
 import { ATTRIBUTION } from '../../selection/index.js';
 import { auditLogOf, createWitnessClient, exportPublicKey, importCosignerVerifier, logKeyFor, logKeySource, spawnWitnessProcess, type WitnessProcess } from '../../oversight/index.js';
@@ -57,6 +57,7 @@ export function register(program: Command): void {
         exporter = createDemoExporter({ target: collector, scope: running.pipeline.scope, scenario: { speed: Number(opts.speed) || 60 } });
         const reportId = await ensureDemoReport(running.store.db, exporter.scenario.actors.c2);
         await ensureDemoOperation(running.store.db, exporter.scenario.actors.c2, reportId);
+        await ensureDemoRanges(running.store.db, exporter.scenario.actors.ddosTarget);
         if (opts.traffic !== false) exporter.start();
       }
       console.log(`\nACD demo is running at ${running.url}`);

@@ -23,6 +23,11 @@ import {
   setAlertState,
   shareAdvisoryStix,
   type AlertState,
+  listRanges,
+  createRange,
+  updateRange,
+  deleteRange,
+  findingExposure,
 } from '../../vuln/index.js';
 import { createVulnFeedScheduler } from '../../vuln/index.js';
 
@@ -38,6 +43,40 @@ const Counts = {
   knownExploited: Type.Integer(),
   total: Type.Integer(),
 };
+/** A detector finding that reached the operator's registered ranges (the agency also sees its key and external address). */
+const LinkedFindingSchema = Type.Object({
+  findingKey: Type.Optional(Type.String()),
+  external: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  type: Type.String(),
+  direction: Type.String(),
+  firstSeen: Type.String(),
+  lastSeen: Type.String(),
+  score: Type.Number(),
+  ranges: Type.Array(Type.String()),
+  addresses: Type.Integer(),
+});
+const RangeSchema = Type.Object({
+  id: Type.String(),
+  orgId: Type.String(),
+  systemId: Type.Union([Type.String(), Type.Null()]),
+  systemName: Type.Union([Type.String(), Type.Null()]),
+  cidr: Type.String(),
+  family: Type.Integer(),
+  prefixLength: Type.Integer(),
+  label: Type.String(),
+  version: Type.Integer(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+const RangeBody = Type.Object(
+  {
+    cidr: Type.String({ minLength: 1, maxLength: 64, description: 'IPv4 or IPv6 prefix, host bits zero, /12 (IPv4) or /29 (IPv6) or narrower, global address space' }),
+    systemId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+const RangeParams = Type.Object({ rangeId: Type.String({ minLength: 1, maxLength: 100 }) });
 const AlertSchema = Type.Object({
   id: Type.String(),
   orgId: Type.String(),
@@ -65,6 +104,7 @@ const AlertSchema = Type.Object({
   updatedAt: Type.String(),
   closedAt: Type.Union([Type.String(), Type.Null()]),
   history: Type.Optional(Type.Array(Type.Object({ at: Type.String(), advisoryVersion: Type.String(), systemVersion: Type.Integer(), matchStatus: Type.String() }))),
+  linkedFindings: Type.Optional(Type.Array(LinkedFindingSchema)),
 });
 const ExposureSchema = Type.Object({
   scope: Type.String(),
@@ -166,4 +206,60 @@ export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise
       response: { 200: Type.Object({ scope: Type.String(), points: Type.Array(Type.Object({ day: Type.String(), ...Counts })) }) },
     },
   }, async (req) => exposureHistory(db, actorOf(req), req.query.days ?? 30));
+
+  // the operator's registered address ranges (linking detector findings to its open alerts)
+  const rangeTarget = (req: { params?: unknown }) => ({ type: 'operator_range', id: (req.params as { rangeId?: string } | undefined)?.rangeId?.slice(0, 100) ?? null });
+  app.get('/api/v1/vuln/ranges', {
+    config: { access: { roles: READERS } },
+    schema: { summary: "Registered address ranges: the operator's own, the agency's all (audited)", tags: ['vuln'], response: { 200: Type.Array(RangeSchema) } },
+  }, async (req) => listRanges(db, actorOf(req)));
+
+  app.post<{ Body: Static<typeof RangeBody> }>('/api/v1/vuln/ranges', {
+    config: { access: { roles: ['operator'] } },
+    onError: auditRefusal(db, 'vuln.range', rangeTarget),
+    schema: {
+      summary: 'The operator registers an address range of its network (whole organisation, or one registered system); refused naming the field when malformed, too wide, not global, or overlapping a registered range',
+      tags: ['vuln'],
+      body: RangeBody,
+      response: { 201: RangeSchema },
+    },
+  }, async (req, reply) => {
+    const r = await createRange(db, actorOf(req), req.body);
+    void reply.status(201);
+    return r;
+  });
+
+  const RangeUpdate = Type.Composite([RangeBody, Type.Object({ version: Type.Integer({ minimum: 1 }) })], { additionalProperties: false });
+  app.put<{ Params: Static<typeof RangeParams>; Body: Static<typeof RangeUpdate> }>('/api/v1/vuln/ranges/:rangeId', {
+    config: { access: { roles: ['operator'] } },
+    onError: auditRefusal(db, 'vuln.range', rangeTarget),
+    schema: { summary: 'The operator edits one of its ranges (with the version it read)', tags: ['vuln'], params: RangeParams, body: RangeUpdate, response: { 200: RangeSchema } },
+  }, async (req) => {
+    const { version, ...input } = req.body;
+    return updateRange(db, actorOf(req), req.params.rangeId, version, input);
+  });
+
+  app.delete<{ Params: Static<typeof RangeParams> }>('/api/v1/vuln/ranges/:rangeId', {
+    config: { access: { roles: ['operator', 'agency_lead'] } },
+    onError: auditRefusal(db, 'vuln.range', rangeTarget),
+    schema: { summary: "The operator deletes one of its ranges; the agency's lead any (disputed address space)", tags: ['vuln'], params: RangeParams, response: { 200: Type.Object({ id: Type.String(), deleted: Type.Boolean() }) } },
+  }, async (req) => deleteRange(db, actorOf(req), req.params.rangeId));
+
+  app.get<{ Params: { findingKey: string } }>('/api/v1/vuln/findings/:findingKey/exposure', {
+    config: { access: { roles: AGENCY } },
+    schema: {
+      summary: 'Which operators with an open vulnerability alert a finding reached, through which of their registered ranges (the agency; audited)',
+      tags: ['vuln'],
+      params: Type.Object({ findingKey: Type.String({ minLength: 1, maxLength: 500 }) }),
+      response: {
+        200: Type.Object({
+          findingKey: Type.String(),
+          operators: Type.Array(Type.Object({
+            orgId: Type.String(), name: Type.String(), sector: Type.String(), ranges: Type.Array(Type.String()), addresses: Type.Integer(),
+            alerts: Type.Array(Type.Object({ id: Type.String(), advisoryId: Type.String(), advisoryTitle: Type.String(), severity: Type.String(), knownExploited: Type.Boolean(), systemId: Type.String(), systemName: Type.String() })),
+          })),
+        }),
+      },
+    },
+  }, async (req) => findingExposure(db, actorOf(req), req.params.findingKey));
 }

@@ -4,6 +4,7 @@ import { api, fill, type Me, type Spec } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
 import { IntelSection } from './Intel.js';
+import { FindingExposure } from './Exposure.js';
 import { EvidencePanel, num, obj } from './Evidence.js';
 import { Deadline, withNextDeadline } from './Operator.js';
 import { flatten } from './Commission.js';
@@ -456,11 +457,14 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
       facts={['type', 'external', 'port', 'proto', 'direction', 'domesticCount', 'score', 'firstSeen', 'lastSeen', 'updates']}
       before={<ErrorNote error={full.error} />}
       after={
-        typeof f.external === 'string' && f.external ? (
-          <p>
-            <a href={`#/infrastructure/${encodeURIComponent(f.external)}`}>Everything about {f.external}: its infrastructure page</a>
-          </p>
-        ) : null
+        <>
+          {typeof f.external === 'string' && f.external ? (
+            <p>
+              <a href={`#/infrastructure/${encodeURIComponent(f.external)}`}>Everything about {f.external}: its infrastructure page</a>
+            </p>
+          ) : null}
+          <FindingExposure spec={spec} findingKey={String(f.key ?? id)} />
+        </>
       }
     />
   );

@@ -3,7 +3,8 @@
  * alerts first, each with what to do and a button to acknowledge, mitigate or say why it does not apply;
  * for a ministry (and the agency) the sector's exposure per operator and a chart of it over time.
  */
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, type Me, type Spec } from '../api.js';
 import { Chart } from '../chart.js';
 import { ErrorNote, NotAvailable, Section, fmt, useLoad } from '../ui.js';
@@ -37,6 +38,29 @@ interface Alert {
   products: Array<{ product: string; version: string | null }>;
   state: string;
   firstSeen: string;
+  /** detector findings that reached the operator's registered ranges (open alerts) */
+  linkedFindings?: LinkedFinding[];
+}
+interface LinkedFinding {
+  findingKey?: string;
+  external?: string | null;
+  type: string;
+  direction: string;
+  firstSeen: string;
+  lastSeen: string;
+  score: number;
+  ranges: string[];
+  addresses: number;
+}
+interface Range {
+  id: string;
+  orgId: string;
+  systemId: string | null;
+  systemName: string | null;
+  cidr: string;
+  label: string;
+  version: number;
+  updatedAt: string;
 }
 interface Exposure {
   scope: string;
@@ -107,6 +131,7 @@ function AlertCard({ a, onChanged }: { a: Alert; onChanged: () => void }) {
           <li>the advisory gives no remediation: contact the vendor</li>
         )}
       </ul>
+      <LinkedFindings links={a.linkedFindings ?? []} />
       <div className="actions" style={{ display: 'flex', gap: '0.5rem', flexWrap: 'wrap' }}>
         {a.state === 'new' ? (
           <button type="button" onClick={() => void set('acknowledged')}>
@@ -128,31 +153,208 @@ function AlertCard({ a, onChanged }: { a: Alert; onChanged: () => void }) {
   );
 }
 
+/** Findings of the detectors that reached the registered ranges of an exposed system's operator. */
+function LinkedFindings({ links }: { links: LinkedFinding[] }) {
+  const { t } = useTranslation();
+  if (!links.length) return null;
+  return (
+    <div className="linked-findings" data-linked={links.length}>
+      <p className="overdue">
+        <strong>{t('Exploitation-like traffic reached your registered network')}</strong> ({links.length})
+      </p>
+      <ul>
+        {links.map((l, i) => (
+          <li key={l.findingKey ?? i} data-finding-type={l.type}>
+            {t('{{type}} ({{direction}}), {{from}} – {{to}}: {{count}} of your addresses in {{ranges}}', { type: l.type, direction: l.direction, from: fmt(l.firstSeen), to: fmt(l.lastSeen), count: l.addresses, ranges: l.ranges.join(', ') })}
+            {l.findingKey ? (
+              <>
+                {' '}
+                · <a href={`#/analysis/${encodeURIComponent(l.findingKey)}`}>{l.findingKey}</a>
+              </>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The operator registers and edits the address ranges of its networks (so findings can be linked to its alerts). */
+export function OperatorRanges({ spec }: { spec: Spec }) {
+  const { t } = useTranslation();
+  const offered = spec.find('POST', /^\/api\/v1\/vuln\/ranges$/);
+  const ranges = useLoad<Range[]>(offered ? '/api/v1/vuln/ranges' : null);
+  const systems = useLoad<Array<{ id: string; name: string }>>(offered ? '/api/v1/systems' : null);
+  const [cidr, setCidr] = useState('');
+  const [label, setLabel] = useState('');
+  const [systemId, setSystemId] = useState('');
+  const [editing, setEditing] = useState<Range | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  if (!offered) return <NotAvailable what="registered address ranges" expected="POST /api/v1/vuln/ranges" />;
+  const reset = () => {
+    setCidr('');
+    setLabel('');
+    setSystemId('');
+    setEditing(null);
+  };
+  const submit = async (ev: FormEvent) => {
+    ev.preventDefault();
+    setError(null);
+    const body = { cidr: cidr.trim(), label, systemId: systemId || null };
+    try {
+      if (editing) await api('PUT', `/api/v1/vuln/ranges/${encodeURIComponent(editing.id)}`, { ...body, version: editing.version });
+      else await api('POST', '/api/v1/vuln/ranges', body);
+      reset();
+      ranges.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const remove = async (r: Range) => {
+    setError(null);
+    try {
+      await api('DELETE', `/api/v1/vuln/ranges/${encodeURIComponent(r.id)}`);
+      if (editing?.id === r.id) reset();
+      ranges.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const edit = (r: Range) => {
+    setEditing(r);
+    setCidr(r.cidr);
+    setLabel(r.label);
+    setSystemId(r.systemId ?? '');
+  };
+  return (
+    <Section title="Registered address ranges">
+      <p className="muted">{t('The address ranges of your networks. When the detectors see exploitation-like traffic reach one of them while one of your systems is exposed, the alert shows it.')}</p>
+      <ErrorNote error={ranges.error} />
+      {ranges.data?.length ? (
+        <table className="table" data-table="ranges">
+          <thead>
+            <tr>
+              <th>{t('Range')}</th>
+              <th>{t('System')}</th>
+              <th>{t('Label')}</th>
+              <th>{t('Updated')}</th>
+              <th>
+                <span className="sr-only">{t('Actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {ranges.data.map((r) => (
+              <tr key={r.id} data-range={r.cidr}>
+                <td>
+                  <code>{r.cidr}</code>
+                </td>
+                <td>{r.systemName ?? t('whole organisation')}</td>
+                <td>{r.label}</td>
+                <td>{fmt(r.updatedAt)}</td>
+                <td>
+                  <button type="button" onClick={() => edit(r)} aria-label={t('Edit {{cidr}}', { cidr: r.cidr })}>
+                    {t('Edit')}
+                  </button>{' '}
+                  <button type="button" onClick={() => void remove(r)} aria-label={t('Delete {{cidr}}', { cidr: r.cidr })}>
+                    {t('Delete')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : ranges.data ? (
+        <p>{t('No range registered yet.')}</p>
+      ) : null}
+      <form className="range-form" onSubmit={(e) => void submit(e)} style={{ display: 'flex', gap: '0.5rem', flexWrap: 'wrap', alignItems: 'end' }}>
+        <label>
+          {t('Range (address/length)')} <input name="cidr" value={cidr} onChange={(e) => setCidr(e.target.value)} placeholder="133.1.0.0/16" required />
+        </label>
+        <label>
+          {t('System')}{' '}
+          <select name="systemId" value={systemId} onChange={(e) => setSystemId(e.target.value)}>
+            <option value="">{t('whole organisation')}</option>
+            {(systems.data ?? []).map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('Label')} <input name="label" value={label} onChange={(e) => setLabel(e.target.value)} maxLength={200} />
+        </label>
+        <button type="submit">{editing ? t('Save range') : t('Register range')}</button>
+        {editing ? (
+          <button type="button" onClick={reset}>
+            {t('Cancel')}
+          </button>
+        ) : null}
+      </form>
+      <ErrorNote error={error} />
+    </Section>
+  );
+}
+
+/** The agency's view of a finding: the exposed operators whose registered ranges it reached. */
+export function FindingExposure({ spec, findingKey }: { spec: Spec; findingKey: string }) {
+  const { t } = useTranslation();
+  const offered = spec.find('GET', /^\/api\/v1\/vuln\/findings\/\{\w+\}\/exposure$/);
+  const x = useLoad<{ operators: Array<{ orgId: string; name: string; sector: string; ranges: string[]; addresses: number; alerts: Array<{ id: string; advisoryTitle: string; severity: string; knownExploited: boolean; systemName: string }> }> }>(
+    offered && findingKey ? `/api/v1/vuln/findings/${encodeURIComponent(findingKey)}/exposure` : null,
+  );
+  if (!offered || !findingKey) return null;
+  return (
+    <div className="finding-exposure" data-exposed={x.data?.operators.length ?? 0}>
+      <h3>{t('Exposed operators this finding reached')}</h3>
+      <ErrorNote error={x.error} />
+      {x.data ? (
+        x.data.operators.length ? (
+          <ul>
+            {x.data.operators.map((o) => (
+              <li key={o.orgId}>
+                <strong>{o.name}</strong> ({o.sector}): {t('{{count}} addresses in {{ranges}}', { count: o.addresses, ranges: o.ranges.join(', ') })} —{' '}
+                {o.alerts.map((a) => `${a.knownExploited ? 'KEV ' : ''}${a.severity} ${a.systemName}: ${a.advisoryTitle}`).join('; ')}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">{t('No registered range of an operator with an open vulnerability alert.')}</p>
+        )
+      ) : null}
+    </div>
+  );
+}
+
 /** The operator's exposure: counts, then the open alerts (known-exploited first). */
 export function OperatorExposure({ spec }: { me: Me; spec: Spec }) {
   const offered = spec.find('GET', /^\/api\/v1\/vuln\/exposure$/);
   const e = useLoad<Exposure>(offered ? '/api/v1/vuln/exposure' : null, 60_000);
   if (!offered) return <NotAvailable what="vulnerability exposure" expected="GET /api/v1/vuln/exposure" />;
   return (
-    <Section title="Vulnerability exposure">
-      <ErrorNote error={e.error} />
-      {e.data ? (
-        <>
-          <CountCards c={e.data.totals} />
-          {e.data.alerts?.length ? (
-            <ol className="stack vuln-alerts" style={{ listStyle: 'none', padding: 0 }}>
-              {e.data.alerts.map((a) => (
-                <AlertCard key={a.id} a={a} onChanged={e.reload} />
-              ))}
-            </ol>
-          ) : (
-            <p>No open alert: no imported advisory affects your registered systems (register their products with CPE names and versions).</p>
-          )}
-        </>
-      ) : (
-        <p aria-busy="true">Loading…</p>
-      )}
-    </Section>
+    <>
+      <Section title="Vulnerability exposure">
+        <ErrorNote error={e.error} />
+        {e.data ? (
+          <>
+            <CountCards c={e.data.totals} />
+            {e.data.alerts?.length ? (
+              <ol className="stack vuln-alerts" style={{ listStyle: 'none', padding: 0 }}>
+                {e.data.alerts.map((a) => (
+                  <AlertCard key={a.id} a={a} onChanged={e.reload} />
+                ))}
+              </ol>
+            ) : (
+              <p>No open alert: no imported advisory affects your registered systems (register their products with CPE names and versions).</p>
+            )}
+          </>
+        ) : (
+          <p aria-busy="true">Loading…</p>
+        )}
+      </Section>
+      <OperatorRanges spec={spec} />
+    </>
   );
 }
 
