@@ -59,7 +59,8 @@ export function indicatorsFromFile(path: string): Indicator[] {
  * when the object names none; the source is created_by_ref, else the collection.
  */
 export async function loadStoredIndicators(db: Kysely<Database>, now = Date.now(), pageSize = 5000): Promise<{ indicators: Indicator[]; objects: number; nextExpiry: number }> {
-  // pages in row order (the primary key: each page a range scan, linear in the table); the latest
+  // pages in row order (the primary key: each page a range scan, linear in the table; ordered by the
+  // column, not by its text alias, which would sort '10000' before '3698'); the latest
   // version of each id wins (version_us, then seq), whatever order the versions were added in
   const latest = new Map<string, { v: number; seq: number; got: Indicator[]; expiry: number }>();
   let after = '0';
@@ -68,7 +69,7 @@ export async function loadStoredIndicators(db: Kysely<Database>, now = Date.now(
       select seq::text as seq, stix_id, collection_id, tlp, version_us::text as version_us, object
       from intel_objects
       where stix_type = 'indicator' and shadow_org is null and seq > ${after}::bigint
-      order by seq
+      order by intel_objects.seq
       limit ${pageSize}`.execute(db)).rows;
     for (const r of rows) {
       const v = Number(r.version_us);
