@@ -21,7 +21,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DETECTOR_BIT, copySelectedFlow, createSelectedFlowWriter, type SelectedFlow } from '../selection/index.js';
-import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectionStage, selectsTraffic, type DetectionStage, type DetectorsConfig, type Finding, type Indicator } from '../detect/index.js';
+import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectionStage, selectsTraffic, type DetectionStage, type DetectorsConfig, type Finding, type Indicator, IndicatorSet } from '../detect/index.js';
 import type { AsnLookup } from '../detect/index.js';
 import { createFindingWriter } from '../findings/index.js';
 import { withTables, type Database } from '../store/index.js';
@@ -104,7 +104,7 @@ export function createBusWorker(opts: {
   // finding key → last seen sent: a confirmed finding is sent again (renewing its bounded selection) once it has moved on an hour
   const selectionsSent = new Map<string, number>();
   // the intel store's indicators (set by the CLI's refresher): every partition matches the same list
-  let indicators: readonly Indicator[] = [];
+  let indicators: IndicatorSet | null = null;
 
   const newState = (p: number): void => {
     const st: PartitionState = {
@@ -119,7 +119,7 @@ export function createBusWorker(opts: {
       // the selections are sent after the batch (sending is asynchronous): see handle
       deps: { onFinding: (f) => st.batchFindings.set(f.key, f), ...(opts.deps?.asn ? { asn: opts.deps.asn } : {}) },
     });
-    if (indicators.length > 0) st.stage.detectors.setIndicators(indicators);
+    if (indicators) st.stage.detectors.setIndicators(indicators);
     states.set(p, st);
   };
   const lagOf = async (): Promise<Map<number, number>> => {
@@ -251,11 +251,11 @@ export function createBusWorker(opts: {
     },
     held: () => [...subs.keys()].sort((a, b) => a - b),
     setIndicators(list) {
-      indicators = list;
-      for (const [p, st] of states) {
-        const r = st.stage.detectors.setIndicators(list);
-        if (r.rejected.length > 0) logger.warn({ partition: p, rejected: r.rejected.length, first: r.rejected[0] }, 'indicators the detector cannot match were skipped');
-      }
+      // compiled once, shared (read-only) by every partition's detectors
+      const set = IndicatorSet.compile(list);
+      indicators = set;
+      if (set.rejected.length > 0) logger.warn({ rejected: set.rejected.length, first: set.rejected[0] }, 'indicators the detector cannot match were skipped');
+      for (const st of states.values()) st.stage.detectors.setIndicators(set);
     },
     async start() {
       for (const p of partitions) {

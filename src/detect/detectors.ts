@@ -15,7 +15,7 @@ import { FindingStore } from './finding.js';
 import type { DetectorStats, Finding, FindingType } from './finding.js';
 import type { Direction } from './hash.js';
 import { IndicatorDetector } from './indicator.js';
-import type { Indicator, IndicatorConfig } from './indicator.js';
+import type { Indicator, IndicatorConfig, IndicatorSet } from './indicator.js';
 import { LongConnDetector } from './longconn.js';
 import type { LongConnConfig } from './longconn.js';
 import { ScanDetector } from './scan.js';
@@ -97,7 +97,7 @@ export interface Detectors {
    * their indicator; flows from now on match the new list. Entries neither an address/prefix nor a
    * port are skipped and returned (the constructor throws on them instead).
    */
-  setIndicators(list: readonly Indicator[]): { loaded: number; rejected: { id: string; reason: string }[] };
+  setIndicators(list: readonly Indicator[] | IndicatorSet): { loaded: number; rejected: { id: string; reason: string }[] };
   stats(): Record<string, DetectorStats>;
   readonly beacon: BeaconDetector;
   readonly fanIn: FanInDetector;

@@ -18,7 +18,7 @@ export { ScanDetector, DEFAULT_SCAN_CONFIG, tcpOutcome } from './scan.js';
 export type { ScanConfig } from './scan.js';
 export { DdosDetector, DEFAULT_DDOS_CONFIG } from './ddos.js';
 export type { DdosConfig } from './ddos.js';
-export { IndicatorDetector } from './indicator.js';
+export { IndicatorDetector, IndicatorSet } from './indicator.js';
 export type { Indicator, IndicatorConfig } from './indicator.js';
 export { LongConnDetector, DEFAULT_LONGCONN_CONFIG } from './longconn.js';
 export type { LongConnConfig } from './longconn.js';

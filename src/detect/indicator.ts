@@ -53,10 +53,124 @@ interface Hit {
   domesticOverflow: number;
 }
 
+/**
+ * A compiled, read-only indicator list (issue #21: 1 M indicators in bounded memory). The indicators'
+ * texts live in two joined strings with offsets (ids, addresses), source and TLP as indexes into
+ * small tables, confidence, port and protocol in typed arrays; the address/port lookups map to an
+ * index. An `Indicator` object is made only for a hit. Several detector sets (a worker's partitions)
+ * share one compiled list.
+ */
+export class IndicatorSet {
+  readonly addrs = new AddressSet<number>();
+  readonly ports = new Map<number, number>();
+  readonly rejected: { id: string; reason: string }[] = [];
+  private readonly idText: string;
+  private readonly idAt: Uint32Array;
+  private readonly addrText: string;
+  private readonly addrAt: Uint32Array;
+  private readonly sourceOf: Uint16Array;
+  private readonly tlpOf: Uint16Array;
+  private readonly strings: (string | null | undefined)[] = [undefined, null];
+  private readonly conf: Float64Array;
+  private readonly port: Int32Array;
+  private readonly proto: Int16Array;
+  readonly size: number;
+
+  static compile(list: readonly Indicator[], strict = false): IndicatorSet {
+    return new IndicatorSet(list, strict);
+  }
+
+  private constructor(list: readonly Indicator[], strict: boolean) {
+    const n = list.length;
+    const ids: string[] = [];
+    const addrs: string[] = [];
+    this.idAt = new Uint32Array(n + 1);
+    this.addrAt = new Uint32Array(n + 1);
+    this.sourceOf = new Uint16Array(n);
+    this.tlpOf = new Uint16Array(n);
+    this.conf = new Float64Array(n);
+    this.port = new Int32Array(n);
+    this.proto = new Int16Array(n);
+    const interned = new Map<string, number>();
+    // index 0: undefined, 1: null, then each distinct source/TLP text once (at most 65 534 of them)
+    const intern = (v: string | null | undefined): number => {
+      if (v === undefined) return 0;
+      if (v === null) return 1;
+      let i = interned.get(v);
+      if (i === undefined) {
+        if (this.strings.length >= 65535) throw new AcdError('DETECT_BAD_INDICATOR', 'more than 65 534 distinct indicator sources and TLP texts');
+        i = this.strings.length; this.strings.push(v); interned.set(v, i);
+      }
+      return i;
+    };
+    let k = 0;
+    let idLen = 0;
+    let addrLen = 0;
+    for (const ind of list) {
+      try {
+        if (ind.address !== undefined) this.addrs.add(ind.address, k, `indicator ${ind.id}`);
+        else if (ind.port !== undefined && Number.isInteger(ind.port) && ind.port >= 0 && ind.port <= 65535) {
+          this.ports.set(ind.proto === undefined ? ind.port | (1 << 24) : (ind.proto << 16) | ind.port, k);
+        } else throw new AcdError('DETECT_BAD_INDICATOR', `indicator ${ind.id} has neither an address nor a port in 0-65535`);
+      } catch (e) {
+        if (strict) throw e;
+        this.rejected.push({ id: ind.id, reason: (e as Error).message });
+        continue;
+      }
+      ids.push(ind.id); idLen += ind.id.length; this.idAt[k + 1] = idLen;
+      const a = ind.address ?? '';
+      addrs.push(a); addrLen += a.length; this.addrAt[k + 1] = addrLen;
+      this.sourceOf[k] = intern(ind.source);
+      this.tlpOf[k] = intern(ind.tlp);
+      this.conf[k] = ind.confidence ?? Number.NaN;
+      this.port[k] = ind.port ?? -1;
+      this.proto[k] = ind.proto ?? -1;
+      k++;
+    }
+    this.size = k;
+    this.idText = ids.join('');
+    this.addrText = addrs.join('');
+  }
+
+  /** index of the address indicator covering w[at..] (family 4/6), or -1 */
+  matchAddress(family: number, w: Uint32Array, at: number): number {
+    return this.addrs.size > 0 ? (this.addrs.match(family, w, at) ?? -1) : -1;
+  }
+
+  /** index of the port indicator for (proto, port), or -1 */
+  matchPort(proto: number, port: number): number {
+    if (this.ports.size === 0) return -1;
+    return this.ports.get((proto << 16) | port) ?? this.ports.get(port | (1 << 24)) ?? -1;
+  }
+
+  /** the indicator at index i, as given */
+  get(i: number): Indicator {
+    const a = this.addrText.slice(this.addrAt[i] ?? 0, this.addrAt[i + 1] ?? 0);
+    const c = this.conf[i] ?? Number.NaN;
+    const port = this.port[i] ?? -1;
+    const proto = this.proto[i] ?? -1;
+    const source = this.strings[this.sourceOf[i] ?? 0];
+    const tlp = this.strings[this.tlpOf[i] ?? 0];
+    return {
+      id: this.idText.slice(this.idAt[i] ?? 0, this.idAt[i + 1] ?? 0),
+      ...(a !== '' ? { address: a } : {}),
+      ...(port >= 0 ? { port } : {}),
+      ...(proto >= 0 ? { proto } : {}),
+      ...(c === c ? { confidence: c } : {}),
+      ...(source !== undefined && source !== null ? { source } : {}),
+      ...(tlp !== undefined ? { tlp } : {}),
+    };
+  }
+
+  /** bytes of the typed arrays and joined texts (the lookup maps come on top: see the bench) */
+  bytes(): number {
+    return this.idText.length + this.addrText.length + this.idAt.byteLength + this.addrAt.byteLength + this.sourceOf.byteLength + this.tlpOf.byteLength + this.conf.byteLength + this.port.byteLength + this.proto.byteLength;
+  }
+}
+
 export class IndicatorDetector {
   readonly config: IndicatorConfig;
-  private addrs = new AddressSet<Indicator>();
-  private ports = new Map<number, Indicator>();
+  private set: IndicatorSet;
   private readonly hits = new Map<string, Hit>();
   private readonly dirty = new Set<string>();
   private readonly w = new Uint32Array(8);
@@ -68,54 +182,43 @@ export class IndicatorDetector {
   constructor(config: Partial<IndicatorConfig>, sink: FindingSink) {
     this.config = { ...DEFAULT_INDICATOR_CONFIG, ...config };
     this.sink = sink;
-    for (const ind of this.config.indicators) IndicatorDetector.put(this.addrs, this.ports, ind);
-  }
-
-  private static put(addrs: AddressSet<Indicator>, ports: Map<number, Indicator>, ind: Indicator): void {
-    if (ind.address !== undefined) addrs.add(ind.address, ind, `indicator ${ind.id}`);
-    else if (ind.port !== undefined && Number.isInteger(ind.port) && ind.port >= 0 && ind.port <= 65535) {
-      ports.set(ind.proto === undefined ? ind.port | (1 << 24) : (ind.proto << 16) | ind.port, ind);
-    } else throw new AcdError('DETECT_BAD_INDICATOR', `indicator ${ind.id} has neither an address nor a port in 0-65535`);
+    // a list given at construction (a file, a test) must be right: a bad entry throws
+    this.set = IndicatorSet.compile(this.config.indicators, true);
   }
 
   /** the number of indicators matched now (addresses and prefixes, ports) */
   get size(): number {
-    return this.addrs.size + this.ports.size;
+    return this.set.size;
   }
 
   /**
-   * Replaces the list (a refresh from the intel store): the new sets are built aside and swapped in
-   * whole, so a flow matches either the old list or the new one. Hits already made stay. An entry the
-   * detector cannot match is skipped and returned, not thrown: one bad indicator in a store of a
-   * million must not stop the others.
+   * Replaces the list (a refresh from the intel store): a compiled set (shared between detector
+   * sets) or a list compiled here; swapped in whole, so a flow matches either the old list or the
+   * new one. Hits already made stay. An entry the detector cannot match is skipped and returned, not
+   * thrown: one bad indicator in a store of a million must not stop the others.
    */
-  setIndicators(list: readonly Indicator[]): { loaded: number; rejected: { id: string; reason: string }[] } {
-    const addrs = new AddressSet<Indicator>();
-    const ports = new Map<number, Indicator>();
-    const rejected: { id: string; reason: string }[] = [];
-    for (const ind of list) {
-      try { IndicatorDetector.put(addrs, ports, ind); } catch (e) { rejected.push({ id: ind.id, reason: (e as Error).message }); }
-    }
-    this.addrs = addrs;
-    this.ports = ports;
-    return { loaded: addrs.size + ports.size, rejected };
+  setIndicators(list: readonly Indicator[] | IndicatorSet): { loaded: number; rejected: { id: string; reason: string }[] } {
+    const set = list instanceof IndicatorSet ? list : IndicatorSet.compile(list);
+    this.set = set;
+    return { loaded: set.size, rejected: set.rejected };
   }
 
   observe(rec: FlowRecord, direction: Direction): void {
     this.flows++;
     const out = direction === OUTBOUND;
     const extPort = out ? rec.dstPort : rec.srcPort;
-    let ind: Indicator | undefined;
-    if (this.ports.size > 0) ind = this.ports.get((rec.proto << 16) | extPort) ?? this.ports.get(extPort | (1 << 24));
+    const set = this.set;
+    let i = set.matchPort(rec.proto, extPort);
     const w = this.w;
-    if (ind === undefined && this.addrs.size > 0) {
+    if (i < 0 && set.addrs.size > 0) {
       if (out) dstWords(rec, w, 4); else srcWords(rec, w, 4);
-      ind = this.addrs.match(rec.family, w, 4);
+      i = set.matchAddress(rec.family, w, 4);
     }
-    if (ind === undefined) return;
+    if (i < 0) return;
     if (out) { dstWords(rec, w, 4); srcWords(rec, w, 0); } else { srcWords(rec, w, 4); dstWords(rec, w, 0); }
     const external = wordsToString(rec.family, w, 4);
     const domestic = wordsToString(rec.family, w, 0);
+    const ind = set.get(i);
     const key = findingKey('indicator', external, extPort, rec.proto, ind.id);
     let h = this.hits.get(key);
     if (!h) {

@@ -53,34 +53,43 @@ export function indicatorsFromFile(path: string): Indicator[] {
 /**
  * The indicators of the intel store (issue #21): the latest version of every STIX indicator in every
  * collection — TAXII POSTs, pulled feeds, bundle imports, promotions of findings, incident reports
- * shared at triage all land in `intel_objects` — read in pages of `pageSize` by stix_id. A partner's
+ * shared at triage all land in `intel_objects` — read in pages of `pageSize` rows. A partner's
  * shadow copy (an object it may not read, migration 111) is left out: it is not what the collection
  * holds. The finding inherits the stored version's TLP (its marking, else the collection's default)
  * when the object names none; the source is created_by_ref, else the collection.
  */
 export async function loadStoredIndicators(db: Kysely<Database>, now = Date.now(), pageSize = 5000): Promise<{ indicators: Indicator[]; objects: number; nextExpiry: number }> {
-  const out: Indicator[] = [];
-  let after = '';
-  let objects = 0;
-  let nextExpiry = Infinity;
+  // pages in row order (the primary key: each page a range scan, linear in the table; ordered by the
+  // column, not by its text alias, which would sort '10000' before '3698'); the latest
+  // version of each id wins (version_us, then seq), whatever order the versions were added in
+  const latest = new Map<string, { v: number; seq: number; got: Indicator[]; expiry: number }>();
+  let after = '0';
   for (;;) {
-    const rows = (await sql<{ stix_id: string; collection_id: string; tlp: string; object: unknown }>`
-      select distinct on (stix_id) stix_id, collection_id, tlp, object
+    const rows = (await sql<{ seq: string; stix_id: string; collection_id: string; tlp: string; version_us: string; object: unknown }>`
+      select seq::text as seq, stix_id, collection_id, tlp, version_us::text as version_us, object
       from intel_objects
-      where stix_type = 'indicator' and shadow_org is null and stix_id > ${after}
-      order by stix_id, version_us desc, seq desc
+      where stix_type = 'indicator' and shadow_org is null and seq > ${after}::bigint
+      order by intel_objects.seq
       limit ${pageSize}`.execute(db)).rows;
     for (const r of rows) {
-      objects++;
+      const v = Number(r.version_us);
+      const seq = Number(r.seq);
+      const had = latest.get(r.stix_id);
+      if (had && (had.v > v || (had.v === v && had.seq > seq))) continue;
       const o = (typeof r.object === 'string' ? JSON.parse(r.object) : r.object) as { valid_until?: unknown };
-      const got = indicatorsFromStix([o], `intel collection ${r.collection_id}`, now);
-      for (const i of got) out.push(i.tlp ? i : { ...i, tlp: r.tlp });
-      if (got.length > 0 && typeof o.valid_until === 'string') nextExpiry = Math.min(nextExpiry, Date.parse(o.valid_until));
+      const got = indicatorsFromStix([o], `intel collection ${r.collection_id}`, now).map((i) => (i.tlp ? i : { ...i, tlp: r.tlp }));
+      latest.set(r.stix_id, { v, seq, got, expiry: got.length > 0 && typeof o.valid_until === 'string' ? Date.parse(o.valid_until) : Infinity });
     }
     if (rows.length < pageSize) break;
-    after = rows[rows.length - 1]!.stix_id;
+    after = rows[rows.length - 1]!.seq;
   }
-  return { indicators: out, objects, nextExpiry };
+  const out: Indicator[] = [];
+  let nextExpiry = Infinity;
+  for (const e of latest.values()) {
+    for (const i of e.got) out.push(i);
+    if (e.expiry < nextExpiry) nextExpiry = e.expiry;
+  }
+  return { indicators: out, objects: latest.size, nextExpiry };
 }
 
 export interface IndicatorRefresher {

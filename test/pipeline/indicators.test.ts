@@ -10,8 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeFiles } from '../../src/pipeline/index.js';
-import { indicatorsFromStix } from '../../src/pipeline/indicators.js';
-import { TLP2_MARKING_IDS } from '../../src/intel/index.js';
+import { indicatorsFromStix, loadStoredIndicators } from '../../src/pipeline/indicators.js';
+import { TLP2_MARKING_IDS, addObjects, createCollection, indicator, type IntelTables } from '../../src/intel/index.js';
+import { openStore, withTables } from '../../src/store/index.js';
+import { SYSTEM_ACTOR, createOrganisation } from '../../src/auth/index.js';
 
 const IDENT = 'identity--5e4b5a4e-1b2c-4d5e-8f90-123456789abc';
 const ind = (id: string, pattern: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -60,5 +62,29 @@ test('analyze --indicators: a flow to an indicator address is a confirmed indica
     assert.ok((r.gate.selected ?? 0) > 0, 'later flows to it were kept');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loadStoredIndicators: every indicator of the intel store across pages (more pages than digits: 12 rows in pages of 3), the latest version of each id; revoked, expired and non-address ones left out; the TLP of the stored version when the object names none', async () => {
+  const store = await openStore({ data: 'memory://' });
+  try {
+    const org = await createOrganisation(store.db, SYSTEM_ACTOR, { name: 'agency', kind: 'agency' });
+    const idb = withTables<IntelTables>(store.db);
+    const c = await createCollection(idb, SYSTEM_ACTOR, { title: 'feed', ownerOrgId: org.id, readRoles: ['agency_analyst'], writeRoles: ['agency_analyst'], defaultTlp: 'green' });
+    const objs = Array.from({ length: 12 }, (_, i) => indicator({ pattern: `[ipv4-addr:value = '198.51.100.${i + 1}']`, ...(i === 0 ? {} : { tlp: 'amber' as const }), created: '2026-01-01T00:00:00.000Z' }));
+    await addObjects(idb, c, objs, { actor: null });
+    // a later version of #2 revokes it; #3's later version expired; a file-hash pattern is no address
+    await addObjects(idb, c, [{ ...objs[1]!, modified: '2026-02-01T00:00:00.000Z', revoked: true }, { ...objs[2]!, modified: '2026-02-01T00:00:00.000Z', valid_until: '2026-03-01T00:00:00.000Z' }], { actor: null });
+    await addObjects(idb, c, [indicator({ pattern: "[file:hashes.'SHA-256' = 'aa']", created: '2026-01-01T00:00:00.000Z' })], { actor: null });
+    const r = await loadStoredIndicators(store.db, Date.UTC(2026, 5, 1), 3);
+    const want = objs.filter((_, i) => i !== 1 && i !== 2).map((o) => o.id).sort();
+    assert.deepEqual(r.indicators.map((i) => i.id).sort(), want);
+    assert.equal(r.objects, 13, 'every distinct indicator id read once');
+    const first = r.indicators.find((i) => i.id === objs[0]!.id);
+    assert.equal(first?.tlp, 'green', 'no marking on the object: the stored version\'s (the collection default)');
+    assert.equal(r.indicators.find((i) => i.id === objs[3]!.id)?.tlp, 'amber');
+    assert.equal(first?.source, `intel collection ${c.id}`);
+  } finally {
+    await store.close();
   }
 });
