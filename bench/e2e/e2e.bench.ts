@@ -10,7 +10,7 @@
  *     partitions decoding the batches and running the detection stage (no store writes), CPU of
  *     this process. Its start-up (eight detector sets allocated) is timed apart on an empty bus and
  *     printed; the per-core figure is given with and without it.
- * Not here (not built): (b) the live NetFlow sender against `acd serve --collector` and nfcapd.
+ * (b), live NetFlow against nfcapd side by side, is live.bench.ts (same filter: `npm run bench -- e2e`).
  *
  * ACD_BENCH_E2E_ROUNDS (default 2) sets the rounds. On a shared box the figures are noisy: compare
  * the ratio, measured in the same run.
