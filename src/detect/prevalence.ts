@@ -10,10 +10,12 @@ import { SET_TABLE_FIRST_RECORDS, SetTable } from './table.js';
 
 const M = 32;
 const GLOBAL_M = 4096;
-/* record: 0 key 5×u32 (family, address words) · 24 last seen f64 · 32 HLL registers 32×u8 */
+/* record: 0 key 5×u32 (family, address words) · 20 hosts term u8 · 24 last seen f64 · 32 HLL registers 32×u8 */
 const STRIDE = 64;
 const LAST = 3;
 const REGS = 32;
+/** byte 20 (after the 5 key words): min(64, round(distinct hosts)) + 1, 0 when not yet counted */
+const HOSTS = 20;
 
 export class Prevalence {
   readonly table: SetTable;
@@ -52,13 +54,18 @@ export class Prevalence {
     k[0] = family; k[1] = w[extAt] ?? 0; k[2] = w[extAt + 1] ?? 0; k[3] = w[extAt + 2] ?? 0; k[4] = w[extAt + 3] ?? 0;
     const h = t.hash();
     let s = t.find(h);
-    if (s < 0) { s = t.insert(h); for (let i = s * STRIDE + REGS, e = i + M; i < e; i++) this.u8[i] = 0; }
+    if (s < 0) { s = t.insert(h); for (let i = s * STRIDE + REGS, e = i + M; i < e; i++) this.u8[i] = 0; this.u8[s * STRIDE + HOSTS] = 0; }
     this.f64[s * (STRIDE / 8) + LAST] = now;
-    hllAdd(this.u8, s * STRIDE + REGS, M, domHash);
+    // the hosts term below is a function of the registers: counted again only when a register changed
+    let hosts = this.u8[s * STRIDE + HOSTS] ?? 0;
+    if (hllAdd(this.u8, s * STRIDE + REGS, M, domHash) || hosts === 0) {
+      hosts = Math.min(64, Math.round(hllCount(this.u8, s * STRIDE + REGS, M))) + 1;
+      this.u8[s * STRIDE + HOSTS] = hosts;
+    }
     // kept by recency, and an hour longer per domestic host that reaches it (up to 64 hours): a server
     // only new pairs touch was evicted by churn within hours, and a popular service whose hosts had all
     // been seen then read as reached by nobody, losing its prevalence discount (issue #21)
-    const u = Math.floor(now / 1000) + 3600 * Math.min(64, Math.round(hllCount(this.u8, s * STRIDE + REGS, M)));
+    const u = Math.floor(now / 1000) + 3600 * (hosts - 1);
     t.setUtility(s, u > 0 ? (u >= 4294967295 ? 4294967295 : u) : 0);
     hllAdd(this.global, 0, GLOBAL_M, domHash);
   }

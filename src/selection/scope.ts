@@ -128,7 +128,7 @@ export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTab
  * (the gate ran at the collector, so it needs no domestic address space, only the AS numbers the
  * beacon detector demotes vendors by).
  */
-const CACHE4 = 4096;
+const CACHE4 = 65_536;
 
 export function createAsnLookup(load?: () => AsnTable): Pick<Scope, 'asn4' | 'asn6'> {
   // default: each family's half of the shipped table, read once per process on first use (geodata.ts)
@@ -141,7 +141,7 @@ export function createAsnLookup(load?: () => AsnTable): Pick<Scope, 'asn4' | 'as
   return {
     asn4(a) {
       // a direct-mapped cache of recent answers: a server is looked up once per new pair that reaches it
-      const c = (Math.imul(a, 0x9e3779b1) >>> 20) & (CACHE4 - 1);
+      const c = Math.imul(a, 0x9e3779b1) >>> 16;
       if (cacheAsn[c] !== 0 && cacheAddr[c] === a >>> 0) return cacheAsn[c]! - 1;
       t4 ??= load ? given() : loadAsnTable4();
       const i = t4.v4.find(a);

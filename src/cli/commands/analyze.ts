@@ -22,8 +22,10 @@ export function register(program: Command): void {
       }
       const minScore = Number(opts.minScore);
       if (!Number.isFinite(minScore)) throw new AcdError('BAD_OPTION', `--min-score ${opts.minScore} is not a number`);
-      // progress on a terminal (one line, redrawn); the flows/s figure at the end either way
+      // progress: on a terminal one line, redrawn; otherwise (a log, a pipe) a line every 5 s of a
+      // long run; the flows/s figure at the end either way
       const progress = process.stderr.isTTY;
+      let lastLine = 0;
       const t0 = process.hrtime.bigint();
       const cpu0 = process.cpuUsage();
       const result = await analyzeFiles({
@@ -33,12 +35,11 @@ export function register(program: Command): void {
         country: opts.country,
         ...(opts.pseudonymKey ? { pseudonymKeyFile: opts.pseudonymKey } : {}),
         ...(opts.indicators ? { indicatorsFile: opts.indicators } : {}),
-        ...(progress
-          ? {
-            onProgress: (f: string, read: number, size: number, records: number, ms: number) =>
-              process.stderr.write(`\r${f}: ${size ? Math.round((100 * read) / size) : 0}%, ${records} flows, ${ms > 0 ? Math.round((records * 1000) / ms) : 0} flows/s   `),
-          }
-          : {}),
+        onProgress: (f: string, read: number, size: number, records: number, ms: number) => {
+          const line = `${f}: ${size ? Math.round((100 * read) / size) : 0}%, ${records} flows, ${ms > 0 ? Math.round((records * 1000) / ms) : 0} flows/s`;
+          if (progress) process.stderr.write(`\r${line}   `);
+          else if (ms - lastLine >= 5000) { lastLine = ms; process.stderr.write(`${line}\n`); }
+        },
       });
       if (progress) process.stderr.write('\n');
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
