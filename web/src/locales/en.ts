@@ -4,4 +4,10 @@ export const en: Record<string, string> = {
   'enum:agency_lead': 'agency lead',
   'enum:commission_member': 'commission member',
   'enum:admin': 'administrator',
+  // the kinds of measure of an operation (#22)
+  'measure:rpz': 'DNS block (RPZ)',
+  'measure:bgp_blackhole': 'BGP blackhole',
+  'measure:flowspec': 'BGP FlowSpec rule',
+  'measure:blocklist': 'Blocklist entry',
+  'measure:takedown': 'Takedown notice to the hoster',
 };

@@ -272,8 +272,8 @@ function DraftOperation({ spec, address, findings }: { spec: Spec; address: stri
             } catch (e) {
               setError(e);
             }
-            const more = findings.length > keys.length ? ` (the ${keys.length} highest-scoring of ${findings.length}; link others from Analysis › Operations)` : '';
-            setDone(`Operation "${String(op.title ?? op.id)}" drafted; ${linked} of ${keys.length} findings linked as its evidence${more}. Take its next steps under Analysis › Operations.`);
+            const more = findings.length > keys.length ? ` (the ${keys.length} highest-scoring of ${findings.length}; link others under Operations)` : '';
+            setDone(`Operation "${String(op.title ?? op.id)}" drafted; ${linked} of ${keys.length} findings linked as its evidence${more}. Take its next steps under Operations.`);
           })();
         }}
       />
