@@ -73,3 +73,14 @@ export {
   type RetentionJob,
 } from './retention.js';
 export { createOfflineGate, type OfflineGate, type OfflineGateOptions } from './offline.js';
+export {
+  CARRIER_ID,
+  carrierIdsOf,
+  carrierOverview,
+  listCarrierMappings,
+  setCarrierIds,
+  type CarrierApprovalView,
+  type CarrierCounts,
+  type CarrierMapping,
+  type CarrierOverview,
+} from './carrier-orgs.js';

@@ -15,6 +15,7 @@ import { SectorExposure } from './views/Exposure.js';
 import { MinistryView } from './views/Ministry.js';
 import { SharingView } from './views/Sharing.js';
 import { OperationsView } from './views/Operations.js';
+import { CarrierView } from './views/Carrier.js';
 
 interface ViewDef {
   id: string;
@@ -44,6 +45,8 @@ export const VIEWS: ViewDef[] = [
   { id: 'approvals', title: 'Approvals', roles: ['agency_lead'], render: (me, spec) => <ApprovalsView me={me} spec={spec} /> },
   { id: 'operator', title: 'Reports and systems', roles: ['operator'], render: (me, spec) => <OperatorView me={me} spec={spec} /> },
   { id: 'oversight', title: 'Oversight', roles: ['commission_member', 'auditor'], render: (me, spec) => <CommissionView me={me} spec={spec} /> },
+  // a carrier's links: the approvals covering them and the gate's counts (#22)
+  { id: 'carrier', title: 'Your links', roles: ['carrier'], orgKinds: ['carrier'], render: (me, spec) => <CarrierView me={me} spec={spec} /> },
   { id: 'intel', title: 'Shared intelligence', roles: ['partner', 'carrier'], render: (me, spec) => <IntelView me={me} spec={spec} /> },
   { id: 'admin', title: 'Administration', roles: ['admin'], render: (me, spec) => <AdminView me={me} spec={spec} /> },
   { id: 'sharing', title: 'Sharing', roles: ['agency_lead', 'admin'], render: (me, spec) => <SharingView me={me} spec={spec} /> },

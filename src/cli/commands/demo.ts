@@ -4,7 +4,7 @@ import { addServerOptions, configFromOptions } from '../options.js';
 import { startAcd, stopOnSignals } from '../../server/start.js';
 import { ensureDemoAccounts } from '../../demo/accounts.js';
 import { ensureDemoCollection } from '../../demo/collection.js';
-import { DEMO_CARRIER, ensureDemoApproval } from '../../demo/approval.js';
+import { DEMO_CARRIER, ensureDemoApproval, ensureDemoCarrierIds } from '../../demo/approval.js';
 import { ensureDemoReport } from '../../demo/report.js';
 import { ensureDemoOperation } from '../../demo/operation.js';
 import { ensureDemoVuln } from '../../demo/vuln.js';
@@ -54,6 +54,7 @@ export function register(program: Command): void {
       const creds = await ensureDemoAccounts(running.store.db);
       await ensureDemoCollection(running.store.db);
       const approvalId = await ensureDemoApproval(running.store.db);
+      await ensureDemoCarrierIds(running.store.db);
       await running.pipeline?.reloadApprovals();
       await ensureDemoVuln(running.store.db);
       const collector = running.pipeline?.collectorAddress();

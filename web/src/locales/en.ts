@@ -10,4 +10,8 @@ export const en: Record<string, string> = {
   'measure:flowspec': 'BGP FlowSpec rule',
   'measure:blocklist': 'Blocklist entry',
   'measure:takedown': 'Takedown notice to the hoster',
+  // the gate's counts on a carrier's page
+  'count:received': 'Received',
+  'count:outOfScope': 'Out of scope',
+  'count:selected': 'Selected',
 };

@@ -184,4 +184,11 @@ export const FIELD_LABELS: Record<string, { en: string; ja: string }> = {
   to: { en: 'To', ja: '変更後' },
   decidedAt: { en: 'Decided at', ja: '決定日時' },
   driver: { en: 'Driver configured', ja: 'ドライバー設定あり' },
+  // a carrier's counts (#22)
+  received: { en: 'Received', ja: '受信' },
+  outOfScope: { en: 'Out of scope', ja: '対象外' },
+  noApproval: { en: 'No approval', ja: '承認なし' },
+  selected: { en: 'Selected', ja: '選別' },
+  discarded: { en: 'Discarded', ja: '破棄' },
+  links: { en: 'Links', ja: '回線' },
 };
