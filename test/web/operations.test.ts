@@ -180,10 +180,17 @@ test('an operation from a finding to its lifting, each party through its own scr
   await loginInPage(page, demo!, 'commissioner');
   const decide = page.getByRole('region', { name: 'Operations to decide' });
   await decide.getByRole('button', { name: op.title }).first().click();
+  // the expiry and conditions are marked required where the law wants them (approving), and only there
+  await decide.getByLabel('Decision *').selectOption('reject');
+  assert.equal(await decide.getByLabel(/^Expires at/).count(), 0, 'no expiry for a rejection');
+  await decide.getByLabel('Reason *', { exact: true }).waitFor();
   await decide.getByLabel('Decision *').selectOption('approve');
-  await decide.getByLabel('Conditions').fill('Blocklist and notice only; review in 30 days.');
+  await decide.getByLabel('Conditions *', { exact: true }).fill('Blocklist and notice only; review in 30 days.');
+  // an approval without an expiry is not sent (the browser's own check of the required field)
+  await decide.getByRole('button', { name: 'Record decision' }).click();
+  assert.equal((await detail(op.id)).operation.state, 'approval_requested');
   const expires = new Date(Date.now() + 30 * 86400_000);
-  await decide.getByLabel(/Expires at/).fill(new Date(expires.getTime() - expires.getTimezoneOffset() * 60_000).toISOString().slice(0, 16));
+  await decide.getByLabel('Expires at *', { exact: true }).fill(new Date(expires.getTime() - expires.getTimezoneOffset() * 60_000).toISOString().slice(0, 16));
   await decide.getByRole('button', { name: 'Record decision' }).click();
   await step(page, 'commission-approved', () => until(async () => (await detail(op.id)).operation.state === 'approved', 'approved'));
 

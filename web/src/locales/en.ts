@@ -10,6 +10,11 @@ export const en: Record<string, string> = {
   'measure:flowspec': 'BGP FlowSpec rule',
   'measure:blocklist': 'Blocklist entry',
   'measure:takedown': 'Takedown notice to the hoster',
+  // the commission's decisions on an operation
+  'decision:approve': 'approve',
+  'decision:reject': 'reject',
+  'decision:ratify': 'ratify',
+  'decision:order_lift': 'order lifted',
   // the gate's counts on a carrier's page
   'count:received': 'Received',
   'count:outOfScope': 'Out of scope',

@@ -1,13 +1,14 @@
 /** The oversight commission (and auditors): decisions, emergencies, measures, the audit log, transparency. */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, fill, rowsOf, type Me, type Spec } from '../api.js';
 import { checkEntries, unb64, verifyNote, type LoggedEntry } from '../merkle.js';
 import { Chart, type ChartOption } from '../chart.js';
-import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
+import { ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
 import { Deadline, present } from './Operator.js';
 import { subscribeChanges } from '../changes.js';
 import { ApprovalsPanel } from './Approvals.js';
+import { CheckpointCheck } from './Checkpoint.js';
 import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
@@ -30,6 +31,7 @@ export function CommissionView({ me, spec }: { me: Me; spec: Spec }) {
         <AuditStatus spec={spec} member={member} />
         <Transparency spec={spec} />
       </div>
+      {spec.has('GET', '/api/v1/audit-log/checkpoint') ? <CheckpointCheck /> : null}
       <AuditSearch spec={spec} />
     </div>
   );
@@ -218,14 +220,10 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
                   <p className="small muted">Decided: {fmt(detail.state ?? detail.status)}.</p>
                 ) : member ? (
                   decide ? (
-                    <ApiAction
+                    <OperationDecision
                       key={id}
-                      spec={spec}
-                      patterns={decidePatterns}
-                      params={{ [/\{(\w+)\}/.exec(decide.path)?.[1] ?? 'id']: id }}
-                      what="decisions"
-                      expected={decide.path}
-                      submitLabel="Record decision"
+                      path={fill(decide.path, { [/\{(\w+)\}/.exec(decide.path)?.[1] ?? 'id']: id })}
+                      state={String(detail.state ?? '')}
                       onDone={() => {
                         setPicked(null);
                         setVersion((v) => v + 1);
@@ -508,5 +506,93 @@ function Transparency({ spec }: { spec: Spec }) {
         </>
       )}
     </Section>
+  );
+}
+
+/** a datetime-local value for a moment (the viewer's zone) */
+function localInput(ms: number): string {
+  const d = new Date(ms);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+/**
+ * The commission's decision on an operation (#22): approving or ratifying needs conditions and an expiry
+ * (both marked required); rejecting or ordering a lift needs a reason. Only the decisions the operation's
+ * state allows are offered.
+ */
+export function OperationDecision({ path, state, onDone }: { path: string; state: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const f = useId().replace(/:/g, '');
+  const choices = state === 'commission_notified' ? (['ratify', 'order_lift'] as const) : (['approve', 'reject'] as const);
+  const [decision, setDecision] = useState('');
+  const [conditions, setConditions] = useState('');
+  const [expires, setExpires] = useState('');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const grants = decision === 'approve' || decision === 'ratify';
+  return (
+    <form
+      className="schema-form"
+      aria-label={t("The commission's decision")}
+      onSubmit={(e) => {
+        e.preventDefault();
+        setError(null);
+        const body: Row = { decision };
+        if (grants) {
+          const at = new Date(expires);
+          if (Number.isNaN(at.getTime()) || at.getTime() <= Date.now()) return setError(new Error(t('Expires at: a moment in the future.')));
+          body.conditions = conditions.trim();
+          body.expiresAt = at.toISOString();
+          if (reason.trim()) body.reason = reason.trim();
+        } else body.reason = reason.trim();
+        setBusy(true);
+        api('POST', path, body)
+          .then(onDone)
+          .catch(setError)
+          .finally(() => setBusy(false));
+      }}
+    >
+      <p className="required-note">{t('Fields marked * are required.')}</p>
+      <div className="field">
+        <label htmlFor={`${f}-d`}>{t('Decision')} *</label>
+        <select id={`${f}-d`} required value={decision} onChange={(e) => setDecision(e.target.value)}>
+          <option value="">{t('choose…')}</option>
+          {choices.map((c) => (
+            <option key={c} value={c}>
+              {t(`decision:${c}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+      {grants ? (
+        <>
+          <div className="field">
+            <label htmlFor={`${f}-c`}>{t('Conditions')} *</label>
+            <textarea id={`${f}-c`} required rows={2} maxLength={4000} value={conditions} onChange={(e) => setConditions(e.target.value)} placeholder={t("the commission's conditions, or 'none'")} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${f}-x`}>{t('Expires at')} *</label>
+            <input id={`${f}-x`} type="datetime-local" required min={localInput(Date.now())} value={expires} onChange={(e) => setExpires(e.target.value)} aria-describedby={`${f}-x-hint`} />
+            <span className="hint" id={`${f}-x-hint`}>
+              {t('The measures are lifted by ACD itself when the decision expires.')}
+            </span>
+          </div>
+        </>
+      ) : null}
+      {decision ? (
+        <div className="field">
+          <label htmlFor={`${f}-r`}>
+            {t('Reason')}
+            {grants ? '' : ' *'}
+          </label>
+          <textarea id={`${f}-r`} required={!grants} rows={2} maxLength={4000} value={reason} onChange={(e) => setReason(e.target.value)} />
+        </div>
+      ) : null}
+      <ErrorNote error={error} />
+      <button type="submit" disabled={busy}>
+        {busy ? t('Working…') : t('Record decision')}
+      </button>
+    </form>
   );
 }
