@@ -191,4 +191,5 @@ export const FIELD_LABELS: Record<string, { en: string; ja: string }> = {
   selected: { en: 'Selected', ja: '選別' },
   discarded: { en: 'Discarded', ja: '破棄' },
   links: { en: 'Links', ja: '回線' },
+  carrierIds: { en: 'Carrier ids', ja: '通信事業者 ID' },
 };

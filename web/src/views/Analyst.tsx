@@ -313,7 +313,7 @@ function Pipeline({ spec }: { spec: Spec }) {
             <dl className="facts">
               {Object.entries(obj(extra.totals)).map(([k, v]) => (
                 <div key={k}>
-                  <dt>{label(k)} (total)</dt>
+                  <dt>{i18n.t('{{name}} (total)', { name: label(k) })}</dt>
                   <dd>{fmt(v)}</dd>
                 </div>
               ))}
@@ -329,7 +329,7 @@ function Pipeline({ spec }: { spec: Spec }) {
               </div>
             </dl>
           ) : null}
-          <p className="muted small">From {source ?? '…'}, every 2 s. Flows not selected are counted and deleted at once; only the counts are shown.</p>
+          <p className="muted small">{i18n.t('From {{source}}, every 2 s. Flows not selected are counted and deleted at once; only the counts are shown.', { source: source ?? '…' })}</p>
         </>
       )}
     </Section>
@@ -359,7 +359,7 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
       after={
         typeof f.external === 'string' && f.external ? (
           <p>
-            <a href={`#/infrastructure/${encodeURIComponent(f.external)}`}>Everything about {f.external}: its infrastructure page</a>
+            <a href={`#/infrastructure/${encodeURIComponent(f.external)}`}>{i18n.t('Everything about {{address}}: its infrastructure page', { address: f.external })}</a>
           </p>
         ) : null
       }
