@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
 import { decideApproval, getApproval, proposeApproval } from '../selection/index.js';
-import { DETECTORS } from '../selection/index.js';
+import { DETECTORS, carrierIdsOf, setCarrierIds } from '../selection/index.js';
 import { isOrgKind, isRole, type Actor } from '../auth/index.js';
 import { AcdError } from '../shared/errors.js';
 
@@ -41,4 +41,12 @@ export async function ensureDemoApproval(db: Kysely<Database>): Promise<string> 
   });
   await decideApproval(db, commissioner, id, 'approve', 'Demo: botnet activity against domestic operators reported by the agency; selection by detector rules only.');
   return id;
+}
+
+/** Assigns the demo carrier id to the demo carrier organisation (through the registry, audited as the administrator). */
+export async function ensureDemoCarrierIds(db: Kysely<Database>): Promise<void> {
+  const carrier = await actorByUsername(db, 'carrier');
+  if ((await carrierIdsOf(db, carrier.orgId)).includes(DEMO_CARRIER)) return;
+  const admin = await actorByUsername(db, 'admin');
+  await setCarrierIds(db, admin, carrier.orgId, [DEMO_CARRIER], 'Demo: the carrier whose exporter feeds the demo collector.');
 }

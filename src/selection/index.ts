@@ -108,3 +108,14 @@ export {
 } from './reidentification.js';
 export { createOfflineGate, type OfflineGate, type OfflineGateOptions } from './offline.js';
 export { SELECTION_ERRORS, selectionError, type SelectionErrorCode } from './errors.js';
+export {
+  CARRIER_ID,
+  carrierIdsOf,
+  carrierOverview,
+  listCarrierMappings,
+  setCarrierIds,
+  type CarrierApprovalView,
+  type CarrierCounts,
+  type CarrierMapping,
+  type CarrierOverview,
+} from './carrier-orgs.js';

@@ -85,10 +85,19 @@ export interface ReidentificationTable {
   version: number;
 }
 
+/** migration 177: the carrier organisation each carrier (link) id belongs to */
+export interface CarrierOrgTable {
+  carrier_id: string;
+  org_id: string;
+  assigned_by: string;
+  assigned_at: Timestamp;
+}
+
 export interface SelectionTables {
   approvals: ApprovalTable;
   reidentification_requests: ReidentificationTable;
   pseudonym_keys: PseudonymKeyTable;
   selected_flows: SelectedFlowTable;
   gate_counts: GateCountTable;
+  carrier_orgs: CarrierOrgTable;
 }

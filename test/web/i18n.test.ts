@@ -22,14 +22,16 @@ function sources(dir: string): string[] {
 export function englishTexts(code: string): string[] {
   const found = new Set<string>();
   const literal = `'((?:[^'\\\\]|\\\\.)*)'`;
+  const quoted = `"((?:[^"\\\\]|\\\\.)*)"`;
   for (const re of [
+    new RegExp(`\\b(?:i18n\\.)?t\\(${quoted}`, 'g'),
     new RegExp(`\\bt\\(${literal}`, 'g'),
     new RegExp(`\\btr\\(${literal}`, 'g'),
     new RegExp(`\\bi18n\\.t\\(${literal}`, 'g'),
     /\b(?:title|empty|caption|submitLabel|what)="([^"]+)"/g,
     /\btitle: '([^']+)', roles/g,
   ]) {
-    for (const m of code.matchAll(re)) found.add(m[1]!.replace(/\\'/g, "'"));
+    for (const m of code.matchAll(re)) found.add(m[1]!.replace(/\\'/g, "'").replace(/\\"/g, '"'));
   }
   return [...found];
 }
@@ -75,4 +77,56 @@ test('every request field of the API has a label in English and Japanese', async
   } finally {
     await t.close();
   }
+});
+
+// ---- #22: keys in both locales; no English left in the JSX of the views #22 touched ----
+
+import ts from 'typescript';
+import { en } from '../../web/src/locales/en.js';
+import { MEASURE_KINDS } from '../../src/operations/index.js';
+
+/** words that are the same in every language: protocol and format names, codes, paths, commands */
+const SAME_IN_EVERY_LANGUAGE = /\b(TCP|UDP|ICMP|ACD|API|NL|CC BY 4\.0|Ed25519|JSON|STIX|TLP|CSV)\b|https?:\/\/\S+|\/api\/\S*|acd [a-z -]+/g;
+const english = (text: string): boolean => /[A-Za-z]{2,}/.test(text.replace(/\$\{[^}]*\}/g, '').replace(SAME_IN_EVERY_LANGUAGE, ''));
+
+/** English a person would read, left in JSX: text between tags, aria-label/placeholder/alt strings, string children and their ternaries */
+export function englishInJsx(code: string, file = 'x.tsx'): string[] {
+  const src = ts.createSourceFile(file, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
+  const found: string[] = [];
+  const isText = (e: ts.Expression): boolean => ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e);
+  const branches = (e: ts.Expression): ts.Expression[] => (ts.isConditionalExpression(e) ? [...branches(e.whenTrue), ...branches(e.whenFalse)] : ts.isParenthesizedExpression(e) ? branches(e.expression) : [e]);
+  const walk = (n: ts.Node): void => {
+    const at = () => `${file}:${src.getLineAndCharacterOfPosition(n.getStart()).line + 1}`;
+    if (ts.isJsxText(n) && english(n.text.trim())) found.push(`${at()} ${n.text.trim()}`);
+    if (ts.isJsxAttribute(n) && n.initializer && ts.isStringLiteral(n.initializer) && ['aria-label', 'placeholder', 'alt'].includes(n.name.getText()) && english(n.initializer.text)) found.push(`${at()} ${n.name.getText()}="${n.initializer.text}"`);
+    if (ts.isJsxExpression(n) && n.expression && (ts.isJsxElement(n.parent) || ts.isJsxFragment(n.parent))) {
+      for (const b of branches(n.expression)) if (isText(b) && english(b.getText().slice(1, -1))) found.push(`${at()} ${b.getText()}`);
+    }
+    ts.forEachChild(n, walk);
+  };
+  walk(src);
+  return found;
+}
+
+test('the keys that are not English sentences (kinds of measure, counts, decisions) exist in English and in Japanese', () => {
+  const prefixed = (table: Record<string, string>) => Object.keys(table).filter((k) => /^(measure|count|decision):/.test(k)).sort();
+  assert.deepEqual(prefixed(en), prefixed(ja), 'the same prefixed keys in both tables');
+  // every kind of measure the server plans has its name, and the form offers exactly the server's kinds
+  for (const k of MEASURE_KINDS) assert.ok(en[`measure:${k}`] && ja[`measure:${k}`], `measure:${k}`);
+  const offered = /export const MEASURE_KINDS = \[([^\]]+)\] as const/.exec(readFileSync(join(SRC, 'views/Operations.tsx'), 'utf8'))?.[1]?.match(/'[^']+'/g)?.map((x) => x.slice(1, -1));
+  assert.deepEqual(offered, [...MEASURE_KINDS]);
+  for (const d of ['approve', 'reject', 'ratify', 'order_lift']) assert.ok(en[`decision:${d}`] && ja[`decision:${d}`], `decision:${d}`);
+  for (const k of Object.keys(en)) assert.ok(k in ja, `${k} is in en.ts but not in ja.ts`);
+});
+
+test('no English literal is left in the JSX of the views #22 touched', () => {
+  const files = ['App.tsx', 'views/Operations.tsx', 'views/Carrier.tsx', 'views/Checkpoint.tsx', 'views/Admin.tsx', 'views/Commission.tsx', 'views/Analyst.tsx', 'views/Infrastructure.tsx'];
+  const left = files.flatMap((f) => englishInJsx(readFileSync(join(SRC, f), 'utf8'), f));
+  assert.deepEqual(left, []);
+});
+
+test('the JSX scan finds English where it is (it can fail)', () => {
+  const found = englishInJsx(`const a = <p>Hello world {t('ok')}</p>; const b = <input aria-label="Close it" placeholder="NL" />; const c = <div>{x ? 'Yes please' : t('No')}</div>; const d = <b>{\`\${n} entries\`}</b>; const e = <i>TCP · /api/docs</i>;`);
+  assert.equal(found.length, 4, found.join('\n'));
+  assert.deepEqual(found.map((f) => f.replace(/^x\.tsx:\d+ /, '')), ['Hello world', 'aria-label="Close it"', "'Yes please'", '`${n} entries`']);
 });

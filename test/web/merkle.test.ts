@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { checkEntries, leafHash, verifyInclusion, verifyNote, type LoggedEntry } from '../../web/src/merkle.js';
+import { checkEntries, leafHash, parseCheckpoint, verifyConsistency, verifyInclusion, verifyNote, type LoggedEntry } from '../../web/src/merkle.js';
 
 const H = (...parts: Buffer[]): Buffer => createHash('sha256').update(Buffer.concat(parts)).digest();
 const largestPow2Below = (n: number): number => {
@@ -85,4 +85,46 @@ test('verifyNote: an Ed25519 signed note (C2SP) verifies with its key, not with 
   assert.equal(await verifyNote(note, raw(other)), false);
   assert.equal(await verifyNote(note.replace('\n43\n', '\n44\n'), raw(publicKey)), false);
   assert.equal(await verifyNote(text, raw(publicKey)), false, 'a note without signature lines');
+});
+
+/** RFC 9162 §2.1.4.1: SUBPROOF(m, D[n], b) */
+function subproof(m: number, d: Buffer[], b: boolean): Buffer[] {
+  const n = d.length;
+  if (m === n) return b ? [] : [mth(d)];
+  const k = largestPow2Below(n);
+  return m <= k ? [...subproof(m, d.slice(0, k), b), mth(d.slice(k))] : [...subproof(m - k, d.slice(k), false), mth(d.slice(0, k))];
+}
+
+test('consistency proofs (#22): every pair of tree sizes up to 33 verifies; another root, a changed entry, a flipped path element or swapped roots do not', async () => {
+  const data = Array.from({ length: 33 }, (_, i) => Buffer.from(`{"seq":${i}}`));
+  let checked = 0;
+  for (let n = 1; n <= data.length; n++) {
+    const second = new Uint8Array(mth(data.slice(0, n)));
+    for (let m = 1; m <= n; m++) {
+      const first = new Uint8Array(mth(data.slice(0, m)));
+      const proof = m === n ? [] : subproof(m, data.slice(0, n), true).map((b) => new Uint8Array(b));
+      assert.equal(await verifyConsistency(m, n, first, second, proof), true, `${m} → ${n}`);
+      checked++;
+      if (m === n) continue;
+      // a log rewritten before m: the old root no longer matches
+      const rewritten = [...data.slice(0, m - 1), Buffer.from('{"seq":"forged"}'), ...data.slice(m, n)];
+      assert.equal(await verifyConsistency(m, n, first, new Uint8Array(mth(rewritten)), proof), false, `rewritten ${m} → ${n}`);
+      const flipped = proof.map((p, i) => (i === proof.length - 1 ? Uint8Array.from(p, (x, j) => (j === 0 ? x ^ 1 : x)) : p));
+      assert.equal(await verifyConsistency(m, n, first, second, flipped), false, `flipped ${m} → ${n}`);
+      assert.equal(await verifyConsistency(m, n, second, first, proof), false, `roots swapped ${m} → ${n}`);
+    }
+  }
+  assert.equal(checked, (33 * 34) / 2);
+  // a shrunken log is never consistent; the empty tree is a prefix of every tree
+  const r = new Uint8Array(32);
+  assert.equal(await verifyConsistency(5, 4, r, r, []), false);
+  assert.equal(await verifyConsistency(0, 4, r, r, []), true);
+});
+
+test('a checkpoint is read as origin, size and root; anything else is refused', () => {
+  const root = Buffer.alloc(32, 7).toString('base64');
+  assert.deepEqual(parseCheckpoint(`acd.example/audit\n42\n${root}\n\n— acd.example/audit AAAA\n`), { origin: 'acd.example/audit', treeSize: 42, rootHash: root });
+  for (const bad of ['', 'no blank line', `o\n-1\n${root}\n\n`, `o\n042\n${root}\n\n`, `o\n1\n${Buffer.alloc(31).toString('base64')}\n\n`, `o\n1\nnot base64!\n\n`, `o\n99999999999999999\n${root}\n\n`]) {
+    assert.equal(parseCheckpoint(bad), null, JSON.stringify(bad));
+  }
 });

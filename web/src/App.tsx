@@ -14,6 +14,8 @@ import { ApprovalsView } from './views/Approvals.js';
 import { SectorExposure } from './views/Exposure.js';
 import { MinistryView } from './views/Ministry.js';
 import { SharingView } from './views/Sharing.js';
+import { OperationsView } from './views/Operations.js';
+import { CarrierView } from './views/Carrier.js';
 
 interface ViewDef {
   id: string;
@@ -35,12 +37,16 @@ export function viewFits(v: ViewDef, me: Me): boolean {
 
 export const VIEWS: ViewDef[] = [
   { id: 'ministry', title: 'Sector reports', roles: ['agency_analyst', 'agency_lead'], orgKinds: ['ministry'], render: (me, spec) => <MinistryView me={me} spec={spec} /> },
-  { id: 'analysis', title: 'Analysis', roles: ['agency_analyst', 'agency_lead'], notOrgKinds: ['ministry'], render: (me, spec) => <AnalystView me={me} spec={spec} /> },
+  { id: 'analysis', title: 'Analysis', roles: ['agency_analyst', 'agency_lead'], notOrgKinds: ['ministry', 'executor'], render: (me, spec) => <AnalystView me={me} spec={spec} /> },
+  // the agency's and the executing organisation's operations: draft, plan, request; execute, verify, lift
+  { id: 'operations', title: 'Operations', roles: ['agency_analyst', 'agency_lead'], orgKinds: ['agency', 'executor'], render: (me, spec) => <OperationsView me={me} spec={spec} /> },
   // issue #25: the sector's vulnerability exposure over time (the operator's is on top of its own view)
-  { id: 'sector-exposure', title: 'Sector exposure', roles: ['agency_analyst', 'agency_lead'], render: (me, spec) => <SectorExposure me={me} spec={spec} /> },
+  { id: 'sector-exposure', title: 'Sector exposure', roles: ['agency_analyst', 'agency_lead'], notOrgKinds: ['executor'], render: (me, spec) => <SectorExposure me={me} spec={spec} /> },
   { id: 'approvals', title: 'Approvals', roles: ['agency_lead'], render: (me, spec) => <ApprovalsView me={me} spec={spec} /> },
   { id: 'operator', title: 'Reports and systems', roles: ['operator'], render: (me, spec) => <OperatorView me={me} spec={spec} /> },
   { id: 'oversight', title: 'Oversight', roles: ['commission_member', 'auditor'], render: (me, spec) => <CommissionView me={me} spec={spec} /> },
+  // a carrier's links: the approvals covering them and the gate's counts (#22)
+  { id: 'carrier', title: 'Your links', roles: ['carrier'], orgKinds: ['carrier'], render: (me, spec) => <CarrierView me={me} spec={spec} /> },
   { id: 'intel', title: 'Shared intelligence', roles: ['partner', 'carrier'], render: (me, spec) => <IntelView me={me} spec={spec} /> },
   { id: 'admin', title: 'Administration', roles: ['admin'], render: (me, spec) => <AdminView me={me} spec={spec} /> },
   { id: 'sharing', title: 'Sharing', roles: ['agency_lead', 'admin'], render: (me, spec) => <SharingView me={me} spec={spec} /> },

@@ -123,3 +123,79 @@ export async function verifyNote(note: string, rawKey: Uint8Array<ArrayBuffer>):
   }
   return false;
 }
+
+// ---- a saved checkpoint, and whether the log now extends it (#22) ----
+
+export interface Checkpoint {
+  origin: string;
+  treeSize: number;
+  /** base64 */
+  rootHash: string;
+}
+
+/**
+ * The body of a C2SP checkpoint (tlog-checkpoint): origin, tree size in decimal, root hash in base64,
+ * optional extension lines, a blank line, then signature lines. Null when the text is not one.
+ */
+export function parseCheckpoint(note: string): Checkpoint | null {
+  const text = note.replace(/\r\n/g, '\n');
+  const split = text.indexOf('\n\n');
+  if (split < 0) return null;
+  const [origin, size, root] = text.slice(0, split).split('\n');
+  if (!origin || !size || !root || !/^(0|[1-9]\d{0,15})$/.test(size)) return null;
+  const treeSize = Number(size);
+  if (!Number.isSafeInteger(treeSize)) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = unb64(root);
+  } catch {
+    return null;
+  }
+  if (bytes.length !== 32) return null;
+  return { origin, treeSize, rootHash: root };
+}
+
+/**
+ * RFC 9162 §2.1.4.2: whether the tree (second, secondHash) extends the tree (first, firstHash): every
+ * entry of the first is in the second, unchanged, in the same place. The sizes 0 and first = second
+ * take an empty proof (as transparency-dev/merkle does).
+ */
+export async function verifyConsistency(first: number, second: number, firstHash: Uint8Array, secondHash: Uint8Array, proof: Uint8Array[]): Promise<boolean> {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 0 || second < first) return false;
+  if ([firstHash, secondHash, ...proof].some((h) => h.length !== 32)) return false;
+  if (first === 0) return proof.length === 0;
+  if (first === second) return proof.length === 0 && equal(firstHash, secondHash);
+  // 1. an empty path fails
+  if (proof.length === 0) return false;
+  // 2. when first is an exact power of 2, first_hash is prepended to the path
+  const path = (first & (first - 1)) === 0 ? [firstHash, ...proof] : proof;
+  const one = new Uint8Array([1]);
+  // 3. fn = first - 1, sn = second - 1; 4. right-shift both while LSB(fn) is set
+  let fn = first - 1;
+  let sn = second - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  // 5. fr and sr start at the path's first value
+  let fr = path[0]!;
+  let sr = path[0]!;
+  // 6. for each further value c
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = await sha256(one, c, fr);
+      sr = await sha256(one, c, sr);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn = Math.floor(fn / 2);
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      sr = await sha256(one, sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  // 7. fr is first_hash, sr is second_hash, sn is 0
+  return sn === 0 && equal(fr, firstHash) && equal(sr, secondHash);
+}

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { addServerOptions, configFromOptions } from '../options.js';
 import { startAcd, stopOnSignals } from '../../server/index.js';
-import { DEMO_CARRIER, ensureDemoAccounts, ensureDemoApproval, ensureDemoCollection, ensureDemoOperation, ensureDemoRanges, ensureDemoReport, ensureDemoVuln } from '../../demo/index.js';
+import { DEMO_CARRIER, ensureDemoAccounts, ensureDemoApproval, ensureDemoCarrierIds, ensureDemoCollection, ensureDemoOperation, ensureDemoRanges, ensureDemoReport, ensureDemoVuln } from '../../demo/index.js';
 import { createDemoExporter } from '../../flow/index.js';
 import { ATTRIBUTION } from '../../selection/index.js';
 import { auditLogOf, createWitnessClient, exportPublicKey, importCosignerVerifier, logKeyFor, logKeySource, spawnWitnessProcess, type WitnessProcess } from '../../oversight/index.js';
@@ -49,6 +49,7 @@ export function register(program: Command): void {
       const creds = await ensureDemoAccounts(running.store.db);
       await ensureDemoCollection(running.store.db);
       const approvalId = await ensureDemoApproval(running.store.db);
+      await ensureDemoCarrierIds(running.store.db);
       await running.pipeline?.reloadApprovals();
       await ensureDemoVuln(running.store.db);
       const collector = running.pipeline?.collectorAddress();

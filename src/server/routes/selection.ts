@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
-import { ApprovalSchema, APPROVAL_STATUSES, approvalErrors, decideApproval, endApproval, getApproval, listApprovals, proposeApproval, readSelectedFlows, type ApprovalStatus } from '../../selection/index.js';
+import { ApprovalSchema, APPROVAL_STATUSES, approvalErrors, carrierOverview, listCarrierMappings, setCarrierIds, decideApproval, endApproval, getApproval, listApprovals, proposeApproval, readSelectedFlows, type ApprovalStatus } from '../../selection/index.js';
 import { recordAudit } from '../../oversight/index.js';
 import { actorOf } from '../access.js';
 import { AcdError } from '../../shared/errors.js';
@@ -49,6 +49,25 @@ const FlowsQuery = Type.Object(
 
 const READERS = ['agency_lead', 'agency_analyst', 'commission_member', 'auditor', 'admin'] as const;
 
+// the carrier registry and a carrier's own view (#22)
+const CarrierIdSchema = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$' });
+const OrgParams = Type.Object({ orgId: Type.String({ minLength: 1, maxLength: 128 }) });
+const CarrierIdsBody = Type.Object({ carrierIds: Type.Array(CarrierIdSchema, { maxItems: 1000 }), reason: Type.String({ minLength: 3, maxLength: 2000 }) }, { additionalProperties: false });
+const CarrierMappingSchema = Type.Object({ carrierId: Type.String(), orgId: Type.String(), assignedBy: Type.String(), assignedAt: Type.String() });
+const OverviewQuery = Type.Object({ hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 8784 })) }, { additionalProperties: false });
+const CountsSchema = Type.Object({ received: Type.Number(), outOfScope: Type.Number(), noApproval: Type.Number(), selected: Type.Number(), discarded: Type.Number() });
+const CarrierOverviewSchema = Type.Object({
+  orgId: Type.String(),
+  carrierIds: Type.Array(Type.String()),
+  since: Type.String(),
+  approvals: Type.Array(Type.Object({
+    id: Type.String(), category: Type.String(), status: Type.String(), start: Type.String(), end: Type.String(),
+    decidedAt: Type.Union([Type.String(), Type.Null()]), links: Type.Array(Type.String()), selected: Type.Number(),
+  })),
+  counts: Type.Array(Type.Intersect([Type.Object({ carrier: Type.String() }), CountsSchema])),
+  totals: CountsSchema,
+});
+
 /** What an agency lead proposes: an approval without a status of its own choosing or an approver. */
 const ProposeBody = Type.Composite([Type.Omit(ApprovalSchema, ['status', 'approvedBy']), Type.Object({ status: Type.Optional(Type.Literal('proposed')) })], { additionalProperties: false });
 /**
@@ -80,6 +99,30 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     '/api/v1/approvals',
     { config: { access: { roles: READERS } }, schema: { summary: 'Approvals, newest first', tags: ['selection'], querystring: ListQuery, response: { 200: Type.Array(Stored) } } },
     async (req) => listApprovals(db, req.query.status as ApprovalStatus | undefined),
+  );
+
+  app.get<{ Querystring: Static<typeof OverviewQuery> }>(
+    '/api/v1/carrier/overview',
+    {
+      config: { access: { roles: ['carrier'] } },
+      schema: { summary: "A carrier's own view: the approvals naming its carrier ids and its flows counted (received, out of scope, selected) over the last hours", tags: ['selection'], querystring: OverviewQuery, response: { 200: CarrierOverviewSchema } },
+    },
+    async (req) => carrierOverview(db, actorOf(req), { hours: req.query.hours }),
+  );
+
+  app.get(
+    '/api/v1/carrier-ids',
+    { config: { access: { roles: ['admin'] } }, schema: { summary: 'The carrier registry: which carrier organisation each carrier (link) id belongs to', tags: ['selection'], response: { 200: Type.Array(CarrierMappingSchema) } } },
+    async (req) => listCarrierMappings(db, actorOf(req)),
+  );
+
+  app.put<{ Params: Static<typeof OrgParams>; Body: Static<typeof CarrierIdsBody> }>(
+    '/api/v1/organisations/:orgId/carrier-ids',
+    {
+      config: { access: { roles: ['admin'] } },
+      schema: { summary: 'Assign the carrier (link) ids of a carrier organisation (replaces them; audited with the ids before and after)', tags: ['selection'], params: OrgParams, body: CarrierIdsBody, response: { 200: Type.Object({ orgId: Type.String(), carrierIds: Type.Array(Type.String()) }) } },
+    },
+    async (req) => ({ orgId: req.params.orgId, carrierIds: await setCarrierIds(db, actorOf(req), req.params.orgId, req.body.carrierIds, req.body.reason) }),
   );
 
   app.get<{ Params: Static<typeof IdParams> }>(

@@ -27,6 +27,7 @@ import * as m161 from './161-vuln.js';
 import * as m101 from './101-login-throttle.js';
 import * as m102 from './102-idempotency.js';
 import * as m171 from './171-dashboard-changes.js';
+import * as m177 from './177-carrier-orgs.js';
 import * as m181 from './181-operator-ranges.js';
 
 export interface Migration {
@@ -54,6 +55,7 @@ export const migrations: Migration[] = [
   { version: 101, name: 'login-throttle', up: m101.up },
   { version: 102, name: 'idempotency', up: m102.up },
   { version: 171, name: 'dashboard-changes', up: m171.up },
+  { version: 177, name: 'carrier-orgs', up: m177.up },
   { version: 181, name: 'operator-ranges', up: m181.up },
 ].sort((a, b) => a.version - b.version);
 

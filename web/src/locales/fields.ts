@@ -176,4 +176,23 @@ export const FIELD_LABELS: Record<string, { en: string; ja: string }> = {
   whatHappened: { en: 'What happened', ja: '発生した事象' },
   writeOrgs: { en: 'Organisations that may write', ja: '書き込める組織' },
   writeRoles: { en: 'Roles that may write', ja: '書き込める役割' },
+  // operations (#22)
+  emergency: { en: 'Emergency', ja: '緊急' },
+  notifyDeadline: { en: 'Notify the commission by', ja: '委員会への通知期限' },
+  addedAt: { en: 'Added at', ja: '追加日時' },
+  appliedAt: { en: 'Applied at', ja: '適用日時' },
+  verifiedOk: { en: 'Verified in place', ja: '適用を確認' },
+  liftedAt: { en: 'Lifted at', ja: '解除日時' },
+  from: { en: 'From', ja: '変更前' },
+  to: { en: 'To', ja: '変更後' },
+  decidedAt: { en: 'Decided at', ja: '決定日時' },
+  driver: { en: 'Driver configured', ja: 'ドライバー設定あり' },
+  // a carrier's counts (#22)
+  received: { en: 'Received', ja: '受信' },
+  outOfScope: { en: 'Out of scope', ja: '対象外' },
+  noApproval: { en: 'No approval', ja: '承認なし' },
+  selected: { en: 'Selected', ja: '選別' },
+  discarded: { en: 'Discarded', ja: '破棄' },
+  links: { en: 'Links', ja: '回線' },
+  carrierIds: { en: 'Carrier ids', ja: '通信事業者 ID' },
 };

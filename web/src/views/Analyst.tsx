@@ -2,12 +2,11 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api, fill, type Me, type Spec } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
-import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
+import { ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, label, useLoad } from '../ui.js';
 import { IntelSection } from './Intel.js';
 import { FindingExposure } from './Exposure.js';
 import { EvidencePanel, num, obj } from './Evidence.js';
 import { Deadline, withNextDeadline } from './Operator.js';
-import { flatten } from './Commission.js';
 import { InfraLink, InfrastructurePage, useInfrastructureHash } from './Infrastructure.js';
 import i18n from '../i18n.js';
 
@@ -124,7 +123,6 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
         />
         <FindingDetail spec={spec} finding={finding} />
       </div>
-      <Operations spec={spec} finding={finding} canDraft={me.roles.includes('agency_analyst')} />
       <div className="grid two">
         <ApiList
           spec={spec}
@@ -144,103 +142,6 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
         />
         <IntelSection spec={spec} me={me} />
       </div>
-    </div>
-  );
-}
-
-/** drafting operations and taking them through the agency's steps, with the findings as evidence */
-function Operations({ spec, finding, canDraft }: { spec: Spec; finding: Row | null; canDraft: boolean }) {
-  const [op, setOp] = useState<Row | null>(null);
-  const [version, setVersion] = useState(0);
-  const one = spec.find('GET', /^\/api\/v1\/operations\/\{\w+\}$/);
-  const opId = op ? String(op.id) : '';
-  const full = useLoad<Row>(one && opId ? fill(one.path, { id: opId }) : null);
-  const detail = flatten(full.data ?? op);
-  const findingKey = finding ? String(finding.key ?? finding.id ?? '') : '';
-  const bump = () => {
-    setVersion((v) => v + 1);
-    full.reload();
-  };
-  return (
-    <div className="grid two">
-      <Section title="Draft an operation">
-        {!canDraft ? <p className="muted">{i18n.t('Analysts draft operations; the lead requests their approval under Operations.')}</p> : (
-        <ApiAction
-          key={findingKey}
-          spec={spec}
-          patterns={[/^\/api\/v1\/operations$/]}
-          what="drafting operations"
-          expected="POST /api/v1/operations"
-          submitLabel="Save draft"
-          initial={finding?.external ? { title: `Neutralise ${String(finding.type)} server ${String(finding.external)}`, 'targets.addresses': String(finding.external) } : {}}
-          onDone={(o) => {
-            setOp(o as Row);
-            bump();
-          }}
-        />
-        )}
-      </Section>
-      <ApiList
-        key={version}
-        spec={spec}
-        title="Operations"
-        what="operations"
-        patterns={[/^\/api\/v1\/operations$/]}
-        expected="GET /api/v1/operations"
-        render={(rows) => (
-          <>
-            <DataTable caption="Operations" rows={rows} columns={pickColumns(rows, ['title', 'state', 'serious', 'emergency', 'abroad', 'updatedAt'])} picked={op?.id} onPick={setOp} empty="No operation yet." />
-            {detail ? (
-              <div className="detail">
-                <h3>
-                  {String(detail.title ?? detail.id)}: {fmt(detail.state)}
-                </h3>
-                <ErrorNote error={full.error} />
-                {Object.entries(detail)
-                  .filter(([, v]) => Array.isArray(v) && v.some((x) => x !== null && typeof x === 'object'))
-                  .map(([k, v]) => (
-                    <div key={k}>
-                      <h4>
-                        {label(k)} ({(v as unknown[]).length})
-                      </h4>
-                      <DataTable caption={label(k)} rows={(v as Row[]).slice(0, 50).map((x, i) => ({ id: i, ...x }))} columns={columnsOf(v as Row[], 5)} />
-                    </div>
-                  ))}
-                <details className="form-box">
-                  <summary>{i18n.t('Link evidence')}</summary>
-                  <ApiAction
-                    key={`link-${opId}-${findingKey}`}
-                    spec={spec}
-                    patterns={[/^\/api\/v1\/operations\/\{\w+\}\/links$/]}
-                    params={{ id: opId }}
-                    what="linking evidence"
-                    expected="POST /api/v1/operations/{id}/links"
-                    submitLabel="Link"
-                    initial={findingKey ? { kind: 'finding', ref: findingKey } : {}}
-                    onDone={bump}
-                  />
-                </details>
-                <details className="form-box">
-                  <summary>{i18n.t('Next step (evidence assembled, approval requested, emergency…)')}</summary>
-                  <ApiAction
-                    key={`tr-${opId}-${String(detail.state)}`}
-                    spec={spec}
-                    patterns={[/^\/api\/v1\/operations\/\{\w+\}\/transitions$/]}
-                    params={{ id: opId }}
-                    what="the steps of an operation"
-                    expected="POST /api/v1/operations/{id}/transitions"
-                    submitLabel="Take the step"
-                    onDone={(o) => {
-                      setOp(o as Row);
-                      bump();
-                    }}
-                  />
-                </details>
-              </div>
-            ) : null}
-          </>
-        )}
-      />
     </div>
   );
 }
@@ -413,7 +314,7 @@ function Pipeline({ spec }: { spec: Spec }) {
             <dl className="facts">
               {Object.entries(obj(extra.totals)).map(([k, v]) => (
                 <div key={k}>
-                  <dt>{label(k)} (total)</dt>
+                  <dt>{i18n.t('{{name}} (total)', { name: label(k) })}</dt>
                   <dd>{fmt(v)}</dd>
                 </div>
               ))}
@@ -429,7 +330,7 @@ function Pipeline({ spec }: { spec: Spec }) {
               </div>
             </dl>
           ) : null}
-          <p className="muted small">From {source ?? '…'}, every 2 s. Flows not selected are counted and deleted at once; only the counts are shown.</p>
+          <p className="muted small">{i18n.t('From {{source}}, every 2 s. Flows not selected are counted and deleted at once; only the counts are shown.', { source: source ?? '…' })}</p>
         </>
       )}
     </Section>
@@ -460,7 +361,7 @@ function FindingDetail({ spec, finding }: { spec: Spec; finding: Row | null }) {
         <>
           {typeof f.external === 'string' && f.external ? (
             <p>
-              <a href={`#/infrastructure/${encodeURIComponent(f.external)}`}>Everything about {f.external}: its infrastructure page</a>
+              <a href={`#/infrastructure/${encodeURIComponent(f.external)}`}>{i18n.t('Everything about {{address}}: its infrastructure page', { address: f.external })}</a>
             </p>
           ) : null}
           <FindingExposure spec={spec} findingKey={String(f.key ?? id)} />

@@ -1,13 +1,14 @@
 /** The oversight commission (and auditors): decisions, emergencies, measures, the audit log, transparency. */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, fill, rowsOf, type Me, type Spec } from '../api.js';
 import { checkEntries, unb64, verifyNote, type LoggedEntry } from '../merkle.js';
 import { Chart, type ChartOption } from '../chart.js';
-import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, label, useLoad } from '../ui.js';
+import { ApiList, DataTable, ErrorNote, NotAvailable, Section, columnsOf, fmt, fmtCell, label, useLoad } from '../ui.js';
 import { Deadline, present } from './Operator.js';
 import { subscribeChanges } from '../changes.js';
 import { ApprovalsPanel } from './Approvals.js';
+import { CheckpointCheck } from './Checkpoint.js';
 import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
@@ -30,6 +31,7 @@ export function CommissionView({ me, spec }: { me: Me; spec: Spec }) {
         <AuditStatus spec={spec} member={member} />
         <Transparency spec={spec} />
       </div>
+      {spec.has('GET', '/api/v1/audit-log/checkpoint') ? <CheckpointCheck /> : null}
       <AuditSearch spec={spec} />
     </div>
   );
@@ -98,7 +100,7 @@ function Measures({ spec }: { spec: Spec }) {
           <DataTable caption="Measures in force" rows={rows.map((r, i) => ({ id: i, ...r }))} columns={columnsOf(rows, 6)} empty="No measure in force." />
           {blocklist ? (
             <p className="small">
-              As served to operators: <a href={`${blocklist.path}?format=txt`}>text</a> · <a href={`${blocklist.path}?format=csv`}>CSV</a> · <a href={`${blocklist.path}?format=stix`}>STIX 2.1</a>
+              {i18n.t('As served to operators:')} <a href={`${blocklist.path}?format=txt`}>{i18n.t('text')}</a> · <a href={`${blocklist.path}?format=csv`}>CSV</a> · <a href={`${blocklist.path}?format=stix`}>STIX 2.1</a>
             </p>
           ) : null}
         </>
@@ -215,17 +217,13 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
                     ),
                   )}
                 {member && !PENDING.test(String(detail.state ?? detail.status ?? 'pending')) ? (
-                  <p className="small muted">Decided: {fmt(detail.state ?? detail.status)}.</p>
+                  <p className="small muted">{i18n.t('Decided: {{state}}.', { state: fmtCell(detail.state ?? detail.status) })}</p>
                 ) : member ? (
                   decide ? (
-                    <ApiAction
+                    <OperationDecision
                       key={id}
-                      spec={spec}
-                      patterns={decidePatterns}
-                      params={{ [/\{(\w+)\}/.exec(decide.path)?.[1] ?? 'id']: id }}
-                      what="decisions"
-                      expected={decide.path}
-                      submitLabel="Record decision"
+                      path={fill(decide.path, { [/\{(\w+)\}/.exec(decide.path)?.[1] ?? 'id']: id })}
+                      state={String(detail.state ?? '')}
                       onDone={() => {
                         setPicked(null);
                         setVersion((v) => v + 1);
@@ -319,15 +317,15 @@ function AuditStatus({ spec, member }: { spec: Spec; member: boolean }) {
             <p className="muted">{i18n.t('Checking…')}</p>
           ) : !check.head ? (
             <p className="not-available" role="status">
-              No tree head has been signed yet: there is nothing to verify against.
+              {i18n.t('No tree head has been signed yet: there is nothing to verify against.')}
             </p>
           ) : (
             <>
               <p className={bad === 0 && check.signature !== false ? 'good' : 'bad'} role="status">
                 {bad === 0 && check.signature !== false
-                  ? `Verified in this browser: ${check.counts.ok} entries are in the signed tree of ${fmt(check.head.treeSize)}`
-                  : `Verification FAILED: ${bad} entries do not match the signed tree${check.signature === false ? '; the tree head signature is wrong' : ''}`}
-                {check.counts.pending ? `; ${check.counts.pending} newer entries await the next head` : ''}.
+                  ? i18n.t('Verified in this browser: {{ok}} entries are in the signed tree of {{size}}', { ok: check.counts.ok, size: fmt(check.head.treeSize) })
+                  : i18n.t('Verification FAILED: {{bad}} entries do not match the signed tree', { bad }) + (check.signature === false ? i18n.t('; the tree head signature is wrong') : '')}
+                {check.counts.pending ? i18n.t('; {{count}} newer entries await the next head', { count: check.counts.pending }) : ''}.
               </p>
               <dl className="facts">
                 <div>
@@ -346,18 +344,17 @@ function AuditStatus({ spec, member }: { spec: Spec; member: boolean }) {
                 </div>
                 <div>
                   <dt>{i18n.t('Ed25519 signature')}</dt>
-                  <dd className={check.signature === false ? 'bad' : check.signature ? 'good' : undefined}>{check.signature === null ? 'not checked (no Ed25519 in this browser)' : check.signature ? 'valid' : 'INVALID'}</dd>
+                  <dd className={check.signature === false ? 'bad' : check.signature ? 'good' : undefined}>{check.signature === null ? i18n.t('not checked (no Ed25519 in this browser)') : check.signature ? i18n.t('valid') : i18n.t('INVALID')}</dd>
                 </div>
               </dl>
               <p className="small muted">
-                Leaf hashes recomputed from each entry's canonical JSON and inclusion proofs checked against the root (RFC 9162), {check.checked} entries, at {fmt(check.at)}. For the
-                whole log: <code>acd audit verify</code>.
+                {i18n.t("Leaf hashes recomputed from each entry's canonical JSON and inclusion proofs checked against the root (RFC 9162), {{count}} entries, at {{at}}. For the whole log:", { count: check.checked, at: fmt(check.at) })} <code>acd audit verify</code>.
               </p>
             </>
           )}
           <div className="buttons">
             <button type="button" onClick={() => void verify()} disabled={busy}>
-              {busy ? 'Checking…' : 'Check again'}
+              {busy ? i18n.t('Checking…') : i18n.t('Check again')}
             </button>
             {member && signRoute ? (
               <button
@@ -373,7 +370,7 @@ function AuditStatus({ spec, member }: { spec: Spec; member: boolean }) {
                     });
                 }}
               >
-                Sign a tree head now
+                {i18n.t('Sign a tree head now')}
               </button>
             ) : null}
           </div>
@@ -496,7 +493,7 @@ function Transparency({ spec }: { spec: Spec }) {
           ) : (
             <>
               <p className="small">
-                From {fmt(d.from)} to {fmt(d.to)}, per {fmt(d.period)}. <a href={`${route.path}?format=csv`}>Download as CSV</a>
+                {i18n.t('From {{from}} to {{to}}, per {{period}}.', { from: fmt(d.from), to: fmt(d.to), period: fmtCell(d.period) })} <a href={`${route.path}?format=csv`}>{i18n.t('Download as CSV')}</a>
               </p>
               <h3>{i18n.t('Actions recorded in the audit log')}</h3>
               {option ? <Chart label="Transparency report: actions recorded in the audit log over the period" option={option} height={Math.max(160, 22 * new Set(audit.map((r) => r.action)).size)} /> : <p className="muted">{i18n.t('No action recorded in the period.')}</p>}
@@ -508,5 +505,93 @@ function Transparency({ spec }: { spec: Spec }) {
         </>
       )}
     </Section>
+  );
+}
+
+/** a datetime-local value for a moment (the viewer's zone) */
+function localInput(ms: number): string {
+  const d = new Date(ms);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+/**
+ * The commission's decision on an operation (#22): approving or ratifying needs conditions and an expiry
+ * (both marked required); rejecting or ordering a lift needs a reason. Only the decisions the operation's
+ * state allows are offered.
+ */
+export function OperationDecision({ path, state, onDone }: { path: string; state: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const f = useId().replace(/:/g, '');
+  const choices = state === 'commission_notified' ? (['ratify', 'order_lift'] as const) : (['approve', 'reject'] as const);
+  const [decision, setDecision] = useState('');
+  const [conditions, setConditions] = useState('');
+  const [expires, setExpires] = useState('');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const grants = decision === 'approve' || decision === 'ratify';
+  return (
+    <form
+      className="schema-form"
+      aria-label={t("The commission's decision")}
+      onSubmit={(e) => {
+        e.preventDefault();
+        setError(null);
+        const body: Row = { decision };
+        if (grants) {
+          const at = new Date(expires);
+          if (Number.isNaN(at.getTime()) || at.getTime() <= Date.now()) return setError(new Error(t('Expires at: a moment in the future.')));
+          body.conditions = conditions.trim();
+          body.expiresAt = at.toISOString();
+          if (reason.trim()) body.reason = reason.trim();
+        } else body.reason = reason.trim();
+        setBusy(true);
+        api('POST', path, body)
+          .then(onDone)
+          .catch(setError)
+          .finally(() => setBusy(false));
+      }}
+    >
+      <p className="required-note">{t('Fields marked * are required.')}</p>
+      <div className="field">
+        <label htmlFor={`${f}-d`}>{t('Decision')} *</label>
+        <select id={`${f}-d`} required value={decision} onChange={(e) => setDecision(e.target.value)}>
+          <option value="">{t('choose…')}</option>
+          {choices.map((c) => (
+            <option key={c} value={c}>
+              {t(`decision:${c}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+      {grants ? (
+        <>
+          <div className="field">
+            <label htmlFor={`${f}-c`}>{t('Conditions')} *</label>
+            <textarea id={`${f}-c`} required rows={2} maxLength={4000} value={conditions} onChange={(e) => setConditions(e.target.value)} placeholder={t("the commission's conditions, or 'none'")} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${f}-x`}>{t('Expires at')} *</label>
+            <input id={`${f}-x`} type="datetime-local" required min={localInput(Date.now())} value={expires} onChange={(e) => setExpires(e.target.value)} aria-describedby={`${f}-x-hint`} />
+            <span className="hint" id={`${f}-x-hint`}>
+              {t('The measures are lifted by ACD itself when the decision expires.')}
+            </span>
+          </div>
+        </>
+      ) : null}
+      {decision ? (
+        <div className="field">
+          <label htmlFor={`${f}-r`}>
+            {t('Reason')}
+            {grants ? '' : ' *'}
+          </label>
+          <textarea id={`${f}-r`} required={!grants} rows={2} maxLength={4000} value={reason} onChange={(e) => setReason(e.target.value)} />
+        </div>
+      ) : null}
+      <ErrorNote error={error} />
+      <button type="submit" disabled={busy}>
+        {busy ? t('Working…') : t('Record decision')}
+      </button>
+    </form>
   );
 }

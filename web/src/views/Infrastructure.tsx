@@ -98,12 +98,12 @@ export function InfrastructurePage({ spec, address, canDraft = true }: { spec: S
   const s = page?.summary;
   return (
     <div className="stack" data-page="infrastructure">
-      <nav aria-label="Breadcrumb" className="small">
-        <a href="#/">Analysis</a> › Infrastructure {address}
+      <nav aria-label={i18n.t('Breadcrumb')} className="small">
+        <a href="#/">{i18n.t('Analysis')}</a> › {i18n.t('Infrastructure {{address}}', { address })}
       </nav>
       <section className="card" aria-labelledby="infra-title">
         <h1 id="infra-title" ref={heading} tabIndex={-1}>
-          Infrastructure {address}
+          {i18n.t('Infrastructure {{address}}', { address })}
         </h1>
         {none ? <NotAvailable what="findings" expected="GET /api/v1/infrastructure/{address} or GET /api/v1/findings" /> : null}
         <ErrorNote error={error} />
@@ -116,7 +116,7 @@ export function InfrastructurePage({ spec, address, canDraft = true }: { spec: S
                 <dt>{i18n.t('Findings')}</dt>
                 <dd>
                   {fmt(s.findings)}
-                  {page.truncated ? ' (the newest 500)' : ''}
+                  {page.truncated ? ` ${i18n.t('(the newest 500)')}` : ''}
                 </dd>
               </div>
               <div>
@@ -133,7 +133,7 @@ export function InfrastructurePage({ spec, address, canDraft = true }: { spec: S
               </div>
               <div>
                 <dt>{i18n.t('Domestic hosts involved')}</dt>
-                <dd>at least {fmt(s.victimsAtLeast)}</dd>
+                <dd>{i18n.t('at least {{count}}', { count: fmt(s.victimsAtLeast) })}</dd>
               </div>
               <div>
                 <dt>{i18n.t('Pseudonyms named')}</dt>
@@ -142,7 +142,7 @@ export function InfrastructurePage({ spec, address, canDraft = true }: { spec: S
             </dl>
             {findings.length ? <Timeline findings={findings} address={address} /> : <p className="muted">{i18n.t('No finding names this address (yet).')}</p>}
             <p className="small muted">
-              From {page.source}. Domestic hosts are shown as the gate's pseudonyms only; re-identification needs a commission decision and is not done here.
+              {i18n.t("From {{source}}. Domestic hosts are shown as the gate's pseudonyms only; re-identification needs a commission decision and is not done here.", { source: page.source })}
             </p>
           </>
         ) : null}
@@ -213,10 +213,10 @@ function Victims({ finding: f }: { finding: Row }) {
   return (
     <details className="form-box">
       <summary>
-        Domestic hosts of this {String(f.type)} finding: {fmt(f.domesticCount)} ({named.length} pseudonyms named)
+        {i18n.t('Domestic hosts of this {{type}} finding: {{count}} ({{named}} pseudonyms named)', { type: String(f.type), count: fmt(f.domesticCount), named: named.length })}
       </summary>
       {named.length ? (
-        <ul className="pseudonyms" aria-label="Pseudonyms of the domestic hosts">
+        <ul className="pseudonyms" aria-label={i18n.t('Pseudonyms of the domestic hosts')}>
           {named.slice(0, 200).map((d) => (
             <li key={d}>
               <code>{d}</code>
@@ -272,8 +272,8 @@ function DraftOperation({ spec, address, findings }: { spec: Spec; address: stri
             } catch (e) {
               setError(e);
             }
-            const more = findings.length > keys.length ? ` (the ${keys.length} highest-scoring of ${findings.length}; link others from Analysis › Operations)` : '';
-            setDone(`Operation "${String(op.title ?? op.id)}" drafted; ${linked} of ${keys.length} findings linked as its evidence${more}. Take its next steps under Analysis › Operations.`);
+            const more = findings.length > keys.length ? ` (the ${keys.length} highest-scoring of ${findings.length}; link others under Operations)` : '';
+            setDone(`Operation "${String(op.title ?? op.id)}" drafted; ${linked} of ${keys.length} findings linked as its evidence${more}. Take its next steps under Operations.`);
           })();
         }}
       />
@@ -369,7 +369,7 @@ function Linked({ spec, address }: { spec: Spec; address: string }) {
   return (
     <Section title="Linked operations, reports and intelligence">
       <ErrorNote error={ops.error ?? error} />
-      <h3>Operations against {address}</h3>
+      <h3>{i18n.t('Operations against {{address}}', { address })}</h3>
       {!opsRoute ? (
         <NotAvailable what="operations" expected="GET /api/v1/operations" />
       ) : (

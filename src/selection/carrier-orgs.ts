@@ -1,0 +1,155 @@
+/**
+ * The carrier registry (#22): which carrier organisation each carrier (or link) id of the gate belongs
+ * to. Approvals and the gate's counts name carrier ids; people belong to organisations. The administrator
+ * assigns ids to a carrier organisation (audited, with the ids before and after); a carrier's people then
+ * read the approvals covering their own ids and their own counts — never another carrier's: the ids of
+ * other carriers named in the same approval are left out, and the criteria (whom the agency selects)
+ * are not shown to carriers at all.
+ */
+import { sql, type Kysely } from 'kysely';
+import { withTables, type Database } from '../store/index.js';
+import { recordAudit } from '../oversight/index.js';
+import type { Actor } from '../auth/index.js';
+import { AcdError, forbidden, notFound } from '../shared/errors.js';
+import { listApprovals } from './approval-store.js';
+import { selectionError } from './errors.js';
+import type { SelectionTables } from './tables.js';
+
+type Db = Kysely<Database & SelectionTables>;
+const view = (db: Kysely<Database>): Db => withTables<SelectionTables>(db);
+const base = (t: unknown): Kysely<Database> => t as Kysely<Database>;
+
+/** a carrier or link id as approvals and `exporterCarriers` write it */
+export const CARRIER_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+
+export interface CarrierMapping {
+  carrierId: string;
+  orgId: string;
+  assignedBy: string;
+  assignedAt: string;
+}
+
+/** the carrier ids assigned to an organisation, sorted */
+export async function carrierIdsOf(db: Kysely<Database>, orgId: string): Promise<string[]> {
+  const rows = await view(db).selectFrom('carrier_orgs').select('carrier_id').where('org_id', '=', orgId).orderBy('carrier_id').execute();
+  return rows.map((r) => r.carrier_id);
+}
+
+function requireAdmin(actor: Actor, what: string): void {
+  if (actor.via !== 'system' && !actor.roles.includes('admin')) throw forbidden(`${what} refused for ${actor.username}: the administrator assigns carrier ids`);
+}
+
+/** every assignment (administrators) */
+export async function listCarrierMappings(db: Kysely<Database>, actor: Actor): Promise<CarrierMapping[]> {
+  requireAdmin(actor, 'reading the carrier registry');
+  const rows = await view(db).selectFrom('carrier_orgs').selectAll().orderBy('carrier_id').execute();
+  return rows.map((r) => ({ carrierId: r.carrier_id, orgId: r.org_id, assignedBy: r.assigned_by, assignedAt: new Date(r.assigned_at).toISOString() }));
+}
+
+/**
+ * Replaces the carrier ids of a carrier organisation. Refused (naming the id) when an id is malformed,
+ * listed twice or already another organisation's; audited with the ids before and after.
+ */
+export async function setCarrierIds(db: Kysely<Database>, actor: Actor, orgId: string, ids: readonly string[], reason: string, now = new Date()): Promise<string[]> {
+  requireAdmin(actor, 'assigning carrier ids');
+  if (!reason.trim()) throw new AcdError('FIELD_REQUIRED', 'reason: say why the carrier ids change');
+  if (ids.length > 1000) throw selectionError('CARRIER_IDS_TOO_MANY', `carrierIds: ${ids.length} ids; 1000 at most`);
+  const seen = new Set<string>();
+  ids.forEach((id, i) => {
+    if (typeof id !== 'string' || id.length > 128 || !CARRIER_ID.test(id)) throw selectionError('CARRIER_ID_BAD', `carrierIds[${i}]: ${JSON.stringify(id)} is not a carrier id (letters, digits, . _ : / -; 128 characters at most)`);
+    if (seen.has(id)) throw selectionError('CARRIER_ID_BAD', `carrierIds[${i}]: ${id} is listed twice`);
+    seen.add(id);
+  });
+  return view(db).transaction().execute(async (trx) => {
+    const org = await trx.selectFrom('organisations').select(['id', 'kind']).where('id', '=', orgId).executeTakeFirst();
+    if (!org) throw notFound('organisation', orgId);
+    if (org.kind !== 'carrier') throw selectionError('NOT_A_CARRIER', `organisation ${orgId} is of kind ${org.kind}: carrier ids are assigned to carrier organisations only`, { status: 409 });
+    if (ids.length) {
+      const taken = await trx.selectFrom('carrier_orgs').select(['carrier_id', 'org_id']).where('carrier_id', 'in', [...ids]).where('org_id', '<>', orgId).execute();
+      if (taken.length) throw selectionError('CARRIER_ID_TAKEN', `carrierIds: ${taken.map((t) => t.carrier_id).join(', ')} already belong to another organisation (${taken[0]!.org_id}); unassign them there first`, { status: 409 });
+    }
+    const before = (await trx.selectFrom('carrier_orgs').select('carrier_id').where('org_id', '=', orgId).orderBy('carrier_id').execute()).map((r) => r.carrier_id);
+    await trx.deleteFrom('carrier_orgs').where('org_id', '=', orgId).execute();
+    if (ids.length) await trx.insertInto('carrier_orgs').values(ids.map((id) => ({ carrier_id: id, org_id: orgId, assigned_by: actor.userId, assigned_at: now }))).execute();
+    const after = [...ids].sort();
+    await recordAudit(base(trx), { actor, action: 'carrier.mapping.set', target: { type: 'organisation', id: orgId }, reason, details: { before, after }, at: now });
+    return after;
+  });
+}
+
+export interface CarrierApprovalView {
+  id: string;
+  category: string;
+  status: string;
+  start: string;
+  end: string;
+  decidedAt: string | null;
+  /** this carrier's ids the approval names (other carriers' ids are left out) */
+  links: string[];
+  /** flows selected under the approval on this carrier's links in the window */
+  selected: number;
+}
+
+export interface CarrierCounts {
+  carrier: string;
+  received: number;
+  outOfScope: number;
+  noApproval: number;
+  selected: number;
+  discarded: number;
+}
+
+export interface CarrierOverview {
+  orgId: string;
+  carrierIds: string[];
+  since: string;
+  approvals: CarrierApprovalView[];
+  counts: CarrierCounts[];
+  totals: Omit<CarrierCounts, 'carrier'>;
+}
+
+const ZERO = (): Omit<CarrierCounts, 'carrier'> => ({ received: 0, outOfScope: 0, noApproval: 0, selected: 0, discarded: 0 });
+type Counted = keyof ReturnType<typeof ZERO>;
+const COUNTED = new Set<string>(['received', 'outOfScope', 'noApproval', 'selected', 'discarded']);
+
+/**
+ * What a carrier organisation may know of the gate: the approvals naming its ids (proposed, approved,
+ * ended…) and its flows counted since `hours` ago. Only people of a carrier organisation with the
+ * carrier role; the read is audited.
+ */
+export async function carrierOverview(db: Kysely<Database>, actor: Actor, opts: { hours?: number } = {}, now = new Date()): Promise<CarrierOverview> {
+  if (actor.orgKind !== 'carrier' || !actor.roles.includes('carrier')) {
+    await recordAudit(db, { actor, action: 'carrier.overview.refused', target: { type: 'organisation', id: actor.orgId }, reason: 'not a carrier organisation', at: now });
+    throw forbidden(`the carrier overview is for people of a carrier organisation (${actor.username} is of an organisation of kind ${actor.orgKind})`);
+  }
+  const hours = Math.min(Math.max(Math.trunc(opts.hours ?? 24), 1), 24 * 366);
+  const since = new Date(now.getTime() - hours * 3_600_000);
+  const ids = await carrierIdsOf(db, actor.orgId);
+  const mine = new Set(ids);
+  const counts = new Map<string, CarrierCounts>(ids.map((c) => [c, { carrier: c, ...ZERO() }]));
+  const perApproval = new Map<string, number>();
+  if (ids.length) {
+    const rows = await view(db)
+      .selectFrom('gate_counts')
+      .select(['carrier', 'approval_id', 'metric', sql<string>`sum(count)`.as('n')])
+      .where('carrier', 'in', ids)
+      .where('hour', '>=', since)
+      .groupBy(['carrier', 'approval_id', 'metric'])
+      .execute();
+    for (const r of rows) {
+      const n = Number(r.n);
+      if (r.approval_id === '') {
+        if (COUNTED.has(r.metric)) counts.get(r.carrier)![r.metric as Counted] += n;
+      } else if (r.metric === 'selected') perApproval.set(r.approval_id, (perApproval.get(r.approval_id) ?? 0) + n);
+    }
+  }
+  const approvals = ids.length
+    ? (await listApprovals(db))
+        .filter((a) => a.carriers.some((c) => mine.has(c)))
+        .map((a) => ({ id: a.id, category: a.category, status: a.status, start: a.start, end: a.end, decidedAt: a.decidedAt, links: a.carriers.filter((c) => mine.has(c)), selected: perApproval.get(a.id) ?? 0 }))
+    : [];
+  const totals = ZERO();
+  for (const c of counts.values()) for (const k of Object.keys(totals) as Counted[]) totals[k] += c[k];
+  await recordAudit(db, { actor, action: 'carrier.overview.read', target: { type: 'organisation', id: actor.orgId }, details: { carrierIds: ids.length, approvals: approvals.length, hours }, at: now });
+  return { orgId: actor.orgId, carrierIds: ids, since: since.toISOString(), approvals, counts: [...counts.values()], totals };
+}
