@@ -25,7 +25,7 @@ import type { DetectorStats, Finding, FindingSink } from './finding.js';
 import { findingKey } from './finding.js';
 import { directionName, dstWords, fmix32, hashWords, OUTBOUND, srcWords, wordsToString } from './hash.js';
 import type { Direction } from './hash.js';
-import { KeyTable, PREFETCH_BATCH, SetTable, SlotList } from './table.js';
+import { KeyTable, PREFETCH_BATCH, SET_TABLE_FIRST_RECORDS, SetTable, SlotList } from './table.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -125,9 +125,9 @@ export class ScanDetector {
   readonly byPort: KeyTable;
   readonly byHost: KeyTable;
   /** one record of SRC_STRIDE bytes per source (layout above), through three views */
-  private readonly su32: Uint32Array;
-  private readonly sf64: Float64Array;
-  private readonly su8: Uint8Array;
+  private su32: Uint32Array;
+  private sf64: Float64Array;
+  private su8: Uint8Array;
   /** event time the eviction utilities count from (the first flow's, less a day) */
   private utilityBase = NaN;
   // per (source, port) and (source, host)
@@ -162,11 +162,22 @@ export class ScanDetector {
     this.lnSucc = Math.log(c.theta1 / c.theta0);
     this.upper = Math.log(c.beta / c.alpha);
     this.lower = Math.log((1 - c.beta) / (1 - c.alpha));
-    const buf = new ArrayBuffer(SetTable.slotsFor(c.sourceCapacity) * SRC_STRIDE);
+    // source records grow with the sources held, up to the capacity (SetTable hands them out densely)
+    const buf = new ArrayBuffer(Math.min(SetTable.slotsFor(c.sourceCapacity), SET_TABLE_FIRST_RECORDS) * SRC_STRIDE);
     this.su32 = new Uint32Array(buf);
     this.sf64 = new Float64Array(buf);
     this.su8 = new Uint8Array(buf);
-    this.sources = new SetTable({ capacity: c.sourceCapacity, words: 5, store: this.su32, stride: S32, keyAt: 0 });
+    this.sources = new SetTable({
+      capacity: c.sourceCapacity, words: 5, store: this.su32, stride: S32, keyAt: 0,
+      grow: (records) => {
+        const b = new ArrayBuffer(records * SRC_STRIDE);
+        new Uint8Array(b).set(this.su8);
+        this.su32 = new Uint32Array(b);
+        this.sf64 = new Float64Array(b);
+        this.su8 = new Uint8Array(b);
+        return this.su32;
+      },
+    });
     this.dirty = new SlotList(this.sources.capacity, this.sources);
     const m = c.thresholdCapacity;
     this.pWin = new Float64Array(m);
@@ -192,9 +203,10 @@ export class ScanDetector {
     k[0] = family; k[1] = w[at] ?? 0; k[2] = w[at + 1] ?? 0; k[3] = w[at + 2] ?? 0; k[4] = w[at + 3] ?? 0;
     const h = t.hash();
     let s = t.find(h);
-    const u32 = this.su32;
     if (s < 0) {
       s = t.insert(h);
+      // after the insert: it may have grown the store (new views)
+      const u32 = this.su32;
       const b = s * S32;
       this.sf64[s * S64 + LLR] = 0; this.sf64[s * S64 + SFIRST] = now;
       u32[b + CONTACTS] = 0; u32[b + FAILS] = 0; u32[b + SUCC] = 0;
