@@ -50,3 +50,13 @@ test('the real tree keeps the floors: no import past an index.ts, no part cycle,
   const v = checkFloors(readSrc(resolve(import.meta.dirname, '../..')));
   assert.deepEqual(v.map((x) => `[${x.rule}] ${x.message}`), []);
 });
+
+test('a new module-level WeakMap keyed by a handle is refused; the known ones (#24 debt) and per-request maps are not', () => {
+  const f = base();
+  f.set('detect/cache.ts', "const perStore = new WeakMap<object, number>();\nexport const get = (db: object) => perStore.get(db);");
+  f.set('detect/request.ts', "function f() { const local = new WeakMap<object, number>(); return local; }\nconst perRequest = new WeakMap<Request, string>();\nexport { f, perRequest };");
+  f.set('reports/rules.ts', "const cache = new WeakMap<object, number>();\nexport { cache };");
+  const v = checkFloors(f);
+  assert.deepEqual(v.map((x) => [x.rule, x.file]), [['module-singleton', 'detect/cache.ts']]);
+  assert.match(v[0]!.message, /'perStore' is module-level state keyed by a handle/);
+});
