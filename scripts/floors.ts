@@ -19,7 +19,7 @@ export interface FloorViolation { rule: 'index-only' | 'part-cycle' | 'migration
 /** Module-level state per store handle that predates the rule (#24): to be built by the composition root instead. No new entry. */
 export const KNOWN_SINGLETONS = new Set(['auth/token-cache.ts', 'store/store.ts', 'reports/filing.ts', 'reports/rules.ts', 'oversight/service.ts', 'oversight/audit-queue.ts']);
 
-/** top-level `const x = new WeakMap<object, …>()` (or `<Kysely…>`, `<Store…>`) statements of a file */
+/** top-level `const x = new WeakMap<…>()` statements of a file keyed by a store handle (`<Kysely…>`, `<Store…>`, or `<object>` looked up with db/store) */
 function moduleSingletons(file: string, text: string): string[] {
   if (!text.includes('WeakMap')) return [];
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
@@ -30,7 +30,11 @@ function moduleSingletons(file: string, text: string): string[] {
       const init = d.initializer;
       if (!init || !ts.isNewExpression(init) || init.expression.getText(sf) !== 'WeakMap') continue;
       const key = init.typeArguments?.[0]?.getText(sf) ?? '';
-      if (/^(object|Kysely\b.*|Store\b.*|Database\b.*)$/.test(key)) out.push(d.name.getText(sf));
+      const name = d.name.getText(sf);
+      // keyed by a store handle: typed so, or looked up with one (`x.get(db)`, `x.set(ctx.store.db, …)`); a map keyed by
+      // an error or a request object is not state per handle
+      const byHandle = new RegExp(`\\b${name}\\.(get|set|has)\\(\\s*([\\w.]*\\.)?(db|store|trx|pool|handle)\\b`).test(text);
+      if (/^(Kysely|Store|Database)\b/.test(key) || (key === 'object' && byHandle)) out.push(name);
     }
   }
   return out;
