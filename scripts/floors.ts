@@ -5,14 +5,40 @@
  *     has no index: its files are imported by name);
  *  2. no cycle between parts (a → b → … → a through their imports, type-only imports included);
  *  3. a migration (src/store/migrations/) imports nothing but kysely and other migrations: a released migration
- *     must not change when live code does.
+ *     must not change when live code does;
+ *  4. no new module-level singleton keyed by a handle (a top-level `new WeakMap<object, …>`, the pattern of state
+ *     kept per store handle outside the composition root): the ones of KNOWN_SINGLETONS are the debt #24 lists.
  * `checkFloors` is a pure function of the files' texts, so a test can hand it a deliberately wrong import.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
-export interface FloorViolation { rule: 'index-only' | 'part-cycle' | 'migration-imports'; file: string; message: string }
+export interface FloorViolation { rule: 'index-only' | 'part-cycle' | 'migration-imports' | 'module-singleton'; file: string; message: string }
+
+/** Module-level state per store handle that predates the rule (#24): to be built by the composition root instead. No new entry. */
+export const KNOWN_SINGLETONS = new Set(['auth/token-cache.ts', 'store/store.ts', 'reports/filing.ts', 'reports/rules.ts', 'oversight/service.ts', 'oversight/audit-queue.ts']);
+
+/** top-level `const x = new WeakMap<…>()` statements of a file keyed by a store handle (`<Kysely…>`, `<Store…>`, or `<object>` looked up with db/store) */
+function moduleSingletons(file: string, text: string): string[] {
+  if (!text.includes('WeakMap')) return [];
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const out: string[] = [];
+  for (const st of sf.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) {
+      const init = d.initializer;
+      if (!init || !ts.isNewExpression(init) || init.expression.getText(sf) !== 'WeakMap') continue;
+      const key = init.typeArguments?.[0]?.getText(sf) ?? '';
+      const name = d.name.getText(sf);
+      // keyed by a store handle: typed so, or looked up with one (`x.get(db)`, `x.set(ctx.store.db, …)`); a map keyed by
+      // an error or a request object is not state per handle
+      const byHandle = new RegExp(`\\b${name}\\.(get|set|has)\\(\\s*([\\w.]*\\.)?(db|store|trx|pool|handle)\\b`).test(text);
+      if (/^(Kysely|Store|Database)\b/.test(key) || (key === 'object' && byHandle)) out.push(name);
+    }
+  }
+  return out;
+}
 
 const KERNEL = 'shared';
 
@@ -28,6 +54,11 @@ export function checkFloors(files: Map<string, string>): FloorViolation[] {
   for (const [file, text] of files) {
     const from = partOf(file);
     const isMigration = file.startsWith('store/migrations/');
+    if (!KNOWN_SINGLETONS.has(file)) {
+      for (const name of moduleSingletons(file, text)) {
+        out.push({ rule: 'module-singleton', file, message: `${file}: '${name}' is module-level state keyed by a handle (a WeakMap<object, …>): build it in the composition root (server/start.ts, createX({config, deps})) and pass it` });
+      }
+    }
     for (const imp of ts.preProcessFile(text, true, true).importedFiles) {
       const spec = imp.fileName;
       if (!spec.startsWith('.')) {
@@ -94,5 +125,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`floors: ${v.length} violation(s); see scripts/floors.ts and docs/ARCHITECTURE.md`);
     process.exit(1);
   }
-  console.log('floors: every import goes through a part\'s index.ts, no part cycle, migrations import no live code');
+  console.log('floors: every import goes through a part\'s index.ts, no part cycle, migrations import no live code, no new module-level singleton');
 }

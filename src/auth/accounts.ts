@@ -162,3 +162,41 @@ export function personView(u: User): PersonView {
     createdAt: new Date(u.created_at).toISOString(),
   };
 }
+
+/** Every organisation, by name. */
+export async function listOrganisations(db: Kysely<Database>): Promise<Organisation[]> {
+  return db.selectFrom('organisations').selectAll().orderBy('name').execute();
+}
+
+/** The people of an organisation, by username. */
+export async function listPeopleOf(db: Kysely<Database>, orgId: string): Promise<User[]> {
+  return db.selectFrom('users').selectAll().where('org_id', '=', orgId).orderBy('username').execute();
+}
+
+export interface TokenView {
+  id: string;
+  name: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revoked: boolean;
+  /** written at most once a minute (see auth/sessions.ts) */
+  lastUsedAt: string | null;
+}
+
+/** A person's API tokens (never their secrets), oldest first. */
+export async function listTokensOf(db: Kysely<Database>, userId: string): Promise<TokenView[]> {
+  const rows = await db.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'expires_at', 'revoked_at', 'last_used_at']).where('user_id', '=', userId).orderBy('created_at').execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    createdAt: new Date(r.created_at).toISOString(),
+    expiresAt: r.expires_at ? new Date(r.expires_at).toISOString() : null,
+    revoked: r.revoked_at !== null,
+    lastUsedAt: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
+  }));
+}
+
+/** Whether the token is that person's. */
+export async function tokenBelongsTo(db: Kysely<Database>, tokenId: string, userId: string): Promise<boolean> {
+  return (await db.selectFrom('api_tokens').select('id').where('id', '=', tokenId).where('user_id', '=', userId).executeTakeFirst()) !== undefined;
+}

@@ -88,3 +88,4 @@ export {
   type TaxiiPage,
 } from './client.js';
 export { INTEL_ERRORS, intelError, type IntelErrorCode } from './errors.js';
+export { feedExists, getApiRoot, listApiRootIds, listCollectionSummaries, listFeeds, type ApiRootRow, type CollectionSummary, type FeedView } from './queries.js';

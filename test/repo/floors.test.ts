@@ -50,3 +50,15 @@ test('the real tree keeps the floors: no import past an index.ts, no part cycle,
   const v = checkFloors(readSrc(resolve(import.meta.dirname, '../..')));
   assert.deepEqual(v.map((x) => `[${x.rule}] ${x.message}`), []);
 });
+
+test('a new module-level WeakMap keyed by a handle is refused; the known ones (#24 debt), per-request and per-error maps are not', () => {
+  const f = base();
+  f.set('detect/cache.ts', "const perStore = new WeakMap<object, number>();\nexport const get = (db: object) => perStore.get(db);");
+  f.set('detect/typed.ts', "const perDb = new WeakMap<Kysely<Database>, number>();\nexport { perDb };");
+  f.set('detect/errors-seen.ts', "const seen = new WeakMap<object, string>();\nexport const why = (e: object) => seen.get(e);");
+  f.set('detect/request.ts', "function f() { const local = new WeakMap<object, number>(); return local; }\nconst perRequest = new WeakMap<Request, string>();\nexport { f, perRequest };");
+  f.set('reports/rules.ts', "const cache = new WeakMap<object, number>();\nexport { cache };");
+  const v = checkFloors(f);
+  assert.deepEqual(v.map((x) => [x.rule, x.file]).sort(), [['module-singleton', 'detect/cache.ts'], ['module-singleton', 'detect/typed.ts']]);
+  assert.ok(v.some((x) => /'perStore' is module-level state keyed by a handle/.test(x.message)));
+});

@@ -21,6 +21,10 @@ import {
   type OrgKind,
   type Role,
   type Sector,
+  listOrganisations,
+  listPeopleOf,
+  listTokensOf,
+  tokenBelongsTo,
 } from '../../auth/index.js';
 import { notFound } from '../../shared/errors.js';
 import { actorOf } from '../access.js';
@@ -87,7 +91,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
       config: { access: { roles: ['admin', 'auditor', 'commission_member', 'agency_lead', 'agency_analyst'], orgKinds: ['agency', 'commission'] } },
       schema: { summary: 'List organisations', tags: ['accounts'], response: { 200: Type.Array(OrgView) } },
     },
-    async () => (await db.selectFrom('organisations').selectAll().orderBy('name').execute()).map(orgView),
+    async () => (await listOrganisations(db)).map(orgView),
   );
 
   app.post<{ Body: Static<typeof NewOrgBody> }>(
@@ -126,8 +130,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
     async (req) => {
       await getOrganisation(db, req.params.orgId);
-      const rows = await db.selectFrom('users').selectAll().where('org_id', '=', req.params.orgId).orderBy('username').execute();
-      return rows.map(personView);
+      return (await listPeopleOf(db, req.params.orgId)).map(personView);
     },
   );
 
@@ -187,16 +190,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
       },
     },
     async (req) => {
-      const rows = await db.selectFrom('api_tokens').select(['id', 'name', 'created_at', 'expires_at', 'revoked_at', 'last_used_at']).where('user_id', '=', req.params.userId).orderBy('created_at').execute();
-      return rows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        createdAt: new Date(r.created_at).toISOString(),
-        expiresAt: r.expires_at ? new Date(r.expires_at).toISOString() : null,
-        revoked: r.revoked_at !== null,
-        // written at most once a minute (see auth/sessions.ts)
-        lastUsedAt: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
-      }));
+      return listTokensOf(db, req.params.userId);
     },
   );
 
@@ -207,8 +201,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
       schema: { summary: 'Revoke an API token', tags: ['accounts'], params: Type.Object({ userId: Type.String(), tokenId: Type.String() }), response: { 200: Type.Object({ revoked: Type.String() }) } },
     },
     async (req) => {
-      const owned = await db.selectFrom('api_tokens').select('id').where('id', '=', req.params.tokenId).where('user_id', '=', req.params.userId).executeTakeFirst();
-      if (!owned) throw notFound('token', req.params.tokenId);
+      if (!(await tokenBelongsTo(db, req.params.tokenId, req.params.userId))) throw notFound('token', req.params.tokenId);
       await revokeToken(db, actorOf(req), req.params.tokenId);
       return { revoked: req.params.tokenId };
     },

@@ -28,6 +28,9 @@ import {
   revokePromotion,
   type IntelTables,
   type TlpLevel,
+  feedExists,
+  listCollectionSummaries,
+  listFeeds,
 } from '../../intel/index.js';
 import { withTables } from '../../store/index.js';
 import { recordAudit } from '../../oversight/index.js';
@@ -178,15 +181,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async () => {
-      const rows = await db
-        .selectFrom('intel_collections as c')
-        .select((eb) => [
-          'c.id', 'c.api_root', 'c.alias', 'c.title', 'c.owner_org_id', 'c.group_id', 'c.read_roles', 'c.write_roles', 'c.default_tlp',
-          eb.selectFrom('intel_objects as o').select((e) => e.fn.countAll<number>().as('n')).whereRef('o.collection_id', '=', 'c.id').as('objects'),
-        ])
-        .orderBy('c.created_at')
-        .execute();
-      return rows.map((r) => ({ id: r.id, apiRoot: r.api_root, alias: r.alias, title: r.title, ownerOrgId: r.owner_org_id, groupId: r.group_id, readRoles: r.read_roles, writeRoles: r.write_roles, defaultTlp: r.default_tlp, objects: Number(r.objects ?? 0) }));
+      return listCollectionSummaries(db);
     },
   );
 
@@ -320,15 +315,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
       config: { access: { roles: [...MANAGERS, 'agency_analyst'] } },
       schema: { summary: 'Registered TAXII feeds and where each stands', tags: ['intel'], response: { 200: Type.Array(Type.Object({ id: Type.String(), url: Type.String(), collectionId: Type.String(), addedAfter: Type.Union([Type.String(), Type.Null()]), lastRunAt: Type.Union([Type.String(), Type.Null()]), lastError: Type.Union([Type.String(), Type.Null()]) })) } },
     },
-    async () =>
-      (await db.selectFrom('intel_feeds').selectAll().orderBy('created_at').execute()).map((f) => ({
-        id: f.id,
-        url: f.url,
-        collectionId: f.collection_id,
-        addedAfter: f.added_after,
-        lastRunAt: f.last_run_at ? new Date(f.last_run_at).toISOString() : null,
-        lastError: f.last_error,
-      })),
+    async () => listFeeds(db),
   );
 
   app.post<{ Params: { feedId: string } }>(
@@ -338,9 +325,8 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
       schema: { summary: 'Pull a feed now (the scheduler does it on its own too)', tags: ['intel'], params: Type.Object({ feedId: Type.String() }), response: { 200: Type.Object({ pages: Type.Integer(), received: Type.Integer(), added: Type.Integer(), failed: Type.Integer(), addedAfter: Type.Union([Type.String(), Type.Null()]) }) } },
     },
     async (req) => {
-      const feed = await db.selectFrom('intel_feeds').select(['id']).where('id', '=', req.params.feedId).executeTakeFirst();
-      if (!feed) throw notFound('feed', req.params.feedId);
-      return pullFeed(db, createTaxiiClient({ auth: feedAuthFromEnv(feed.id) }), feed.id);
+      if (!(await feedExists(db, req.params.feedId))) throw notFound('feed', req.params.feedId);
+      return pullFeed(db, createTaxiiClient({ auth: feedAuthFromEnv(req.params.feedId) }), req.params.feedId);
     },
   );
 

@@ -6,7 +6,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { Role } from '../../auth/index.js';
 import { AcdError } from '../../shared/errors.js';
@@ -16,7 +15,6 @@ import {
   InclusionProofSchema,
   PublicKeySchema,
   TreeHeadSchema,
-  auditEntryFromRow,
   auditLogOf,
   canonicalAuditEntry,
   consistencyProofToJson,
@@ -25,6 +23,7 @@ import {
   treeHeadToJson,
   type AuditLogAppender,
 } from '../../oversight/index.js';
+import { listLoggedEntries } from '../../oversight/index.js';
 import { transparencyCounts, transparencyCsv, transparencyDigest, transparencyHtml, TransparencyQuerySchema, TransparencyReportSchema } from '../../oversight/index.js';
 
 const OVERSIGHT: readonly Role[] = ['auditor', 'commission_member', 'admin'];
@@ -225,20 +224,15 @@ export async function oversightRoutes(app: FastifyInstance, ctx: AppContext): Pr
       const l = await log();
       const head = l.latestHead() ?? null;
       const after = req.query.afterLeaf ?? -1;
-      const rows = (
-        await sql<Parameters<typeof auditEntryFromRow>[0] & { seq: number; leaf_index: number }>`
-          select e.*, m.leaf_index from audit_log_leaves m join audit_events e on e.seq = m.seq
-          where m.leaf_index > ${after} order by m.leaf_index limit ${req.query.limit ?? 50}`.execute(db)
-      ).rows;
+      const logged = await listLoggedEntries(db, after, req.query.limit ?? 50);
       const entries = [];
-      for (const r of rows) {
-        const leafIndex = Number(r.leaf_index);
+      for (const { leafIndex, seq, entry } of logged) {
         let proof = null;
         if (head && leafIndex < head.treeSize) {
           const p = await l.inclusionProof({ leafIndex, treeSize: head.treeSize });
           proof = inclusionProofToJson(p.leafIndex, p.treeSize, p.leafHash, p.path);
         }
-        entries.push({ leafIndex, seq: Number(r.seq), entry: canonicalAuditEntry(auditEntryFromRow(r)), proof });
+        entries.push({ leafIndex, seq, entry: canonicalAuditEntry(entry), proof });
       }
       await recordAudit(db, { actor: actorOf(req), action: 'audit_log.read', target: { type: 'audit_log' }, details: { afterLeaf: after, count: entries.length } });
       return { head: head ? treeHeadToJson(head) : null, entries };

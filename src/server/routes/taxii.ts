@@ -36,6 +36,8 @@ import {
   type Page,
   type Rights,
   type TaxiiQuery,
+  getApiRoot,
+  listApiRootIds,
 } from '../../intel/index.js';
 import { withTables } from '../../store/index.js';
 
@@ -84,8 +86,7 @@ export async function taxiiRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
 async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = withTables<IntelTables>(ctx.store.db);
-  const apiRoot = async (id: string) =>
-    (await db.selectFrom('intel_api_roots').select(['id', 'title', 'description', 'max_content_length']).where('id', '=', id).executeTakeFirst()) ?? null;
+  const apiRoot = (id: string) => getApiRoot(db, id);
   const requireRoot = async (id: string) => {
     const r = await apiRoot(id);
     if (!r) throw new AcdError('TAXII_NOT_FOUND', `there is no API root ${id}`, { status: 404 });
@@ -207,7 +208,7 @@ async function taxiiPlugin(taxii: FastifyInstance, ctx: AppContext): Promise<voi
 
   // §4.1 discovery
   taxii.get('/', { config: ACCESS, schema: { summary: 'TAXII 2.1 discovery', tags: ['taxii'] } }, async (req) => {
-    const roots = await db.selectFrom('intel_api_roots').select('id').orderBy('id').execute();
+    const roots = (await listApiRootIds(db)).map((id) => ({ id }));
     return {
       title: 'ACD TAXII 2.1',
       description: 'Intelligence shared by the active cyber defence platform; each object only to the readers its TLP marking admits.',
