@@ -23,7 +23,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyFlowRecord, dstAddrString, importFlowFile, srcAddrString } from '../src/flow/index.js';
 import type { FlowRecord } from '../src/flow/index.js';
-import { AddressSet, createDetectors, INBOUND, OUTBOUND, ritaScore, VENDOR_UPDATE_ASNS } from '../src/detect/index.js';
+import { AddressSet, createDetectors, INBOUND, OUTBOUND, RARE_FLAG, ritaScore, VENDOR_UPDATE_ASNS } from '../src/detect/index.js';
 import type { AsnLookup, DetectorsConfig, Direction, Finding } from '../src/detect/index.js';
 import { loadAsnTable } from '../src/selection/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -128,7 +128,10 @@ async function evaluate(c: Capture, configName: string, config: DetectorsConfig,
     else { const b = src ? r.src6 : r.dst6; for (let i = 0; i < 4; i++) w[i] = (((b[i * 4] ?? 0) << 24) | ((b[i * 4 + 1] ?? 0) << 16) | ((b[i * 4 + 2] ?? 0) << 8) | (b[i * 4 + 3] ?? 0)) >>> 0; }
     return dom.match(r.family, w, 0) !== undefined;
   };
-  const det = createDetectors({ config, deps: { asn } });
+  // every finding key ever emitted at the confirmed tier (a later emission may demote it; it selected meanwhile)
+  const everConfirmed = new Set<string>();
+  const det = createDetectors({ config, deps: { asn, onFinding: (f) => { if (f.tier === 'confirmed') everConfirmed.add(f.key); } } });
+  const confirmed = (f: Finding): boolean => f.tier === 'confirmed' || everConfirmed.has(f.key);
   const rita = new Map<string, { ts: number[]; bytes: number[] }>();
   const dirs: (Direction | -1)[] = [];
   let minT = Infinity;
@@ -165,7 +168,7 @@ async function evaluate(c: Capture, configName: string, config: DetectorsConfig,
   const ritaOf = new Map(ritaRank.map((r) => [r.key, r.score]));
 
   const findings = det.findings.list();
-  const conf = findings.filter((f) => f.tier === 'confirmed').length;
+  const conf = findings.filter(confirmed).length;
   sum.tiers = `${conf} C / ${findings.length - conf} S`;
   const byType = new Map<string, number>();
   for (const f of findings) byType.set(f.type, (byType.get(f.type) ?? 0) + 1);
@@ -256,8 +259,8 @@ async function evaluate(c: Capture, configName: string, config: DetectorsConfig,
     const hostsSeen = new Set<string>();
     recs.forEach(({ rec }, i) => { const dir = dirs[i]; if (dir === OUTBOUND) hostsSeen.add(srcAddrString(rec)); else if (dir === INBOUND) hostsSeen.add(dstAddrString(rec)); });
     const hostDays = Math.max(1, hostsSeen.size) * Math.max(1 / 24, (maxT - minT) / 86400_000);
-    const fc = findings.filter((f) => f.tier === 'confirmed' && !isTrue(f)).length;
-    const fs = findings.filter((f) => f.tier !== 'confirmed' && !isTrue(f)).length;
+    const fc = findings.filter((f) => confirmed(f) && !isTrue(f)).length;
+    const fs = findings.filter((f) => !confirmed(f) && !isTrue(f)).length;
     sum.falsePerHostDay = `C ${(fc / hostDays).toFixed(2)} (${fc}) S ${(fs / hostDays).toFixed(2)} (${fs}) /${hostDays.toFixed(1)} hd`;
     log(`  false findings: confirmed ${fc}, suspected ${fs} over ${hostDays.toFixed(2)} host-days (${hostsSeen.size} domestic hosts)`);
     for (const f of findings.filter((x) => !isTrue(x)).slice(0, 8)) log(`    false? ${show(f)}`);
@@ -267,19 +270,32 @@ async function evaluate(c: Capture, configName: string, config: DetectorsConfig,
 }
 
 /**
- * Generated network days (scripts/eval-scenarios.ts): seeds 1 and 2 were used while tuning, 101 and
- * 102 are held out. Per scenario: each attack found (and its tier), false findings per host-day by
- * tier, and RITA's pairs at 0.8 or more (single-host periodic pairs it would report).
+ * Generated network days (scripts/eval-scenarios.ts). Split, fixed before each round of tuning:
+ * seeds 1 and 2 are the tuning part; 101 and 102 are held out (their final numbers were read by the
+ * session before, never while tuning), and 201, 202, 203 were added held out before the second round
+ * of tuning (issue #21, the ≤ 0.1 target) and never run before its design was fixed. Their first
+ * run showed a fault, not a threshold (a popular server's prevalence record evicted by churn read as
+ * "reached by nobody", so its fan-in confirmed its 30 pollers); after that fix they count as seen,
+ * and 301, 302, 303 were the held-out part never run before that fix. Their run showed (on 303, as
+ * on the seen 201/203) a second fault: a fan-in about an untracked server confirmed on a lower bound
+ * of its share while it grew a victim at a time; after that fix (fan-in evidence prevalenceUnknown)
+ * 401, 402, 403 are the held-out part never run before. Per scenario:
+ * each attack found (and its tier), false findings per host-day by tier, and RITA's pairs at 0.8 or
+ * more (single-host periodic pairs it would report). A finding counts as confirmed when it was
+ * confirmed at ANY emission (it selected traffic then), not only at the end; the members of a
+ * distributed scan (sources inside the attacking /24) are the attack, not false findings.
  */
 async function evaluateScenarios(): Promise<void> {
   const { generateScenario, fillRecord } = await import('./eval-scenarios.js');
   const { MutableFlowRecord } = await import('../src/flow/index.js');
-  for (const [seed, heldOut] of [[1, false], [2, false], [101, true], [102, true]] as const) {
+  for (const [seed, heldOut] of [[1, false], [2, false], [101, true], [102, true], [201, true], [202, true], [203, true], [301, true], [302, true], [303, true], [401, true], [402, true], [403, true]] as const) {
     if (heldOut && process.env.ACD_EVAL_TUNING === '1') continue;
     const t0 = Date.UTC(2026, 5, 1);
     const sc = generateScenario(seed, t0);
     const lookup: AsnLookup = { asn4: sc.asn, asn6: () => 0 };
-    const det = createDetectors({ config: { beacon: { capacity: 200_000 } }, deps: { asn: lookup } });
+    // every finding key ever emitted at the confirmed tier (a later emission may demote it; it selected meanwhile)
+    const everConfirmed = new Set<string>();
+    const det = createDetectors({ config: { beacon: { capacity: 200_000 } }, deps: { asn: lookup, onFinding: (f) => { if (f.tier === 'confirmed') everConfirmed.add(f.key); } } });
     const r = new MutableFlowRecord();
     const rita = new Map<string, { ts: number[]; bytes: number[] }>();
     for (const e of sc.events) {
@@ -294,17 +310,27 @@ async function evaluateScenarios(): Promise<void> {
     const last = sc.events[sc.events.length - 1]!.t;
     det.flush(last);
     const findings = det.findings.list();
-    const truth = (f: Finding): string | undefined => sc.attacks.find((a) => f.external === a.external || f.external?.startsWith(a.external))?.name;
+    // an attack named by a network (a /24 ending in .0) covers every address in it
+    const inAttack = (ext: string, a: { external: string }): boolean => ext === a.external || (a.external.endsWith('.0') && ext.startsWith(a.external.slice(0, -1)));
+    const truth = (f: Finding): string | undefined => sc.attacks.find((a) => f.external !== null && inAttack(f.external, a))?.name;
+    const confirmed = (f: Finding): boolean => f.tier === 'confirmed' || everConfirmed.has(f.key);
     const hostDays = sc.hosts * sc.days;
-    const fc = findings.filter((f) => f.tier === 'confirmed' && !truth(f));
-    const fs = findings.filter((f) => f.tier !== 'confirmed' && !truth(f));
+    const fc = findings.filter((f) => confirmed(f) && !truth(f));
+    const fs = findings.filter((f) => !confirmed(f) && !truth(f));
     let ritaHigh = 0;
     for (const x of rita.values()) { const rs = ritaScore(x.ts, x.bytes, Math.floor(t0 / 1000), Math.ceil(last / 1000)); if (rs && rs.score >= 0.8) ritaHigh++; }
     const name = `generated seed ${seed} (${sc.hosts} hosts, ${sc.days} d)`;
     const found = sc.attacks.map((a) => {
       const fa = findings.filter((f) => truth(f) === a.name && (f.type === a.expect || a.expect === 'beacon' && f.type === 'fan-in'));
       const tier = fa.some((f) => f.tier === 'confirmed') ? 'C' : fa.length ? 'S' : 'MISSED';
-      return `${a.name}: ${tier}`;
+      // a suspected attack: its place in the list a person reads (same type; rare new destinations first, then score)
+      let rank = '';
+      if (tier === 'S') {
+        const rare = (f: Finding): number => (f.flags?.includes(RARE_FLAG) ? 1 : 0);
+        const same = findings.filter((f) => f.type === fa[0]!.type).sort((x, y) => rare(y) - rare(x) || y.score - x.score);
+        rank = ` #${same.indexOf(fa[0]!) + 1}/${same.length}`;
+      }
+      return `${a.name}: ${tier}${rank}`;
     });
     if (!heldOut) {
       console.log(`\n=== ${name}: ${sc.events.length} flows`);
@@ -312,7 +338,7 @@ async function evaluateScenarios(): Promise<void> {
       console.log(`  false findings: confirmed ${fc.length}, suspected ${fs.length} over ${hostDays} host-days; RITA pairs >= 0.8: ${ritaHigh}`);
       for (const f of fc.slice(0, 6)) console.log(`    false confirmed: ${f.type} ${f.external}:${f.port} ${f.score} ${JSON.stringify(f.flags ?? [])}`);
     }
-    summary.push({ capture: name, config: 'defaults', c2: '', rita: `${ritaHigh} pairs >= 0.8`, falseBeacons: '', scanners: '', found: found.join('; '), server: '', flow: '', tiers: `${findings.filter((f) => f.tier === 'confirmed').length} C / ${findings.filter((f) => f.tier !== 'confirmed').length} S`, falsePerHostDay: `C ${(fc.length / hostDays).toFixed(3)} (${fc.length}) S ${(fs.length / hostDays).toFixed(3)} (${fs.length}) /${hostDays} hd`, heldOut });
+    summary.push({ capture: name, config: 'defaults', c2: '', rita: `${ritaHigh} pairs >= 0.8`, falseBeacons: '', scanners: '', found: found.join('; '), server: '', flow: '', tiers: `${findings.filter(confirmed).length} C / ${findings.filter((f) => !confirmed(f)).length} S`, falsePerHostDay: `C ${(fc.length / hostDays).toFixed(3)} (${fc.length}) S ${(fs.length / hostDays).toFixed(3)} (${fs.length}) /${hostDays} hd`, heldOut });
   }
 }
 

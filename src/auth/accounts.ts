@@ -5,9 +5,9 @@ import { checkPasswordStrength } from './passwords.js';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, Organisation, User } from '../store/index.js';
-import { recordAudit } from '../oversight/audit.js';
+import { recordAudit } from '../oversight/index.js';
 import { AcdError, conflict, notFound } from '../shared/errors.js';
-import { ROLES_BY_ORG_KIND, isOrgKind, isRole, type Actor, type OrgKind, type Role } from './roles.js';
+import { ROLES_BY_ORG_KIND, isOrgKind, isRole, type Actor, type OrgKind, type Role } from '../shared/roles.js';
 import { hashPassword, newSecret, sha256Hex } from './secrets.js';
 import { forgetCachedTokens } from './token-cache.js';
 

@@ -5,13 +5,13 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
-import { recordAudit } from '../oversight/audit.js';
+import { recordAudit } from '../oversight/index.js';
 import { AcdError, notFound } from '../shared/errors.js';
 import { checkRolesForOrg } from './accounts.js';
 import { checkPasswordStrength } from './passwords.js';
 import { hashPassword } from './secrets.js';
 import { forgetCachedTokens } from './token-cache.js';
-import type { Actor, OrgKind, Role } from './roles.js';
+import type { Actor, OrgKind, Role } from '../shared/roles.js';
 
 async function person(db: Kysely<Database>, userId: string) {
   const u = await db.selectFrom('users').innerJoin('organisations', 'organisations.id', 'users.org_id').select(['users.id', 'users.username', 'users.display_name', 'users.roles', 'users.disabled', 'organisations.kind']).where('users.id', '=', userId).executeTakeFirst();

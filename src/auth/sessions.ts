@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
 import { newSecret, sha256Hex } from './secrets.js';
-import { isOrgKind, isRole, type Actor, type OrgKind } from './roles.js';
+import { isOrgKind, isRole, type Actor, type OrgKind } from '../shared/roles.js';
 import { getCachedToken, putCachedToken, tokenCacheGeneration } from './token-cache.js';
 
 export const SESSION_COOKIE = 'acd_session';

@@ -12,7 +12,7 @@
  * - a token's own expiry is checked on every hit, never cached past.
  * Unknown tokens are never cached, so guessing costs a database query each time as before.
  */
-import type { Actor } from './roles.js';
+import type { Actor } from '../shared/roles.js';
 
 export interface CachedToken {
   actor: Actor;

@@ -21,7 +21,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DETECTOR_BIT, copySelectedFlow, createSelectedFlowWriter, type SelectedFlow } from '../selection/index.js';
-import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectionStage, selectsTraffic, type DetectionStage, type DetectorsConfig, type Finding } from '../detect/index.js';
+import { INBOUND, OUTBOUND, PREFETCH_BATCH, configForShare, createDetectionStage, selectsTraffic, type DetectionStage, type DetectorsConfig, type Finding, type Indicator } from '../detect/index.js';
 import type { AsnLookup } from '../detect/index.js';
 import { createFindingWriter } from '../findings/index.js';
 import { withTables, type Database } from '../store/index.js';
@@ -68,6 +68,8 @@ export interface BusWorker {
   release(p: number): Promise<void>;
   /** partitions consumed now */
   held(): number[];
+  /** the indicator list for every partition's detectors, now and for partitions taken later (#21) */
+  setIndicators(list: readonly Indicator[]): void;
 }
 
 interface PartitionState {
@@ -101,6 +103,8 @@ export function createBusWorker(opts: {
   let purgeTimer: NodeJS.Timeout | null = null;
   // finding key → last seen sent: a confirmed finding is sent again (renewing its bounded selection) once it has moved on an hour
   const selectionsSent = new Map<string, number>();
+  // the intel store's indicators (set by the CLI's refresher): every partition matches the same list
+  let indicators: readonly Indicator[] = [];
 
   const newState = (p: number): void => {
     const st: PartitionState = {
@@ -115,6 +119,7 @@ export function createBusWorker(opts: {
       // the selections are sent after the batch (sending is asynchronous): see handle
       deps: { onFinding: (f) => st.batchFindings.set(f.key, f), ...(opts.deps?.asn ? { asn: opts.deps.asn } : {}) },
     });
+    if (indicators.length > 0) st.stage.detectors.setIndicators(indicators);
     states.set(p, st);
   };
   const lagOf = async (): Promise<Map<number, number>> => {
@@ -245,6 +250,13 @@ export function createBusWorker(opts: {
       logger.info({ partition: p }, 'partition released');
     },
     held: () => [...subs.keys()].sort((a, b) => a - b),
+    setIndicators(list) {
+      indicators = list;
+      for (const [p, st] of states) {
+        const r = st.stage.detectors.setIndicators(list);
+        if (r.rejected.length > 0) logger.warn({ partition: p, rejected: r.rejected.length, first: r.rejected[0] }, 'indicators the detector cannot match were skipped');
+      }
+    },
     async start() {
       for (const p of partitions) {
         newState(p);

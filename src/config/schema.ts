@@ -56,6 +56,8 @@ export const ConfigSchema = Type.Object(
     nats: Type.String({ pattern: '^\\S+$', default: 'nats://127.0.0.1:4222', description: 'NATS server(s) for bus=jetstream, comma-separated' }),
     busPartitions: Type.Integer({ minimum: 1, maximum: 65535, default: 8, description: 'partitions of the bus (the workers must be started with the same --total)' }),
     busPrefix: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'acd', description: 'bus subject prefix: subjects are <busPrefix>.flows.<partition>' }),
+    // issue #21: the indicator detector is fed from the intel store in serve and in `acd worker`
+    indicatorRefreshSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 30, description: "seconds between checks of the intel store for new, changed, revoked or expired STIX indicators; on a change the detectors' indicator list is reloaded without a restart (acd serve with detectors in process, and acd worker with --db)" }),
     reportsMaxAttachmentBytes: Type.Integer({ minimum: 1, maximum: 1024 * 1048576, default: 10 * 1048576, description: 'largest evidence file attached to an incident report, in bytes' }),
     reportsWebhookUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'reminders of due and overdue report deadlines are POSTed here (JSON)' })),
     reportsWebhookToken: Type.Optional(Type.String({ minLength: 1, description: 'Bearer token sent with the reminder webhook' })),

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/index.js';
-import { decideApproval, getApproval, proposeApproval } from '../selection/approval-store.js';
+import { decideApproval, getApproval, proposeApproval } from '../selection/index.js';
 import { DETECTORS } from '../selection/index.js';
 import { isOrgKind, isRole, type Actor } from '../auth/index.js';
 import { AcdError } from '../shared/errors.js';

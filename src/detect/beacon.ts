@@ -54,7 +54,7 @@ import type { Direction } from './hash.js';
 import { Prevalence } from './prevalence.js';
 import { bimodalFit, bowley, cvScore, madScore, medianSorted } from './stats.js';
 import { RUN_MIN_SECONDS, RUN_STEP_CHANCES, RUN_TOL_CODE, RUN_TOLERANCE, resolutionClass, runCode, runEvidence, runScore } from './run.js';
-import { PREFETCH_BATCH, SetTable, SlotList } from './table.js';
+import { PREFETCH_BATCH, SET_TABLE_FIRST_RECORDS, SetTable, SlotList } from './table.js';
 import { VENDOR_FLAG } from './tier.js';
 
 /** rounds to 1/1000 (module level: a closure made per call costs, esp. under esbuild's keepNames) */
@@ -162,6 +162,8 @@ export interface BeaconScored {
   prevalenceFactor: number;
   /** the external is in a vendor/cloud AS (vendorAsns) */
   vendor?: boolean;
+  /** distinct domestic hosts seen in all, when the prevalence rule applies (≥ prevalenceMinPopulation) */
+  population?: number;
 }
 
 const IV_RES = 10;
@@ -277,11 +279,11 @@ export class BeaconDetector {
   readonly table: SetTable;
   readonly prevalence: Prevalence;
   /** one record of STRIDE bytes per pair (see the layout above), read through four views */
-  private readonly f64: Float64Array;
-  private readonly f32: Float32Array;
-  private readonly u32: Uint32Array;
-  private readonly u16: Uint16Array;
-  private readonly u8: Uint8Array;
+  private f64: Float64Array;
+  private f32: Float32Array;
+  private u32: Uint32Array;
+  private u16: Uint16Array;
+  private u8: Uint8Array;
   private readonly w = new Uint32Array(8);
   /** prefetch's scratch: a key, and the batch's pair and server hashes */
   private readonly pfKey = new Uint32Array(KEY_WORDS);
@@ -344,7 +346,8 @@ export class BeaconDetector {
     if (config.capacity !== undefined && config.prevalenceCapacity === undefined) c.prevalenceCapacity = Math.max(1024, Math.ceil(c.capacity / 4));
     this.config = c;
     const n = c.capacity;
-    const buf = new ArrayBuffer(SetTable.slotsFor(n) * STRIDE);
+    // the records grow with the pairs held, up to the capacity (SetTable hands them out densely)
+    const buf = new ArrayBuffer(Math.min(SetTable.slotsFor(n), SET_TABLE_FIRST_RECORDS) * STRIDE);
     this.f64 = new Float64Array(buf);
     this.f32 = new Float32Array(buf);
     this.u32 = new Uint32Array(buf);
@@ -356,9 +359,19 @@ export class BeaconDetector {
       store: this.u32,
       stride: U32S,
       keyAt: KEY,
+      grow: (records) => {
+        const b = new ArrayBuffer(records * STRIDE);
+        new Uint8Array(b).set(this.u8);
+        this.f64 = new Float64Array(b);
+        this.f32 = new Float32Array(b);
+        this.u32 = new Uint32Array(b);
+        this.u16 = new Uint16Array(b);
+        this.u8 = new Uint8Array(b);
+        return this.u32;
+      },
     });
-    this.dirtyList = new SlotList(this.table.capacity);
-    this.changedList = new SlotList(this.table.capacity);
+    this.dirtyList = new SlotList(this.table.capacity, this.table);
+    this.changedList = new SlotList(this.table.capacity, this.table);
     this.idleList = new SlotList(this.table.capacity);
     this.prevalence = new Prevalence(c.prevalenceCapacity);
     this.allow = new AddressSet();
@@ -379,6 +392,11 @@ export class BeaconDetector {
   }
 
   /** bytes of state per tracked pair: the table's key and chain plus the per-pair arrays */
+  /** enough domestic hosts seen for shares of them to mean something (the prevalence rule's minimum) */
+  private populationKnown(): boolean {
+    return (this.population || this.prevalence.population()) >= this.config.prevalenceMinPopulation;
+  }
+
   bytesPerKey(): number {
     return this.table.bytesPerSlot() + STRIDE;
   }
@@ -800,7 +818,7 @@ export class BeaconDetector {
     const first = this.f64[s * F64S + FIRST] ?? 0;
     const last = this.f64[s * F64S + LAST] ?? 0;
     if (this.onScored && tell) {
-      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.u32[s * U32S + CNT] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1, vendor: ((this.u8[s * U8S + FLG] ?? 0) & F_VENDOR) !== 0 });
+      this.onScored({ external, port, proto, domestic, score: r.score, tsScore: r.subscores.ts ?? 0, connections: this.u32[s * U32S + CNT] ?? 0, medianInterval: r.medianInterval, firstSeen: first, lastSeen: last, prevalence: r.prevalence, prevalenceFactor: r.subscores.prevalence ?? 1, vendor: ((this.u8[s * U8S + FLG] ?? 0) & F_VENDOR) !== 0, ...(this.populationKnown() ? { population: this.population || this.prevalence.population() } : {}) });
     }
     let type: 'beacon' | 'strobe' | null = null;
     if (r.strobe) type = 'strobe';
@@ -849,8 +867,10 @@ export class BeaconDetector {
     this.population = this.prevalence.population();
     const t = this.table;
     const k = this.u32;
-    for (let s = 0; s < t.end(); s++) {
-      if (!t.isUsed(s)) continue;
+    // in table position order (set by set), as before records were handed out densely (table.ts)
+    for (let p = 0; p < t.positions(); p++) {
+      const s = t.slotAt(p);
+      if (s < 0) continue;
       const r = this.score(s, now);
       if (!r) continue;
       const kb = s * U32S + KEY;

@@ -15,7 +15,7 @@ import { FindingStore } from './finding.js';
 import type { DetectorStats, Finding, FindingType } from './finding.js';
 import type { Direction } from './hash.js';
 import { IndicatorDetector } from './indicator.js';
-import type { IndicatorConfig } from './indicator.js';
+import type { Indicator, IndicatorConfig } from './indicator.js';
 import { LongConnDetector } from './longconn.js';
 import type { LongConnConfig } from './longconn.js';
 import { ScanDetector } from './scan.js';
@@ -92,6 +92,12 @@ export interface Detectors {
   readonly findings: FindingStore;
   /** the tier rule (tier.ts) */
   readonly tiers: TierPolicy;
+  /**
+   * Replaces the indicator list (a refresh from the intel store): hits already made stay and keep
+   * their indicator; flows from now on match the new list. Entries neither an address/prefix nor a
+   * port are skipped and returned (the constructor throws on them instead).
+   */
+  setIndicators(list: readonly Indicator[]): { loaded: number; rejected: { id: string; reason: string }[] };
   stats(): Record<string, DetectorStats>;
   readonly beacon: BeaconDetector;
   readonly fanIn: FanInDetector;
@@ -132,7 +138,7 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
   const useBeacon = !off.has('beacon');
   const useScan = !off.has('scan');
   const useDdos = !off.has('ddos');
-  const useInd = !off.has('indicator') && (config.indicator?.indicators?.length ?? 0) > 0;
+  let useInd = !off.has('indicator') && (config.indicator?.indicators?.length ?? 0) > 0;
   const useLong = !off.has('long-connection');
   const every = config.flushEveryMs ?? 60_000;
   let nextFlush = -1;
@@ -206,6 +212,11 @@ export function createDetectors({ config = {}, deps = {} }: { config?: Detectors
     flush,
     findings,
     tiers,
+    setIndicators(list) {
+      const r = indicator.setIndicators(list);
+      useInd = !off.has('indicator') && r.loaded > 0;
+      return r;
+    },
     stats,
     beacon, fanIn, scan, ddos, indicator, longConnection, exfiltration, slowScan,
   };

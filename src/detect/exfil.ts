@@ -64,10 +64,12 @@ interface Volume {
 
 export class ExfilDetector {
   readonly config: ExfilConfig;
-  private readonly h1: Uint32Array;
-  private readonly h2: Uint32Array;
-  private readonly firstMin: Uint32Array;
-  private readonly lastMin: Uint32Array;
+  /**
+   * pair ages, a bucket of WAYS (4) pairs in 4 × WAYS words side by side (one 64-byte line: a lookup
+   * reads one place, not four arrays): [hash 1 × 4][hash 2 × 4 (0: free)][first minute × 4][last minute × 4]
+   */
+  private readonly pairs: Uint32Array;
+  private readonly slots: number;
   private readonly mask: number;
   private readonly w = new Uint32Array(8);
   private readonly vols = new Map<string, Volume>();
@@ -85,10 +87,8 @@ export class ExfilDetector {
     while (buckets * WAYS < this.config.pairCapacity) buckets *= 2;
     this.mask = buckets - 1;
     const n = buckets * WAYS;
-    this.h1 = new Uint32Array(n);
-    this.h2 = new Uint32Array(n);
-    this.firstMin = new Uint32Array(n);
-    this.lastMin = new Uint32Array(n);
+    this.slots = n;
+    this.pairs = new Uint32Array(n * 4);
   }
 
   bytesPerKey(): number {
@@ -101,19 +101,21 @@ export class ExfilDetector {
     const a = hashWords(w, 0, 8, 0x6578666c) >>> 0;
     const b = (hashWords(w, 0, 8, 0x2545f491) | 1) >>> 0;
     const m = Math.max(1, Math.floor(now / 60_000));
-    const base = (a & this.mask) * WAYS;
-    let victim = base;
-    for (let i = base; i < base + WAYS; i++) {
-      if (this.h2[i] === b && this.h1[i] === a) {
-        if (m > (this.lastMin[i] ?? 0)) this.lastMin[i] = m;
-        if (m < (this.firstMin[i] ?? 0)) this.firstMin[i] = m;
-        return this.firstMin[i] ?? m;
+    const p = this.pairs;
+    // bucket words: H1 at +i, H2 at +WAYS+i, FIRST at +2·WAYS+i, LAST at +3·WAYS+i
+    const base = (a & this.mask) * WAYS * 4;
+    let victim = 0;
+    for (let i = 0; i < WAYS; i++) {
+      if (p[base + WAYS + i] === b && p[base + i] === a) {
+        if (m > (p[base + 3 * WAYS + i] ?? 0)) p[base + 3 * WAYS + i] = m;
+        if (m < (p[base + 2 * WAYS + i] ?? 0)) p[base + 2 * WAYS + i] = m;
+        return p[base + 2 * WAYS + i] ?? m;
       }
-      if (this.h2[i] === 0) { victim = i; break; }
-      if ((this.lastMin[i] ?? 0) < (this.lastMin[victim] ?? 0)) victim = i;
+      if (p[base + WAYS + i] === 0) { victim = i; break; }
+      if ((p[base + 3 * WAYS + i] ?? 0) < (p[base + 3 * WAYS + victim] ?? 0)) victim = i;
     }
-    if (this.h2[victim] !== 0) this.evictions++; else this.tracked++;
-    this.h1[victim] = a; this.h2[victim] = b; this.firstMin[victim] = m; this.lastMin[victim] = m;
+    if (p[base + WAYS + victim] !== 0) this.evictions++; else this.tracked++;
+    p[base + victim] = a; p[base + WAYS + victim] = b; p[base + 2 * WAYS + victim] = m; p[base + 3 * WAYS + victim] = m;
     return m;
   }
 
@@ -186,6 +188,6 @@ export class ExfilDetector {
   }
 
   stats(): DetectorStats {
-    return { tracked: this.tracked, capacity: this.h1.length, evictions: this.evictions, expired: 0, flows: this.flows, emitted: this.emitted, bytesPerKey: this.bytesPerKey() };
+    return { tracked: this.tracked, capacity: this.slots, evictions: this.evictions, expired: 0, flows: this.flows, emitted: this.emitted, bytesPerKey: this.bytesPerKey() };
   }
 }

@@ -63,6 +63,8 @@ interface Server {
   /** each listed victim's median interval (seconds), by victim */
   intervals: Map<string, number>;
   vendor: boolean;
+  /** domestic hosts seen in all, once the prevalence rule applies (0 before) */
+  population: number;
 }
 
 export class FanInDetector {
@@ -87,7 +89,7 @@ export class FanInDetector {
     let s = this.servers.get(id);
     if (!s) {
       if (this.servers.size >= this.config.capacity) this.evict();
-      s = { external: p.external, port: p.port, proto: p.proto, victims: new Map(), overflow: 0, first: p.firstSeen, last: p.lastSeen, prevalence: 0, prevalenceFactor: 1, intervals: new Map(), vendor: false };
+      s = { external: p.external, port: p.port, proto: p.proto, victims: new Map(), overflow: 0, first: p.firstSeen, last: p.lastSeen, prevalence: 0, prevalenceFactor: 1, intervals: new Map(), vendor: false, population: 0 };
       this.servers.set(id, s);
     }
     if (s.victims.has(p.domestic) || s.victims.size < this.config.victimCap) {
@@ -99,6 +101,7 @@ export class FanInDetector {
     s.prevalence = p.prevalence;
     s.prevalenceFactor = p.prevalenceFactor;
     if (p.vendor) s.vendor = true;
+    s.population = p.population ?? 0;
     this.dirty.add(id);
   }
 
@@ -129,7 +132,10 @@ export class FanInDetector {
       const prevFactor = s.prevalenceFactor;
       const score = r3(Math.sqrt(victims) * regular * prevFactor);
       if (score < c.threshold) continue;
-      if (s.vendor && s.prevalence > c.vendorMaxShare) continue;
+      // its victims are distinct domestic hosts that reach it: the server's share is at least theirs
+      // (the prevalence estimate reads 0 once the server's record was evicted from its table, #21)
+      const victimShare = s.population > 0 ? Math.min(1, n / s.population) : 0;
+      if (s.vendor && Math.max(s.prevalence, victimShare) > c.vendorMaxShare) continue;
       // highest scores first, ties by address: what is listed does not depend on the order pairs were scored in
       const listed = [...s.victims.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).slice(0, c.listVictims);
       const mi = [...s.intervals.values()].sort((a, b) => a - b);
@@ -151,6 +157,9 @@ export class FanInDetector {
           victimScores: listed.map(([d, sc]) => ({ domestic: d, beaconScore: sc })),
           medianIntervalSeconds: mi.length ? r3(mi[Math.floor(mi.length / 2)] ?? 0) : null,
           prevalenceShare: r3(s.prevalence),
+          ...(s.population > 0 ? { victimShare: r3(victimShare) } : {}),
+          // the prevalence table no longer holds the server (evicted): its share of hosts is unknown
+          ...(s.prevalence === 0 ? { prevalenceUnknown: true } : {}),
         },
         updates: 1,
         ...(s.vendor ? { flags: [VENDOR_FLAG] } : {}),

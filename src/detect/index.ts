@@ -5,7 +5,7 @@ export { createDetectionStage } from './stage.js';
 export type { DetectionStage, StageConfig, StageDeps } from './stage.js';
 export { FindingStore, findingKey, FINDING_TYPES, selectionKeyOf } from './finding.js';
 export type { Finding, FindingType, FindingSink, DetectorStats, SelectionKey } from './finding.js';
-export { selectsTraffic, TierPolicy, DEFAULT_TIER_CONFIG, VENDOR_FLAG } from './tier.js';
+export { selectsTraffic, TierPolicy, DEFAULT_TIER_CONFIG, VENDOR_FLAG, RARE_FLAG } from './tier.js';
 export type { FindingTier, TierConfig } from './tier.js';
 export { OUTBOUND, INBOUND, directionName } from './hash.js';
 export { PREFETCH_BATCH } from './table.js';

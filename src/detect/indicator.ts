@@ -55,8 +55,8 @@ interface Hit {
 
 export class IndicatorDetector {
   readonly config: IndicatorConfig;
-  private readonly addrs = new AddressSet<Indicator>();
-  private readonly ports = new Map<number, Indicator>();
+  private addrs = new AddressSet<Indicator>();
+  private ports = new Map<number, Indicator>();
   private readonly hits = new Map<string, Hit>();
   private readonly dirty = new Set<string>();
   private readonly w = new Uint32Array(8);
@@ -68,12 +68,37 @@ export class IndicatorDetector {
   constructor(config: Partial<IndicatorConfig>, sink: FindingSink) {
     this.config = { ...DEFAULT_INDICATOR_CONFIG, ...config };
     this.sink = sink;
-    for (const ind of this.config.indicators) {
-      if (ind.address !== undefined) this.addrs.add(ind.address, ind, `indicator ${ind.id}`);
-      else if (ind.port !== undefined && Number.isInteger(ind.port) && ind.port >= 0 && ind.port <= 65535) {
-        this.ports.set(ind.proto === undefined ? ind.port | (1 << 24) : (ind.proto << 16) | ind.port, ind);
-      } else throw new AcdError('DETECT_BAD_INDICATOR', `indicator ${ind.id} has neither an address nor a port in 0-65535`);
+    for (const ind of this.config.indicators) IndicatorDetector.put(this.addrs, this.ports, ind);
+  }
+
+  private static put(addrs: AddressSet<Indicator>, ports: Map<number, Indicator>, ind: Indicator): void {
+    if (ind.address !== undefined) addrs.add(ind.address, ind, `indicator ${ind.id}`);
+    else if (ind.port !== undefined && Number.isInteger(ind.port) && ind.port >= 0 && ind.port <= 65535) {
+      ports.set(ind.proto === undefined ? ind.port | (1 << 24) : (ind.proto << 16) | ind.port, ind);
+    } else throw new AcdError('DETECT_BAD_INDICATOR', `indicator ${ind.id} has neither an address nor a port in 0-65535`);
+  }
+
+  /** the number of indicators matched now (addresses and prefixes, ports) */
+  get size(): number {
+    return this.addrs.size + this.ports.size;
+  }
+
+  /**
+   * Replaces the list (a refresh from the intel store): the new sets are built aside and swapped in
+   * whole, so a flow matches either the old list or the new one. Hits already made stay. An entry the
+   * detector cannot match is skipped and returned, not thrown: one bad indicator in a store of a
+   * million must not stop the others.
+   */
+  setIndicators(list: readonly Indicator[]): { loaded: number; rejected: { id: string; reason: string }[] } {
+    const addrs = new AddressSet<Indicator>();
+    const ports = new Map<number, Indicator>();
+    const rejected: { id: string; reason: string }[] = [];
+    for (const ind of list) {
+      try { IndicatorDetector.put(addrs, ports, ind); } catch (e) { rejected.push({ id: ind.id, reason: (e as Error).message }); }
     }
+    this.addrs = addrs;
+    this.ports = ports;
+    return { loaded: addrs.size + ports.size, rejected };
   }
 
   observe(rec: FlowRecord, direction: Direction): void {

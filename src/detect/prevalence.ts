@@ -6,7 +6,7 @@
  * HyperLogLog, in a capped SetTable (least recently seen evicted first).
  */
 import { hllAdd, hllCount } from './hll.js';
-import { SetTable } from './table.js';
+import { SET_TABLE_FIRST_RECORDS, SetTable } from './table.js';
 
 const M = 32;
 const GLOBAL_M = 4096;
@@ -17,17 +17,28 @@ const REGS = 32;
 
 export class Prevalence {
   readonly table: SetTable;
-  private readonly u32: Uint32Array;
-  private readonly f64: Float64Array;
-  private readonly u8: Uint8Array;
+  private u32: Uint32Array;
+  private f64: Float64Array;
+  private u8: Uint8Array;
   private readonly global = new Uint8Array(GLOBAL_M);
 
   constructor(capacity: number) {
-    const buf = new ArrayBuffer(SetTable.slotsFor(capacity) * STRIDE);
+    // records grow with the servers held, up to the capacity (SetTable hands them out densely)
+    const buf = new ArrayBuffer(Math.min(SetTable.slotsFor(capacity), SET_TABLE_FIRST_RECORDS) * STRIDE);
     this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
     this.u8 = new Uint8Array(buf);
-    this.table = new SetTable({ capacity, words: 5, store: this.u32, stride: STRIDE / 4, keyAt: 0 });
+    this.table = new SetTable({
+      capacity, words: 5, store: this.u32, stride: STRIDE / 4, keyAt: 0,
+      grow: (records) => {
+        const b = new ArrayBuffer(records * STRIDE);
+        new Uint8Array(b).set(this.u8);
+        this.u32 = new Uint32Array(b);
+        this.f64 = new Float64Array(b);
+        this.u8 = new Uint8Array(b);
+        return this.u32;
+      },
+    });
   }
 
   bytesPerKey(): number {

@@ -167,7 +167,7 @@ export class ScanDetector {
     this.sf64 = new Float64Array(buf);
     this.su8 = new Uint8Array(buf);
     this.sources = new SetTable({ capacity: c.sourceCapacity, words: 5, store: this.su32, stride: S32, keyAt: 0 });
-    this.dirty = new SlotList(this.sources.capacity);
+    this.dirty = new SlotList(this.sources.capacity, this.sources);
     const m = c.thresholdCapacity;
     this.pWin = new Float64Array(m);
     this.pBm = new Uint32Array(m * BM_WORDS);

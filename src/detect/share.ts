@@ -12,6 +12,7 @@
  */
 import { DEFAULT_BEACON_CONFIG } from './beacon.js';
 import { DEFAULT_DDOS_CONFIG } from './ddos.js';
+import { DEFAULT_EXFIL_CONFIG } from './exfil.js';
 import type { DetectorsConfig } from './detectors.js';
 import { DEFAULT_FANIN_CONFIG } from './fanin.js';
 import { DEFAULT_INDICATOR_CONFIG } from './indicator.js';
@@ -40,5 +41,7 @@ export function configForShare(config: DetectorsConfig, shares: number): Detecto
     ddos: { ...config.ddos, capacity: s(config.ddos?.capacity, DEFAULT_DDOS_CONFIG.capacity) },
     indicator: { ...config.indicator, capacity: s(config.indicator?.capacity, DEFAULT_INDICATOR_CONFIG.capacity) },
     longConnection: { ...config.longConnection, capacity: s(config.longConnection?.capacity, DEFAULT_LONGCONN_CONFIG.capacity) },
+    // pair ages are keyed by (domestic, external): a partition sees its externals' pairs only
+    exfiltration: { ...config.exfiltration, pairCapacity: s(config.exfiltration?.pairCapacity, DEFAULT_EXFIL_CONFIG.pairCapacity) },
   };
 }

@@ -181,7 +181,18 @@ export interface SetTableOptions {
   stride: number;
   /** offset of the key inside a record, in 32-bit words */
   keyAt: number;
+  /**
+   * Given: `store` may hold fewer than `capacity` records; when the records handed out reach its end,
+   * the table asks the owner for a store of `records` records (the old one's records copied, its
+   * views replaced) and uses the one returned. Records are handed out densely, so the store grows
+   * with the keys held, by doubling, up to `capacity`: a table sized for a million keys that holds a
+   * hundred thousand allocates and zeroes a tenth of the memory (bounded all the same).
+   */
+  grow?: (records: number) => Uint32Array;
 }
+
+/** records a growable SetTable's owner allocates first */
+export const SET_TABLE_FIRST_RECORDS = 4096;
 
 const WAYS = 8;
 /** flows a detector prefetches at once (createDetectors' observeBatch goes in chunks of this many) */
@@ -189,28 +200,50 @@ export const PREFETCH_BATCH = 64;
 
 /**
  * SetTable: a set-associative table (as a CPU cache is) whose keys live inside the owner's records.
- * A key hashes to one set of 8 consecutive slots. A set's line is one 64-byte cache line: the 8
- * slots' 32-bit hash tags, then their 8 utilities (the owner keeps each slot's utility current with
- * `setUtility`). A lookup reads that line and then only the record it needs: the key is compared in
- * the record the caller goes on to update, not in a separate key array; an eviction reads that line
- * alone. No chains, no free list: 8 bytes per slot beyond the owner's record.
+ * A key hashes to one set of 8 ways. A set's line is one 64-byte cache line: the 8 ways' words
+ * (the record that way holds, with hash bits above it as a tag), then their 8 utilities (the owner
+ * keeps each record's utility current with `setUtility`). A lookup reads that line and then only the
+ * record it needs: the key is compared in the record the caller goes on to update, not in a separate
+ * key array; an eviction reads that line alone. No chains: 8 bytes per slot beyond the owner's record.
  *
- * A full set evicts its slot of lowest utility (sampled eviction over the set, as KeyTable samples a
- * run of consecutive slots; a set is a random sample of keys, ties go to the lower way). A set can
- * fill before the table does, so eviction may start somewhat before `capacity` keys are held;
- * memory is fixed at construction either way.
+ * Records are handed out densely (#23): the n-th key ever inserted gets record n (a freed record is
+ * reused first), so a table sized for a million keys that holds a hundred thousand touches a tenth of
+ * its records' memory, in order, instead of pages all over it (the first touch of a 192 MB beacon
+ * table used to dominate `acd analyze` of a day). The geometry (which set and way a key takes, which
+ * way is evicted) is what it was when the record was the way's position, so the findings are the same;
+ * owners that walk records in the old position order use `slotAt`, and SlotList sorts by position
+ * (`orderKey`). A record's position is found again from its key (hash → set → the way naming it).
+ *
+ * A full set evicts its way of lowest utility (sampled eviction over the set, as KeyTable samples a
+ * run of consecutive slots; a set is a random sample of keys, ties go to the lower way); the new key
+ * takes the evicted key's record. A set can fill before the table does, so eviction may start
+ * somewhat before `capacity` keys are held; memory is fixed at construction either way.
  */
-export class SetTable {
+export class SetTable implements SlotOrder {
   readonly capacity: number;
   readonly words: number;
   readonly sets: number;
   /** scratch key the caller fills before find/insert */
   readonly key: Uint32Array;
-  /** per set, 16 words: 8 tags (the key's hash with its low bit set; 0: free slot), then 8 utilities */
+  /** per set, 16 words: 8 way words (tag bits | record + 1; 0: free way), then 8 utilities */
   private readonly lines: Uint32Array;
-  private readonly store: Uint32Array;
+  private store: Uint32Array;
   private readonly stride: number;
   private readonly keyAt: number;
+  private readonly grow: ((records: number) => Uint32Array) | undefined;
+  /** records the store holds now */
+  private storeRecords: number;
+  /** low bits of a way word: record + 1; the bits above: a tag from the hash's low bits */
+  private readonly recBits: number;
+  private readonly recMask: number;
+  private readonly tagMask: number;
+  /** records handed out so far (0..nextRec) */
+  private nextRec = 0;
+  /** freed records, linked through their first key word (record + 1; 0 ends the list) */
+  private freeHead = 0;
+  /** the record last found or inserted and its position (setUtility follows a find at once) */
+  private lastRec = -1;
+  private lastPos = -1;
   size = 0;
   evictions = 0;
 
@@ -223,10 +256,16 @@ export class SetTable {
     this.words = o.words;
     this.key = new Uint32Array(o.words);
     this.lines = new Uint32Array(this.sets * 2 * WAYS);
-    if (o.store.length < this.capacity * o.stride) throw new AcdError('DETECT_BAD_CAPACITY', `set table store holds ${o.store.length} words, ${this.capacity * o.stride} needed`);
+    if (!o.grow && o.store.length < this.capacity * o.stride) throw new AcdError('DETECT_BAD_CAPACITY', `set table store holds ${o.store.length} words, ${this.capacity * o.stride} needed`);
     this.store = o.store;
     this.stride = o.stride;
     this.keyAt = o.keyAt;
+    this.grow = o.grow;
+    this.storeRecords = Math.min(this.capacity, Math.floor(o.store.length / o.stride));
+    if (this.storeRecords < 1) throw new AcdError('DETECT_BAD_CAPACITY', 'set table store holds no record');
+    this.recBits = 32 - Math.clz32(this.capacity);
+    this.recMask = (2 ** this.recBits) - 1;
+    this.tagMask = (~this.recMask) >>> 0;
   }
 
   /** records to allocate for a capacity (whole sets) */
@@ -234,7 +273,7 @@ export class SetTable {
     return Math.ceil(capacity / WAYS) * WAYS;
   }
 
-  /** bytes of the table itself per slot (tag and utility; keys are in the owner's records) */
+  /** bytes of the table itself per slot (way word and utility; keys are in the owner's records) */
   bytesPerSlot(): number {
     return 8;
   }
@@ -248,29 +287,35 @@ export class SetTable {
     return (((h >>> 0) * this.sets) / 4294967296) | 0;
   }
 
-  /** slot holding the scratch key, or -1 */
+  /** the tag bits of a hash: its low bits (the set comes from its high bits), above the record bits */
+  private tagOf(h: number): number {
+    return ((h << this.recBits) & this.tagMask) >>> 0;
+  }
+
+  /** record holding the scratch key, or -1 */
   find(h: number): number {
-    const tag = (h | 1) >>> 0;
+    const tag = this.tagOf(h);
     const set = this.setOf(h);
     const lines = this.lines;
     const lb = set * 2 * WAYS;
     const w = this.words;
     const st = this.store;
     const k = this.key;
+    const tm = this.tagMask;
     for (let i = 0; i < WAYS; i++) {
-      if (lines[lb + i] !== tag) continue;
-      const slot = set * WAYS + i;
-      const base = slot * this.stride + this.keyAt;
+      const v = lines[lb + i]!;
+      if (v === 0 || ((v & tm) >>> 0) !== tag) continue;
+      const r = (v & this.recMask) - 1;
+      const base = r * this.stride + this.keyAt;
       let j = 0;
       while (j < w && st[base + j] === k[j]) j++;
-      if (j === w) return slot;
+      if (j === w) { this.lastRec = r; this.lastPos = set * WAYS + i; return r; }
     }
     return -1;
   }
 
-  /** inserts the scratch key (which must not be present) and returns its slot; evicts within the set when it is full */
+  /** inserts the scratch key (which must not be present) and returns its record; evicts within the set when it is full */
   insert(h: number): number {
-    const tag = (h | 1) >>> 0;
     const set = this.setOf(h);
     const lines = this.lines;
     const lb = set * 2 * WAYS;
@@ -278,6 +323,7 @@ export class SetTable {
     for (let i = 0; i < WAYS; i++) {
       if (lines[lb + i] === 0) { way = i; break; }
     }
+    let r: number;
     if (way < 0) {
       way = 0;
       let bestU = lines[lb + WAYS] ?? 0;
@@ -285,18 +331,60 @@ export class SetTable {
         const u = lines[lb + WAYS + i] ?? 0;
         if (u < bestU) { way = i; bestU = u; }
       }
+      // the new key takes the evicted key's record
+      r = ((lines[lb + way] ?? 0) & this.recMask) - 1;
       this.evictions++;
     } else {
+      if (this.freeHead !== 0) {
+        r = this.freeHead - 1;
+        this.freeHead = this.store[r * this.stride + this.keyAt] ?? 0;
+      } else {
+        r = this.nextRec++;
+        if (r >= this.storeRecords) this.growStore();
+      }
       this.size++;
     }
-    lines[lb + way] = tag;
+    lines[lb + way] = (this.tagOf(h) | (r + 1)) >>> 0;
     lines[lb + WAYS + way] = 0;
-    const slot = set * WAYS + way;
-    const kb = slot * this.stride + this.keyAt;
+    const kb = r * this.stride + this.keyAt;
     const st = this.store;
     const k = this.key;
     for (let i = 0; i < this.words; i++) st[kb + i] = k[i] ?? 0;
-    return slot;
+    this.lastRec = r;
+    this.lastPos = set * WAYS + way;
+    return r;
+  }
+
+  private growStore(): void {
+    const want = Math.min(this.capacity, Math.max(this.storeRecords * 2, SET_TABLE_FIRST_RECORDS));
+    if (!this.grow || want <= this.storeRecords) throw new AcdError('DETECT_BAD_CAPACITY', `set table store of ${this.storeRecords} records is full`);
+    const st = this.grow(want);
+    if (st.length < want * this.stride) throw new AcdError('DETECT_BAD_CAPACITY', `set table store grown to ${st.length} words, ${want * this.stride} needed`);
+    this.store = st;
+    this.storeRecords = want;
+  }
+
+  /** records the store holds now (grows up to capacity when the owner gave `grow`) */
+  get allocated(): number {
+    return this.storeRecords;
+  }
+
+  /** the position (set × 8 + way) of record r, or -1 when r holds no key */
+  private posOf(r: number): number {
+    if (r === this.lastRec) return this.lastPos;
+    if (r < 0 || r >= this.nextRec) return -1;
+    const set = this.setOf(hashWords(this.store, r * this.stride + this.keyAt, this.words));
+    const lb = set * 2 * WAYS;
+    const want = r + 1;
+    const lines = this.lines;
+    for (let i = 0; i < WAYS; i++) {
+      if (((lines[lb + i] ?? 0) & this.recMask) === want) {
+        this.lastRec = r;
+        this.lastPos = set * WAYS + i;
+        return this.lastPos;
+      }
+    }
+    return -1;
   }
 
   /*
@@ -318,31 +406,63 @@ export class SetTable {
     return acc;
   }
 
-  /** the slot's utility (lower is evicted first; a 32-bit unsigned value the owner derives from its state) */
-  setUtility(slot: number, u: number): void {
-    this.lines[((slot >>> 3) << 4) + WAYS + (slot & 7)] = u;
+  /** record r's utility (lower is evicted first; a 32-bit unsigned value the owner derives from its state) */
+  setUtility(r: number, u: number): void {
+    const p = this.posOf(r);
+    if (p >= 0) this.lines[((p >>> 3) << 4) + WAYS + (p & 7)] = u;
   }
 
-  utility(slot: number): number {
-    return this.lines[((slot >>> 3) << 4) + WAYS + (slot & 7)] ?? 0;
+  utility(r: number): number {
+    const p = this.posOf(r);
+    return p < 0 ? 0 : this.lines[((p >>> 3) << 4) + WAYS + (p & 7)] ?? 0;
   }
 
-  /** frees a slot (idle expiry); the owner clears its own state */
-  remove(slot: number): void {
-    const i = ((slot >>> 3) << 4) + (slot & 7);
-    if (this.lines[i] === 0) return;
-    this.lines[i] = 0;
+  /** frees record r (idle expiry); the owner clears its own state */
+  remove(r: number): void {
+    const p = this.posOf(r);
+    if (p < 0) return;
+    this.lines[((p >>> 3) << 4) + (p & 7)] = 0;
     this.size--;
+    this.store[r * this.stride + this.keyAt] = this.freeHead;
+    this.freeHead = r + 1;
+    this.lastRec = -1;
   }
 
-  isUsed(slot: number): boolean {
-    return this.lines[((slot >>> 3) << 4) + (slot & 7)] !== 0;
+  isUsed(r: number): boolean {
+    return this.posOf(r) >= 0;
   }
 
-  /** slots to iterate (0..end, test isUsed) */
+  /** records to iterate (0..end, test isUsed): in the order they were handed out */
   end(): number {
+    return this.nextRec;
+  }
+
+  /** positions to iterate with slotAt (set by set, way by way) */
+  positions(): number {
     return this.capacity;
   }
+
+  /** the record at position p (set × 8 + way), or -1 when that way is free */
+  slotAt(p: number): number {
+    const v = this.lines[((p >>> 3) << 4) + (p & 7)] ?? 0;
+    return v === 0 ? -1 : (v & this.recMask) - 1;
+  }
+
+  /** SlotOrder: a record's position (one holding no key: after every position) */
+  orderKey(r: number): number {
+    const p = this.posOf(r);
+    return p >= 0 ? p : this.capacity + r;
+  }
+
+  slotOfKey(k: number): number {
+    return k < this.capacity ? this.slotAt(k) : k - this.capacity;
+  }
+}
+
+/** how a SlotList orders a drain: by orderKey (distinct per slot), mapped back with slotOfKey */
+export interface SlotOrder {
+  orderKey(slot: number): number;
+  slotOfKey(key: number): number;
 }
 
 /**
@@ -364,7 +484,8 @@ export class SlotList {
   private n = 0;
   private readonly max: number;
 
-  constructor(readonly capacity: number) {
+  /** `order`: a table whose slots are records handed out densely (SetTable): drains sort by its positions */
+  constructor(readonly capacity: number, private readonly order?: SlotOrder) {
     this.max = Math.max(16, Math.ceil(capacity * 1.25));
     this.buf = new Int32Array(Math.min(this.max, 1024));
     this.spare = new Int32Array(Math.min(this.max, 1024));
@@ -401,7 +522,10 @@ export class SlotList {
    * the next drain (a slot pushed while the caller walks it goes to the other buffer, for the next flush).
    */
   drain(): Int32Array {
+    const o = this.order;
+    if (o) for (let i = 0; i < this.n; i++) this.buf[i] = o.orderKey(this.buf[i]!);
     const m = this.unique();
+    if (o) for (let i = 0; i < m; i++) this.buf[i] = o.slotOfKey(this.buf[i]!);
     this.n = 0;
     const out = this.buf;
     this.buf = this.spare;

@@ -12,3 +12,5 @@ export {
   type FlowDecoder, type FlowDecoderOptions, type DecodeResult, type DecoderLimits, type MalformedReason, type ExporterStats, type PcapPacket,
 } from './decode/index.js';
 export { createUdpCollector, parseUdpUrl, exporterId, type UdpCollector, type UdpCollectorOptions } from './collector.js';
+// The demo's synthetic carrier exporter (NetFlow v9 over UDP), a component like any other (docs/STYLE.md).
+export { createDemoExporter, DemoScenario, V9Encoder, fillFlowRecord, type DemoActors, type DemoExporter, type DemoFlow, type DemoScenarioOptions, type DomesticTest } from './demo-exporter.js';

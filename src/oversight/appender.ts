@@ -39,7 +39,7 @@ import type { OversightTables } from './tables.js';
 import { memorySignerState, type SignerState } from './signer-state.js';
 import type { WitnessClient } from './witness-client.js';
 import { recordAudit, recordAuditBatch, type AuditInput } from './audit.js';
-import { SYSTEM_ACTOR } from '../auth/index.js';
+import { SYSTEM_ACTOR } from '../shared/roles.js';
 
 export interface AuditLogAppenderConfig {
   /** sign a head this often (ms) when the log grew; 0 = only on demand. Default 60 000. */

@@ -7,7 +7,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, AuditEvent } from '../store/index.js';
 import { batchInsert } from '../store/index.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 
 export interface AuditInput {
   /** who; null for an unauthenticated attempt (e.g. a failed login) */

@@ -17,6 +17,7 @@ export { createAuditLogAppender, type AuditLogAppender, type AuditLogHealth, typ
 export { loadOrCreateLogKey, logKeySource, logKeyFor, checkKeyCustody, DEFAULT_LOG_ORIGIN, KEY_FILE_NAME, type LogKeySource } from './key-file.js';
 export { auditLogOf, startAuditLog, existingAuditLog, auditLogCheck, AuditLogCheck, type AuditLogContext, type AuditLogServiceConfig } from './service.js';
 export type { OversightTables } from './tables.js';
+export { PERIODS, TransparencyQuerySchema, TransparencyReportSchema, transparencyCounts, transparencyCsv, transparencyDigest, transparencyHtml, type Period, type TransparencyQuery, type TransparencyReport } from './transparency.js';
 export { fileSignerState, memorySignerState, type SignerState } from './signer-state.js';
 export { cosignCheckpoint, verifyCosignature, cosignerVkey, importCosignerVerifier, generateCosignerKey, cosignerKeyId, type CosignerKey, type CosignerVerifier } from './cosignature.js';
 export { createWitnessClient, type WitnessClient } from './witness-client.js';

@@ -7,7 +7,12 @@
  * out; patterns of other kinds stay intelligence only (intel/pattern.ts addressTerms).
  */
 import { readFileSync } from 'node:fs';
+import { sql, type Kysely } from 'kysely';
+import { Gauge } from 'prom-client';
 import type { Indicator } from '../detect/index.js';
+import type { Database } from '../store/index.js';
+import type { Registry } from '../shared/metrics.js';
+import { silentLogger, type Logger } from '../shared/log.js';
 import { addressTerms, tlpOf } from '../intel/index.js';
 import { AcdError } from '../shared/errors.js';
 
@@ -43,4 +48,101 @@ export function indicatorsFromFile(path: string): Indicator[] {
   const objects = Array.isArray(doc) ? doc : (doc as { objects?: unknown }).objects;
   if (!Array.isArray(objects)) throw new AcdError('BAD_INDICATORS', `--indicators ${path}: neither a STIX bundle nor an array of objects`);
   return indicatorsFromStix(objects, `file:${path}`);
+}
+
+/**
+ * The indicators of the intel store (issue #21): the latest version of every STIX indicator in every
+ * collection — TAXII POSTs, pulled feeds, bundle imports, promotions of findings, incident reports
+ * shared at triage all land in `intel_objects` — read in pages of `pageSize` by stix_id. A partner's
+ * shadow copy (an object it may not read, migration 111) is left out: it is not what the collection
+ * holds. The finding inherits the stored version's TLP (its marking, else the collection's default)
+ * when the object names none; the source is created_by_ref, else the collection.
+ */
+export async function loadStoredIndicators(db: Kysely<Database>, now = Date.now(), pageSize = 5000): Promise<{ indicators: Indicator[]; objects: number; nextExpiry: number }> {
+  const out: Indicator[] = [];
+  let after = '';
+  let objects = 0;
+  let nextExpiry = Infinity;
+  for (;;) {
+    const rows = (await sql<{ stix_id: string; collection_id: string; tlp: string; object: unknown }>`
+      select distinct on (stix_id) stix_id, collection_id, tlp, object
+      from intel_objects
+      where stix_type = 'indicator' and shadow_org is null and stix_id > ${after}
+      order by stix_id, version_us desc, seq desc
+      limit ${pageSize}`.execute(db)).rows;
+    for (const r of rows) {
+      objects++;
+      const o = (typeof r.object === 'string' ? JSON.parse(r.object) : r.object) as { valid_until?: unknown };
+      const got = indicatorsFromStix([o], `intel collection ${r.collection_id}`, now);
+      for (const i of got) out.push(i.tlp ? i : { ...i, tlp: r.tlp });
+      if (got.length > 0 && typeof o.valid_until === 'string') nextExpiry = Math.min(nextExpiry, Date.parse(o.valid_until));
+    }
+    if (rows.length < pageSize) break;
+    after = rows[rows.length - 1]!.stix_id;
+  }
+  return { indicators: out, objects, nextExpiry };
+}
+
+export interface IndicatorRefresher {
+  /** loads now (start-up), then on the schedule */
+  start(): Promise<void>;
+  /** reloads now when the store changed (or an indicator expired); true when it reloaded */
+  check(): Promise<boolean>;
+  stop(): void;
+  /** indicators applied last, and when */
+  readonly state: { indicators: number; objects: number; loadedAt: number; loads: number };
+}
+
+/**
+ * Keeps a detector set's indicators in step with the intel store without a restart: every
+ * `intervalMs` a cheap query (the highest row sequence and the row count of indicator objects) tells
+ * whether anything was added, versioned, revoked or deleted; only then, or when a loaded indicator's
+ * valid_until has passed, the list is read again and handed to `apply` (each detector set's
+ * `setIndicators`). A failed read is logged and retried at the next tick; the old list stays.
+ */
+export function createIndicatorRefresher(o: { db: Kysely<Database>; intervalMs: number; apply: (list: Indicator[]) => void; logger?: Logger; registry?: Registry; now?: () => number }): IndicatorRefresher {
+  const logger = o.logger ?? silentLogger;
+  const now = o.now ?? Date.now;
+  const state = { indicators: 0, objects: 0, loadedAt: 0, loads: 0 };
+  let mark = '';
+  let nextExpiry = Infinity;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<boolean> | null = null;
+  if (o.registry) {
+    new Gauge({ name: 'acd_detect_indicators', help: 'indicators from the intel store the detectors match now', registers: [o.registry], collect() { this.set(state.indicators); } });
+  }
+  const signature = async (): Promise<string> => {
+    const r = (await sql<{ m: string | null; n: string }>`select max(seq)::text as m, count(*)::text as n from intel_objects where stix_type = 'indicator'`.execute(o.db)).rows[0];
+    return `${r?.m ?? ''}/${r?.n ?? '0'}`;
+  };
+  const load = async (): Promise<boolean> => {
+    const sig = await signature();
+    if (sig === mark && now() < nextExpiry) return false;
+    const t = now();
+    const r = await loadStoredIndicators(o.db, t);
+    o.apply(r.indicators);
+    mark = sig;
+    nextExpiry = r.nextExpiry;
+    Object.assign(state, { indicators: r.indicators.length, objects: r.objects, loadedAt: t, loads: state.loads + 1 });
+    logger.info({ indicators: r.indicators.length, objects: r.objects }, 'indicators loaded from the intel store');
+    return true;
+  };
+  const check = (): Promise<boolean> => {
+    // one load at a time: a slow read is not started again by the next tick
+    running ??= load().finally(() => { running = null; });
+    return running;
+  };
+  return {
+    state,
+    check,
+    async start() {
+      await check();
+      timer = setInterval(() => { check().catch((err: unknown) => logger.error({ err }, 'reloading indicators from the intel store failed; the previous list stays')); }, o.intervalMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
 }

@@ -13,12 +13,12 @@ import type { Kysely } from 'kysely';
 import type { AcdConfig } from '../config/index.js';
 import type { Database } from '../store/index.js';
 import { createFlowDecoder, createUdpCollector, type FlowDecoder, type UdpCollector } from '../flow/index.js';
-import { ApprovalSet, addGateCounts, createRetentionJob, createPseudonymiser, createScope, createSelectedFlowWriter, METRICS, purgeSelectedFlows, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
-import { listApprovals, loadPseudonymKeys } from '../selection/approval-store.js';
+import { ApprovalSet, addGateCounts, listApprovals, loadPseudonymKeys, createRetentionJob, createPseudonymiser, createScope, createSelectedFlowWriter, METRICS, purgeSelectedFlows, type Metric, type Pseudonymiser, type Scope } from '../selection/index.js';
 import type { Registry } from '../shared/metrics.js';
 import { Gauge } from 'prom-client';
 import { silentLogger, type Logger } from '../shared/log.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
+import { createIndicatorRefresher, type IndicatorRefresher } from './indicators.js';
 import type { CountRow } from '../selection/index.js';
 import { createFindingWriter } from '../findings/index.js';
 import type { Writer } from '../store/index.js';
@@ -27,8 +27,8 @@ import type { SelectedFlow } from '../selection/index.js';
 import { createBusCollector, createJetStreamBus, type BusCollector, type JetStreamBus } from '../bus/index.js';
 import { createDetectionStage } from '../detect/index.js';
 import { AcdError } from '../shared/errors.js';
-import { recordAudit } from '../oversight/audit.js';
-import { SYSTEM_ACTOR } from '../auth/roles.js';
+import { recordAudit } from '../oversight/index.js';
+import { SYSTEM_ACTOR } from '../auth/index.js';
 
 /**
  * bus=jetstream: UDP exporters cannot be slowed down, so beyond this many unacknowledged publishes
@@ -53,6 +53,8 @@ export interface LivePipeline {
   bus(): { kind: 'jetstream'; stream: string; partitions: number; published: { batches: number; flows: number } } | null;
   /** re-reads approvals and keys from the store (call after every decision) */
   reloadApprovals(): Promise<void>;
+  /** checks the intel store for changed indicators now (it also does every indicatorRefreshSeconds); true when it reloaded */
+  reloadIndicators(): Promise<boolean>;
   totals(): Record<Metric, number>;
   rates(): PipelineRates;
   /** writes what is buffered now */
@@ -229,6 +231,23 @@ export async function createLivePipeline(opts: {
   });
   retention.start();
 
+  // #21: the detectors in this process match the intel store's indicators, reloaded on change
+  // (with bus=jetstream the workers run the detectors and load them themselves)
+  let indicators: IndicatorRefresher | null = null;
+  if (!busCollector) {
+    indicators = createIndicatorRefresher({
+      db,
+      intervalMs: config.indicatorRefreshSeconds * 1000,
+      registry,
+      logger,
+      apply: (list) => {
+        const r = pipeline.detectors.setIndicators(list);
+        if (r.rejected.length > 0) logger.warn({ rejected: r.rejected.length, first: r.rejected[0] }, 'indicators the detector cannot match were skipped');
+      },
+    });
+    await indicators.start();
+  }
+
   return {
     pipeline,
     scope,
@@ -258,7 +277,9 @@ export async function createLivePipeline(opts: {
       await writeCounts();
     },
     unwrittenCounts: () => unwritten.length,
+    reloadIndicators: () => (indicators ? indicators.check() : Promise.resolve(false)),
     async stop() {
+      indicators?.stop();
       clearInterval(sample);
       clearInterval(tick);
       clearInterval(counts);

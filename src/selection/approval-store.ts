@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { withTables, type Database } from '../store/index.js';
-import { recordAudit } from '../oversight/audit.js';
-import type { Actor } from '../auth/roles.js';
+import { recordAudit } from '../oversight/index.js';
+import type { Actor } from '../auth/index.js';
 import { AcdError, conflict, notFound } from '../shared/errors.js';
 import { parseApproval, DEFAULT_APPROVAL_DEFAULTS, type Approval, type ApprovalDefaults, type ApprovalStatus } from './approvals.js';
 import type { PseudonymKey } from './pseudonymiser.js';

@@ -4,7 +4,8 @@
  *
  * The country loader scans the file's bytes and parses only the lines of the one country it is asked
  * for (about 14 k IPv4 and 9 k IPv6 lines for JP out of 700 k), so loading takes tens of milliseconds.
- * The ASN table is larger (515 k ranges) and is loaded only when an ASN is first asked for.
+ * The ASN table is larger (515 k IPv4 ranges): each family's half is read once per process, when an
+ * address of that family is first asked for (loadAsnTable4 / loadAsnTable6).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -90,18 +91,45 @@ export interface AsnTable {
   v6asn: Uint32Array;
 }
 
-/** Reads both ASN files (about 0.5 s); the data is sorted and non-overlapping as shipped, and checked. */
-export function loadAsnTable(): AsnTable {
+/** The IPv4 half of the ASN table: ranges and the AS number of each. */
+export interface AsnTable4 { v4: RangeSet4; v4asn: Uint32Array }
+/** The IPv6 half of the ASN table. */
+export interface AsnTable6 { v6: RangeSet6; v6asn: Uint32Array }
+
+// The shipped data never changes while a process runs: each half is read once per process, when an
+// address of its family is first looked up (an IPv4-only input never reads the IPv6 file), and shared
+// by every scope, pipeline and detector set after (read-only typed arrays).
+let cached4: AsnTable4 | null = null;
+let cached6: AsnTable6 | null = null;
+
+/** Reads asn-ipv4-num.csv (515 k ranges; ~0.1 s) into typed arrays, once per process. */
+export function loadAsnTable4(): AsnTable4 {
+  if (cached4) return cached4;
   const b4 = readData('@ip-location-db/asn', 'asn-ipv4-num.csv');
-  const b6 = readData('@ip-location-db/asn', 'asn-ipv6-num.csv');
-  const s4: number[] = [];
-  const e4: number[] = [];
-  const a4: number[] = [];
+  const n4 = countLines(b4);
+  const s4 = new Uint32Array(n4);
+  const e4 = new Uint32Array(n4);
+  const a4 = new Uint32Array(n4);
+  let i4 = 0;
   eachField3(b4, (l, f1, f2, f3) => {
-    s4.push(parseUint(b4, l, f1));
-    e4.push(parseUint(b4, f1 + 1, f2));
-    a4.push(parseUint(b4, f2 + 1, f3));
+    s4[i4] = parseUint(b4, l, f1);
+    e4[i4] = parseUint(b4, f1 + 1, f2);
+    a4[i4++] = parseUint(b4, f2 + 1, f3);
   });
+  // The shipped data has a few overlapping rows (its README warns of data bugs): where a row starts
+  // inside the previous one, the previous one is cut short so the ranges stay sorted and disjoint.
+  for (let i = 1; i < i4; i++) {
+    if (s4[i]! <= s4[i - 1]!) throw new AcdError('GEODATA_BAD', `asn-ipv4-num.csv is not sorted at row ${i + 1}`);
+    if (s4[i]! <= e4[i - 1]!) e4[i - 1] = s4[i]! - 1;
+  }
+  cached4 = { v4: new RangeSet4(s4.subarray(0, i4), e4.subarray(0, i4)), v4asn: a4.subarray(0, i4) };
+  return cached4;
+}
+
+/** Reads asn-ipv6-num.csv (decimal 128-bit bounds; ~0.2 s) into typed arrays, once per process. */
+export function loadAsnTable6(): AsnTable6 {
+  if (cached6) return cached6;
+  const b6 = readData('@ip-location-db/asn', 'asn-ipv6-num.csv');
   const n6 = countLines(b6);
   const s6 = new Uint32Array(n6 * 4);
   const e6 = new Uint32Array(n6 * 4);
@@ -112,22 +140,17 @@ export function loadAsnTable(): AsnTable {
     decimalToWords(b6.toString('latin1', f1 + 1, f2), e6, i6 * 4);
     a6[i6++] = parseUint(b6, f2 + 1, f3);
   });
-  // The shipped data has a few overlapping rows (its README warns of data bugs): where a row starts
-  // inside the previous one, the previous one is cut short so the ranges stay sorted and disjoint.
-  for (let i = 1; i < s4.length; i++) {
-    if (s4[i]! <= s4[i - 1]!) throw new AcdError('GEODATA_BAD', `asn-ipv4-num.csv is not sorted at row ${i + 1}`);
-    if (s4[i]! <= e4[i - 1]!) e4[i - 1] = s4[i]! - 1;
-  }
   for (let i = 1; i < i6; i++) {
     if (cmp128(s6, i * 4, s6, (i - 1) * 4) <= 0) throw new AcdError('GEODATA_BAD', `asn-ipv6-num.csv is not sorted at row ${i + 1}`);
     if (cmp128(s6, i * 4, e6, (i - 1) * 4) <= 0) bigToWords(wordsToBig(s6, i * 4) - 1n, e6, (i - 1) * 4);
   }
-  return {
-    v4: new RangeSet4(Uint32Array.from(s4), Uint32Array.from(e4)),
-    v4asn: Uint32Array.from(a4),
-    v6: new RangeSet6(s6.subarray(0, i6 * 4), e6.subarray(0, i6 * 4)),
-    v6asn: a6.subarray(0, i6),
-  };
+  cached6 = { v6: new RangeSet6(s6.subarray(0, i6 * 4), e6.subarray(0, i6 * 4)), v6asn: a6.subarray(0, i6) };
+  return cached6;
+}
+
+/** Both halves (each read once per process; see loadAsnTable4 / loadAsnTable6). */
+export function loadAsnTable(): AsnTable {
+  return { ...loadAsnTable4(), ...loadAsnTable6() };
 }
 
 function countLines(buf: Buffer): number {

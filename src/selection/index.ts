@@ -1,6 +1,7 @@
 // The selection part's public interface: scope, approvals, criteria, pseudonymisation and the gate.
-export { ATTRIBUTION, loadAsnTable, type AsnTable } from './geodata.js';
+export { ATTRIBUTION, loadAsnTable, loadAsnTable4, loadAsnTable6, type AsnTable } from './geodata.js';
 export {
+  createAsnLookup,
   createScope,
   NON_GLOBAL_PREFIXES,
   categoryOf,
@@ -74,4 +75,35 @@ export {
   type RetentionJob,
 } from './retention.js';
 export { addGateCounts, createSelectedFlowWriter, purgeSelectedFlows, readSelectedFlows, type StoredSelectedFlow } from './flow-store.js';
+export {
+  decideApproval,
+  endApproval,
+  getApproval,
+  listApprovals,
+  loadPseudonymKeys,
+  proposeApproval,
+  type Decision,
+  type StoredApproval,
+} from './approval-store.js';
+export {
+  DEFAULT_VALID_MINUTES,
+  MAX_PSEUDONYMS,
+  MAX_VALID_MINUTES,
+  PURPOSE_KINDS,
+  REIDENTIFICATION_STATUSES,
+  ReidentificationDecisionSchema,
+  ReidentificationRequestSchema,
+  StoredReidentificationSchema,
+  decideReidentification,
+  getReidentification,
+  listReidentifications,
+  reidentificationErrors,
+  requestReidentification,
+  resolveReidentification,
+  type ReidentificationDecisionInput,
+  type ReidentificationRequestInput,
+  type ReidentificationStatus,
+  type Resolution,
+  type StoredReidentification,
+} from './reidentification.js';
 export { createOfflineGate, type OfflineGate, type OfflineGateOptions } from './offline.js';

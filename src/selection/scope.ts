@@ -8,7 +8,7 @@
 import type { FlowRecord } from '../flow/index.js';
 import { AcdError } from '../shared/errors.js';
 import { parsePrefix } from './cidr.js';
-import { loadAsnTable, loadCountry4, loadCountry6, type AsnTable } from './geodata.js';
+import { loadAsnTable4, loadAsnTable6, loadCountry4, loadCountry6, type AsnTable, type AsnTable4, type AsnTable6 } from './geodata.js';
 import { RangeBuilder4, RangeBuilder6, type RangeSet4, type RangeSet6 } from './ranges.js';
 
 export type ScopeClass = 'domestic-domestic' | 'foreign-domestic' | 'domestic-foreign' | 'foreign-foreign';
@@ -128,18 +128,31 @@ export function createScope(config: ScopeConfig, deps: { asnTable?: () => AsnTab
  * (the gate ran at the collector, so it needs no domestic address space, only the AS numbers the
  * beacon detector demotes vendors by).
  */
-export function createAsnLookup(load: () => AsnTable = loadAsnTable): Pick<Scope, 'asn4' | 'asn6'> {
-  let t: AsnTable | null = null;
+const CACHE4 = 4096;
+
+export function createAsnLookup(load?: () => AsnTable): Pick<Scope, 'asn4' | 'asn6'> {
+  // default: each family's half of the shipped table, read once per process on first use (geodata.ts)
+  let t4: AsnTable4 | null = null;
+  let t6: AsnTable6 | null = null;
+  let full: AsnTable | null = null;
+  const cacheAddr = new Uint32Array(CACHE4);
+  const cacheAsn = new Float64Array(CACHE4);
+  const given = (): AsnTable => (full ??= load!());
   return {
     asn4(a) {
-      t ??= load();
-      const i = t.v4.find(a);
-      return i < 0 ? 0 : t.v4asn[i]!;
+      // a direct-mapped cache of recent answers: a server is looked up once per new pair that reaches it
+      const c = (Math.imul(a, 0x9e3779b1) >>> 20) & (CACHE4 - 1);
+      if (cacheAsn[c] !== 0 && cacheAddr[c] === a >>> 0) return cacheAsn[c]! - 1;
+      t4 ??= load ? given() : loadAsnTable4();
+      const i = t4.v4.find(a);
+      const as = i < 0 ? 0 : t4.v4asn[i]!;
+      cacheAddr[c] = a; cacheAsn[c] = as + 1;
+      return as;
     },
     asn6(b) {
-      t ??= load();
-      const i = t.v6.find(b);
-      return i < 0 ? 0 : t.v6asn[i]!;
+      t6 ??= load ? given() : loadAsnTable6();
+      const i = t6.v6.find(b);
+      return i < 0 ? 0 : t6.v6asn[i]!;
     },
   };
 }

@@ -11,7 +11,7 @@ import secureJson from 'secure-json-parse';
 import type { AppContext } from './context.js';
 import { AcdError } from '../shared/errors.js';
 import { installAccessControl, type DeclaredRoute } from './access.js';
-import { setTokenCacheTtl } from '../auth/token-cache.js';
+import { setTokenCacheTtl } from '../auth/index.js';
 import { installErrorHandling } from './errors.js';
 import { checkJsonDepth, installInputGuard } from './input-guard.js';
 import { installIdempotency } from './idempotency.js';

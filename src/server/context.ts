@@ -3,7 +3,7 @@ import type { Store } from '../store/index.js';
 import type { Logger } from '../shared/log.js';
 import type { Registry } from '../shared/metrics.js';
 import type { LoginThrottle } from '../auth/index.js';
-import type { LivePipeline } from '../pipeline/live.js';
+import type { LivePipeline } from '../pipeline/index.js';
 
 /** What every route module gets: configuration and the parts it may call. */
 export interface AppContext {

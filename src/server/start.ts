@@ -10,7 +10,7 @@ import { createLoginThrottle } from '../auth/index.js';
 import { buildServer, type RouteModule } from './app.js';
 import type { AppContext } from './context.js';
 import { startAuditLog } from '../oversight/index.js';
-import { createLivePipeline, type LivePipeline } from '../pipeline/live.js';
+import { createLivePipeline, type LivePipeline } from '../pipeline/index.js';
 
 export interface RunningAcd {
   app: FastifyInstance;

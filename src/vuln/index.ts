@@ -34,3 +34,4 @@ export { listRanges, createRange, updateRange, deleteRange, parseRange, prefixTe
 export { linksOfOrgs, linksOfFinding, type LinkedFinding, type OrgLink } from './links.js';
 export { createVulnReminderJob, type VulnReminderConfig, type VulnReminderJob, type VulnReminderPayload } from './reminders.js';
 export { shareAdvisoryStix, vulnerabilityObject, vulnerabilityId, type AdvisoryStixResult } from './stix.js';
+export { createVulnFeedScheduler, pullVulnFeed, type VulnFeed, type VulnFeedConfig, type VulnFeedScheduler, type FeedPullResult } from './feeds.js';

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDetectors, OUTBOUND } from '../../src/detect/index.js';
+import { createDetectors, INBOUND, OUTBOUND, RARE_FLAG } from '../../src/detect/index.js';
 import type { Finding } from '../../src/detect/index.js';
 import { MutableFlowRecord } from '../../src/flow/index.js';
 import { ApprovalSet, createPseudonymiser, createScope, generatePseudonymKey } from '../../src/selection/index.js';
@@ -111,4 +111,67 @@ test('vendor-hosted C2: one host beaconing to a vendor-AS address is a beacon fl
   assert.equal(top?.external, '20.99.99.99', 'it is also the top-ranked pair');
   const upd = all.filter((f) => f.external !== null && updates.some((u) => f.external === `20.${(u >>> 16) & 255}.${(u >>> 8) & 255}.${u & 255}`));
   assert.deepEqual(upd.map((f) => `${f.type} ${f.external}`), [], 'no finding on the update addresses');
+});
+
+/**
+ * Rarity is one signal (issue #21): 60 hosts poll a popular server hourly from T0; on day 2 host
+ * 10.0.1.1 starts a 5-minute timer to an address no other host calls (new, rare, persisting 10 h).
+ * That alone is what a benign app installed today looks like: flagged, suspected. Evidence that the
+ * same host is compromised on its own (it scans outward) confirms it, whichever comes first; being
+ * scanned from outside is not evidence about the host.
+ */
+function rarityRun(extra: 'none' | 'scan-before' | 'scan-after' | 'scanned-inbound'): Finding[] {
+  const rand = prng(11);
+  const specs: Parameters<typeof flow>[0][] = [];
+  for (let h = 1; h <= 60; h++) for (let t = T0 + h * 10_000; t < T0 + 40 * H; t += H) specs.push({ src: `10.0.1.${h}`, dst: '41.9.9.9', start: t });
+  for (const t of beaconTimes(rand, T0 + 26 * H, 300_000, 0.01, 120)) specs.push({ src: '10.0.1.1', dst: '41.2.2.2', dstPort: 8443, start: t, bytes: 700 });
+  const scanAt = extra === 'scan-before' ? T0 + 25 * H : T0 + 38 * H;
+  if (extra === 'scan-before' || extra === 'scan-after') for (let i = 0; i < 60; i++) specs.push({ src: '10.0.1.1', dst: `45.0.0.${i + 1}`, dstPort: 445, start: scanAt + i * 1000, packets: 1, bytes: 44, flags: 0x02 });
+  const inbound = extra === 'scanned-inbound';
+  if (inbound) for (let i = 0; i < 60; i++) specs.push({ src: '45.7.7.7', dst: '10.0.1.1', dstPort: 1000 + i, start: T0 + 30 * H + i * 1000, packets: 1, bytes: 44, flags: 0x02 });
+  specs.sort((a, b) => a.start - b.start);
+  const det = createDetectors({ config: { beacon: { capacity: 10_000 } } });
+  const r = new MutableFlowRecord();
+  for (const s of specs) det.observe(flow(s, r), String(s.src).startsWith('10.') ? OUTBOUND : INBOUND);
+  det.flush(T0 + 40 * H);
+  return det.findings.list();
+}
+
+test('a rare, new, persisting single-host timer alone stays suspected (flagged rare new destination); the same host scanning outward confirms it in either order; being scanned does not', () => {
+  const beaconOf = (fs: Finding[]): Finding | undefined => fs.find((f) => f.type === 'beacon' && f.external === '41.2.2.2');
+  const alone = rarityRun('none');
+  const b = beaconOf(alone);
+  assert.ok(b && b.score >= 0.8, `the timer is a beacon: ${JSON.stringify(alone.map((f) => [f.type, f.external, f.score]))}`);
+  assert.equal(b.tier, 'suspected');
+  assert.ok(b.flags?.includes(RARE_FLAG), `flagged: ${JSON.stringify(b.flags)}`);
+  assert.equal((b.evidence as { prevalence?: { population?: number } }).prevalence?.population !== undefined, true);
+  for (const order of ['scan-before', 'scan-after'] as const) {
+    const fs = rarityRun(order);
+    assert.ok(fs.some((f) => f.type === 'scan' && f.direction === 'outbound' && f.tier === 'confirmed'), `${order}: the outbound scan is found: ${JSON.stringify(fs.map((f) => [f.type, f.direction, f.external]))}`);
+    assert.equal(beaconOf(fs)?.tier, 'confirmed', order);
+  }
+  const scanned = rarityRun('scanned-inbound');
+  assert.ok(scanned.some((f) => f.type === 'scan' && f.direction === 'inbound'), 'the inbound scan is found');
+  assert.equal(beaconOf(scanned)?.tier, 'suspected', 'an inbound scan of the host confirms nothing about it');
+});
+
+test('a popular server whose prevalence record was evicted by churn is still popular: its fan-in is not confirmed and its pollers\' beacons stay suspected', () => {
+  // 60 hosts poll 41.9.9.9 every 5 min for 70 h; new addresses (browsing) from hour 66 churn a small
+  // prevalence table, evicting the server's record (kept an hour per host past its last new host),
+  // whose estimate then reads 0 hosts ("rare")
+  const specs: Parameters<typeof flow>[0][] = [];
+  const rand = prng(5);
+  for (let h = 1; h <= 60; h++) for (const t of beaconTimes(rand, T0 + h * 5_000, 300_000, 0.01, 840)) specs.push({ src: `10.0.1.${h}`, dst: '41.9.9.9', start: t });
+  for (let i = 0; i < 30_000; i++) specs.push({ src: `10.0.1.${1 + (i % 60)}`, dst: `130.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, start: T0 + 66 * H + i * 100 });
+  specs.sort((a, b) => a.start - b.start);
+  const det = createDetectors({ config: { beacon: { capacity: 8192, prevalenceCapacity: 1024 } } });
+  const r = new MutableFlowRecord();
+  for (const s of specs) det.observe(flow(s, r), OUTBOUND);
+  det.flush(T0 + 71 * H);
+  const fan = det.findings.list().find((f) => f.type === 'fan-in' && f.external === '41.9.9.9');
+  assert.ok(fan, 'the fan-in is reported');
+  assert.ok(Number((fan.evidence as { victimShare?: number }).victimShare) > 0.2, `victim share: ${JSON.stringify(fan.evidence)}`);
+  assert.equal(fan.tier, 'suspected');
+  const confirmed = det.findings.list().filter((f) => f.external === '41.9.9.9' && f.tier === 'confirmed');
+  assert.deepEqual(confirmed.map((f) => f.key), []);
 });

@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkFloors } from '../../scripts/floors.js';
+import { resolve } from 'node:path';
+import { checkFloors, readSrc } from '../../scripts/floors.js';
 
 const base = (): Map<string, string> => new Map([
   ['flow/index.ts', "export { decode } from './decode.js';"],
@@ -43,4 +44,9 @@ test('a migration importing live code, or any package but kysely, is refused', (
   assert.equal(v.length, 2);
   assert.ok(v.some((x) => /never live code/.test(x.message)));
   assert.ok(v.some((x) => /imports 'pg'/.test(x.message)));
+});
+
+test('the real tree keeps the floors: no import past an index.ts, no part cycle, no migration importing live code', () => {
+  const v = checkFloors(readSrc(resolve(import.meta.dirname, '../..')));
+  assert.deepEqual(v.map((x) => `[${x.rule}] ${x.message}`), []);
 });

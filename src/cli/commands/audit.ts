@@ -26,7 +26,7 @@ import {
   verifyLogExport,
   type VerifyLogResult,
 } from '../../oversight/index.js';
-import { transparencyCounts, transparencyCsv, transparencyHtml } from '../../oversight/transparency.js';
+import { transparencyCounts, transparencyCsv, transparencyHtml } from '../../oversight/index.js';
 
 async function fetchJson(url: string, token: string | undefined, path: string, method = 'GET'): Promise<unknown> {
   const res = await fetch(new URL(path, url), { method, headers: token ? { authorization: `Bearer ${token}` } : {} });

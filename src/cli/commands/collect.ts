@@ -7,8 +7,7 @@
 import type { Command } from 'commander';
 import { AcdError } from '../../shared/errors.js';
 import { createLogger, silentLogger, type Logger } from '../../shared/log.js';
-import { createFlowDecoder, type ExporterStats } from '../../flow/decode/index.js';
-import { createUdpCollector } from '../../flow/collector.js';
+import { createFlowDecoder, createUdpCollector, type ExporterStats } from '../../flow/index.js';
 
 export interface CollectCliOptions {
   listen: string;

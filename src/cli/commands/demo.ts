@@ -1,14 +1,9 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { addServerOptions, configFromOptions } from '../options.js';
-import { startAcd, stopOnSignals } from '../../server/start.js';
-import { ensureDemoAccounts } from '../../demo/accounts.js';
-import { ensureDemoCollection } from '../../demo/collection.js';
-import { DEMO_CARRIER, ensureDemoApproval } from '../../demo/approval.js';
-import { ensureDemoReport } from '../../demo/report.js';
-import { ensureDemoOperation } from '../../demo/operation.js';
-import { ensureDemoRanges, ensureDemoVuln } from '../../demo/vuln.js';
-import { createDemoExporter } from '../../flow/demo-exporter.js';
+import { startAcd, stopOnSignals } from '../../server/index.js';
+import { DEMO_CARRIER, ensureDemoAccounts, ensureDemoApproval, ensureDemoCollection, ensureDemoOperation, ensureDemoRanges, ensureDemoReport, ensureDemoVuln } from '../../demo/index.js';
+import { createDemoExporter } from '../../flow/index.js';
 import { ATTRIBUTION } from '../../selection/index.js';
 import { auditLogOf, createWitnessClient, exportPublicKey, importCosignerVerifier, logKeyFor, logKeySource, spawnWitnessProcess, type WitnessProcess } from '../../oversight/index.js';
 

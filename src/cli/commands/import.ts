@@ -9,7 +9,7 @@ import { AcdError } from '../../shared/errors.js';
 import {
   IMPORT_FORMATS, importFlowFile, importFlowStream, isImportFormat,
   type ImportFormat, type ImportOptions, type ImportProgress, type ImportStats,
-} from '../../flow/import/index.js';
+} from '../../flow/index.js';
 
 export interface ImportCliOptions {
   format?: string;

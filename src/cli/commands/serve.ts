@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { addServerOptions, configFromOptions } from '../options.js';
-import { startAcd, stopOnSignals } from '../../server/start.js';
+import { startAcd, stopOnSignals } from '../../server/index.js';
 
 /** serve's own flags for the bus (config keys bus, nats, busPartitions, busPrefix). */
 export function busOverrides(opts: Record<string, unknown>): Record<string, unknown> {

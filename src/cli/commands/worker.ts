@@ -13,7 +13,9 @@ import { createMetricsRegistry } from '../../shared/metrics.js';
 import { openStore, type Store } from '../../store/index.js';
 import { hostname } from 'node:os';
 import { createBusWorker, createJetStreamBus, createLeaseManager, parsePartitions, type LeaseManager } from '../../bus/index.js';
-import { createAsnLookup } from '../../selection/scope.js';
+import { createAsnLookup } from '../../selection/index.js';
+import { loadConfig } from '../../config/index.js';
+import { createIndicatorRefresher, type IndicatorRefresher } from '../../pipeline/index.js';
 
 export interface WorkerCliOptions {
   partitions: string;
@@ -29,6 +31,8 @@ export interface WorkerCliOptions {
   /** lease lifetime in ms for --partitions auto (default 10000) */
   leaseTtl?: string;
   verbose?: boolean;
+  /** seconds between checks of the intel store for changed indicators (config indicatorRefreshSeconds) */
+  indicatorRefresh?: string;
 }
 
 export async function runWorker(opts: WorkerCliOptions, stop: Promise<unknown>, err: (s: string) => void = (s) => process.stderr.write(s)): Promise<void> {
@@ -81,6 +85,15 @@ export async function runWorker(opts: WorkerCliOptions, stop: Promise<unknown>, 
     });
     await new Promise<void>((r) => http!.listen(Number(opts.metricsPort), '127.0.0.1', r));
   }
+  // #21: the detectors match the intel store's indicators, reloaded on change (config key
+  // indicatorRefreshSeconds, from acd.config.json / ACD_INDICATOR_REFRESH_SECONDS / --indicator-refresh)
+  let refresher: IndicatorRefresher | null = null;
+  if (store) {
+    const { indicatorRefreshSeconds } = loadConfig({ flags: { indicatorRefreshSeconds: opts.indicatorRefresh } });
+    refresher = createIndicatorRefresher({ db: store.db, intervalMs: indicatorRefreshSeconds * 1000, apply: (list) => worker.setIndicators(list), logger, registry });
+    await refresher.start();
+    err(`acd worker: ${refresher.state.indicators} indicators from the intel store, checked every ${indicatorRefreshSeconds} s\n`);
+  }
   await worker.start();
   let leases: LeaseManager | null = null;
   if (auto) {
@@ -106,6 +119,7 @@ export async function runWorker(opts: WorkerCliOptions, stop: Promise<unknown>, 
     await stop;
   } finally {
     await leases?.stop();
+    refresher?.stop();
     await worker.stop();
     await bus.close();
     http?.close();
@@ -130,6 +144,7 @@ export function register(program: Command): void {
     .option('--select-score <s>', 'send findings at or above this score (0-1) back to the collectors as detector-rule selections (default 0.7, as in one process)')
     .option('--metrics-port <port>', 'serve /metrics (lag per partition) on 127.0.0.1:PORT')
     .option('--verbose', 'log (pino JSON lines) on stderr')
+    .option('--indicator-refresh <seconds>', 'with --db: seconds between checks of the intel store for new, changed, revoked or expired indicators; the detectors reload them without a restart (config indicatorRefreshSeconds, default 30)')
     .addHelpText('after', [
       '',
       'Each partition is consumed by one worker: split the partitions between workers (0-3 and 4-7),',

@@ -25,7 +25,7 @@ import {
   treeHeadToJson,
   type AuditLogAppender,
 } from '../../oversight/index.js';
-import { transparencyCounts, transparencyCsv, transparencyDigest, transparencyHtml, TransparencyQuerySchema, TransparencyReportSchema } from '../../oversight/transparency.js';
+import { transparencyCounts, transparencyCsv, transparencyDigest, transparencyHtml, TransparencyQuerySchema, TransparencyReportSchema } from '../../oversight/index.js';
 
 const OVERSIGHT: readonly Role[] = ['auditor', 'commission_member', 'admin'];
 

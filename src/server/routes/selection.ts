@@ -6,12 +6,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
-import { ApprovalSchema, APPROVAL_STATUSES, readSelectedFlows, type ApprovalStatus } from '../../selection/index.js';
-import { decideApproval, endApproval, getApproval, listApprovals, proposeApproval } from '../../selection/approval-store.js';
+import { ApprovalSchema, APPROVAL_STATUSES, approvalErrors, decideApproval, endApproval, getApproval, listApprovals, proposeApproval, readSelectedFlows, type ApprovalStatus } from '../../selection/index.js';
 import { recordAudit } from '../../oversight/index.js';
 import { actorOf } from '../access.js';
 import { AcdError } from '../../shared/errors.js';
-import { approvalErrors } from '../../selection/approvals.js';
 import {
   REIDENTIFICATION_STATUSES,
   ReidentificationDecisionSchema,
@@ -24,7 +22,7 @@ import {
   requestReidentification,
   resolveReidentification,
   type ReidentificationStatus,
-} from '../../selection/reidentification.js';
+} from '../../selection/index.js';
 
 const Stored = Type.Intersect([
   Type.Omit(ApprovalSchema, ['end']),

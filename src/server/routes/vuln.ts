@@ -29,7 +29,7 @@ import {
   deleteRange,
   findingExposure,
 } from '../../vuln/index.js';
-import { createVulnFeedScheduler } from '../../vuln/feeds.js';
+import { createVulnFeedScheduler } from '../../vuln/index.js';
 
 const READERS = ['operator', 'agency_analyst', 'agency_lead'] as const;
 const AGENCY = ['agency_analyst', 'agency_lead'] as const;
