@@ -169,7 +169,13 @@ function LinkedFindings({ links }: { links: LinkedFinding[] }) {
             {l.findingKey ? (
               <>
                 {' '}
-                · <a href={`#/analysis/${encodeURIComponent(l.findingKey)}`}>{l.findingKey}</a>
+                · <code>{l.findingKey}</code>
+                {l.external ? (
+                  <>
+                    {' '}
+                    · <a href={`#/infrastructure/${encodeURIComponent(l.external)}`}>{l.external}</a>
+                  </>
+                ) : null}
               </>
             ) : null}
           </li>
