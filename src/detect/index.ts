@@ -26,3 +26,4 @@ export { ritaScore } from './rita.js';
 export { AddressSet, parsePrefix } from './addrset.js';
 export type { RitaScore } from './rita.js';
 export { configForShare, sizeForShare } from './share.js';
+export { groupInfrastructure, type InfraGroup, type InfraOptions } from './infra.js';
