@@ -23,7 +23,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyFlowRecord, dstAddrString, importFlowFile, srcAddrString } from '../src/flow/index.js';
 import type { FlowRecord } from '../src/flow/index.js';
-import { AddressSet, createDetectors, INBOUND, OUTBOUND, RARE_FLAG, ritaScore, VENDOR_UPDATE_ASNS } from '../src/detect/index.js';
+import { AddressSet, createDetectors, groupInfrastructure, INBOUND, OUTBOUND, RARE_FLAG, ritaScore, VENDOR_UPDATE_ASNS } from '../src/detect/index.js';
 import type { AsnLookup, DetectorsConfig, Direction, Finding } from '../src/detect/index.js';
 import { loadAsnTable } from '../src/selection/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -337,6 +337,9 @@ async function evaluateScenarios(): Promise<void> {
       for (const l of found) console.log(`  ${l}`);
       console.log(`  false findings: confirmed ${fc.length}, suspected ${fs.length} over ${hostDays} host-days; RITA pairs >= 0.8: ${ritaHigh}`);
       for (const f of fc.slice(0, 6)) console.log(`    false confirmed: ${f.type} ${f.external}:${f.port} ${f.score} ${JSON.stringify(f.flags ?? [])}`);
+      // infrastructure groups (detect/infra.ts): servers of one /24 or AS acting together
+      const groups = groupInfrastructure(findings, { asn: lookup });
+      console.log(`  infrastructure groups: ${groups.length}${groups.length ? `; largest: ${groups.slice(0, 3).map((g) => `${g.by} ${g.key} ${g.kind} ${g.servers.length} servers (${g.tier})`).join(', ')}` : ''}`);
     }
     summary.push({ capture: name, config: 'defaults', c2: '', rita: `${ritaHigh} pairs >= 0.8`, falseBeacons: '', scanners: '', found: found.join('; '), server: '', flow: '', tiers: `${findings.filter(confirmed).length} C / ${findings.filter((f) => !confirmed(f)).length} S`, falsePerHostDay: `C ${(fc.length / hostDays).toFixed(3)} (${fc.length}) S ${(fs.length / hostDays).toFixed(3)} (${fs.length}) /${hostDays} hd`, heldOut });
   }

@@ -27,3 +27,4 @@ export { AddressSet, parsePrefix } from './addrset.js';
 export type { RitaScore } from './rita.js';
 export { configForShare, sizeForShare } from './share.js';
 export { DETECT_ERRORS, detectError, type DetectErrorCode } from './errors.js';
+export { groupInfrastructure, type InfraGroup, type InfraOptions } from './infra.js';
