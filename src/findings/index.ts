@@ -1,6 +1,6 @@
 // The findings part's public interface: the findings table, its writer, queries, audited reads and who may read.
 export { findingOfRow, type FindingRow, type FindingTable, type FindingTables, type StoredFinding } from './tables.js';
-export { createFindingWriter } from './writer.js';
+export { createFindingWriter, ROWS_PER_INSERT } from './writer.js';
 export { findingsAbout, findingsPage, getFinding, lastFindingUpdate, listFindings, type FindingQuery } from './queries.js';
 export { INFRASTRUCTURE_LIMIT, canonicalAddress, findingView, readFinding, readFindings, readInfrastructure, type FindingView, type InfrastructureView } from './read.js';
 export { FINDING_READERS, FINDING_READER_ORG_KINDS, INFRASTRUCTURE_READERS, INFRASTRUCTURE_READER_ORG_KINDS } from './access.js';

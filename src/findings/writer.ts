@@ -10,6 +10,28 @@ import type { Finding } from '../detect/index.js';
 import type { FindingTables } from './tables.js';
 import { silentLogger } from '../shared/log.js';
 
+/** A finding as a row of the findings table. */
+const toRow = (f: Finding) => ({
+  key: f.key,
+  type: f.type,
+  external: f.external,
+  port: f.port,
+  proto: f.proto,
+  direction: f.direction,
+  domestic: f.domestic,
+  domestic_count: f.domesticCount,
+  first_seen: new Date(f.firstSeen),
+  last_seen: new Date(f.lastSeen),
+  score: Math.min(1, Math.max(0, f.score)),
+  subscores: JSON.stringify(f.subscores),
+  evidence: JSON.stringify(f.evidence),
+  updates: f.updates,
+  updated_at: new Date(),
+});
+
+/** Rows per INSERT: 15 parameters each, well under PostgreSQL's 65 535 bind parameters per statement. */
+export const ROWS_PER_INSERT = 2000;
+
 /** Findings → findings, upserted by key: the latest state of each finding replaces the stored one. */
 export function createFindingWriter(db: Kysely<Database>, opts: Partial<BufferedOptions> = {}): Writer<Finding> {
   const o: BufferedOptions = { flushMs: 2000, maxPending: 100_000, name: 'findings', ...opts };
@@ -36,23 +58,17 @@ export function createFindingWriter(db: Kysely<Database>, opts: Partial<Buffered
     }
   };
   const write = async (batch: Finding[]): Promise<number> => {
-    const values = batch.map((f) => ({
-      key: f.key,
-      type: f.type,
-      external: f.external,
-      port: f.port,
-      proto: f.proto,
-      direction: f.direction,
-      domestic: f.domestic,
-      domestic_count: f.domesticCount,
-      first_seen: new Date(f.firstSeen),
-      last_seen: new Date(f.lastSeen),
-      score: Math.min(1, Math.max(0, f.score)),
-      subscores: JSON.stringify(f.subscores),
-      evidence: JSON.stringify(f.evidence),
-      updates: f.updates,
-      updated_at: new Date(),
-    }));
+    const values = batch.map(toRow);
+    // One statement per ROWS_PER_INSERT findings: a single INSERT of every pending finding passes
+    // PostgreSQL's 65 535 bind parameters past ~4 300 findings (15 columns each) and the whole batch
+    // would fail. A chunk that fails after earlier ones were written puts the whole batch back; the
+    // upsert is idempotent (least/greatest/newest state), so writing those again changes nothing.
+    for (let from = 0; from < values.length; from += ROWS_PER_INSERT) {
+      await upsert(values.slice(from, from + ROWS_PER_INSERT));
+    }
+    return batch.length;
+  };
+  const upsert = async (values: ReturnType<typeof toRow>[]): Promise<void> => {
     await fdb
       .insertInto('findings')
       .values(values)
@@ -71,7 +87,6 @@ export function createFindingWriter(db: Kysely<Database>, opts: Partial<Buffered
         })),
       )
       .execute();
-    return batch.length;
   };
   const timer = periodic(flush, o.flushMs, logger, o.name);
   return {

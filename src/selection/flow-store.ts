@@ -95,7 +95,7 @@ export function createSelectedFlowWriter(db: Kysely<Database>, opts: Partial<Buf
 
 /** Adds gate count rows to their hour's stored counts. */
 export async function addGateCounts(db: Kysely<Database>, rows: CountRow[]): Promise<number> {
-  const values: Array<{ hour: Date; carrier: string; category: string; approval_id: string; metric: string; count: number }> = [];
+  const values: CountValue[] = [];
   for (const r of rows) {
     const hour = r.hour === 'unknown' ? new Date(0) : new Date(r.hour);
     for (const m of METRICS) {
@@ -104,6 +104,24 @@ export async function addGateCounts(db: Kysely<Database>, rows: CountRow[]): Pro
     }
   }
   if (values.length === 0) return 0;
+  // 6 parameters a row: one statement per COUNT_ROWS_PER_INSERT rows keeps each under PostgreSQL's 65 535
+  // bind parameters (a long offline import has hours × carriers × categories × metrics rows at once)
+  // Counts add up, so a retry after a partial write would count twice: several statements run in one
+  // transaction (the caller's, if it is one), all or nothing.
+  const all = async (t: Kysely<Database>): Promise<void> => {
+    for (let from = 0; from < values.length; from += COUNT_ROWS_PER_INSERT) await addCounts(t, values.slice(from, from + COUNT_ROWS_PER_INSERT));
+  };
+  if (values.length <= COUNT_ROWS_PER_INSERT || db.isTransaction) await all(db);
+  else await db.transaction().execute(all);
+  return values.length;
+}
+
+/** Gate-count rows per INSERT (6 parameters each). */
+export const COUNT_ROWS_PER_INSERT = 5000;
+
+type CountValue = { hour: Date; carrier: string; category: string; approval_id: string; metric: string; count: number };
+
+async function addCounts(db: Kysely<Database>, values: CountValue[]): Promise<void> {
   await withTables<SelectionTables>(db)
     .insertInto('gate_counts')
     .values(values)
@@ -111,7 +129,6 @@ export async function addGateCounts(db: Kysely<Database>, rows: CountRow[]): Pro
       oc.columns(['hour', 'carrier', 'category', 'approval_id', 'metric']).doUpdateSet({ count: sql`gate_counts.count + excluded.count` }),
     )
     .execute();
-  return values.length;
 }
 
 /** A selected flow as the commission's inspection shows it (times as ISO text; domestic addresses are pseudonyms). */

@@ -74,7 +74,7 @@ export {
   type RetentionDeps,
   type RetentionJob,
 } from './retention.js';
-export { addGateCounts, createSelectedFlowWriter, purgeSelectedFlows, readSelectedFlows, type StoredSelectedFlow } from './flow-store.js';
+export { COUNT_ROWS_PER_INSERT, addGateCounts, createSelectedFlowWriter, purgeSelectedFlows, readSelectedFlows, type StoredSelectedFlow } from './flow-store.js';
 export {
   decideApproval,
   endApproval,

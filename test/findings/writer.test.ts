@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { createFindingWriter } from '../../src/findings/index.js';
+import { createFindingWriter, ROWS_PER_INSERT } from '../../src/findings/index.js';
 import type { Finding } from '../../src/detect/index.js';
 import { engineCases } from '../helpers/stores.js';
 
@@ -35,6 +35,31 @@ for (const engine of engineCases()) {
       const rows = await sql<{ key: string; score: number }>`select key, score from findings order by key`.execute(db);
       assert.deepEqual(rows.rows.map((r) => [r.key, Number(r.score)]), [['a', 0.95], ['b', 0.8], ['c', 0.8]]);
       assert.equal(w.pending, 0);
+    } finally {
+      await store.close();
+      await engine.cleanup();
+    }
+  });
+}
+
+for (const engine of engineCases()) {
+  test(`${engine.name}: a flush of more findings than one statement's bind parameters hold writes every one (split into INSERTs of ${ROWS_PER_INSERT})`, async () => {
+    const store = await engine.open();
+    try {
+      const db = store.db;
+      const w = createFindingWriter(db);
+      // 15 parameters a finding: 5 000 in one INSERT would be 75 000 > PostgreSQL's 65 535
+      const n = 5000;
+      for (let i = 0; i < n; i++) w.push(mk(`k${i}`, 0.5));
+      assert.equal(await w.flush(), n);
+      assert.equal(w.pending, 0);
+      const c = await sql<{ n: string }>`select count(*) as n from findings`.execute(db);
+      assert.equal(Number(c.rows[0]!.n), n, 'every finding of the flush is stored');
+      // a second flush with newer states of all of them updates, not duplicates
+      for (let i = 0; i < n; i++) w.push(mk(`k${i}`, 0.75));
+      assert.equal(await w.flush(), n);
+      const s = await sql<{ n: string; lo: number }>`select count(*) as n, min(score) as lo from findings`.execute(db);
+      assert.deepEqual([Number(s.rows[0]!.n), Number(s.rows[0]!.lo)], [n, 0.75]);
     } finally {
       await store.close();
       await engine.cleanup();
