@@ -7,15 +7,13 @@
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Spec } from '../api.js';
+import type { Answer } from '../client.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { DataTable, ErrorNote, NotAvailable, Section, fmt, useLoad } from '../ui.js';
 import { InfraLink } from './Infrastructure.js';
 
-interface Top {
-  since: string;
-  rows: Array<{ key: string; flows: number; packets: number; bytes: number }>;
-  total: { flows: number; packets: number; bytes: number };
-}
+/** the answer's type, generated from the server's OpenAPI document */
+type Top = Answer<'/api/v1/flows/top'>;
 
 const DIMENSIONS = ['external', 'port', 'carrier', 'category'] as const;
 
