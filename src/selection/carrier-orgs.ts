@@ -153,3 +153,48 @@ export async function carrierOverview(db: Kysely<Database>, actor: Actor, opts: 
   await recordAudit(db, { actor, action: 'carrier.overview.read', target: { type: 'organisation', id: actor.orgId }, details: { carrierIds: ids.length, approvals: approvals.length, hours }, at: now });
   return { orgId: actor.orgId, carrierIds: ids, since: since.toISOString(), approvals, counts: [...counts.values()], totals };
 }
+
+// ---- flow exploration for the agency (#22): top-N over the selected flows, aggregates only ----
+
+export const TOP_DIMENSIONS = ['external', 'port', 'carrier', 'category'] as const;
+export type TopDimension = (typeof TOP_DIMENSIONS)[number];
+
+export interface TopRow {
+  key: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+}
+
+/**
+ * The top `limit` values of one dimension of the flows selected since `hours` ago, by bytes: the
+ * external (foreign, never pseudonymised) address, its port and protocol, the carrier, the category.
+ * Only what the gate kept under an approval exists to count; no flow record is returned. Agency
+ * analysts and leads; audited.
+ */
+export async function topSelected(db: Kysely<Database>, actor: Actor, q: { by: TopDimension; hours?: number; limit?: number }, now = new Date()): Promise<{ by: TopDimension; since: string; rows: TopRow[]; total: TopRow }> {
+  if (actor.orgKind !== 'agency' || !(actor.roles.includes('agency_analyst') || actor.roles.includes('agency_lead'))) throw forbidden('flow exploration is for the agency\'s analysts and leads');
+  if (!(TOP_DIMENSIONS as readonly string[]).includes(q.by)) throw selectionError('FLOWS_BAD_DIMENSION', `by: ${String(q.by)} is not one of ${TOP_DIMENSIONS.join(', ')}`);
+  const hours = Math.min(Math.max(Math.trunc(q.hours ?? 24), 1), 24 * 366);
+  const limit = Math.min(Math.max(Math.trunc(q.limit ?? 10), 1), 100);
+  const since = new Date(now.getTime() - hours * 3_600_000);
+  const key = {
+    external: sql<string>`host(case when src_pseudonym then dst else src end)`,
+    port: sql<string>`(case when src_pseudonym then dst_port else src_port end)::text || '/' || proto::text`,
+    carrier: sql<string>`carrier`,
+    category: sql<string>`category`,
+  }[q.by];
+  const rows = await sql<{ key: string; flows: string; packets: string; bytes: string }>`
+    select ${key} as key, count(*) as flows, sum(packets) as packets, sum(bytes) as bytes
+    from selected_flows where end_at >= ${since} group by 1 order by sum(bytes) desc, 1 limit ${limit}`.execute(db);
+  const total = await sql<{ flows: string; packets: string | null; bytes: string | null }>`
+    select count(*) as flows, sum(packets) as packets, sum(bytes) as bytes from selected_flows where end_at >= ${since}`.execute(db);
+  const t = total.rows[0];
+  await recordAudit(db, { actor, action: 'flows.top.read', target: { type: 'selected_flows' }, details: { by: q.by, hours, limit, rows: rows.rows.length }, at: now });
+  return {
+    by: q.by,
+    since: since.toISOString(),
+    rows: rows.rows.map((r) => ({ key: String(r.key), flows: Number(r.flows), packets: Number(r.packets), bytes: Number(r.bytes) })),
+    total: { key: 'total', flows: Number(t?.flows ?? 0), packets: Number(t?.packets ?? 0), bytes: Number(t?.bytes ?? 0) },
+  };
+}

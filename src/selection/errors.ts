@@ -14,6 +14,7 @@ export const SELECTION_ERRORS = {
   CARRIER_IDS_TOO_MANY: { status: 400, doc: 'carrierIds: more than 1000 ids for one organisation' },
   NOT_A_CARRIER: { status: 409, doc: 'carrier ids are assigned to carrier organisations only' },
   CRYPTOPAN_BAD_KEY: { status: 400, doc: 'a Crypto-PAn key is 32 bytes, got …' },
+  FLOWS_BAD_DIMENSION: { status: 400, doc: 'by: … is not one of the dimensions of flow exploration (external, port, carrier, category)' },
   GATE_BAD_KEY: { status: 400, doc: 'a key selected by a detector rule is malformed (e.g. a pair whose addresses are of two families)' },
   GATE_NO_APPROVAL: { status: 404, doc: 'a detector-rule selection names an approval the gate does not hold' },
   GATE_NO_CRITERION: { status: 400, doc: 'a detector-rule selection names a criterion the approval does not have' },

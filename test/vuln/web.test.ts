@@ -8,56 +8,23 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, buildWebIfStale, haveChromium, loginInPage, startWebDemo, type WebDemo } from '../helpers/web-demo.js';
 
-const ROOT = join(import.meta.dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-let child: ChildProcess | null = null;
+let demo: WebDemo | null = null;
 let context: BrowserContext | null = null;
 let page: Page;
-let out = '';
-let url = '';
-const creds = new Map<string, string>();
-const dirs: string[] = [];
-
-function buildIsStale(): boolean {
-  const built = join(ROOT, 'web/dist/index.html');
-  if (!existsSync(built)) return true;
-  const at = statSync(built).mtimeMs;
-  const newer = (dir: string): boolean => readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs > at));
-  return newer(join(ROOT, 'web/src'));
-}
+let profile = '';
 
 before(async () => {
   if (!haveChromium) return;
-  if (buildIsStale()) execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-  const data = mkdtempSync(join(tmpdir(), 'acd-vuln-web-'));
-  const profile = mkdtempSync(join(tmpdir(), 'acd-vuln-chromium-'));
-  dirs.push(data, profile);
-  child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'demo', '--port', '0', '--data', data, '--no-traffic'], { cwd: ROOT, env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const launching = chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'], viewport: { width: 1280, height: 900 } });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 600_000);
-    const check = () => {
-      const m = /ACD demo is running at (http:\/\/\S+)/.exec(out);
-      if (m && /Ctrl-C/.test(out)) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      } else if (child?.exitCode !== null) {
-        clearTimeout(timer);
-        reject(new Error(`demo exited:\n${out}`));
-      } else setTimeout(check, 100);
-    };
-    check();
-  });
-  for (const m of out.matchAll(/^\s{4}(\w+)\s+(demo-[0-9a-f]+)\s/gm)) creds.set(m[1]!, m[2]!);
+  buildWebIfStale();
+  profile = mkdtempSync(join(tmpdir(), 'acd-vuln-chromium-'));
+  const launching = chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+  demo = await startWebDemo({ name: 'vuln-web', args: ['--no-traffic'], timeoutMs: 600_000 });
   context = await launching;
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(60_000);
@@ -65,21 +32,11 @@ before(async () => {
 
 after(async () => {
   await context?.close();
-  if (child && child.exitCode === null) {
-    child.kill('SIGINT');
-    await new Promise((r) => child!.once('exit', r));
-  }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await demo?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-async function loginAs(username: string): Promise<void> {
-  await page.context().clearCookies();
-  await page.goto(url + '/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(creds.get(username) ?? '');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
+const loginAs = (username: string): Promise<void> => loginInPage(page, demo!, username, undefined, 60_000);
 
 test('the operator sees its known-exploited alert first and acknowledges it; the sector chart renders', { skip: !haveChromium && `${CHROMIUM} is missing`, timeout: 900_000 }, async () => {
   await loginAs('operator');

@@ -7,75 +7,31 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, buildWebIfStale, haveChromium, loginInPage, startWebDemo, type WebDemo } from '../helpers/web-demo.js';
 
-const ROOT = join(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'src/cli/main.ts');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output/screenshots');
 
-let child: ChildProcess | null = null;
-let out = '';
+let demo: WebDemo | null = null;
 let url = '';
 let context: BrowserContext | null = null;
 let launching: Promise<BrowserContext> | null = null;
 let page: Page;
-const creds = new Map<string, string>();
-const dirs: string[] = [];
+let profile = '';
 let paths: Record<string, Record<string, unknown>> = {};
-
-const haveChromium = existsSync(CHROMIUM);
-
-/** true when web/dist is missing or older than a file of web/ it is built from */
-function buildIsStale(): boolean {
-  const built = join(ROOT, 'web/dist/index.html');
-  if (!existsSync(built)) return true;
-  const at = statSync(built).mtimeMs;
-  const newer = (dir: string): boolean =>
-    readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs > at));
-  return newer(join(ROOT, 'web/src')) || newer(join(ROOT, 'web/public')) || ['index.html', 'vite.config.ts'].some((f) => statSync(join(ROOT, 'web', f)).mtimeMs > at);
-}
 
 before(async () => {
   if (!haveChromium) return;
   // npm ci builds the dashboard (prepare); a checkout without the build, or with sources newer than it, gets it here
-  if (buildIsStale()) execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-  const data = mkdtempSync(join(tmpdir(), 'acd-web-demo-'));
-  const profile = mkdtempSync(join(tmpdir(), 'acd-web-chromium-'));
-  dirs.push(data, profile);
-  child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'demo', '--port', '0', '--data', data], {
-    cwd: ROOT,
-    env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  buildWebIfStale();
+  profile = mkdtempSync(join(tmpdir(), 'acd-web-chromium-'));
   // the browser starts while the demo does
-  launching = chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1280, height: 800 },
-  });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 180_000);
-    const check = () => {
-      const m = /ACD demo is running at (http:\/\/\S+)/.exec(out);
-      if (m && /Ctrl-C/.test(out)) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      } else if (child?.exitCode !== null) {
-        clearTimeout(timer);
-        reject(new Error(`demo exited:\n${out}`));
-      } else setTimeout(check, 100);
-    };
-    check();
-  });
-  for (const m of out.matchAll(/^\s{4}(\w+)\s+(demo-[0-9a-f]+)\s/gm)) creds.set(m[1]!, m[2]!);
+  launching = chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 } });
+  demo = await startWebDemo({ name: 'web-demo' });
+  url = demo.url;
   paths = ((await (await fetch(`${url}/api/docs/json`)).json()) as { paths: typeof paths }).paths;
   context = await launching;
   page = context.pages()[0] ?? (await context.newPage());
@@ -85,36 +41,17 @@ before(async () => {
 after(async () => {
   // the browser is closed even when the demo did not start (a browser left open keeps the test alive)
   await (context ?? (await launching?.catch(() => null)))?.close();
-  if (child && child.exitCode === null) {
-    child.kill('SIGINT');
-    await new Promise((r) => child!.once('exit', r));
-  }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await demo?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 /** a call to the API as a demo person (session cookie + CSRF token, as the dashboard does it) */
-async function apiAs(username: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: creds.get(username) }) });
-  assert.equal(login.status, 200, `login as ${username}`);
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const r = await fetch(url + path, {
-    method,
-    headers: { cookie, 'x-csrf-token': csrfToken, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  return { status: r.status, json: await r.json().catch(() => null) };
-}
+const apiAs = (username: string, method: string, path: string, body?: unknown) => demo!.apiAs(username, method, path, body);
 
 const hasRoute = (method: string, re: RegExp): boolean => Object.entries(paths).some(([p, ops]) => re.test(p) && method.toLowerCase() in ops);
 
 async function loginAs(username: string): Promise<void> {
-  await page.context().clearCookies();
-  await page.goto(url + '/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(creds.get(username) ?? '');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: 15_000 });
+  await loginInPage(page, demo!, username);
 }
 
 async function logoutAndShoot(name: string): Promise<void> {
@@ -149,6 +86,7 @@ async function fitsWidth(what: string): Promise<void> {
 
 /** the demo's botnet C2, as the demo prints it */
 function demoC2(): string {
+  const out = demo!.output();
   const m = /C2 (\S+) \(\d+ bots\)/.exec(out);
   assert.ok(m, `the demo names its C2:\n${out}`);
   return m[1]!;
@@ -546,8 +484,8 @@ test('the partner sees the intelligence shared with it', { skip: !haveChromium &
   await logoutAndShoot('partner');
 });
 
-test('the other demo roles land on their views: lead on analysis, auditor on oversight (reading only), carrier on shared intelligence', { skip: !haveChromium && `${CHROMIUM} is missing` }, async () => {
-  for (const [who, view] of [['lead', 'analysis'], ['auditor', 'oversight'], ['carrier', 'intel']] as const) {
+test('the other demo roles land on their views: lead on analysis, auditor on oversight (reading only), carrier on its links', { skip: !haveChromium && `${CHROMIUM} is missing` }, async () => {
+  for (const [who, view] of [['lead', 'analysis'], ['auditor', 'oversight'], ['carrier', 'carrier']] as const) {
     await loginAs(who);
     await page.locator(`main[data-view="${view}"]`).waitFor();
     if (who === 'auditor') assert.equal(await page.getByRole('button', { name: 'Sign a tree head now' }).count(), 0, 'an auditor does not sign heads');

@@ -262,3 +262,31 @@ test('a serious case: the lead is offered the request only after the security co
   assert.deepEqual(errors, [], 'console errors');
   await page.context().close();
 });
+
+test('flow exploration: the analyst sees the top talkers of the selected flows, the demo C2 first', { skip: skipWithoutChromium, timeout: 300_000 }, async () => {
+  const c2 = /C2 (\S+) \(\d+ bots\)/.exec(demo!.output())?.[1];
+  assert.ok(c2);
+  interface Top {
+    rows: Array<{ key: string; flows: number }>;
+    total: { flows: number };
+  }
+  let api: Top | null = null;
+  await until(async () => {
+    api = (await demo!.apiAs('analyst', 'GET', '/api/v1/flows/top?by=external&hours=24&limit=10')).json as Top;
+    return api.total.flows > 0;
+  }, 'no selected flow', 120_000);
+  assert.equal(api!.rows[0]?.key, c2, 'the C2 is the top talker of the selected flows');
+  const { page, errors } = await newPage();
+  await loginInPage(page, demo!, 'analyst');
+  const region = page.getByRole('region', { name: 'Flow exploration' });
+  await region.getByRole('link', { name: `Infrastructure page of ${c2}` }).waitFor();
+  await region.getByRole('img', { name: /^Top \d+ external addresses of the selected flows by bytes/ }).waitFor();
+  await region.getByLabel('Dimension', { exact: true }).selectOption('port');
+  await region.getByRole('cell', { name: /^\d+\/(6|17)$/ }).first().waitFor();
+  await page.screenshot({ path: join(SHOTS, 'analyst-flows.png'), fullPage: true });
+  await axe(page, 'flow exploration');
+  // the lead reads it too; the executor (not the agency) has no Analysis view and the API refuses it
+  assert.equal((await demo!.apiAs('executor', 'GET', '/api/v1/flows/top?by=external')).status, 403);
+  assert.deepEqual(errors, [], 'console errors');
+  await page.context().close();
+});

@@ -12,82 +12,38 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, buildWebIfStale, haveChromium, skipWithoutChromium, startWebDemo, type WebDemo } from '../helpers/web-demo.js';
 
-const ROOT = join(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'src/cli/main.ts');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-output/roles');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const haveChromium = existsSync(CHROMIUM);
-const skip = !haveChromium && `${CHROMIUM} is missing (apt-get install chromium)`;
+const skip = skipWithoutChromium;
 
-let child: ChildProcess | null = null;
-let out = '';
+let demo: WebDemo | null = null;
 let url = '';
 let browser: Browser | null = null;
-const creds = new Map<string, string>();
-const dirs: string[] = [];
+let creds = new Map<string, string>();
 const DEMO_REPORT = 'Office PCs beaconing to an unknown foreign server';
-
-function buildIsStale(): boolean {
-  const built = join(ROOT, 'web/dist/index.html');
-  if (!existsSync(built)) return true;
-  const at = statSync(built).mtimeMs;
-  const newer = (dir: string): boolean => readdirSync(dir, { withFileTypes: true }).some((e) => (e.isDirectory() ? newer(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs > at));
-  return newer(join(ROOT, 'web/src')) || newer(join(ROOT, 'web/public')) || ['index.html', 'vite.config.ts'].some((f) => statSync(join(ROOT, 'web', f)).mtimeMs > at);
-}
 
 before(async () => {
   if (!haveChromium) return;
-  if (buildIsStale()) execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-  const data = mkdtempSync(join(tmpdir(), 'acd-web-roles-'));
-  dirs.push(data);
-  child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'demo', '--port', '0', '--data', data], { cwd: ROOT, env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const launching = chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out}`)), 180_000);
-    const check = () => {
-      const m = /ACD demo is running at (http:\/\/\S+)/.exec(out);
-      if (m && /Ctrl-C/.test(out)) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      } else if (child?.exitCode !== null) {
-        clearTimeout(timer);
-        reject(new Error(`demo exited:\n${out}`));
-      } else setTimeout(check, 100);
-    };
-    check();
-  });
-  for (const m of out.matchAll(/^\s{4}(\w+)\s+(demo-[0-9a-f]+)\s/gm)) creds.set(m[1]!, m[2]!);
+  buildWebIfStale();
+  const launching = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  demo = await startWebDemo({ name: 'web-roles' });
+  ({ url, creds } = demo);
   browser = await launching;
   mkdirSync(SHOTS, { recursive: true });
 });
 
 after(async () => {
   await browser?.close();
-  if (child && child.exitCode === null) {
-    child.kill('SIGINT');
-    await new Promise((r) => child!.once('exit', r));
-  }
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  await demo?.close();
 });
 
-async function apiAs(username: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: creds.get(username) }) });
-  assert.equal(login.status, 200, `login as ${username}`);
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const r = await fetch(url + path, { method, headers: { cookie, 'x-csrf-token': csrfToken, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? null : JSON.stringify(body) });
-  return { status: r.status, json: await r.json().catch(() => null) };
-}
+const apiAs = (username: string, method: string, path: string, body?: unknown) => demo!.apiAs(username, method, path, body);
 
 /** the words the test looks for, per language (the dashboard's own tables hold the same) */
 const WORDS = {
@@ -317,7 +273,7 @@ for (const lang of ['en', 'ja'] as const) {
     await step(s, 'lead-collection', () => s.region(w.collections).getByRole('cell', { name: title }).waitFor({ timeout: 10_000 }));
     await s.axe('sharing');
     await s.logout();
-    const c2 = /C2 (\S+) \(\d+ bots\)/.exec(out)![1]!;
+    const c2 = /C2 (\S+) \(\d+ bots\)/.exec(demo!.output())![1]!;
     await until(async () => ((await apiAs('analyst', 'GET', `/api/v1/infrastructure/${c2}`)).json as { findings: unknown[] }).findings.length > 0, 'no finding about the demo C2');
     await s.login('analyst');
     await page.evaluate(`location.hash = '#/infrastructure/${c2}'`);
@@ -332,7 +288,7 @@ for (const lang of ['en', 'ja'] as const) {
     await s.logout();
 
     // every other view: rendered within 10 s, accessible
-    for (const [who, view] of [['analyst', 'analysis'], ['lead', 'analysis'], ['admin', 'admin'], ['partner', 'intel'], ['carrier', 'intel'], ['auditor', 'oversight']] as const) {
+    for (const [who, view] of [['analyst', 'analysis'], ['lead', 'analysis'], ['admin', 'admin'], ['partner', 'intel'], ['carrier', 'carrier'], ['executor', 'operations'], ['auditor', 'oversight']] as const) {
       const t0 = Date.now();
       await s.login(who);
       await page.locator(`main[data-view="${view}"]`).waitFor({ timeout: 10_000 });
@@ -344,7 +300,7 @@ for (const lang of ['en', 'ja'] as const) {
       if (view === 'analysis') {
         await page.getByRole('navigation').getByRole('button', { name: w.operations, exact: true }).click();
         await page.locator('main[data-view="operations"]').waitFor({ timeout: 10_000 });
-        await s.region(w.operationsList).waitFor();
+        await page.getByRole('region', { name: w.operationsList, exact: true }).waitFor();
         assert.equal(await s.region(w.draft).getByRole('button', { name: w.saveDraft }).count(), who === 'analyst' ? 1 : 0, `${who}: the draft form`);
         await s.axe(`${who}'s operations`);
       }

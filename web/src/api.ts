@@ -56,6 +56,11 @@ export function setCsrf(token: string | null): void {
   }
 }
 
+/** this tab's CSRF token (sent as x-csrf-token on changes), null before a login */
+export function csrf(): string | null {
+  return csrfToken;
+}
+
 /** whether this tab holds a CSRF token from a login (a reload can resume the session) */
 export function hasCsrf(): boolean {
   return csrfToken !== null;

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
-import { ApprovalSchema, APPROVAL_STATUSES, approvalErrors, carrierOverview, listCarrierMappings, setCarrierIds, decideApproval, endApproval, getApproval, listApprovals, proposeApproval, readSelectedFlows, type ApprovalStatus } from '../../selection/index.js';
+import { ApprovalSchema, APPROVAL_STATUSES, TOP_DIMENSIONS, topSelected, approvalErrors, carrierOverview, listCarrierMappings, setCarrierIds, decideApproval, endApproval, getApproval, listApprovals, proposeApproval, readSelectedFlows, type ApprovalStatus } from '../../selection/index.js';
 import { recordAudit } from '../../oversight/index.js';
 import { actorOf } from '../access.js';
 import { AcdError } from '../../shared/errors.js';
@@ -108,6 +108,25 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
       schema: { summary: "A carrier's own view: the approvals naming its carrier ids and its flows counted (received, out of scope, selected) over the last hours", tags: ['selection'], querystring: OverviewQuery, response: { 200: CarrierOverviewSchema } },
     },
     async (req) => carrierOverview(db, actorOf(req), { hours: req.query.hours }),
+  );
+
+  const TopQuery = Type.Object({
+    by: Type.Union(TOP_DIMENSIONS.map((d) => Type.Literal(d))),
+    hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 8784 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  }, { additionalProperties: false });
+  const TopRowSchema = Type.Object({ key: Type.String(), flows: Type.Number(), packets: Type.Number(), bytes: Type.Number() });
+  app.get<{ Querystring: Static<typeof TopQuery> }>(
+    '/api/v1/flows/top',
+    {
+      config: { access: { roles: ['agency_analyst', 'agency_lead'], orgKinds: ['agency'] } },
+      schema: {
+        summary: 'Flow exploration: the top external addresses, ports, carriers or categories of the selected flows over the last hours, by bytes (aggregates only; unselected flows do not exist to count)',
+        tags: ['selection'], querystring: TopQuery,
+        response: { 200: Type.Object({ by: Type.String(), since: Type.String(), rows: Type.Array(TopRowSchema), total: TopRowSchema }) },
+      },
+    },
+    async (req) => topSelected(db, actorOf(req), { by: req.query.by, hours: req.query.hours, limit: req.query.limit }),
   );
 
   app.get(

@@ -195,4 +195,8 @@ export const FIELD_LABELS: Record<string, { en: string; ja: string }> = {
   discarded: { en: 'Discarded', ja: '破棄' },
   links: { en: 'Links', ja: '回線' },
   carrierIds: { en: 'Carrier ids', ja: '通信事業者 ID' },
+  bytes: { en: 'Bytes', ja: 'バイト数' },
+  packets: { en: 'Packets', ja: 'パケット数' },
+  flows: { en: 'Flows', ja: 'フロー数' },
+  key: { en: 'Value', ja: '値' },
 };

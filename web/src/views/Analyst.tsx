@@ -9,6 +9,7 @@ import { EvidencePanel, num, obj } from './Evidence.js';
 import { Deadline, withNextDeadline } from './Operator.js';
 import { InfraLink, InfrastructurePage, useInfrastructureHash } from './Infrastructure.js';
 import i18n from '../i18n.js';
+import { FlowExploration } from './Flows.js';
 
 type Row = Record<string, unknown>;
 
@@ -123,6 +124,7 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
         />
         <FindingDetail spec={spec} finding={finding} />
       </div>
+      {me.orgKind === 'agency' ? <FlowExploration spec={spec} /> : null}
       <div className="grid two">
         <ApiList
           spec={spec}

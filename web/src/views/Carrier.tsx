@@ -3,27 +3,32 @@
  * and its flows counted by the gate — received, out of scope, selected — over a chosen window, from
  * GET /api/v1/carrier/overview (audited). Another carrier's links and counts are never in the answer.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Me, Spec } from '../api.js';
-import { DataTable, ErrorNote, NotAvailable, Section, fmt, fmtCell, useLoad } from '../ui.js';
+import { client, unwrap, type Answer } from '../client.js';
+import { DataTable, ErrorNote, NotAvailable, Section, fmt, fmtCell } from '../ui.js';
 
-type Row = Record<string, unknown>;
-
-interface Overview {
-  carrierIds: string[];
-  since: string;
-  approvals: Row[];
-  counts: Row[];
-  totals: { received: number; outOfScope: number; noApproval: number; selected: number; discarded: number };
-}
+/** the answer's type, generated from the server's OpenAPI document */
+type Overview = Answer<'/api/v1/carrier/overview'>;
 
 export function CarrierView({ spec }: { me: Me; spec: Spec }) {
   const { t } = useTranslation();
   const [hours, setHours] = useState(24);
   const route = spec.has('GET', '/api/v1/carrier/overview');
-  const loaded = useLoad<Overview>(route ? `/api/v1/carrier/overview?hours=${hours}` : null);
-  const o = loaded.data;
+  const [o, setO] = useState<Overview | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    if (!route) return;
+    let live = true;
+    client
+      .GET('/api/v1/carrier/overview', { params: { query: { hours } } })
+      .then((r) => live && (setO(unwrap(r)), setError(null)))
+      .catch((e: unknown) => live && setError(e));
+    return () => {
+      live = false;
+    };
+  }, [route, hours]);
   if (!route) return <NotAvailable what="the carrier overview" expected="GET /api/v1/carrier/overview" />;
   const windowPicker = (
     <label className="inline">
@@ -37,7 +42,7 @@ export function CarrierView({ spec }: { me: Me; spec: Spec }) {
   );
   return (
     <div className="stack">
-      <ErrorNote error={loaded.error} />
+      <ErrorNote error={error} />
       {o && o.carrierIds.length === 0 ? (
         <Section title="Your links">
           <p role="status">{t('No carrier id is assigned to your organisation yet: the administrator assigns them. Until then no approval or count is shown.')}</p>
@@ -60,7 +65,7 @@ export function CarrierView({ spec }: { me: Me; spec: Spec }) {
           <Section title="Approvals covering your links">
             <DataTable
               caption="Approvals covering your links"
-              rows={o.approvals}
+              rows={o.approvals as Array<Record<string, unknown>>}
               columns={['id', 'category', 'status', 'start', 'end', 'links', 'selected']}
               cell={(k, r) => (k === 'status' ? <span className={r.status === 'approved' ? 'badge' : 'badge pending'}>{fmtCell(r.status)}</span> : undefined)}
               empty="No approval names your links."

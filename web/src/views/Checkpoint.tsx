@@ -9,6 +9,7 @@
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.js';
+import { client, unwrap } from '../client.js';
 import { parseCheckpoint, unb64, verifyConsistency, verifyNote, type Checkpoint } from '../merkle.js';
 import { ErrorNote, Section, fmt } from '../ui.js';
 
@@ -64,7 +65,7 @@ export async function checkAgainst(saved: string, t: (k: string, o?: Record<stri
   }
   let proof: Uint8Array[] = [];
   if (old.treeSize > 0 && old.treeSize < now.treeSize) {
-    const p = await api<{ consistencyPath: string[]; second: number }>('GET', `/api/v1/audit-log/proof/consistency?first=${old.treeSize}&second=${now.treeSize}`);
+    const p = unwrap(await client.GET('/api/v1/audit-log/proof/consistency', { params: { query: { first: old.treeSize, second: now.treeSize } } }));
     proof = p.consistencyPath.map(unb64);
   }
   const consistent = await verifyConsistency(old.treeSize, now.treeSize, unb64(old.rootHash), unb64(now.rootHash), proof);
