@@ -25,7 +25,7 @@
 import type { FlowRecord } from '../flow/index.js';
 import type { DetectorStats, Finding, FindingSink } from './finding.js';
 import { findingKey } from './finding.js';
-import { dstWords, hashWords, OUTBOUND, srcWords, wordsToString } from './hash.js';
+import { dstWords, fmix32, OUTBOUND, srcWords, wordsToString } from './hash.js';
 import type { Direction } from './hash.js';
 
 export interface ExfilConfig {
@@ -133,9 +133,24 @@ export class ExfilDetector {
 
   /** the pair's first-seen time in minutes (inserting it as seen now when new) */
   private age(now: number): number {
+    // hashWords(w, 0, 8, seed) under the two seeds in one pass (a word's mix does not depend on the seed)
     const w = this.w;
-    const a = hashWords(w, 0, 8, 0x6578666c) >>> 0;
-    const b = (hashWords(w, 0, 8, 0x2545f491) | 1) >>> 0;
+    let h1 = 0x6578666c;
+    let h2 = 0x2545f491;
+    for (let i = 0; i < 8; i++) {
+      let k = w[i] ?? 0;
+      k = Math.imul(k, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, 0x1b873593);
+      h1 ^= k;
+      h1 = (h1 << 13) | (h1 >>> 19);
+      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+      h2 ^= k;
+      h2 = (h2 << 13) | (h2 >>> 19);
+      h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+    }
+    const a = fmix32(h1 ^ 8) >>> 0;
+    const b = (fmix32(h2 ^ 8) | 1) >>> 0;
     const m = Math.max(1, Math.floor(now / 60_000));
     const p = this.pairs;
     // bucket words: H1 at +i, H2 at +WAYS+i, FIRST at +2·WAYS+i, LAST at +3·WAYS+i
