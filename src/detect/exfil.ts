@@ -16,15 +16,16 @@
  * download from a new server reads as an upload too. The finding is single-host evidence and is
  * suspected until corroborated (tier.ts).
  *
- * Memory: pair ages in a fixed open-addressed table (two 32-bit hashes, first and last seen in
- * minutes; 16 bytes a pair, `pairCapacity` pairs, the least recently seen of a 4-slot bucket replaced)
+ * Memory: pair ages in an open-addressed table (two 32-bit hashes, first and last seen in minutes;
+ * 16 bytes a pair; growing from 64 KiB by doubling when a bucket overflows, up to `pairCapacity`
+ * pairs, then the least recently seen of a 4-slot bucket replaced)
  * plus at most `capacity` volume entries (JS objects, only for pairs with records ≥ minRecordBytes).
  * Ages follow the pairs' hashes of the addresses, seeded by a constant (not the pseudonym key).
  */
 import type { FlowRecord } from '../flow/index.js';
 import type { DetectorStats, Finding, FindingSink } from './finding.js';
 import { findingKey } from './finding.js';
-import { dstWords, hashWords, OUTBOUND, srcWords, wordsToString } from './hash.js';
+import { dstWords, fmix32, OUTBOUND, srcWords, wordsToString } from './hash.js';
 import type { Direction } from './hash.js';
 
 export interface ExfilConfig {
@@ -48,6 +49,8 @@ export const DEFAULT_EXFIL_CONFIG: ExfilConfig = {
 };
 
 const WAYS = 4;
+/** buckets allocated at first (64 KiB); the table doubles when a bucket overflows, up to pairCapacity */
+const FIRST_BUCKETS = 1024;
 
 interface Volume {
   domestic: string;
@@ -68,9 +71,11 @@ export class ExfilDetector {
    * pair ages, a bucket of WAYS (4) pairs in 4 × WAYS words side by side (one 64-byte line: a lookup
    * reads one place, not four arrays): [hash 1 × 4][hash 2 × 4 (0: free)][first minute × 4][last minute × 4]
    */
-  private readonly pairs: Uint32Array;
+  private pairs: Uint32Array;
   private readonly slots: number;
-  private readonly mask: number;
+  private mask: number;
+  /** the bucket count of the configured capacity: the table grows (doubling) up to it */
+  private readonly maxBuckets: number;
   private readonly w = new Uint32Array(8);
   private readonly vols = new Map<string, Volume>();
   private readonly dirty = new Set<string>();
@@ -85,10 +90,41 @@ export class ExfilDetector {
     this.sink = sink;
     let buckets = 1;
     while (buckets * WAYS < this.config.pairCapacity) buckets *= 2;
+    this.maxBuckets = buckets;
+    this.slots = buckets * WAYS;
+    const first = Math.min(buckets, FIRST_BUCKETS);
+    this.mask = first - 1;
+    this.pairs = new Uint32Array(first * WAYS * 4);
+  }
+
+  /**
+   * Doubles the bucket array (up to the configured size): each bucket's pairs split between its two
+   * successors by the next bit of their stored hash, in their way order, so no pair is lost and the
+   * table holds what the full-size table would hold (a full-size table evicts only from a bucket of
+   * more than WAYS pairs, and those pairs share every smaller bucket too: the smaller table grows there).
+   */
+  private grow(): void {
+    const old = this.pairs;
+    const oldBuckets = this.mask + 1;
+    const buckets = oldBuckets * 2;
+    const p = new Uint32Array(buckets * WAYS * 4);
+    for (let ob = 0; ob < oldBuckets; ob++) {
+      const base = ob * WAYS * 4;
+      const fill = [0, 0];
+      for (let i = 0; i < WAYS; i++) {
+        if (old[base + WAYS + i] === 0) continue;
+        const a = old[base + i] ?? 0;
+        const half = (a & oldBuckets) === 0 ? 0 : 1;
+        const nb = (ob + half * oldBuckets) * WAYS * 4;
+        const j = fill[half]!++;
+        p[nb + j] = a;
+        p[nb + WAYS + j] = old[base + WAYS + i] ?? 0;
+        p[nb + 2 * WAYS + j] = old[base + 2 * WAYS + i] ?? 0;
+        p[nb + 3 * WAYS + j] = old[base + 3 * WAYS + i] ?? 0;
+      }
+    }
+    this.pairs = p;
     this.mask = buckets - 1;
-    const n = buckets * WAYS;
-    this.slots = n;
-    this.pairs = new Uint32Array(n * 4);
   }
 
   bytesPerKey(): number {
@@ -97,9 +133,24 @@ export class ExfilDetector {
 
   /** the pair's first-seen time in minutes (inserting it as seen now when new) */
   private age(now: number): number {
+    // hashWords(w, 0, 8, seed) under the two seeds in one pass (a word's mix does not depend on the seed)
     const w = this.w;
-    const a = hashWords(w, 0, 8, 0x6578666c) >>> 0;
-    const b = (hashWords(w, 0, 8, 0x2545f491) | 1) >>> 0;
+    let h1 = 0x6578666c;
+    let h2 = 0x2545f491;
+    for (let i = 0; i < 8; i++) {
+      let k = w[i] ?? 0;
+      k = Math.imul(k, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, 0x1b873593);
+      h1 ^= k;
+      h1 = (h1 << 13) | (h1 >>> 19);
+      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+      h2 ^= k;
+      h2 = (h2 << 13) | (h2 >>> 19);
+      h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+    }
+    const a = fmix32(h1 ^ 8) >>> 0;
+    const b = (fmix32(h2 ^ 8) | 1) >>> 0;
     const m = Math.max(1, Math.floor(now / 60_000));
     const p = this.pairs;
     // bucket words: H1 at +i, H2 at +WAYS+i, FIRST at +2·WAYS+i, LAST at +3·WAYS+i
@@ -114,7 +165,11 @@ export class ExfilDetector {
       if (p[base + WAYS + i] === 0) { victim = i; break; }
       if ((p[base + 3 * WAYS + i] ?? 0) < (p[base + 3 * WAYS + victim] ?? 0)) victim = i;
     }
-    if (p[base + WAYS + victim] !== 0) this.evictions++; else this.tracked++;
+    if (p[base + WAYS + victim] !== 0) {
+      // a full bucket: the table grows while under its configured size (nothing is evicted before)
+      if (this.mask + 1 < this.maxBuckets) { this.grow(); return this.age(now); }
+      this.evictions++;
+    } else this.tracked++;
     p[base + victim] = a; p[base + WAYS + victim] = b; p[base + 2 * WAYS + victim] = m; p[base + 3 * WAYS + victim] = m;
     return m;
   }
