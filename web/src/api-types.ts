@@ -5562,6 +5562,17 @@ export interface paths {
                                 requiredAction: string;
                             }[];
                             knownExploited: boolean;
+                            linkedFindings?: {
+                                addresses: number;
+                                direction: string;
+                                external?: string | null;
+                                findingKey?: string;
+                                firstSeen: string;
+                                lastSeen: string;
+                                ranges: string[];
+                                score: number;
+                                type: string;
+                            }[];
                             matchStatus: string;
                             orgId: string;
                             products: unknown[];
@@ -5636,6 +5647,17 @@ export interface paths {
                                 requiredAction: string;
                             }[];
                             knownExploited: boolean;
+                            linkedFindings?: {
+                                addresses: number;
+                                direction: string;
+                                external?: string | null;
+                                findingKey?: string;
+                                firstSeen: string;
+                                lastSeen: string;
+                                ranges: string[];
+                                score: number;
+                                type: string;
+                            }[];
                             matchStatus: string;
                             orgId: string;
                             products: unknown[];
@@ -5720,6 +5742,17 @@ export interface paths {
                                 requiredAction: string;
                             }[];
                             knownExploited: boolean;
+                            linkedFindings?: {
+                                addresses: number;
+                                direction: string;
+                                external?: string | null;
+                                findingKey?: string;
+                                firstSeen: string;
+                                lastSeen: string;
+                                ranges: string[];
+                                score: number;
+                                type: string;
+                            }[];
                             matchStatus: string;
                             orgId: string;
                             products: unknown[];
@@ -5791,6 +5824,17 @@ export interface paths {
                                     requiredAction: string;
                                 }[];
                                 knownExploited: boolean;
+                                linkedFindings?: {
+                                    addresses: number;
+                                    direction: string;
+                                    external?: string | null;
+                                    findingKey?: string;
+                                    firstSeen: string;
+                                    lastSeen: string;
+                                    ranges: string[];
+                                    score: number;
+                                    type: string;
+                                }[];
                                 matchStatus: string;
                                 orgId: string;
                                 products: unknown[];
@@ -5888,6 +5932,236 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vuln/findings/{findingKey}/exposure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which operators with an open vulnerability alert a finding reached, through which of their registered ranges (the agency; audited) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    findingKey: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            findingKey: string;
+                            operators: {
+                                addresses: number;
+                                alerts: {
+                                    advisoryId: string;
+                                    advisoryTitle: string;
+                                    id: string;
+                                    knownExploited: boolean;
+                                    severity: string;
+                                    systemId: string;
+                                    systemName: string;
+                                }[];
+                                name: string;
+                                orgId: string;
+                                ranges: string[];
+                                sector: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vuln/ranges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered address ranges: the operator's own, the agency's all (audited) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cidr: string;
+                            createdAt: string;
+                            family: number;
+                            id: string;
+                            label: string;
+                            orgId: string;
+                            prefixLength: number;
+                            systemId: string | null;
+                            systemName: string | null;
+                            updatedAt: string;
+                            version: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** The operator registers an address range of its network (whole organisation, or one registered system); refused naming the field when malformed, too wide, not global, or overlapping a registered range */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description IPv4 or IPv6 prefix, host bits zero, /12 (IPv4) or /29 (IPv6) or narrower, global address space */
+                        cidr: string;
+                        label?: string;
+                        systemId?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cidr: string;
+                            createdAt: string;
+                            family: number;
+                            id: string;
+                            label: string;
+                            orgId: string;
+                            prefixLength: number;
+                            systemId: string | null;
+                            systemName: string | null;
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vuln/ranges/{rangeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** The operator edits one of its ranges (with the version it read) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    rangeId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description IPv4 or IPv6 prefix, host bits zero, /12 (IPv4) or /29 (IPv6) or narrower, global address space */
+                        cidr: string;
+                        label?: string;
+                        systemId?: string | null;
+                        version: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cidr: string;
+                            createdAt: string;
+                            family: number;
+                            id: string;
+                            label: string;
+                            orgId: string;
+                            prefixLength: number;
+                            systemId: string | null;
+                            systemName: string | null;
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** The operator deletes one of its ranges; the agency's lead any (disputed address space) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    rangeId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deleted: boolean;
+                            id: string;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
