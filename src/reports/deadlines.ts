@@ -4,6 +4,8 @@
  * report) and the final report. Computed in UTC; months are counted on Japan's calendar (JST, UTC+9,
  * no daylight saving time), so "one month after 31 January 01:00 JST" is 28 (or 29) February 01:00 JST.
  */
+import type { Sector } from '../auth/index.js';
+
 export const MILESTONES = ['early_warning', 'notification', 'final'] as const;
 export type Milestone = (typeof MILESTONES)[number];
 
@@ -27,8 +29,10 @@ export const DEFAULT_PROFILE: DeadlineProfile = {
 
 /** A stored rule; '*' matches every sector or kind. The most specific rule wins. */
 export interface DeadlineRule {
-  sector: string;
-  kind: string;
+  /** a sector, or '*' for every sector */
+  sector: Sector | '*';
+  /** a kind of report, or '*' for both */
+  kind: ReportKind | '*';
   milestone: Milestone;
   hours: number;
   months: number;

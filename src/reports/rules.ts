@@ -23,7 +23,8 @@ export async function loadRules(db: AnyDb): Promise<DeadlineRule[]> {
 
 async function readRules(db: AnyDb): Promise<DeadlineRule[]> {
   const rows = await rdb(db).selectFrom('deadline_rules').select(['sector', 'kind', 'milestone', 'hours', 'months']).execute();
-  return rows.map((r) => ({ sector: r.sector, kind: r.kind, milestone: r.milestone as Milestone, hours: r.hours, months: r.months }));
+  // the table holds only what setRule checked (a sector or '*', a kind or '*')
+  return rows.map((r) => ({ sector: r.sector as DeadlineRule['sector'], kind: r.kind as DeadlineRule['kind'], milestone: r.milestone as Milestone, hours: r.hours, months: r.months }));
 }
 
 export async function setRule(db: AnyDb, actor: Actor, rule: DeadlineRule): Promise<DeadlineRule> {

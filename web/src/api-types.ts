@@ -1664,7 +1664,7 @@ export interface paths {
                             groupId: string | null;
                             id: string;
                             objects: number;
-                            ownerOrgId: string;
+                            ownerOrgId: string | null;
                             readRoles: string[];
                             title: string;
                             writeRoles: string[];

@@ -1,5 +1,6 @@
 /** Organisations, people and API tokens (administration). */
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import {
@@ -82,7 +83,8 @@ const orgView = (o: OrgRow): Static<typeof OrgView> => ({
   createdAt: new Date(o.created_at).toISOString(),
 });
 
-export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function accountRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx.store;
 
   app.get(
@@ -94,7 +96,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     async () => (await listOrganisations(db)).map(orgView),
   );
 
-  app.post<{ Body: Static<typeof NewOrgBody> }>(
+  app.post(
     '/api/v1/organisations',
     {
       config: { access: { roles: ['admin'] } },
@@ -113,7 +115,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
   );
 
-  app.get<{ Params: { orgId: string } }>(
+  app.get(
     '/api/v1/organisations/:orgId',
     {
       config: { access: { roles: 'any', org: { param: 'orgId', anyOrgRoles: ['admin', 'auditor', 'commission_member', 'agency_lead', 'agency_analyst'], anyOrgKinds: ['agency', 'commission'] } } },
@@ -122,7 +124,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     async (req) => orgView(await getOrganisation(db, req.params.orgId)),
   );
 
-  app.get<{ Params: { orgId: string } }>(
+  app.get(
     '/api/v1/organisations/:orgId/people',
     {
       config: { access: { roles: ['admin', 'auditor', 'agency_lead', 'operator', 'carrier', 'partner', 'commission_member'], org: { param: 'orgId', anyOrgRoles: ['admin', 'auditor'], anyOrgKinds: ['agency', 'commission'] } } },
@@ -134,7 +136,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
   );
 
-  app.post<{ Body: Static<typeof NewPersonBody> }>(
+  app.post(
     '/api/v1/people',
     {
       config: { access: { roles: ['admin'] } },
@@ -154,7 +156,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
   );
 
-  app.post<{ Params: { userId: string }; Body: Static<typeof NewTokenBody> }>(
+  app.post(
     '/api/v1/people/:userId/tokens',
     {
       // the answer holds the secret: never kept by Idempotency-Key (#20)
@@ -178,7 +180,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
   );
 
-  app.get<{ Params: { userId: string } }>(
+  app.get(
     '/api/v1/people/:userId/tokens',
     {
       config: { access: { roles: 'any', self: { param: 'userId', anyUserRoles: ['admin'] } } },
@@ -194,7 +196,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
   );
 
-  app.delete<{ Params: { userId: string; tokenId: string } }>(
+  app.delete(
     '/api/v1/people/:userId/tokens/:tokenId',
     {
       config: { access: { roles: 'any', self: { param: 'userId', anyUserRoles: ['admin'] } } },
@@ -216,7 +218,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     ['enable', 'Enable a disabled person again', (a: Actor, id: string, r: string) => setPersonDisabled(db, a, id, false, r)],
     ['password-reset', 'Force a password reset: sessions end; login is refused until the person sets a new password (POST /api/v1/auth/password)', (a: Actor, id: string, r: string) => forcePasswordReset(db, a, id, r)],
   ] as const) {
-    app.post<{ Params: Static<typeof UserParams>; Body: Static<typeof ReasonBody> }>(
+    app.post(
       `/api/v1/people/:userId/${path}`,
       { config: { access: ADMIN }, schema: { summary, tags: ['accounts'], params: UserParams, body: ReasonBody, response: { 200: Type.Object({ ok: Type.Boolean() }) } } },
       async (req) => {
@@ -225,7 +227,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
       },
     );
   }
-  app.put<{ Params: Static<typeof UserParams>; Body: { roles: string[]; reason: string } }>(
+  app.put(
     '/api/v1/people/:userId/roles',
     {
       config: { access: ADMIN },
@@ -233,12 +235,12 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
     async (req) => ({ roles: await setPersonRoles(db, actorOf(req), req.params.userId, req.body.roles, req.body.reason) }),
   );
-  app.get<{ Params: Static<typeof UserParams> }>(
+  app.get(
     '/api/v1/people/:userId/sessions',
     { config: { access: ADMIN }, schema: { summary: "A person's web sessions in force", tags: ['accounts'], params: UserParams, response: { 200: Type.Array(Type.Object({ id: Type.String(), createdAt: Type.String(), expiresAt: Type.String() })) } } },
     async (req) => listSessions(db, actorOf(req), req.params.userId),
   );
-  app.delete<{ Params: { userId: string; sessionId: string } }>(
+  app.delete(
     '/api/v1/people/:userId/sessions/:sessionId',
     { config: { access: ADMIN }, schema: { summary: "End one of a person's sessions", tags: ['accounts'], params: Type.Object({ userId: Type.String({ maxLength: 64 }), sessionId: Type.String({ maxLength: 128 }) }), response: { 200: Type.Object({ ended: Type.String() }) } } },
     async (req) => {

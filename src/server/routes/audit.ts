@@ -1,6 +1,7 @@
 /** The audit trail, read by those who oversee. Reading it is itself audited. */
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import { listAudit, recordAudit } from '../../oversight/index.js';
 import { actorOf } from '../access.js';
@@ -14,9 +15,10 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
-export async function auditRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function auditRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx.store;
-  app.get<{ Querystring: Static<typeof Query> }>(
+  app.get(
     '/api/v1/audit',
     {
       config: { access: { roles: ['admin', 'auditor', 'commission_member'], orgKinds: ['agency', 'commission'] } },

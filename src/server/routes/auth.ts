@@ -1,5 +1,6 @@
 /** Password login with a session cookie for the web; logout; who am I. */
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import {
@@ -38,13 +39,14 @@ function actorView(a: Actor): Static<typeof ActorView> {
   return { userId: a.userId, username: a.username, orgId: a.orgId, orgKind: a.orgKind, roles: a.roles };
 }
 
-export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function authRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx.store;
   // #20: kept in the store (survives a restart); per account+address and address, and an account-wide
   // back-off that a correct password from a known device passes (see src/auth/throttle.ts)
   const throttle = createStoredLoginThrottle(db, { maxAttempts: ctx.config.loginMaxAttempts, windowSeconds: ctx.config.loginWindowSeconds });
 
-  app.post<{ Body: Static<typeof LoginBody> }>(
+  app.post(
     '/api/v1/auth/login',
     {
       config: { access: { public: true } },
@@ -134,7 +136,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   );
 
   // #20: a person sets a new password with the current one (also after a forced reset); throttled like a login
-  app.post<{ Body: { username: string; password: string; newPassword: string } }>(
+  app.post(
     '/api/v1/auth/password',
     {
       config: { access: { public: true } },

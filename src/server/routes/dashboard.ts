@@ -12,7 +12,8 @@
  * paged by sequence number; the search itself is audited.
  */
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import { recordAudit } from '../../oversight/index.js';
@@ -61,7 +62,8 @@ const SearchAnswer = Type.Object({ entries: Type.Array(Entry), nextBeforeSeq: Ty
 /** LIKE pattern text with its own wildcards escaped */
 const likeText = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function dashboardRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx.store;
   // the versions known so far, and the newest audit entry they account for
   const versions = new Map<string, number>();
@@ -106,7 +108,7 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
   );
 
-  app.get<{ Querystring: Static<typeof SearchQuery> }>(
+  app.get(
     '/api/v1/audit/search',
     {
       config: { access: { roles: ['admin', 'auditor', 'commission_member'] } },

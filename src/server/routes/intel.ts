@@ -3,7 +3,8 @@
  * a finding to a tier, bundle import, candidate criteria from imported indicators.
  */
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../access.js';
 import { ROLES, type Role } from '../../auth/index.js';
@@ -106,7 +107,8 @@ const GroupViewSchema = Type.Object({
 const ANALYSTS: Role[] = ['agency_analyst', 'agency_lead'];
 const MANAGERS: Role[] = ['admin', 'agency_lead'];
 
-export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function intelRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const db = withTables<IntelTables>(ctx.store.db);
 
   // `acd serve` with the config key taxiiFeeds: its feeds are registered when the server is ready and
@@ -126,7 +128,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     });
   }
 
-  app.post<{ Body: Static<typeof NewCollectionBody> }>(
+  app.post(
     '/api/v1/intel/collections',
     {
       config: { access: { roles: MANAGERS } },
@@ -169,7 +171,9 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
               apiRoot: Type.String(),
               alias: Type.Union([Type.String(), Type.Null()]),
               title: Type.String(),
-              ownerOrgId: Type.String(),
+              // null for a collection no organisation owns (the store allows it; the schema said string, and
+              // the serializer wrote "" for it: the type provider caught the difference)
+              ownerOrgId: Type.Union([Type.String(), Type.Null()]),
               groupId: Type.Union([Type.String(), Type.Null()]),
               readRoles: Type.Array(Type.String()),
               writeRoles: Type.Array(Type.String()),
@@ -185,7 +189,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  app.post<{ Body: { name: string; confidential?: boolean } }>(
+  app.post(
     '/api/v1/intel/groups',
     {
       config: { access: { roles: MANAGERS } },
@@ -198,7 +202,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  app.post<{ Params: { groupId: string }; Body: { orgId: string } }>(
+  app.post(
     '/api/v1/intel/groups/:groupId/members',
     {
       config: { access: { roles: MANAGERS } },
@@ -219,7 +223,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     async (req) => listGroups(db, actorOf(req)),
   );
 
-  app.post<{ Body: { orgId: string; clientOrgId: string } }>(
+  app.post(
     '/api/v1/intel/clients',
     {
       config: { access: { roles: ['admin'] } },
@@ -231,7 +235,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  app.post<{ Body: Static<typeof PromotionBody> }>(
+  app.post(
     '/api/v1/intel/promotions',
     {
       config: { access: { roles: ANALYSTS } },
@@ -261,7 +265,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  app.post<{ Body: Static<typeof RevocationBody> }>(
+  app.post(
     '/api/v1/intel/revocations',
     {
       config: { access: { roles: ANALYSTS } },
@@ -281,7 +285,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  app.post<{ Params: { collectionId: string }; Body: unknown }>(
+  app.post(
     '/api/v1/intel/collections/:collectionId/bundles',
     {
       config: { access: { roles: ANALYSTS } },
@@ -290,7 +294,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     async (req) => importBundle(db, actorOf(req), req.params.collectionId, req.body),
   );
 
-  app.post<{ Body: { url: string; collectionId: string } }>(
+  app.post(
     '/api/v1/intel/feeds',
     {
       config: { access: { roles: MANAGERS } },
@@ -318,7 +322,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     async () => listFeeds(db),
   );
 
-  app.post<{ Params: { feedId: string } }>(
+  app.post(
     '/api/v1/intel/feeds/:feedId/pull',
     {
       config: { access: { roles: [...MANAGERS, 'agency_analyst'] } },
@@ -330,7 +334,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  app.get<{ Querystring: { status?: 'candidate' | 'adopted' | 'rejected' } }>(
+  app.get(
     '/api/v1/intel/candidates',
     {
       config: { access: { roles: ANALYSTS } }, // an agency's people only, and only what they may read: listCandidates
@@ -344,7 +348,7 @@ export async function intelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     async (req) => listCandidates(db, actorOf(req), req.query.status ?? 'candidate'),
   );
 
-  app.post<{ Params: { candidateId: string }; Body: { status: 'adopted' | 'rejected'; approvalId?: string; reason?: string } }>(
+  app.post(
     '/api/v1/intel/candidates/:candidateId/decision',
     {
       config: { access: { roles: ['agency_lead'] } },

@@ -4,7 +4,8 @@
  * to operators. Every rule lives in src/operations/; these routes only translate HTTP.
  */
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import type { RouteModule } from '../app.js';
 import { SYSTEM_ACTOR } from '../../auth/index.js';
@@ -78,7 +79,8 @@ export function defaultDrivers(ctx: AppContext): Drivers {
 const OPERATION_URLS = /^\/api\/v1\/(operations|operation-measures|blocklist)(\/|$)/;
 
 export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteModule {
-  return async function operationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  return async function operationRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const { db } = ctx.store;
     const drivers = (opts.drivers ?? defaultDrivers)(ctx);
     const config = opts.config ?? DEFAULT_OPERATIONS_CONFIG;
@@ -123,12 +125,12 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
       return { status: ok ? 'ok' : 'unavailable', drivers: Object.fromEntries(health.body.map((d) => [d.kind, { ok: d.ok, detail: d.detail }])) };
     });
 
-    app.get<{ Querystring: { state?: string } }>('/api/v1/operations', {
+    app.get('/api/v1/operations', {
       config: { access: { roles: READERS } },
       schema: { summary: 'Operations (agency, commission, executors)', tags: ['operations'], querystring: Type.Object({ state: Type.Optional(Text(40)) }), response: { 200: Type.Array(OperationViewSchema) } },
     }, async (req) => listOperations(db, actorOf(req), { state: req.query.state }));
 
-    app.post<{ Body: Static<typeof NewOperationBody> }>('/api/v1/operations', {
+    app.post('/api/v1/operations', {
       config: { access: { roles: ['agency_analyst'] } },
       schema: { summary: 'Draft an operation against servers and domains', tags: ['operations'], body: NewOperationBody, response: { 201: OperationViewSchema } },
     }, async (req, reply) => {
@@ -137,12 +139,12 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
       return operationView(op);
     });
 
-    app.get<{ Params: Static<typeof IdParams> }>('/api/v1/operations/:id', {
+    app.get('/api/v1/operations/:id', {
       config: { access: { roles: READERS } },
       schema: { summary: 'An operation with its evidence, transitions, decisions, consultations, measures and notices', tags: ['operations'], params: IdParams, response: { 200: Obj } },
     }, async (req) => operationDetail(db, actorOf(req), req.params.id));
 
-    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof LinkBody> }>('/api/v1/operations/:id/links', {
+    app.post('/api/v1/operations/:id/links', {
       config: { access: { roles: ['agency_analyst'] } },
       schema: { summary: 'Link a finding (key), report or intelligence item (id) as evidence', tags: ['operations'], params: IdParams, body: LinkBody, response: { 204: Type.Null() } },
     }, async (req, reply) => {
@@ -150,7 +152,7 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
       void reply.status(204);
     });
 
-    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof MeasureBody> }>('/api/v1/operations/:id/measures', {
+    app.post('/api/v1/operations/:id/measures', {
       config: { access: { roles: ['agency_analyst'] } },
       schema: { summary: 'Plan a measure (before approval is requested)', tags: ['operations'], params: IdParams, body: MeasureBody, response: { 201: Obj } },
     }, async (req, reply) => {
@@ -159,7 +161,7 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
       return m;
     });
 
-    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof TransitionBody> }>('/api/v1/operations/:id/transitions', {
+    app.post('/api/v1/operations/:id/transitions', {
       config: { access: { roles: ['agency_analyst', 'agency_lead'] } },
       schema: { summary: "The agency's steps of the lifecycle (evidence, council review, request, emergency, notification, closing)", tags: ['operations'], params: IdParams, body: TransitionBody, response: { 200: OperationViewSchema } },
     }, async (req) => {
@@ -168,7 +170,7 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
       return operationView(await transition(db, actorOf(req), req.params.id, b.action, { reason: b.reason ?? null, council, afterAction: b.afterAction ?? null }, new Date(), config));
     });
 
-    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof DecisionBody> }>('/api/v1/operations/:id/decision', {
+    app.post('/api/v1/operations/:id/decision', {
       config: { access: { roles: ['commission_member'] } },
       schema: { summary: "The commission's decision: approve or reject a request, ratify or order lifted an emergency", tags: ['operations'], params: IdParams, body: DecisionBody, response: { 200: OperationViewSchema } },
     }, async (req) => {
@@ -181,17 +183,17 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
       return operationView(await loadOperation(db, actor, req.params.id));
     });
 
-    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ExecuteBody> }>('/api/v1/operations/:id/execute', {
+    app.post('/api/v1/operations/:id/execute', {
       config: { access: { roles: ['agency_analyst'] } },
       schema: { summary: 'Execute an approved operation or a declared emergency (executing organisations)', tags: ['operations'], params: IdParams, body: Type.Optional(ExecuteBody), response: { 200: Type.Array(Obj) } },
     }, async (req) => executeOperation(db, drivers, actorOf(req), req.params.id, { reason: req.body?.reason ?? null, config }));
 
-    app.post<{ Params: Static<typeof IdParams> }>('/api/v1/operations/:id/execute/dry-run', {
+    app.post('/api/v1/operations/:id/execute/dry-run', {
       config: { access: { roles: ['agency_analyst', 'agency_lead'] } },
       schema: { summary: 'What executing would change (the RPZ zone diff, the routes announced), without changing anything', tags: ['operations'], params: IdParams, response: { 200: Obj } },
     }, async (req) => dryRunExecute(db, drivers, actorOf(req), req.params.id));
 
-    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReasonBody> }>('/api/v1/operations/:id/lift', {
+    app.post('/api/v1/operations/:id/lift', {
       config: { access: { roles: ['agency_analyst', 'agency_lead'] } },
       schema: { summary: 'Lift every measure of an operation', tags: ['operations'], params: IdParams, body: ReasonBody, response: { 204: Type.Null() } },
     }, async (req, reply) => {
@@ -199,7 +201,7 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
       void reply.status(204);
     });
 
-    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof Consultation> }>('/api/v1/operations/:id/consultations', {
+    app.post('/api/v1/operations/:id/consultations', {
       config: { access: { roles: ['agency_lead'] } },
       schema: { summary: "Record the foreign ministry's consultation (needed before acting on a server abroad)", tags: ['operations'], params: IdParams, body: Consultation, response: { 201: Type.Object({ id: Type.String() }) } },
     }, async (req, reply) => {
@@ -208,7 +210,7 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
       return { id };
     });
 
-    app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof NoticeBody> }>('/api/v1/operations/:id/notices', {
+    app.post('/api/v1/operations/:id/notices', {
       config: { access: { roles: ['agency_lead'] } },
       schema: { summary: 'Record a notice given to a foreign state (date and channel)', tags: ['operations'], params: IdParams, body: NoticeBody, response: { 201: Type.Object({ id: Type.String() }) } },
     }, async (req, reply) => {
@@ -217,22 +219,22 @@ export function createOperationRoutes(opts: OperationRoutesOptions = {}): RouteM
       return { id };
     });
 
-    app.post<{ Params: Static<typeof MeasureParams> }>('/api/v1/operation-measures/:measureId/apply', {
+    app.post('/api/v1/operation-measures/:measureId/apply', {
       config: { access: { roles: ['agency_analyst'] } },
       schema: { summary: 'Apply (or re-apply) one measure under the decision in force (executing organisations)', tags: ['operations'], params: MeasureParams, response: { 200: Obj } },
     }, async (req) => applyMeasure(db, drivers, actorOf(req), req.params.measureId));
 
-    app.post<{ Params: Static<typeof MeasureParams>; Body: Static<typeof ReasonBody> }>('/api/v1/operation-measures/:measureId/lift', {
+    app.post('/api/v1/operation-measures/:measureId/lift', {
       config: { access: { roles: ['agency_analyst', 'agency_lead'] } },
       schema: { summary: 'Lift one measure', tags: ['operations'], params: MeasureParams, body: ReasonBody, response: { 200: Obj } },
     }, async (req) => liftMeasure(db, drivers, actorOf(req), req.params.measureId, req.body.reason));
 
-    app.post<{ Params: Static<typeof MeasureParams> }>('/api/v1/operation-measures/:measureId/verify', {
+    app.post('/api/v1/operation-measures/:measureId/verify', {
       config: { access: { roles: ['agency_analyst', 'agency_lead'] } },
       schema: { summary: 'Check a measure is in place (dig, the BGP RIB, the blocklist, the notice)', tags: ['operations'], params: MeasureParams, response: { 200: Type.Object({ ok: Type.Boolean(), detail: Type.String() }) } },
     }, async (req) => verifyMeasure(db, drivers, actorOf(req), req.params.measureId));
 
-    app.get<{ Querystring: { format?: 'txt' | 'csv' | 'stix' } }>('/api/v1/blocklist', {
+    app.get('/api/v1/blocklist', {
       config: { access: { roles: ['operator', 'carrier', 'agency_analyst', 'agency_lead', 'commission_member', 'auditor'] } },
       schema: {
         summary: 'The measures in force as a blocklist: plain text, CSV or a STIX 2.1 bundle', tags: ['operations'],

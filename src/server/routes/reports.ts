@@ -5,6 +5,7 @@
  * a ministry its sectors', the agency all) lives in src/reports/ and answers 404 for what one may not see.
  */
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import { SECTORS } from '../../auth/index.js';
@@ -282,7 +283,8 @@ export function reportOptionsFromConfig(config: Pick<AcdConfig, 'reportsMaxAttac
 
 /** The route module; `over` overrides what the configuration says (tests). */
 export function createReportRoutes(over: ReportRoutesOptions = {}) {
-  return async function reportRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  return async function reportRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     const opts = { ...reportOptionsFromConfig(ctx.config), ...over };
     const maxBytes = opts.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES;
     const { db } = ctx.store;
@@ -321,14 +323,14 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
     }, async () => listSectors(db));
 
     const LinkParams = Type.Object({ sector: lit(SECTORS), orgId: Type.String({ minLength: 1, maxLength: 64 }) });
-    app.put<{ Params: Static<typeof LinkParams> }>('/api/v1/sectors/:sector/ministries/:orgId', {
+    app.put('/api/v1/sectors/:sector/ministries/:orgId', {
       config: { access: { roles: ['admin'] } },
       schema: { summary: "Make a ministry responsible for a sector (it receives the sector's reports)", tags: ['reports'], params: LinkParams, response: { 200: Type.Object({ sector: Type.String(), orgId: Type.String() }) } },
     }, async (req) => {
       await linkMinistry(db, actorOf(req), req.params.sector, req.params.orgId);
       return { sector: req.params.sector, orgId: req.params.orgId };
     });
-    app.delete<{ Params: Static<typeof LinkParams> }>('/api/v1/sectors/:sector/ministries/:orgId', {
+    app.delete('/api/v1/sectors/:sector/ministries/:orgId', {
       config: { access: { roles: ['admin'] } },
       schema: { summary: 'Remove a ministry from a sector', tags: ['reports'], params: LinkParams, response: { 200: Type.Object({ sector: Type.String(), orgId: Type.String() }) } },
     }, async (req) => {
@@ -340,12 +342,12 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
       config: { access: { roles: [...READERS, 'admin'] } },
       schema: { summary: 'Deadline rules overriding the default profile (24 h, 72 h, 1 month after detection)', tags: ['reports'], response: { 200: Type.Array(RuleSchema) } },
     }, async () => loadRules(db));
-    app.put<{ Body: Static<typeof RuleSchema> }>('/api/v1/reports/deadline-rules', {
+    app.put('/api/v1/reports/deadline-rules', {
       config: { access: { roles: ['agency_lead', 'admin'] } },
       schema: { summary: "Set a deadline rule for a sector and kind ('*' for all)", tags: ['reports'], body: RuleSchema, response: { 200: RuleSchema } },
     }, async (req) => setRule(db, actorOf(req), { ...req.body, milestone: req.body.milestone as Milestone }));
 
-    app.post<{ Body: Static<typeof SystemBody> }>('/api/v1/systems', {
+    app.post('/api/v1/systems', {
       config: { access: { roles: ['operator'] } },
       schema: { summary: 'Register an important computer system', tags: ['reports'], body: SystemBody, response: { 201: SystemViewSchema } },
     }, async (req, reply) => {
@@ -358,11 +360,11 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
       schema: { summary: 'Registered systems one may see', tags: ['reports'], response: { 200: Type.Array(SystemViewSchema) } },
     }, async (req) => listSystems(db, actorOf(req)));
     const SystemParams = Type.Object({ systemId: Type.String({ minLength: 1, maxLength: 64 }) });
-    app.get<{ Params: Static<typeof SystemParams> }>('/api/v1/systems/:systemId', {
+    app.get('/api/v1/systems/:systemId', {
       config: { access: { roles: READERS } },
       schema: { summary: 'A registered system with its history', tags: ['reports'], params: SystemParams, response: { 200: SystemViewSchema } },
     }, async (req) => getSystem(db, actorOf(req), req.params.systemId, true));
-    app.put<{ Params: Static<typeof SystemParams>; Body: Static<typeof SystemUpdateBody> }>('/api/v1/systems/:systemId', {
+    app.put('/api/v1/systems/:systemId', {
       config: { access: { roles: ['operator'] } },
       schema: { summary: 'Change a registered system (a new version; `version` is the one the change was made on)', tags: ['reports'], params: SystemParams, body: SystemUpdateBody, response: { 200: SystemViewSchema } },
     }, async (req) => {
@@ -370,7 +372,7 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
       return updateSystem(db, actorOf(req), req.params.systemId, version, input);
     });
 
-    app.post<{ Body: Static<typeof NewReportBody> }>('/api/v1/reports', {
+    app.post('/api/v1/reports', {
       config: { access: { roles: ['operator'] } },
       schema: { summary: 'File a report (its initial stage: the early warning)', tags: ['reports'], body: NewReportBody, response: { 201: SummarySchema } },
     }, async (req, reply) => {
@@ -391,23 +393,23 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
       },
       { additionalProperties: false },
     );
-    app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/reports', {
+    app.get('/api/v1/reports', {
       config: { access: { roles: READERS } },
       schema: { summary: 'Reports one may see, newest first (each read is audited)', tags: ['reports'], querystring: ListQuery, response: { 200: Type.Array(SummarySchema) } },
     }, async (req) => listReports(db, actorOf(req), req.query));
 
     const DueQuery = Type.Object({ withinHours: Type.Optional(Type.Integer({ minimum: 0, maximum: 24 * 400 })) }, { additionalProperties: false });
-    app.get<{ Querystring: Static<typeof DueQuery> }>('/api/v1/reports/due', {
+    app.get('/api/v1/reports/due', {
       config: { access: { roles: READERS } },
       schema: { summary: 'What is due: milestones not yet met on open reports, soonest first (times in UTC and JST)', tags: ['reports'], querystring: DueQuery, response: { 200: Type.Array(DueItemSchema) } },
     }, async (req) => dueView(db, actorOf(req), new Date(), req.query.withinHours !== undefined ? { withinHours: req.query.withinHours } : {}));
 
-    app.get<{ Params: ReportParamsT }>('/api/v1/reports/:reportId', {
+    app.get('/api/v1/reports/:reportId', {
       config: { access: { roles: READERS } },
       schema: { summary: 'A report with its submissions, routing, messages, guidance and attachments (audited)', tags: ['reports'], params: ReportParams, response: { 200: ViewSchema } },
     }, async (req) => getReport(db, actorOf(req), req.params.reportId));
 
-    app.post<{ Params: ReportParamsT; Body: Static<typeof SubmissionBody> }>('/api/v1/reports/:reportId/submissions', {
+    app.post('/api/v1/reports/:reportId/submissions', {
       config: { access: { roles: ['operator'] } },
       schema: { summary: 'An update or the final report (`version` is the one it was written on; 409 if it changed)', tags: ['reports'], params: ReportParams, body: SubmissionBody, response: { 200: SummarySchema } },
     }, async (req) => {
@@ -417,12 +419,12 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
       return r;
     });
 
-    app.post<{ Params: ReportParamsT }>('/api/v1/reports/:reportId/ack', {
+    app.post('/api/v1/reports/:reportId/ack', {
       config: { access: { roles: RECIPIENTS } },
       schema: { summary: "Acknowledge receipt (once per organisation: the agency's, a ministry's)", tags: ['reports'], params: ReportParams, response: { 200: Type.Object({ acknowledgedAt: Type.String(), already: Type.Boolean() }) } },
     }, async (req) => acknowledge(db, actorOf(req), req.params.reportId));
 
-    app.post<{ Params: ReportParamsT; Body: Static<typeof TriageBody> }>('/api/v1/reports/:reportId/triage', {
+    app.post('/api/v1/reports/:reportId/triage', {
       config: { access: { roles: RECIPIENTS } },
       schema: {
         summary: "Set severity and assignee (`version` as read); at the agency's triage, shareIndicatorsTo turns the report's indicators into STIX marked with its TLP",
@@ -446,7 +448,7 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
       return r;
     });
 
-    app.post<{ Params: ReportParamsT; Body: Static<typeof MessageBody> }>('/api/v1/reports/:reportId/messages', {
+    app.post('/api/v1/reports/:reportId/messages', {
       config: { access: { roles: READERS } },
       schema: { summary: 'A question (agency, ministry) or an answer (the operator, naming the question)', tags: ['reports'], params: ReportParams, body: MessageBody, response: { 201: Type.Object({ id: Type.String(), createdAt: Type.String() }) } },
     }, async (req, reply) => {
@@ -456,7 +458,7 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
       return m;
     });
 
-    app.post<{ Params: ReportParamsT; Body: Static<typeof GuidanceBody> }>('/api/v1/reports/:reportId/guidance', {
+    app.post('/api/v1/reports/:reportId/guidance', {
       config: { access: { roles: RECIPIENTS } },
       schema: { summary: 'Guidance back to the operator (damage control or prevention)', tags: ['reports'], params: ReportParams, body: GuidanceBody, response: { 201: GuidanceSchema } },
     }, async (req, reply) => {
@@ -465,19 +467,19 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
       return g;
     });
     const GuidanceParams = Type.Object({ reportId: Type.String({ minLength: 1, maxLength: 64 }), guidanceId: Type.String({ minLength: 1, maxLength: 64 }) });
-    app.put<{ Params: Static<typeof GuidanceParams>; Body: Static<typeof GuidanceRevisionBody> }>('/api/v1/reports/:reportId/guidance/:guidanceId', {
+    app.put('/api/v1/reports/:reportId/guidance/:guidanceId', {
       config: { access: { roles: RECIPIENTS } },
       schema: { summary: 'Revise guidance (a new version; `version` is the one revised)', tags: ['reports'], params: GuidanceParams, body: GuidanceRevisionBody, response: { 200: GuidanceSchema } },
     }, async (req) => {
       const { version, ...g } = req.body;
       return reviseGuidance(db, actorOf(req), req.params.reportId, req.params.guidanceId, version, g);
     });
-    app.get<{ Params: Static<typeof GuidanceParams> }>('/api/v1/reports/:reportId/guidance/:guidanceId', {
+    app.get('/api/v1/reports/:reportId/guidance/:guidanceId', {
       config: { access: { roles: READERS } },
       schema: { summary: 'A guidance document with every version, newest first', tags: ['reports'], params: GuidanceParams, response: { 200: Type.Array(GuidanceSchema) } },
     }, async (req) => guidanceHistory(db, actorOf(req), req.params.reportId, req.params.guidanceId));
 
-    app.get<{ Params: ReportParamsT }>('/api/v1/reports/:reportId/indicators', {
+    app.get('/api/v1/reports/:reportId/indicators', {
       config: { access: { roles: RECIPIENTS } },
       schema: { summary: 'The indicators of a report, structured (type, value) for turning into STIX', tags: ['reports'], params: ReportParams, response: { 200: Type.Array(Type.Object({ type: Type.String(), value: Type.String(), note: Type.Optional(Type.String()) })) } },
     }, async (req) => reportIndicators(db, actorOf(req), req.params.reportId));
@@ -542,7 +544,7 @@ export function createReportRoutes(over: ReportRoutesOptions = {}) {
     });
 
     const AttachmentParams = Type.Object({ reportId: Type.String({ minLength: 1, maxLength: 64 }), attachmentId: Type.String({ minLength: 1, maxLength: 64 }) });
-    app.get<{ Params: Static<typeof AttachmentParams> }>('/api/v1/reports/:reportId/attachments/:attachmentId', {
+    app.get('/api/v1/reports/:reportId/attachments/:attachmentId', {
       config: { access: { roles: READERS } },
       schema: { summary: 'Download an evidence file (audited; X-Content-SHA256 carries its hash)', tags: ['reports'], params: AttachmentParams },
     }, async (req, reply) => {

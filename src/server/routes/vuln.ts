@@ -6,7 +6,8 @@
  * channels) and the configured advisory feeds start with these routes.
  */
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../access.js';
 import { auditRefusal } from '../refusals.js';
@@ -132,7 +133,8 @@ const StateBody = Type.Object(
   { additionalProperties: false },
 );
 
-export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function vulnRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx.store;
 
   const reminders = reportOptionsFromConfig(ctx.config).reminders;
@@ -145,7 +147,7 @@ export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise
     ctx.jobs.add('vuln.feeds', feeds);
   }
 
-  app.post<{ Body: unknown }>('/api/v1/vuln/advisories', {
+  app.post('/api/v1/vuln/advisories', {
     config: { access: { roles: AGENCY } },
     schema: {
       summary: 'Import an advisory: a CSAF 2.0 document, a CVE JSON 5 record or the CISA KEV catalogue (checked against its schema; refused naming the field)',
@@ -161,7 +163,7 @@ export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise
   }, async (req) => listAdvisories(db, actorOf(req)));
 
   const ShareBody = Type.Object({ collectionId: Type.String({ minLength: 1, maxLength: 200 }), apiRoot: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false });
-  app.post<{ Params: { advisoryId: string }; Body: Static<typeof ShareBody> }>('/api/v1/vuln/advisories/:advisoryId/stix', {
+  app.post('/api/v1/vuln/advisories/:advisoryId/stix', {
     config: { access: { roles: AGENCY } },
     onError: auditRefusal(db, 'vuln.advisory.share', (req) => ({ type: 'advisory', id: (req.params as { advisoryId?: string }).advisoryId?.slice(0, 200) ?? null })),
     schema: {
@@ -177,17 +179,17 @@ export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return shareAdvisoryStix(db, actor, req.params.advisoryId, req.body, { orgId: org.id, name: org.name });
   });
 
-  app.get<{ Querystring: { open?: boolean } }>('/api/v1/vuln/alerts', {
+  app.get('/api/v1/vuln/alerts', {
     config: { access: { roles: READERS } },
     schema: { summary: "Alerts: the operator's own, the agency's all (ministries: see /exposure)", tags: ['vuln'], querystring: Type.Object({ open: Type.Optional(Type.Boolean()) }), response: { 200: Type.Array(AlertSchema) } },
   }, async (req) => listAlerts(db, actorOf(req), { openOnly: req.query.open === true }));
 
-  app.get<{ Params: Static<typeof AlertParams> }>('/api/v1/vuln/alerts/:alertId', {
+  app.get('/api/v1/vuln/alerts/:alertId', {
     config: { access: { roles: READERS } },
     schema: { summary: 'One alert with its match history', tags: ['vuln'], params: AlertParams, response: { 200: AlertSchema } },
   }, async (req) => getAlert(db, actorOf(req), req.params.alertId));
 
-  app.post<{ Params: Static<typeof AlertParams>; Body: Static<typeof StateBody> }>('/api/v1/vuln/alerts/:alertId/state', {
+  app.post('/api/v1/vuln/alerts/:alertId/state', {
     config: { access: { roles: ['operator'] } },
     schema: { summary: "The operator sets an alert's state: acknowledged, mitigated, not_affected (with the reason), new", tags: ['vuln'], params: AlertParams, body: StateBody, response: { 200: AlertSchema } },
   }, async (req) => setAlertState(db, actorOf(req), req.params.alertId, req.body.state as AlertState, req.body.reason));
@@ -197,7 +199,7 @@ export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise
     schema: { summary: "Exposure: the operator's (open alerts, known-exploited first, with what to do), a ministry's sectors per operator, the agency's all", tags: ['vuln'], response: { 200: ExposureSchema } },
   }, async (req) => exposure(db, actorOf(req)));
 
-  app.get<{ Querystring: { days?: number } }>('/api/v1/vuln/exposure/history', {
+  app.get('/api/v1/vuln/exposure/history', {
     config: { access: { roles: READERS } },
     schema: {
       summary: 'Open exposure per day (by severity, known-exploited) over the last days, for the caller\'s scope',
@@ -214,7 +216,7 @@ export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise
     schema: { summary: "Registered address ranges: the operator's own, the agency's all (audited)", tags: ['vuln'], response: { 200: Type.Array(RangeSchema) } },
   }, async (req) => listRanges(db, actorOf(req)));
 
-  app.post<{ Body: Static<typeof RangeBody> }>('/api/v1/vuln/ranges', {
+  app.post('/api/v1/vuln/ranges', {
     config: { access: { roles: ['operator'] } },
     onError: auditRefusal(db, 'vuln.range', rangeTarget),
     schema: {
@@ -230,7 +232,7 @@ export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise
   });
 
   const RangeUpdate = Type.Composite([RangeBody, Type.Object({ version: Type.Integer({ minimum: 1 }) })], { additionalProperties: false });
-  app.put<{ Params: Static<typeof RangeParams>; Body: Static<typeof RangeUpdate> }>('/api/v1/vuln/ranges/:rangeId', {
+  app.put('/api/v1/vuln/ranges/:rangeId', {
     config: { access: { roles: ['operator'] } },
     onError: auditRefusal(db, 'vuln.range', rangeTarget),
     schema: { summary: 'The operator edits one of its ranges (with the version it read)', tags: ['vuln'], params: RangeParams, body: RangeUpdate, response: { 200: RangeSchema } },
@@ -239,13 +241,13 @@ export async function vulnRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return updateRange(db, actorOf(req), req.params.rangeId, version, input);
   });
 
-  app.delete<{ Params: Static<typeof RangeParams> }>('/api/v1/vuln/ranges/:rangeId', {
+  app.delete('/api/v1/vuln/ranges/:rangeId', {
     config: { access: { roles: ['operator', 'agency_lead'] } },
     onError: auditRefusal(db, 'vuln.range', rangeTarget),
     schema: { summary: "The operator deletes one of its ranges; the agency's lead any (disputed address space)", tags: ['vuln'], params: RangeParams, response: { 200: Type.Object({ id: Type.String(), deleted: Type.Boolean() }) } },
   }, async (req) => deleteRange(db, actorOf(req), req.params.rangeId));
 
-  app.get<{ Params: { findingKey: string } }>('/api/v1/vuln/findings/:findingKey/exposure', {
+  app.get('/api/v1/vuln/findings/:findingKey/exposure', {
     config: { access: { roles: AGENCY } },
     schema: {
       summary: 'Which operators with an open vulnerability alert a finding reached, through which of their registered ranges (the agency; audited)',
