@@ -77,7 +77,10 @@ export interface BeaconConfig {
   strobeRate: number;
   /** how long the rate must hold (default 5 min) */
   strobeMinSpanMs: number;
-  /** a pair unseen this long is dropped at flush (default 26 h) */
+  /**
+   * a pair unseen this long is dropped at flush (default 100 h: twice the longest beacon period
+   * supported, MAX_BEACON_PERIOD_MS = 48 h, plus 4 h, so a 48 h beacon that misses one beat is kept)
+   */
   idleTimeoutMs: number;
   /** external prefixes never tracked (known benign periodic services) */
   allowPrefixes: string[];
@@ -125,6 +128,15 @@ export const VENDOR_UPDATE_ASNS: Readonly<Record<number, string>> = {
   19679: 'Dropbox',
 };
 
+/**
+ * The longest beacon period the detector is built to find (issue #21: periods up to 48 h over 10
+ * days). What depends on it: the idle timeout (2 × this + 4 h), and nothing else needs to change:
+ * the interval histogram's last octave bin (≥ 2^13 s, 2.3 h) holds every such interval, the time
+ * histogram's bins double up to 2^40 × 60 s, the interval log codes (u16, 1/1024 octave of ms) reach
+ * 2^64 ms, and the record is the same 192 bytes.
+ */
+export const MAX_BEACON_PERIOD_MS = 48 * 3600_000;
+
 export const DEFAULT_BEACON_CONFIG: BeaconConfig = {
   capacity: 1_000_000,
   prevalenceCapacity: 250_000,
@@ -134,7 +146,7 @@ export const DEFAULT_BEACON_CONFIG: BeaconConfig = {
   durIdealPeriods: 12,
   strobeRate: 1,
   strobeMinSpanMs: 5 * 60_000,
-  idleTimeoutMs: 26 * 3600_000,
+  idleTimeoutMs: 2 * MAX_BEACON_PERIOD_MS + 4 * 3600_000,
   allowPrefixes: [],
   allowAsns: [],
   vendorAsns: Object.keys(VENDOR_UPDATE_ASNS).map(Number),

@@ -10,7 +10,7 @@ export type { FindingTier, TierConfig } from './tier.js';
 export { OUTBOUND, INBOUND, directionName } from './hash.js';
 export { PREFETCH_BATCH } from './table.js';
 export type { Direction } from './hash.js';
-export { BeaconDetector, DEFAULT_BEACON_CONFIG, VENDOR_UPDATE_ASNS } from './beacon.js';
+export { BeaconDetector, DEFAULT_BEACON_CONFIG, MAX_BEACON_PERIOD_MS, VENDOR_UPDATE_ASNS } from './beacon.js';
 export type { AsnLookup, BeaconConfig, BeaconScored } from './beacon.js';
 export { FanInDetector, DEFAULT_FANIN_CONFIG } from './fanin.js';
 export type { FanInConfig } from './fanin.js';
