@@ -57,3 +57,8 @@ export async function findingsPage<T extends Database>(db: Kysely<T>, q: { after
   }
   return (await s.execute()).map(findingOfRow);
 }
+
+/** The findings last seen at or after `since` (ms since the epoch), newest first, at most `limit`. */
+export async function findingsSince<T extends Database>(db: Kysely<T>, since: number, limit: number): Promise<StoredFinding[]> {
+  return (await fdb(db).selectFrom('findings').selectAll().where('last_seen', '>=', new Date(since)).orderBy('last_seen', 'desc').limit(limit).execute()).map(findingOfRow);
+}

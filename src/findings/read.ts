@@ -9,7 +9,8 @@ import type { Actor } from '../auth/index.js';
 import { recordAudit } from '../oversight/index.js';
 import { ipv6ToString, parseIpv4, parseIpv6 } from '../flow/index.js';
 import { notFound } from '../shared/errors.js';
-import { findingsAbout, getFinding, listFindings, type FindingQuery } from './queries.js';
+import { findingsAbout, findingsSince, getFinding, listFindings, type FindingQuery } from './queries.js';
+import { groupInfrastructure, type AsnLookup } from '../detect/index.js';
 import type { StoredFinding } from './tables.js';
 import { findingsError } from './errors.js';
 
@@ -99,4 +100,80 @@ export async function readInfrastructure(db: Kysely<Database>, actor: Actor, tex
       victimsAtLeast: Math.max(pseudonyms.size, largestCount),
     },
   };
+}
+
+/** the groups page considers at most this many findings (newest last seen first) */
+export const GROUPS_FINDING_LIMIT = 5000;
+/** the groups page looks back at most this many hours */
+export const GROUPS_MAX_HOURS = 720;
+
+export interface InfrastructureGroupView {
+  /** 'net': a /24 (IPv4) or /48 (IPv6); 'asn': an autonomous system */
+  by: 'net' | 'asn';
+  /** '203.0.113.0/24', '2001:db8:1::/48' or 'AS64512' */
+  key: string;
+  /** the AS number of an 'asn' group, null for a network */
+  asn: number | null;
+  /** the behaviour the members share: beacon (beacon, strobe, fan-in), scan, ddos, indicator, exfiltration, long-connection */
+  kind: string;
+  /** the member servers (external addresses), each with its findings in the group counted by type */
+  servers: Array<{ address: string; findings: number; types: Record<string, number> }>;
+  /** the member findings' keys */
+  findings: string[];
+  /** distinct domestic hosts (pseudonyms) the members name */
+  domesticHosts: number;
+  firstSeen: string;
+  lastSeen: string;
+  /** the highest member score */
+  score: number;
+}
+
+export interface InfrastructureGroupsView {
+  hours: number;
+  /** the findings considered (last seen within `hours`, at most GROUPS_FINDING_LIMIT) */
+  considered: number;
+  truncated: boolean;
+  groups: InfrastructureGroupView[];
+}
+
+/**
+ * Infrastructure, not pairs (issue #21): the findings last seen in the past `hours` (default 24) grouped by
+ * network (/24, /48) and, for scanners and DDoS sources, by AS (detect's groupInfrastructure); audited
+ * `findings.read` on `infrastructure-groups` with the counts. A group selects nothing: it is a view.
+ */
+export async function readInfrastructureGroups(
+  db: Kysely<Database>,
+  actor: Actor,
+  o: { hours?: number; asn?: AsnLookup; now?: number } = {},
+): Promise<InfrastructureGroupsView> {
+  const hours = o.hours ?? 24;
+  if (!Number.isInteger(hours) || hours < 1 || hours > GROUPS_MAX_HOURS) throw findingsError('BAD_HOURS', `hours: ${String(hours).slice(0, 32)} is not a whole number of hours from 1 to ${GROUPS_MAX_HOURS}`);
+  const now = o.now ?? Date.now();
+  const rows = await findingsSince(db, now - hours * 3600_000, GROUPS_FINDING_LIMIT);
+  const byKey = new Map(rows.map((f) => [f.key, f]));
+  const groups = groupInfrastructure(rows, o.asn ? { asn: o.asn } : {}).map((g): InfrastructureGroupView => {
+    const servers = new Map<string, { address: string; findings: number; types: Record<string, number> }>();
+    for (const s of g.servers) servers.set(s, { address: s, findings: 0, types: {} });
+    for (const k of g.findings) {
+      const f = byKey.get(k);
+      const s = f?.external ? servers.get(f.external) : undefined;
+      if (!f || !s) continue;
+      s.findings++;
+      s.types[f.type] = (s.types[f.type] ?? 0) + 1;
+    }
+    return {
+      by: g.by,
+      key: g.key,
+      asn: g.by === 'asn' ? Number(g.key.slice(2)) : null,
+      kind: g.kind,
+      servers: [...servers.values()],
+      findings: g.findings,
+      domesticHosts: g.domesticHosts,
+      firstSeen: new Date(g.firstSeen).toISOString(),
+      lastSeen: new Date(g.lastSeen).toISOString(),
+      score: g.score,
+    };
+  });
+  await recordAudit(db, { actor, action: 'findings.read', target: { type: 'infrastructure-groups' }, details: { count: rows.length, groups: groups.length, hours } });
+  return { hours, considered: rows.length, truncated: rows.length === GROUPS_FINDING_LIMIT, groups };
 }

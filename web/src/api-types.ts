@@ -1395,6 +1395,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/findings/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Infrastructure, not pairs: the findings last seen in the past hours grouped by network (/24, /48) and, for scanners and DDoS sources, by AS, where several servers of one act together; each group with its servers and their findings counted by type */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description look back this many hours (default 24) */
+                    hours?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/flows/top": {
         parameters: {
             query?: never;

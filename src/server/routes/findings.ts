@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
-import { FINDING_READERS, FINDING_READER_ORG_KINDS, INFRASTRUCTURE_READERS, INFRASTRUCTURE_READER_ORG_KINDS, readFinding, readFindings, readInfrastructure } from '../../findings/index.js';
+import { FINDING_READERS, FINDING_READER_ORG_KINDS, INFRASTRUCTURE_READERS, INFRASTRUCTURE_READER_ORG_KINDS, readFinding, readFindings, readInfrastructure, readInfrastructureGroups, GROUPS_MAX_HOURS } from '../../findings/index.js';
+import { createAsnLookup } from '../../selection/index.js';
 import { actorOf } from '../access.js';
 
 const ListQuery = Type.Object(
@@ -13,11 +14,31 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+const GroupsQuery = Type.Object(
+  { hours: Type.Optional(Type.Integer({ minimum: 1, maximum: GROUPS_MAX_HOURS, description: 'look back this many hours (default 24)' })) },
+  { additionalProperties: false },
+);
 const KeyParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 400 }) });
 const AddressParams = Type.Object({ address: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const db = ctx.store.db;
+  // the shipped AS table, loaded on the first groups read (the AS groups of scanners and DDoS sources)
+  const asn = createAsnLookup();
+
+  // before '/api/v1/findings/:key' in meaning: a static path wins over the parameter in the router
+  app.get<{ Querystring: Static<typeof GroupsQuery> }>(
+    '/api/v1/findings/groups',
+    {
+      config: { access: { roles: INFRASTRUCTURE_READERS, orgKinds: INFRASTRUCTURE_READER_ORG_KINDS } },
+      schema: {
+        summary: 'Infrastructure, not pairs: the findings last seen in the past hours grouped by network (/24, /48) and, for scanners and DDoS sources, by AS, where several servers of one act together; each group with its servers and their findings counted by type',
+        tags: ['detect'],
+        querystring: GroupsQuery,
+      },
+    },
+    async (req) => readInfrastructureGroups(db, actorOf(req), { ...(req.query.hours !== undefined ? { hours: req.query.hours } : {}), asn }),
+  );
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/v1/findings',

@@ -680,6 +680,12 @@ export const ja: Record<string, string> = {
   'Everything about {{address}}: its infrastructure page': '{{address}} のすべて: インフラストラクチャのページ',
   Breadcrumb: 'パンくずリスト',
   'Infrastructure {{address}}': 'インフラストラクチャ {{address}}',
+  // the infrastructure groups of the analysis view (#21)
+  'Infrastructure groups': 'インフラストラクチャのグループ',
+  'infrastructure groups': 'インフラストラクチャのグループ',
+  'AS {{asn}}': 'AS {{asn}}',
+  'Servers of one network or AS in findings of the same kind, most servers first': '同じ種類の検知結果に現れる、同一ネットワークまたは同一 AS のサーバー（サーバー数の多い順）',
+  'No group: no two servers of one network or AS are in findings of the same kind.': 'グループはありません: 同じ種類の検知結果に現れる同一ネットワークまたは同一 AS のサーバーは 2 台未満です。',
   '(the newest 500)': '(最新の 500 件)',
   'at least {{count}}': '少なくとも {{count}}',
   "From {{source}}. Domestic hosts are shown as the gate's pseudonyms only; re-identification needs a commission decision and is not done here.": '{{source}} より。国内ホストはゲートの仮名でのみ表示されます。再識別には委員会の決定が必要で、ここでは行いません。',

@@ -124,6 +124,7 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
         />
         <FindingDetail spec={spec} finding={finding} />
       </div>
+      {me.orgKind === 'agency' ? <InfraGroups spec={spec} /> : null}
       {me.orgKind === 'agency' ? <FlowExploration spec={spec} /> : null}
       <div className="grid two">
         <ApiList
@@ -145,6 +146,69 @@ function Analysis({ me, spec }: { me: Me; spec: Spec }) {
         <IntelSection spec={spec} me={me} />
       </div>
     </div>
+  );
+}
+
+/** one row per infrastructure group of GET /api/v1/findings/groups: its /24, /48 or AS, the shared kind, the member servers */
+export function groupRows(groups: Row[]): Row[] {
+  return groups.map((g) => {
+    const servers = Array.isArray(g.servers) ? (g.servers as Row[]) : [];
+    return {
+      id: `${String(g.by)}|${String(g.key)}|${String(g.kind)}`,
+      group: g.by === 'asn' ? i18n.t('AS {{asn}}', { asn: String(g.asn ?? String(g.key).replace(/^AS/, '')) }) : String(g.key),
+      kind: g.kind,
+      servers,
+      findings: Array.isArray(g.findings) ? g.findings.length : 0,
+      domesticHosts: g.domesticHosts,
+      score: g.score,
+      lastSeen: g.lastSeen,
+    };
+  });
+}
+
+/** Infrastructure, not pairs (#21): servers of one network or AS in findings of one kind, each server linked to its page */
+function InfraGroups({ spec }: { spec: Spec }) {
+  const [hours, setHours] = useState('24');
+  return (
+    <ApiList
+      spec={spec}
+      title="Infrastructure groups"
+      what="infrastructure groups"
+      patterns={[/^\/api\/v1\/findings\/groups$/]}
+      expected="GET /api/v1/findings/groups"
+      everyMs={30000}
+      query={`hours=${hours}`}
+      actions={() => (
+        <label className="inline">
+          {i18n.t('Seen within')}{' '}
+          <select value={hours} onChange={(e) => setHours(e.target.value)}>
+            <option value="24">{i18n.t('the last day')}</option>
+            <option value="168">{i18n.t('the last week')}</option>
+            <option value="720">{i18n.t('the last 30 days')}</option>
+          </select>
+        </label>
+      )}
+      render={(groups) => (
+        <DataTable
+          caption="Servers of one network or AS in findings of the same kind, most servers first"
+          rows={groupRows(groups)}
+          columns={['group', 'kind', 'servers', 'findings', 'domesticHosts', 'score', 'lastSeen']}
+          cell={(k, r) =>
+            k === 'servers' ? (
+              <span className="servers">
+                {(r.servers as Row[]).map((s, i) => (
+                  <span key={String(s.address)}>
+                    {i ? ', ' : ''}
+                    <InfraLink address={s.address} /> ({Object.entries((s.types as Record<string, number> | undefined) ?? {}).map(([t, n]) => `${t} ${n}`).join(', ')})
+                  </span>
+                ))}
+              </span>
+            ) : k === 'findings' ? String(r.findings) : undefined
+          }
+          empty="No group: no two servers of one network or AS are in findings of the same kind."
+        />
+      )}
+    />
   );
 }
 
