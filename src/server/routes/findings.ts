@@ -1,6 +1,7 @@
 /** Findings (what the detectors found, with evidence; the findings part reads and audits) and the live pipeline's figures. */
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import { FINDING_READERS, FINDING_READER_ORG_KINDS, INFRASTRUCTURE_READERS, INFRASTRUCTURE_READER_ORG_KINDS, readFinding, readFindings, readInfrastructure, readInfrastructureGroups, GROUPS_MAX_HOURS } from '../../findings/index.js';
 import { createAsnLookup } from '../../selection/index.js';
@@ -21,13 +22,14 @@ const GroupsQuery = Type.Object(
 const KeyParams = Type.Object({ key: Type.String({ minLength: 1, maxLength: 400 }) });
 const AddressParams = Type.Object({ address: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function findingRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const db = ctx.store.db;
   // the shipped AS table, loaded on the first groups read (the AS groups of scanners and DDoS sources)
   const asn = createAsnLookup();
 
   // before '/api/v1/findings/:key' in meaning: a static path wins over the parameter in the router
-  app.get<{ Querystring: Static<typeof GroupsQuery> }>(
+  app.get(
     '/api/v1/findings/groups',
     {
       config: { access: { roles: INFRASTRUCTURE_READERS, orgKinds: INFRASTRUCTURE_READER_ORG_KINDS } },
@@ -40,19 +42,19 @@ export async function findingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     async (req) => readInfrastructureGroups(db, actorOf(req), { ...(req.query.hours !== undefined ? { hours: req.query.hours } : {}), asn }),
   );
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>(
+  app.get(
     '/api/v1/findings',
     { config: { access: { roles: FINDING_READERS, orgKinds: FINDING_READER_ORG_KINDS } }, schema: { summary: 'Findings, highest score first', tags: ['detect'], querystring: ListQuery } },
     async (req) => readFindings(db, actorOf(req), req.query),
   );
 
-  app.get<{ Params: Static<typeof KeyParams> }>(
+  app.get(
     '/api/v1/findings/:key',
     { config: { access: { roles: FINDING_READERS, orgKinds: FINDING_READER_ORG_KINDS } }, schema: { summary: 'One finding with its evidence', tags: ['detect'], params: KeyParams } },
     async (req) => readFinding(db, actorOf(req), req.params.key),
   );
 
-  app.get<{ Params: Static<typeof AddressParams> }>(
+  app.get(
     '/api/v1/infrastructure/:address',
     {
       config: { access: { roles: INFRASTRUCTURE_READERS, orgKinds: INFRASTRUCTURE_READER_ORG_KINDS } },
