@@ -702,6 +702,8 @@ export const ja: Record<string, string> = {
   'No flow selected in this window.': 'この期間に選別されたフローはありません。',
   'Number of rows': '行数',
   Dimension: '集計軸',
+  'autonomous systems of the external addresses': '外部アドレスの AS (自律システム)',
+  'countries of the external addresses': '外部アドレスの国',
   // the approvals view (#22)
   'carriers: name at least one carrier (the id its exporters are mapped to)': 'carriers: 通信事業者を 1 つ以上指定してください (エクスポーターの対応先の ID)',
   "carriers: '{{bad}}' is not an id (letters, digits, . _ : / -)": "carriers: '{{bad}}' は ID ではありません (英字、数字、. _ : / - のみ)",
