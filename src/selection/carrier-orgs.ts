@@ -13,6 +13,9 @@ import type { Actor } from '../auth/index.js';
 import { AcdError, forbidden, notFound } from '../shared/errors.js';
 import { listApprovals } from './approval-store.js';
 import { selectionError } from './errors.js';
+import { countryText, loadCountryTable4, loadCountryTable6 } from './geodata.js';
+import { createAsnLookup } from './scope.js';
+import { parseIpv4, parseIpv6 } from '../flow/index.js';
 import type { SelectionTables } from './tables.js';
 
 type Db = Kysely<Database & SelectionTables>;
@@ -156,7 +159,7 @@ export async function carrierOverview(db: Kysely<Database>, actor: Actor, opts: 
 
 // ---- flow exploration for the agency (#22): top-N over the selected flows, aggregates only ----
 
-export const TOP_DIMENSIONS = ['external', 'port', 'carrier', 'category'] as const;
+export const TOP_DIMENSIONS = ['external', 'port', 'carrier', 'category', 'as', 'country'] as const;
 export type TopDimension = (typeof TOP_DIMENSIONS)[number];
 
 export interface TopRow {
@@ -170,7 +173,9 @@ export interface TopRow {
  * The top `limit` values of one dimension of the flows selected since `hours` ago, by bytes: the
  * external (foreign, never pseudonymised) address, its port and protocol, the carrier, the category.
  * Only what the gate kept under an approval exists to count; no flow record is returned. Agency
- * analysts and leads; audited.
+ * analysts and leads; audited. `as` and `country` group the external addresses by their AS number
+ * (@ip-location-db/asn: 'AS15169') and country (DB-IP country lite: 'JP'), looked up here per distinct
+ * external address of the window; an address the data does not place is counted under 'unknown'.
  */
 export async function topSelected(db: Kysely<Database>, actor: Actor, q: { by: TopDimension; hours?: number; limit?: number }, now = new Date()): Promise<{ by: TopDimension; since: string; rows: TopRow[]; total: TopRow }> {
   if (actor.orgKind !== 'agency' || !(actor.roles.includes('agency_analyst') || actor.roles.includes('agency_lead'))) throw forbidden('flow exploration is for the agency\'s analysts and leads');
@@ -178,6 +183,7 @@ export async function topSelected(db: Kysely<Database>, actor: Actor, q: { by: T
   const hours = Math.min(Math.max(Math.trunc(q.hours ?? 24), 1), 24 * 366);
   const limit = Math.min(Math.max(Math.trunc(q.limit ?? 10), 1), 100);
   const since = new Date(now.getTime() - hours * 3_600_000);
+  if (q.by === 'as' || q.by === 'country') return topByPlace(db, actor, q.by, since, hours, limit, now);
   const key = {
     external: sql<string>`host(case when src_pseudonym then dst else src end)`,
     port: sql<string>`(case when src_pseudonym then dst_port else src_port end)::text || '/' || proto::text`,
@@ -197,4 +203,50 @@ export async function topSelected(db: Kysely<Database>, actor: Actor, q: { by: T
     rows: rows.rows.map((r) => ({ key: String(r.key), flows: Number(r.flows), packets: Number(r.packets), bytes: Number(r.bytes) })),
     total: { key: 'total', flows: Number(t?.flows ?? 0), packets: Number(t?.packets ?? 0), bytes: Number(t?.bytes ?? 0) },
   };
+}
+
+let asnLookup: ReturnType<typeof createAsnLookup> | null = null;
+
+/** the AS ('AS15169') or the country ('US') of an external address, 'unknown' where the data has none */
+export function placeOf(by: 'as' | 'country', address: string): string {
+  if (address.includes(':')) {
+    const b = parseIpv6(address);
+    if (!b) return 'unknown';
+    if (by === 'as') {
+      const as = (asnLookup ??= createAsnLookup()).asn6(b);
+      return as > 0 ? `AS${as}` : 'unknown';
+    }
+    const t = loadCountryTable6();
+    const i = t.v6.find(b);
+    return i < 0 || t.v6cc[i] === 0 ? 'unknown' : countryText(t.v6cc[i]!);
+  }
+  const a = parseIpv4(address);
+  if (a < 0) return 'unknown';
+  if (by === 'as') {
+    const as = (asnLookup ??= createAsnLookup()).asn4(a >>> 0);
+    return as > 0 ? `AS${as}` : 'unknown';
+  }
+  const t = loadCountryTable4();
+  const i = t.v4.find(a >>> 0);
+  return i < 0 || t.v4cc[i] === 0 ? 'unknown' : countryText(t.v4cc[i]!);
+}
+
+/** top AS or country: the window's sums per distinct external address from the database, grouped here */
+async function topByPlace(db: Kysely<Database>, actor: Actor, by: 'as' | 'country', since: Date, hours: number, limit: number, now: Date): Promise<{ by: TopDimension; since: string; rows: TopRow[]; total: TopRow }> {
+  const perAddress = await sql<{ key: string; flows: string; packets: string | null; bytes: string | null }>`
+    select host(case when src_pseudonym then dst else src end) as key, count(*) as flows, sum(packets) as packets, sum(bytes) as bytes
+    from selected_flows where end_at >= ${since} group by 1`.execute(db);
+  const groups = new Map<string, TopRow>();
+  const total: TopRow = { key: 'total', flows: 0, packets: 0, bytes: 0 };
+  for (const r of perAddress.rows) {
+    const key = placeOf(by, String(r.key));
+    const g = groups.get(key) ?? { key, flows: 0, packets: 0, bytes: 0 };
+    const [f, p, b] = [Number(r.flows), Number(r.packets ?? 0), Number(r.bytes ?? 0)];
+    g.flows += f; g.packets += p; g.bytes += b;
+    total.flows += f; total.packets += p; total.bytes += b;
+    groups.set(key, g);
+  }
+  const rows = [...groups.values()].sort((x, y) => y.bytes - x.bytes || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)).slice(0, limit);
+  await recordAudit(db, { actor, action: 'flows.top.read', target: { type: 'selected_flows' }, details: { by, hours, limit, rows: rows.length, addresses: perAddress.rows.length }, at: now });
+  return { by, since: since.toISOString(), rows, total };
 }

@@ -153,6 +153,75 @@ export function loadAsnTable(): AsnTable {
   return { ...loadAsnTable4(), ...loadAsnTable6() };
 }
 
+/** The country of each address range (DB-IP country lite): ranges and the code of each, two ASCII letters as (c0 << 8) | c1. */
+export interface CountryTable4 { v4: RangeSet4; v4cc: Uint16Array }
+/** The IPv6 half of the country table. */
+export interface CountryTable6 { v6: RangeSet6; v6cc: Uint16Array }
+
+let country4: CountryTable4 | null = null;
+let country6: CountryTable6 | null = null;
+
+/** A two-letter code field [s, e) as (c0 << 8) | c1, or 0 when it is not two capital letters. */
+function ccField(buf: Buffer, s: number, e: number): number {
+  const c0 = buf[s]!;
+  const c1 = buf[s + 1]!;
+  let end = e;
+  if (end > s && buf[end - 1] === 13) end--;
+  return end - s === 2 && c0 >= 65 && c0 <= 90 && c1 >= 65 && c1 <= 90 ? (c0 << 8) | c1 : 0;
+}
+
+/** The code a country table holds, as text ('JP'). */
+export function countryText(code: number): string {
+  return String.fromCharCode(code >> 8, code & 255);
+}
+
+/**
+ * Reads dbip-country-ipv4-num.csv (356 k ranges) into typed arrays, once per process: the country of
+ * any IPv4 address (loadCountry4 instead reads one country's ranges only, for the gate's scope).
+ */
+export function loadCountryTable4(): CountryTable4 {
+  if (country4) return country4;
+  const b = readData('@ip-location-db/dbip-country', 'dbip-country-ipv4-num.csv');
+  const n = countLines(b);
+  const st = new Uint32Array(n);
+  const en = new Uint32Array(n);
+  const cc = new Uint16Array(n);
+  let k = 0;
+  eachField3(b, (l, f1, f2, f3) => {
+    st[k] = parseUint(b, l, f1);
+    en[k] = parseUint(b, f1 + 1, f2);
+    cc[k++] = ccField(b, f2 + 1, f3);
+  });
+  for (let i = 1; i < k; i++) {
+    if (st[i]! <= st[i - 1]!) throw selectionError('GEODATA_BAD', `dbip-country-ipv4-num.csv is not sorted at row ${i + 1}`);
+    if (st[i]! <= en[i - 1]!) en[i - 1] = st[i]! - 1;
+  }
+  country4 = { v4: new RangeSet4(st.subarray(0, k), en.subarray(0, k)), v4cc: cc.subarray(0, k) };
+  return country4;
+}
+
+/** Reads dbip-country-ipv6-num.csv (346 k ranges, decimal 128-bit bounds) into typed arrays, once per process. */
+export function loadCountryTable6(): CountryTable6 {
+  if (country6) return country6;
+  const b = readData('@ip-location-db/dbip-country', 'dbip-country-ipv6-num.csv');
+  const n = countLines(b);
+  const st = new Uint32Array(n * 4);
+  const en = new Uint32Array(n * 4);
+  const cc = new Uint16Array(n);
+  let k = 0;
+  eachField3(b, (l, f1, f2, f3) => {
+    decimalToWords(b.toString('latin1', l, f1), st, k * 4);
+    decimalToWords(b.toString('latin1', f1 + 1, f2), en, k * 4);
+    cc[k++] = ccField(b, f2 + 1, f3);
+  });
+  for (let i = 1; i < k; i++) {
+    if (cmp128(st, i * 4, st, (i - 1) * 4) <= 0) throw selectionError('GEODATA_BAD', `dbip-country-ipv6-num.csv is not sorted at row ${i + 1}`);
+    if (cmp128(st, i * 4, en, (i - 1) * 4) <= 0) bigToWords(wordsToBig(st, i * 4) - 1n, en, (i - 1) * 4);
+  }
+  country6 = { v6: new RangeSet6(st.subarray(0, k * 4), en.subarray(0, k * 4)), v6cc: cc.subarray(0, k) };
+  return country6;
+}
+
 function countLines(buf: Buffer): number {
   let n = 0;
   let i = -1;

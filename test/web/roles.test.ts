@@ -54,6 +54,7 @@ const WORDS = {
     guidanceSection: 'Guidance', auditSearch: 'Search the audit log', sharing: 'Sharing', createCollection: 'Create a sharing collection', collections: 'Sharing collections', readRoles: 'Roles that may read *',
     writeRoles: 'Roles that may write *', roleAnalyst: 'agency analyst', rolePartner: 'partner', defaultTlp: 'Default TLP *', createCollectionButton: 'Create collection', evidence: 'Evidence', promote: 'Promote to intelligence',
     tier: 'Tier *', collection: 'Collection *', promoteButton: 'Promote', draft: 'Draft an operation', saveDraft: 'Save draft', operations: 'Operations', operationsList: 'Operations', action: 'Action (e.g. report.* )', actor: 'Actor (username)', search: 'Search', report: 'Report: ', offset: /GMT-5/,
+    infraOf: (address: string) => `Infrastructure page of ${address}`,
   },
   ja: {
     login: 'ログイン', username: 'ユーザー名', password: 'パスワード', logout: 'ログアウト', queue: '所管分野の受付', ack: '受領確認', acked: '受領確認済み', triage: 'トリアージ', severity: '深刻度',
@@ -62,6 +63,7 @@ const WORDS = {
     guidanceSection: '助言', auditSearch: '監査ログの検索', sharing: '共有', createCollection: '共有コレクションの作成', collections: '共有コレクション', readRoles: '閲覧できる役割 *',
     writeRoles: '書き込める役割 *', roleAnalyst: '機関アナリスト', rolePartner: 'パートナー', defaultTlp: '既定の TLP *', createCollectionButton: 'コレクションを作成', evidence: '証拠', promote: 'インテリジェンスに昇格する',
     tier: '段階 *', collection: 'コレクション *', promoteButton: '昇格', draft: '措置の起案', saveDraft: '下書きを保存', operations: '措置', operationsList: '措置', action: '操作 (例: report.*)', actor: '実行者 (ユーザー名)', search: '検索', report: '報告: ', offset: /GMT\+9/,
+    infraOf: (address: string) => `${address} のインフラストラクチャのページ`,
   },
 } as const;
 type Lang = keyof typeof WORDS;
@@ -296,6 +298,8 @@ for (const lang of ['en', 'ja'] as const) {
       assert.ok(Date.now() - t0 < 10_000, `${who}'s view took ${Date.now() - t0} ms`);
       await step(s, `${who}`, async () => undefined);
       await s.axe(`${who}'s ${view}`);
+      // the link to the demo C2's infrastructure page is named in the page's language
+      if (who === 'analyst') await step(s, 'analyst-infra-link', () => page.getByRole('link', { name: w.infraOf(c2) }).first().waitFor({ timeout: 15_000 }));
       // no form for what the server refuses: only analysts draft operations (the lead is not offered the form)
       if (view === 'analysis') {
         await page.getByRole('navigation').getByRole('button', { name: w.operations, exact: true }).click();

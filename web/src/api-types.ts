@@ -1439,11 +1439,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Flow exploration: the top external addresses, ports, carriers or categories of the selected flows over the last hours, by bytes (aggregates only; unselected flows do not exist to count) */
+        /** Flow exploration: the top external addresses, their AS (as) or country (country), ports, carriers or categories of the selected flows over the last hours, by bytes (aggregates only; unselected flows do not exist to count; an address the AS or country data does not place counts as unknown) */
         get: {
             parameters: {
                 query: {
-                    by: "external" | "port" | "carrier" | "category";
+                    by: "external" | "port" | "carrier" | "category" | "as" | "country";
                     hours?: number;
                     limit?: number;
                 };

@@ -121,7 +121,7 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     {
       config: { access: { roles: ['agency_analyst', 'agency_lead'], orgKinds: ['agency'] } },
       schema: {
-        summary: 'Flow exploration: the top external addresses, ports, carriers or categories of the selected flows over the last hours, by bytes (aggregates only; unselected flows do not exist to count)',
+        summary: 'Flow exploration: the top external addresses, their AS (as) or country (country), ports, carriers or categories of the selected flows over the last hours, by bytes (aggregates only; unselected flows do not exist to count; an address the AS or country data does not place counts as unknown)',
         tags: ['selection'], querystring: TopQuery,
         response: { 200: Type.Object({ by: Type.String(), since: Type.String(), rows: Type.Array(TopRowSchema), total: TopRowSchema }) },
       },

@@ -7,9 +7,10 @@ import { useId, useMemo, useState, type FormEvent } from 'react';
 import { api, fill, rowsOf, type Me, type Spec } from '../api.js';
 import { inPrefix } from '../cidr.js';
 import { CATEGORIES, ID, KIND_NAMES, criteriaBody, proposalChoices, type DraftCriterion, type Kind } from '../approval-form.js';
-import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, useLoad } from '../ui.js';
+import { ApiAction, ApiList, DataTable, ErrorNote, NotAvailable, Section, fmt, fmtCell, useLoad } from '../ui.js';
 import { SelectedFlows } from './Commission.js';
 import { InfraLink } from './Infrastructure.js';
+import { useTranslation } from 'react-i18next';
 import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
@@ -33,6 +34,7 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const choices = useMemo(() => proposalChoices(route ? spec.bodySchema('POST', route.path) : null), [spec, route]);
+  const { t } = useTranslation();
   if (!route) return <NotAvailable what="proposing approvals" expected="POST /api/v1/approvals" />;
   const setRow = (i: number, c: Partial<DraftCriterion>) => setCriteria((rows) => rows.map((r, j) => (j === i ? { ...r, ...c } : r)));
 
@@ -42,9 +44,9 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
     const built = criteriaBody(criteria);
     if ('problem' in built) return setError(new Error(built.problem));
     const carrierList = carriers.split(/[\s,]+/).filter(Boolean);
-    if (carrierList.length === 0) return setError(new Error('carriers: name at least one carrier (the id its exporters are mapped to)'));
+    if (carrierList.length === 0) return setError(new Error(t('carriers: name at least one carrier (the id its exporters are mapped to)')));
     const bad = carrierList.find((c) => !ID.test(c));
-    if (bad) return setError(new Error(`carriers: '${bad}' is not an id (letters, digits, . _ : / -)`));
+    if (bad) return setError(new Error(t("carriers: '{{bad}}' is not an id (letters, digits, . _ : / -)", { bad })));
     const body: Row = { id: id.trim(), category, carriers: carrierList, criteria: built.criteria, start: new Date(start).toISOString() };
     if (end) body.end = new Date(end).toISOString();
     setBusy(true);
@@ -61,15 +63,15 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
   }
 
   return (
-    <form className="schema-form" aria-label="Propose an approval" onSubmit={(e) => void submit(e)}>
+    <form className="schema-form" aria-label={t('Propose an approval')} onSubmit={(e) => void submit(e)}>
       <div className="field">
-        <label htmlFor={`${f}-id`}>Approval id *</label>
+        <label htmlFor={`${f}-id`}>{t('Approval id *')}</label>
         <input id={`${f}-id`} required maxLength={128} pattern={ID.source} value={id} onChange={(e) => setId(e.target.value)} />
       </div>
       <div className="field">
-        <label htmlFor={`${f}-cat`}>Category *</label>
+        <label htmlFor={`${f}-cat`}>{t('Category *')}</label>
         <select id={`${f}-cat`} required value={category} onChange={(e) => setCategory(e.target.value)}>
-          <option value="">{i18n.t('choose…')}</option>
+          <option value="">{t('choose…')}</option>
           {choices.categories.map((c) => (
             <option key={c} value={c}>
               {CATEGORIES.find((x) => x.value === c)?.label ?? c}
@@ -78,7 +80,7 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
         </select>
       </div>
       <div className="field">
-        <label htmlFor={`${f}-car`}>Carriers *</label>
+        <label htmlFor={`${f}-car`}>{t('Carriers *')}</label>
         <input id={`${f}-car`} required list={`${f}-car-list`} aria-describedby={`${f}-car-hint`} value={carriers} onChange={(e) => setCarriers(e.target.value)} />
         <datalist id={`${f}-car-list`}>
           {carriersKnown.map((c) => (
@@ -86,15 +88,16 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
           ))}
         </datalist>
         <span className="hint" id={`${f}-car-hint`}>
-          Carrier ids, separated by commas; the gate maps each exporter to one.{carriersKnown.length ? ` Known: ${carriersKnown.join(', ')}.` : ''}
+          {t('Carrier ids, separated by commas; the gate maps each exporter to one.')}
+          {carriersKnown.length ? <> {t('Known: {{list}}.', { list: carriersKnown.join(t(', ')) })}</> : null}
         </span>
       </div>
       <fieldset className="field group">
-        <legend>{i18n.t('Criteria * (a flow is selected when it meets one)')}</legend>
+        <legend>{t('Criteria * (a flow is selected when it meets one)')}</legend>
         {criteria.map((c, i) => (
-          <div className="criterion" key={i} role="group" aria-label={`Criterion ${i + 1}`}>
+          <div className="criterion" key={i} role="group" aria-label={t('Criterion {{n}}', { n: i + 1 })}>
             <div className="field">
-              <label htmlFor={`${f}-k${i}`}>Kind of criterion {i + 1}</label>
+              <label htmlFor={`${f}-k${i}`}>{t('Kind of criterion {{n}}', { n: i + 1 })}</label>
               <select id={`${f}-k${i}`} value={c.kind} onChange={(e) => setRow(i, { kind: e.target.value as Kind, value: '', proto: '' })}>
                 {choices.kinds.map((k) => (
                   <option key={k} value={k}>
@@ -105,9 +108,9 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
             </div>
             {c.kind === 'detector' ? (
               <div className="field">
-                <label htmlFor={`${f}-v${i}`}>Detector of criterion {i + 1}</label>
+                <label htmlFor={`${f}-v${i}`}>{t('Detector of criterion {{n}}', { n: i + 1 })}</label>
                 <select id={`${f}-v${i}`} required value={c.value} onChange={(e) => setRow(i, { value: e.target.value })}>
-                  <option value="">{i18n.t('choose…')}</option>
+                  <option value="">{t('choose…')}</option>
                   {choices.detectors.map((d) => (
                     <option key={d} value={d}>
                       {d}
@@ -118,7 +121,13 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
             ) : (
               <div className="field">
                 <label htmlFor={`${f}-v${i}`}>
-                  {c.kind === 'address' ? 'Address' : c.kind === 'prefix' ? 'Prefix' : c.kind === 'asn' ? 'AS number' : 'Port'} of criterion {i + 1}
+                  {c.kind === 'address'
+                    ? t('Address of criterion {{n}}', { n: i + 1 })
+                    : c.kind === 'prefix'
+                      ? t('Prefix of criterion {{n}}', { n: i + 1 })
+                      : c.kind === 'asn'
+                        ? t('AS number of criterion {{n}}', { n: i + 1 })
+                        : t('Port of criterion {{n}}', { n: i + 1 })}
                 </label>
                 <input
                   id={`${f}-v${i}`}
@@ -132,37 +141,37 @@ export function ProposeApproval({ spec, carriersKnown, onDone }: { spec: Spec; c
             )}
             {c.kind === 'port' ? (
               <div className="field">
-                <label htmlFor={`${f}-p${i}`}>Protocol number of criterion {i + 1}</label>
+                <label htmlFor={`${f}-p${i}`}>{t('Protocol number of criterion {{n}}', { n: i + 1 })}</label>
                 <input id={`${f}-p${i}`} inputMode="numeric" placeholder="6 (TCP), 17 (UDP)" value={c.proto} onChange={(e) => setRow(i, { proto: e.target.value })} />
               </div>
             ) : null}
             {criteria.length > 1 ? (
               <button type="button" className="danger" onClick={() => setCriteria((rows) => rows.filter((_, j) => j !== i))}>
-                Remove criterion {i + 1}
+                {t('Remove criterion {{n}}', { n: i + 1 })}
               </button>
             ) : null}
           </div>
         ))}
         <button type="button" className="secondary" onClick={() => setCriteria((rows) => [...rows, { kind: 'prefix', value: '', proto: '' }])}>
-          Add a criterion
+          {t('Add a criterion')}
         </button>
       </fieldset>
       <div className="field">
-        <label htmlFor={`${f}-start`}>Start *</label>
+        <label htmlFor={`${f}-start`}>{t('Start *')}</label>
         <input id={`${f}-start`} type="datetime-local" required value={start} onChange={(e) => setStart(e.target.value)} />
       </div>
       <div className="field">
-        <label htmlFor={`${f}-end`}>End</label>
+        <label htmlFor={`${f}-end`}>{t('End')}</label>
         <input id={`${f}-end`} type="datetime-local" aria-describedby={`${f}-end-hint`} value={end} onChange={(e) => setEnd(e.target.value)} />
         <span className="hint" id={`${f}-end-hint`}>
-          Left empty: the category's default period from the start.
+          {t("Left empty: the category's default period from the start.")}
         </span>
       </div>
       <ErrorNote error={error} />
       <button type="submit" disabled={busy}>
-        {busy ? 'Working…' : 'Propose approval'}
+        {busy ? t('Working…') : t('Propose approval')}
       </button>
-      <p className="small muted">{i18n.t('The commission decides it; nothing is selected under it before then. The proposal is recorded in the audit log.')}</p>
+      <p className="small muted">{t('The commission decides it; nothing is selected under it before then. The proposal is recorded in the audit log.')}</p>
     </form>
   );
 }
@@ -176,13 +185,13 @@ export function coverage(c: Row, findings: Row[]): { criterion: string; covers: 
       return { criterion: String(c.prefix), covers: findings.filter((f) => typeof f.external === 'string' && inPrefix(f.external, String(c.prefix))) };
     case 'port':
       return {
-        criterion: `${c.port !== undefined ? `port ${String(c.port)}` : 'any port'}${c.proto !== undefined ? ` proto ${String(c.proto)}` : ''}`,
+        criterion: `${c.port !== undefined ? i18n.t('port {{port}}', { port: String(c.port) }) : i18n.t('any port')}${c.proto !== undefined ? ` ${i18n.t('proto {{proto}}', { proto: String(c.proto) })}` : ''}`,
         covers: findings.filter((f) => (c.port === undefined || f.port === c.port) && (c.proto === undefined || f.proto === c.proto)),
       };
     case 'detector':
-      return { criterion: `detector ${String(c.detector)}`, covers: findings.filter((f) => f.type === c.detector) };
+      return { criterion: i18n.t('detector {{detector}}', { detector: String(c.detector) }), covers: findings.filter((f) => f.type === c.detector) };
     case 'asn':
-      return { criterion: `AS${String(c.asn)}`, covers: [], note: 'not matched here: the dashboard has no AS data' };
+      return { criterion: `AS${String(c.asn)}`, covers: [], note: i18n.t('not matched here: the dashboard has no AS data') };
     default:
       return { criterion: JSON.stringify(c), covers: [] };
   }
@@ -192,6 +201,7 @@ export function coverage(c: Row, findings: Row[]): { criterion: string; covers: 
 function ApprovalEvidence({ spec, approval }: { spec: Spec; approval: Row }) {
   const list = spec.find('GET', /^\/api\/v1\/findings$/);
   const findings = useLoad<unknown>(list ? `${list.path}?limit=500` : null);
+  const { t } = useTranslation();
   const rows = rowsOf(findings.data);
   const criteria = Array.isArray(approval.criteria) ? (approval.criteria as Row[]) : [];
   const table = criteria.map((c, i) => {
@@ -201,7 +211,7 @@ function ApprovalEvidence({ spec, approval }: { spec: Spec; approval: Row }) {
   });
   return (
     <div>
-      <h4>Criteria ({criteria.length}) and the findings they cover</h4>
+      <h4>{t('Criteria ({{count}}) and the findings they cover', { count: criteria.length })}</h4>
       <ErrorNote error={findings.error} />
       <DataTable
         caption="Criteria of the approval and the findings each covers"
@@ -211,8 +221,8 @@ function ApprovalEvidence({ spec, approval }: { spec: Spec; approval: Row }) {
         empty="No criteria."
       />
       <p className="small muted">
-        {list ? `Matched in this browser against the ${rows.length} highest-scoring findings you may read.` : 'The findings API is not available: criteria are shown without matching findings.'} Addresses of
-        domestic hosts never appear: findings hold pseudonyms.
+        {list ? t('Matched in this browser against the {{count}} highest-scoring findings you may read.', { count: rows.length }) : t('The findings API is not available: criteria are shown without matching findings.')}{' '}
+        {t('Addresses of domestic hosts never appear: findings hold pseudonyms.')}
       </p>
     </div>
   );
@@ -225,19 +235,20 @@ function ApprovalDetail({ spec, approval, member, onChanged }: { spec: Spec; app
   const a = full.data ?? approval;
   const decide = spec.find('POST', /^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/(decision|decide|decisions)$/);
   const status = String(a.status ?? '');
+  const { t } = useTranslation();
   const facts: Array<[string, unknown]> = [
-    ['Status', a.status],
-    ['Category', a.category],
-    ['Carriers', a.carriers],
-    ['Start', a.start],
-    ['End', a.end],
-    ['Proposed by', a.proposedBy],
-    ['Decided by', a.decidedBy],
-    ['Decided at', a.decidedAt],
-    ['Reasons', a.decisionReason],
+    [t('Status'), a.status],
+    [t('Category'), a.category],
+    [t('Carriers'), a.carriers],
+    [t('Start'), a.start],
+    [t('End'), a.end],
+    [t('Proposed by'), a.proposedBy],
+    [t('Decided by'), a.decidedBy],
+    [t('Decided at'), a.decidedAt],
+    [t('Reasons'), a.decisionReason],
   ];
   return (
-    <div className="detail" aria-label={`The approval chosen: ${id}`}>
+    <div className="detail" aria-label={t('The approval chosen: {{id}}', { id })}>
       <h3>{id}</h3>
       <ErrorNote error={full.error} />
       <dl className="facts">
@@ -252,17 +263,17 @@ function ApprovalDetail({ spec, approval, member, onChanged }: { spec: Spec; app
       {member ? <SelectedFlows spec={spec} id={id} /> : null}
       {member && status === 'approved' && spec.find('POST', /^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/end$/) ? (
         <details className="form-box">
-          <summary>{i18n.t('End this approval now')}</summary>
+          <summary>{t('End this approval now')}</summary>
           <ApiAction key={`end-${id}`} spec={spec} patterns={[/^\/api\/v1\/(selection\/)?approvals\/\{\w+\}\/end$/]} params={{ id }} what="ending approvals" expected="POST /api/v1/approvals/{id}/end" submitLabel="End approval" onDone={onChanged} />
         </details>
       ) : null}
       {!member ? (
-        <p className="muted small">{i18n.t('Only commission members decide approvals.')}</p>
+        <p className="muted small">{t('Only commission members decide approvals.')}</p>
       ) : status !== 'proposed' ? (
-        <p className="small muted">Decided: {fmt(status)}.</p>
+        <p className="small muted">{t('Decided: {{state}}.', { state: fmtCell(status) })}</p>
       ) : decide ? (
         <div className="form-box">
-          <h4>{i18n.t('The commission\'s decision')}</h4>
+          <h4>{t('The commission\'s decision')}</h4>
           <ApiAction
             key={id}
             spec={spec}
@@ -303,7 +314,7 @@ export function ApprovalsPanel({ spec, member, title = 'Approvals of acquisition
               columns={['id', 'category', 'carriers', 'status', 'start', 'end']}
               picked={picked?.id}
               onPick={setPicked}
-              cell={(k, r) => (k === 'status' ? <span className={r.status === 'proposed' ? 'badge pending' : 'badge'}>{fmt(r.status)}</span> : undefined)}
+              cell={(k, r) => (k === 'status' ? <span className={r.status === 'proposed' ? 'badge pending' : 'badge'}>{fmtCell(r.status)}</span> : undefined)}
               empty="No approval."
             />
             {picked ? (
@@ -330,6 +341,7 @@ export function ApprovalsView({ me, spec }: { me: Me; spec: Spec }) {
   const [version, setVersion] = useState(0);
   const [done, setDone] = useState<string | null>(null);
   const lead = me.roles.includes('agency_lead');
+  const { t } = useTranslation();
   const list = spec.find('GET', /^\/api\/v1\/approvals$/);
   const all = useLoad<unknown>(list?.path ?? null);
   const carriersKnown = useMemo(() => [...new Set(rowsOf(all.data).flatMap((a) => (Array.isArray(a.carriers) ? (a.carriers as string[]) : [])))].sort(), [all.data]);
@@ -342,7 +354,7 @@ export function ApprovalsView({ me, spec }: { me: Me; spec: Spec }) {
             spec={spec}
             carriersKnown={carriersKnown}
             onDone={(a) => {
-              setDone(`Approval ${String(a.id)} proposed (${fmt(a.status)}): it waits for the commission.`);
+              setDone(t('Approval {{id}} proposed ({{status}}): it waits for the commission.', { id: String(a.id), status: fmtCell(a.status) }));
               setVersion((v) => v + 1);
               all.reload();
             }}

@@ -185,7 +185,7 @@ function Decisions({ spec, member, kind }: { spec: Spec; member: boolean; kind: 
               empty="No operation."
             />
             {detail ? (
-              <div className="detail" aria-label={`The ${kind} chosen`}>
+              <div className="detail" aria-label={i18n.t('The operation chosen')}>
                 <h3>{String(detail.title ?? detail.name ?? detail.id)}</h3>
                 <ErrorNote error={full.error} />
                 <dl className="facts">

@@ -1,6 +1,6 @@
 /**
  * Flow exploration for the agency (#22), in the spirit of Akvorado within the law: the top external
- * addresses, ports, carriers or categories of the selected flows over a chosen window, by bytes, from
+ * addresses, their AS and country, ports, carriers or categories of the selected flows over a chosen window, by bytes, from
  * GET /api/v1/flows/top (aggregates only, audited). Flows the gate did not select were counted and
  * deleted: they do not exist to explore.
  */
@@ -15,7 +15,7 @@ import { InfraLink } from './Infrastructure.js';
 /** the answer's type, generated from the server's OpenAPI document */
 type Top = Answer<'/api/v1/flows/top'>;
 
-const DIMENSIONS = ['external', 'port', 'carrier', 'category'] as const;
+const DIMENSIONS = ['external', 'port', 'carrier', 'category', 'as', 'country'] as const;
 
 export function FlowExploration({ spec }: { spec: Spec }) {
   const { t } = useTranslation();
@@ -37,7 +37,7 @@ export function FlowExploration({ spec }: { spec: Spec }) {
     };
   }, [rows, t]);
   if (!route) return <NotAvailable what="flow exploration" expected="GET /api/v1/flows/top" />;
-  const names: Record<(typeof DIMENSIONS)[number], string> = { external: t('external addresses'), port: t('ports (port/protocol)'), carrier: t('carriers'), category: t('categories') };
+  const names: Record<(typeof DIMENSIONS)[number], string> = { external: t('external addresses'), port: t('ports (port/protocol)'), carrier: t('carriers'), category: t('categories'), as: t('autonomous systems of the external addresses'), country: t('countries of the external addresses') };
   return (
     <Section
       title="Flow exploration"

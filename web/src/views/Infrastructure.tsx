@@ -13,6 +13,7 @@ import { api, ApiError, fill, rowsOf, type Spec } from '../api.js';
 import { Chart, type ChartOption } from '../chart.js';
 import { ApiAction, DataTable, ErrorNote, NotAvailable, Section, fmt, useLoad } from '../ui.js';
 import { EvidencePanel } from './Evidence.js';
+import { useTranslation } from 'react-i18next';
 import i18n from '../i18n.js';
 
 type Row = Record<string, unknown>;
@@ -37,9 +38,10 @@ export function useInfrastructureHash(): string | null {
 
 /** a link to an address's infrastructure page */
 export function InfraLink({ address }: { address: unknown }) {
+  const { t } = useTranslation();
   if (typeof address !== 'string' || !address) return <>—</>;
   return (
-    <a href={infrastructureHref(address)} aria-label={`Infrastructure page of ${address}`}>
+    <a href={infrastructureHref(address)} aria-label={t('Infrastructure page of {{address}}', { address })}>
       {address}
     </a>
   );
