@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AcdError } from '../../shared/errors.js';
 import { addApiOptions, apiClient, processIo, type CliIo } from '../api-client.js';
+import { renderTable } from '../table.js';
 
 type Opts = Record<string, unknown> & { url?: string; token?: string; json?: boolean };
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -104,7 +105,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .action(async (o: Opts) => {
       const rows = await client(o).call<ApprovalRow[]>('GET', `/api/v1/approvals${o.status ? `?status=${enc(String(o.status))}` : ''}`);
       if (o.json) return io.out(json(rows));
-      io.out(rows.map((a) => `${a.id}\t${a.status}\t${a.category}\t${a.carriers.join(',')}\t${a.criteria.length} criteria\t${a.start} → ${a.end}\n`).join(''));
+      io.out(`${renderTable(['ID', 'STATUS', 'CATEGORY', 'CARRIERS', 'CRITERIA', 'START', 'END'], rows.map((a) => [a.id, a.status, a.category, a.carriers.join(','), a.criteria.length, a.start, a.end]))}\n`);
     });
 
   addApiOptions(ap.command('show').description('one approval as JSON').argument('<id>', 'approval id'))
@@ -147,7 +148,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .action(async (o: Opts) => {
       const rows = await client(o).call<ReidRow[]>('GET', `/api/v1/reidentifications${o.status ? `?status=${enc(String(o.status))}` : ''}`);
       if (o.json) return io.out(json(rows));
-      io.out(rows.map((r) => `${r.id}\t${r.status}\t${r.keyId}\t${r.pseudonyms.length} pseudonyms\t${r.purpose.kind}:${r.purpose.ref}${r.validUntil ? `\tuntil ${r.validUntil}` : ''}\n`).join(''));
+      io.out(`${renderTable(['ID', 'STATUS', 'KEY', 'PSEUDONYMS', 'PURPOSE', 'VALID UNTIL'], rows.map((r) => [r.id, r.status, r.keyId, r.pseudonyms.length, `${r.purpose.kind}:${r.purpose.ref}`, r.validUntil]))}\n`);
     });
 
   addApiOptions(re.command('show').description('one re-identification request as JSON').argument('<id>', 'request id'))
@@ -199,6 +200,6 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .addHelpText('after', '\nExample:\n  $ acd reidentify resolve 6f1c…\n')
     .action(async (id: string, o: Opts) => {
       const r = await client(o).call<{ results: Array<{ pseudonym: string; address: string }> }>('POST', `/api/v1/reidentifications/${enc(id)}/resolve`);
-      io.out(o.json ? json(r) : r.results.map((x) => `${x.pseudonym}\t${x.address}\n`).join(''));
+      io.out(o.json ? json(r) : `${renderTable(['PSEUDONYM', 'ADDRESS'], r.results.map((x) => [x.pseudonym, x.address]))}\n`);
     });
 }
