@@ -12,7 +12,8 @@ import { importDocument, type ImportResult } from '../../vuln/index.js';
 import { renderTable } from '../table.js';
 
 export function register(program: Command): void {
-  const adv = program.command('advisories').description('vulnerability advisories: CSAF 2.0, CVE JSON 5, CISA KEV');
+  const adv = program.command('advisories').description('vulnerability advisories: CSAF 2.0, CVE JSON 5, CISA KEV')
+    .addHelpText('after', '\nExamples:\n  $ acd advisories import known_exploited_vulnerabilities.json\n  $ acd advisories <command> --help   what one command does, its options and an example\n');
   addStoreOptions(adv.command('import').description('import advisory files (CSAF 2.0, CVE JSON 5 records, the CISA KEV catalogue) and match them against the registered systems'))
     .argument('<files...>', 'JSON files')
     .option('--json', 'print the results as a JSON array of {file, kind, id, version, status, rules, affected, alertsChanged, notes} (default: a table)')

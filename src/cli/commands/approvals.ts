@@ -95,7 +95,8 @@ interface ApprovalRow { id: string; status: string; category: string; carriers: 
 interface ReidRow { id: string; status: string; keyId: string; pseudonyms: string[]; purpose: { kind: string; ref: string }; validUntil: string | null }
 
 export function register(program: Command, io: CliIo = processIo()): void {
-  const ap = program.command('approvals').description('approvals of acquisition (the legal ground of the gate) through a running ACD: list, show, propose, decide, end');
+  const ap = program.command('approvals').description('approvals of acquisition (the legal ground of the gate) through a running ACD: list, show, propose, decide, end')
+    .addHelpText('after', '\nExamples:\n  $ ACD_URL=http://127.0.0.1:8080 ACD_TOKEN=… acd approvals list --status proposed\n  $ acd approvals <command> --help   what one command does, its options and an example\n');
   const client = (o: Opts) => apiClient(o, io);
 
   addApiOptions(ap.command('list').description('approvals, newest first'))
@@ -139,7 +140,8 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .addHelpText('after', '\nExample:\n  $ acd approvals end transit-q1 --reason "no longer needed"\n')
     .action(async (id: string, o: Opts) => io.out(json(await client(o).call('POST', `/api/v1/approvals/${enc(id)}/end`, { reason: String(o.reason) }))));
 
-  const re = program.command('reidentify').description('re-identification of pseudonyms through a running ACD: request (agency lead), decide (commission), resolve once (the requester\'s organisation)');
+  const re = program.command('reidentify').description('re-identification of pseudonyms through a running ACD: request (agency lead), decide (commission), resolve once (the requester\'s organisation)')
+    .addHelpText('after', '\nExamples:\n  $ acd reidentify list --status proposed\n  $ acd reidentify <command> --help   what one command does, its options and an example\n');
 
   addApiOptions(re.command('list').description('re-identification requests, newest first (pseudonyms only)'))
     .option('--status <status>', 'proposed, approved, rejected or resolved')

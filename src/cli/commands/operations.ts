@@ -22,7 +22,8 @@ async function withStore<T>(opts: Record<string, unknown>, fn: (store: Awaited<R
 }
 
 export function register(program: Command): void {
-  const ops = program.command('operations').description('neutralisation operations: expiry, blocklists, the GoBGP speaker');
+  const ops = program.command('operations').description('neutralisation operations: expiry, blocklists, the GoBGP speaker')
+    .addHelpText('after', '\nExamples:\n  $ acd operations blocklist --format table\n  $ acd operations <command> --help   what one command does, its options and an example\n');
 
   addStoreOptions(ops.command('expire').description('lift every operation whose approval, ratification or emergency time has ended (audited as ACD); prints a table of the operations lifted (OPERATION, REASON, RESULT)'))
     .option('--json', 'print the operations lifted as a JSON array of {id, reason, error?}')
