@@ -3,14 +3,18 @@
  * under evaluation approvals that select by every detector rule, with one pseudonym key.
  */
 import { readFileSync } from 'node:fs';
-import { importFlowFile, type ImportFormat, type ImportStats } from '../flow/index.js';
+import { importFlowFile, type ImportFormat, type ImportLineError, type ImportStats } from '../flow/index.js';
 import {
   ApprovalSet,
   createPseudonymiser,
   createScope,
+  COUNT_CATEGORIES,
   evaluationApprovals,
   generatePseudonymKey,
+  METRICS,
   parseKeyHex,
+  type CountCategory,
+  type Metric,
   type Scope,
 } from '../selection/index.js';
 import { indicatorsFromFile } from './indicators.js';
@@ -37,12 +41,20 @@ export interface AnalyzeOptions {
   onLabel?: (file: string, lineNo: number, label: string, detailedLabel: string) => void;
   /** sees every flow as it enters the gate, e.g. to pair it with its label (evaluations only) */
   onFlow?: Parameters<typeof importFlowFile>[1]['sink'];
+  /** per malformed line: "FILE:LINE: reason: detail" (never the line's content); the analysis goes on */
+  onError?: (err: ImportLineError) => void;
 }
 
 export interface AnalyzeResult {
   findings: Finding[];
   imports: ImportStats[];
-  gate: Record<string, number>;
+  gate: Record<Metric, number>;
+  /**
+   * The gate's totals per category: foreign-domestic and transit (cross-border), out-of-scope
+   * (domestic↔domestic, dropped at the door). For each, received = outOfScope + noApproval + noKey +
+   * selected + discarded.
+   */
+  gateByCategory: Record<CountCategory, Record<Metric, number>>;
   selections: number;
   scope: Scope;
 }
@@ -69,10 +81,19 @@ export async function analyzeFiles(o: AnalyzeOptions): Promise<AnalyzeResult> {
       sink: onFlow ? (r) => { onFlow(r); pipeline.sink(r); } : pipeline.sink,
       ...(o.onProgress ? { onProgress: (p) => o.onProgress!(file, p.bytesRead, p.totalBytes, p.records, p.elapsedMs) } : {}),
       ...(o.onLabel ? { onLabel: (n, l, d) => o.onLabel!(file, n, l, d) } : {}),
+      ...(o.onError ? { onError: o.onError } : {}),
     });
     imports.push(stats);
   }
   pipeline.flush();
   const findings = pipeline.detectors.findings.list();
-  return { findings, imports, gate: pipeline.gate.totals(), selections: pipeline.selections, scope };
+  const gateByCategory = Object.fromEntries(
+    COUNT_CATEGORIES.map((c) => [c, Object.fromEntries(METRICS.map((m) => [m, 0]))]),
+  ) as Record<CountCategory, Record<Metric, number>>;
+  // the carrier's rows per category and hour (approvalId null) hold every flow once
+  for (const row of pipeline.gate.counts()) {
+    if (row.approvalId !== null) continue;
+    for (const m of METRICS) gateByCategory[row.category][m] += row[m];
+  }
+  return { findings, imports, gate: pipeline.gate.totals(), gateByCategory, selections: pipeline.selections, scope };
 }

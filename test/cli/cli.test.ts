@@ -10,14 +10,13 @@ const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 const acd = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
 
-test('every command has a description and a --help with an example', async () => {
+test('every command and every group of commands has a description and a --help with an example', async () => {
   const program = await buildProgram();
   const walk = (cmd: typeof program): (typeof program)[] => [cmd, ...cmd.commands.flatMap((c) => walk(c as typeof program))];
   const all = walk(program).filter((c) => c !== program);
   assert.ok(all.length >= 3);
   for (const c of all) {
     assert.ok(c.description().length > 10, `${c.name()} has no description`);
-    if (c.commands.length > 0) continue; // a group: its sub-commands carry the examples
     let help = '';
     c.configureOutput({ writeOut: (s) => (help += s), writeErr: (s) => (help += s) });
     c.outputHelp();
@@ -25,6 +24,7 @@ test('every command has a description and a --help with an example', async () =>
     (c as unknown as NodeJS.EventEmitter).emit('afterHelp', { error: false, command: c, write: (s: string) => (help += s) });
     assert.match(help, /Usage:/, `${c.name()} --help`);
     assert.match(help, /Example/, `${c.name()} --help has no example`);
+    assert.match(help, new RegExp(`\\$ (\\S+=\\S+ )*acd (\\S+ )?${c.name()}\\b`), `${c.name()} --help: the example runs ${c.name()}`);
   }
 });
 

@@ -18,6 +18,7 @@ import { createPseudonymiser } from '../../src/selection/index.js';
 import { ipv4ToString, parseIpv4 } from '../../src/flow/index.js';
 import { listAudit } from '../../src/oversight/index.js';
 import type { AcdError } from '../../src/shared/errors.js';
+import { parseTable as table } from '../helpers/table.js';
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
 
@@ -64,7 +65,10 @@ describe('acd approvals / acd reidentify against a running ACD', () => {
     const d = JSON.parse(await acd(t.people.commission_member, ['approvals', 'decide', 'cli-a', 'approve', '--reason', 'necessary and proportionate']));
     assert.deepEqual([d.status, d.decidedBy], ['approved', t.people.commission_member.userId]);
     const list = await acd(t.people.auditor, ['approvals', 'list', '--status', 'approved']);
-    assert.match(list, /^cli-a\tapproved\tforeign-domestic\tcarrier-c\t3 criteria\t/m);
+    const rows = table(list);
+    assert.deepEqual(Object.keys(rows[0] ?? {}), ['ID', 'STATUS', 'CATEGORY', 'CARRIERS', 'CRITERIA', 'START', 'END']);
+    const a = rows.find((x) => x.ID === 'cli-a');
+    assert.deepEqual([a?.STATUS, a?.CATEGORY, a?.CARRIERS, a?.CRITERIA], ['approved', 'foreign-domestic', 'carrier-c', '3']);
     assert.doesNotMatch(list, /cli-file/);
     assert.equal(JSON.parse(await acd(t.people.agency_analyst, ['approvals', 'show', 'cli-file-2'])).status, 'proposed');
     assert.equal(JSON.parse(await acd(t.people.commission_member, ['approvals', 'decide', 'cli-file-2', 'reject', '--reason', 'too broad'])).status, 'rejected');
@@ -86,8 +90,10 @@ describe('acd approvals / acd reidentify against a running ACD', () => {
     await assert.rejects(acd(t.people.agency_lead, ['reidentify', 'resolve', r.id]), (e: AcdError) => e.code === 'REIDENTIFY_NO_DECISION' && e.status === 403);
     const d = JSON.parse(await acd(t.people.commission_member, ['reidentify', 'decide', r.id, 'approve', '--reason', 'owner must be told', '--valid-minutes', '5']));
     assert.equal(d.status, 'approved');
-    assert.match(await acd(t.people.commission_member, ['reidentify', 'list']), new RegExp(`^${r.id}\\tapproved\\tkey-cli-a\\t1 pseudonyms\\tfinding:beacon`, 'm'));
-    assert.equal(await acd(t.people.agency_lead, ['reidentify', 'resolve', r.id]), `${pseudonym}\t147.32.83.234\n`);
+    const req = table(await acd(t.people.commission_member, ['reidentify', 'list'])).find((x) => x.ID === r.id);
+    assert.deepEqual([req?.STATUS, req?.KEY, req?.PSEUDONYMS, req?.PURPOSE], ['approved', 'key-cli-a', '1', 'finding:beacon|41.108.179.197|443/6']);
+    assert.match(req?.['VALID UNTIL'] ?? '', /^\d{4}-\d\d-\d\dT/);
+    assert.deepEqual(table(await acd(t.people.agency_lead, ['reidentify', 'resolve', r.id])), [{ PSEUDONYM: pseudonym, ADDRESS: '147.32.83.234' }]);
     await assert.rejects(acd(t.people.agency_lead, ['reidentify', 'resolve', r.id]), (e: AcdError) => e.code === 'REIDENTIFY_USED' && e.status === 409);
   });
 

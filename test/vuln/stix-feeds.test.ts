@@ -19,6 +19,7 @@ import { importDocument, listAlerts, shareAdvisoryStix } from '../../src/vuln/in
 import { pullVulnFeed } from '../../src/vuln/feeds.js';
 import { makeWorld, type World } from '../reports/fixtures.js';
 import { HMI_CPE, hmiAdvisory, kevCatalogue, vpnRecord } from './fixtures.js';
+import { parseTable } from '../helpers/table.js';
 
 describe('vuln: STIX links and feeds', () => {
   let store: Store;
@@ -100,7 +101,8 @@ describe('vuln: STIX links and feeds', () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify(bad));
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../src/cli/main.ts'), 'advisories', 'import', join(dir, 'ok.json'), join(dir, 'bad.json'), '--data', join(dir, 'data')], { encoding: 'utf8', timeout: 300_000 }); // long: a loaded 2-core box starts tsx and PGlite slowly
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stdout, /ok\.json: advisory TEST-CSAF-2026-0001 version 1 new/);
+    const rows = parseTable(r.stdout);
+    assert.deepEqual(rows.map((x) => [x.FILE, x.KIND, x.ID, x.VERSION, x.STATUS]), [[join(dir, 'ok.json'), 'advisory', 'TEST-CSAF-2026-0001', '1', 'new']]);
     assert.match(r.stderr, /bad\.json: refused: .*\/document\/publisher\/category.*VULN_INVALID_CSAF/);
   });
 });

@@ -6,7 +6,8 @@ import { SYSTEM_ACTOR, createOrganisation, createPerson } from '../../auth/index
 import { AcdError } from '../../shared/errors.js';
 
 export function register(program: Command): void {
-  const admin = program.command('admin').description('Administration: bootstrap the first administrator');
+  const admin = program.command('admin').description('Administration: bootstrap the first administrator')
+    .addHelpText('after', '\nExamples:\n  $ acd admin create --username root-admin --data ./.acd\n  $ acd admin <command> --help   what one command does, its options and an example\n');
   addStoreOptions(
     admin
       .command('create')

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AcdError } from '../../shared/errors.js';
 import { addApiOptions, apiClient, processIo, type CliIo } from '../api-client.js';
+import { renderTable } from '../table.js';
 
 type Opts = Record<string, unknown> & { url?: string; token?: string; json?: boolean };
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -94,7 +95,8 @@ interface ApprovalRow { id: string; status: string; category: string; carriers: 
 interface ReidRow { id: string; status: string; keyId: string; pseudonyms: string[]; purpose: { kind: string; ref: string }; validUntil: string | null }
 
 export function register(program: Command, io: CliIo = processIo()): void {
-  const ap = program.command('approvals').description('approvals of acquisition (the legal ground of the gate) through a running ACD: list, show, propose, decide, end');
+  const ap = program.command('approvals').description('approvals of acquisition (the legal ground of the gate) through a running ACD: list, show, propose, decide, end')
+    .addHelpText('after', '\nExamples:\n  $ ACD_URL=http://127.0.0.1:8080 ACD_TOKEN=… acd approvals list --status proposed\n  $ acd approvals <command> --help   what one command does, its options and an example\n');
   const client = (o: Opts) => apiClient(o, io);
 
   addApiOptions(ap.command('list').description('approvals, newest first'))
@@ -104,7 +106,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .action(async (o: Opts) => {
       const rows = await client(o).call<ApprovalRow[]>('GET', `/api/v1/approvals${o.status ? `?status=${enc(String(o.status))}` : ''}`);
       if (o.json) return io.out(json(rows));
-      io.out(rows.map((a) => `${a.id}\t${a.status}\t${a.category}\t${a.carriers.join(',')}\t${a.criteria.length} criteria\t${a.start} → ${a.end}\n`).join(''));
+      io.out(`${renderTable(['ID', 'STATUS', 'CATEGORY', 'CARRIERS', 'CRITERIA', 'START', 'END'], rows.map((a) => [a.id, a.status, a.category, a.carriers.join(','), a.criteria.length, a.start, a.end]))}\n`);
     });
 
   addApiOptions(ap.command('show').description('one approval as JSON').argument('<id>', 'approval id'))
@@ -138,7 +140,8 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .addHelpText('after', '\nExample:\n  $ acd approvals end transit-q1 --reason "no longer needed"\n')
     .action(async (id: string, o: Opts) => io.out(json(await client(o).call('POST', `/api/v1/approvals/${enc(id)}/end`, { reason: String(o.reason) }))));
 
-  const re = program.command('reidentify').description('re-identification of pseudonyms through a running ACD: request (agency lead), decide (commission), resolve once (the requester\'s organisation)');
+  const re = program.command('reidentify').description('re-identification of pseudonyms through a running ACD: request (agency lead), decide (commission), resolve once (the requester\'s organisation)')
+    .addHelpText('after', '\nExamples:\n  $ acd reidentify list --status proposed\n  $ acd reidentify <command> --help   what one command does, its options and an example\n');
 
   addApiOptions(re.command('list').description('re-identification requests, newest first (pseudonyms only)'))
     .option('--status <status>', 'proposed, approved, rejected or resolved')
@@ -147,7 +150,7 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .action(async (o: Opts) => {
       const rows = await client(o).call<ReidRow[]>('GET', `/api/v1/reidentifications${o.status ? `?status=${enc(String(o.status))}` : ''}`);
       if (o.json) return io.out(json(rows));
-      io.out(rows.map((r) => `${r.id}\t${r.status}\t${r.keyId}\t${r.pseudonyms.length} pseudonyms\t${r.purpose.kind}:${r.purpose.ref}${r.validUntil ? `\tuntil ${r.validUntil}` : ''}\n`).join(''));
+      io.out(`${renderTable(['ID', 'STATUS', 'KEY', 'PSEUDONYMS', 'PURPOSE', 'VALID UNTIL'], rows.map((r) => [r.id, r.status, r.keyId, r.pseudonyms.length, `${r.purpose.kind}:${r.purpose.ref}`, r.validUntil]))}\n`);
     });
 
   addApiOptions(re.command('show').description('one re-identification request as JSON').argument('<id>', 'request id'))
@@ -199,6 +202,6 @@ export function register(program: Command, io: CliIo = processIo()): void {
     .addHelpText('after', '\nExample:\n  $ acd reidentify resolve 6f1c…\n')
     .action(async (id: string, o: Opts) => {
       const r = await client(o).call<{ results: Array<{ pseudonym: string; address: string }> }>('POST', `/api/v1/reidentifications/${enc(id)}/resolve`);
-      io.out(o.json ? json(r) : r.results.map((x) => `${x.pseudonym}\t${x.address}\n`).join(''));
+      io.out(o.json ? json(r) : `${renderTable(['PSEUDONYM', 'ADDRESS'], r.results.map((x) => [x.pseudonym, x.address]))}\n`);
     });
 }

@@ -77,7 +77,8 @@ async function exportFromStore(opts: Record<string, unknown>): Promise<unknown> 
 }
 
 export function register(program: Command): void {
-  const audit = program.command('audit').description('The tamper-evident audit log: verify, export, public key, transparency report');
+  const audit = program.command('audit').description('The tamper-evident audit log: verify, export, public key, transparency report')
+    .addHelpText('after', '\nExamples:\n  $ acd audit verify --url https://acd.example.org --key commission-copy.vkey\n  $ acd audit <command> --help   what one command does, its options and an example\n');
 
   audit
     .command('verify')

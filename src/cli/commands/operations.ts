@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { addStoreOptions, configFromOptions } from '../options.js';
 import { openStore } from '../../store/index.js';
 import { AcdError } from '../../shared/errors.js';
+import { renderTable } from '../table.js';
 import { blocklistCsv, blocklistEntries, blocklistStix, blocklistText, driversFromConfig, expireOperations, gobgpdConfig } from '../../operations/index.js';
 
 async function withStore<T>(opts: Record<string, unknown>, fn: (store: Awaited<ReturnType<typeof openStore>>, data: string) => Promise<T>): Promise<T> {
@@ -21,23 +22,30 @@ async function withStore<T>(opts: Record<string, unknown>, fn: (store: Awaited<R
 }
 
 export function register(program: Command): void {
-  const ops = program.command('operations').description('neutralisation operations: expiry, blocklists, the GoBGP speaker');
+  const ops = program.command('operations').description('neutralisation operations: expiry, blocklists, the GoBGP speaker')
+    .addHelpText('after', '\nExamples:\n  $ acd operations blocklist --format table\n  $ acd operations <command> --help   what one command does, its options and an example\n');
 
-  addStoreOptions(ops.command('expire').description('lift every operation whose approval, ratification or emergency time has ended (audited as ACD)'))
-    .addHelpText('after', '\nDrivers come from the configuration (rpzZoneFile, gobgpApi, ...; see the README configuration table).\n\nExample:\n  $ acd operations expire --db postgres://acd@127.0.0.1:5432/acd\n')
+  addStoreOptions(ops.command('expire').description('lift every operation whose approval, ratification or emergency time has ended (audited as ACD); prints a table of the operations lifted (OPERATION, REASON, RESULT)'))
+    .option('--json', 'print the operations lifted as a JSON array of {id, reason, error?}')
+    .addHelpText('after', '\nDrivers come from the configuration (rpzZoneFile, gobgpApi, ...; see the README configuration table). Exit status 1 when a driver failed to lift one.\n\nExample:\n  $ acd operations expire --db postgres://acd@127.0.0.1:5432/acd\n')
     .action(async (opts: Record<string, unknown>) => {
       const out = await withStore(opts, (store) => expireOperations(store.db, driversFromConfig(store.db, configFromOptions(opts)), new Date()));
-      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      else process.stdout.write(`${renderTable(['OPERATION', 'REASON', 'RESULT'], out.map((o) => [o.id, o.reason, o.error ? `failed: ${o.error}` : 'lifted']))}\n${out.length} operations due\n`);
       if (out.some((o) => o.error)) process.exitCode = 1;
     });
 
   addStoreOptions(ops.command('blocklist').description('print the measures in force as a blocklist'))
-    .option('--format <format>', 'txt, csv or stix', 'txt')
-    .addHelpText('after', '\nExample:\n  $ acd operations blocklist --format csv > blocklist.csv\n')
+    .option('--format <format>', 'txt (one address or name a line, for firewalls and resolvers), csv, stix (a STIX 2.1 bundle) or table (for people: TYPE, VALUE, MEASURES, OPERATIONS, SINCE, UNTIL)', 'txt')
+    .addHelpText('after', '\nExamples:\n  $ acd operations blocklist --format csv > blocklist.csv\n  $ acd operations blocklist --format table\n')
     .action(async (opts: Record<string, unknown>) => {
       const format = String(opts.format);
-      if (!['txt', 'csv', 'stix'].includes(format)) throw new AcdError('BAD_FORMAT', `--format: ${format} is not txt, csv or stix`);
+      if (!['txt', 'csv', 'stix', 'table'].includes(format)) throw new AcdError('BAD_FORMAT', `--format: ${format} is not txt, csv, stix or table`);
       const entries = await withStore(opts, (store) => blocklistEntries(store.db));
+      if (format === 'table') {
+        process.stdout.write(`${renderTable(['TYPE', 'VALUE', 'MEASURES', 'OPERATIONS', 'SINCE', 'UNTIL'], entries.map((e) => [e.type, e.value, e.kinds.join(' '), e.operations.join(' '), e.since, e.until ?? 'emergency: awaiting the commission']))}\n`);
+        return;
+      }
       process.stdout.write(format === 'csv' ? blocklistCsv(entries) : format === 'stix' ? `${JSON.stringify(blocklistStix(entries), null, 2)}\n` : blocklistText(entries));
     });
 

@@ -20,7 +20,8 @@ function listenOf(s: string): { host: string; port: number } {
 }
 
 export function register(program: Command): void {
-  const w = program.command('witness').description("The audit log's witness (C2SP tlog-witness): cosigns heads that are consistent with the last it cosigned");
+  const w = program.command('witness').description("The audit log's witness (C2SP tlog-witness): cosigns heads that are consistent with the last it cosigned")
+    .addHelpText('after', '\nExamples:\n  $ acd witness key --data ./.acd-witness --name commission/witness\n  $ acd witness <command> --help   what one command does, its options and an example\n');
   w.command('serve', { isDefault: true })
     .description('Run the witness: POST /add-checkpoint; keeps its key and its last cosigned size per log in --data')
     .requiredOption('--data <dir>', "the witness's own data folder (never the server's)")
@@ -29,7 +30,7 @@ export function register(program: Command): void {
     .option('--listen <host:port>', 'address to listen on (port 0: any free port)', '127.0.0.1:7380')
     .option('--log-level <level>', 'pino level', 'info')
     .option('--exit-with-parent', 'exit when standard input closes (how `acd demo` runs it beside the server)')
-    .addHelpText('after', '\nExamples:\n  $ acd witness --data /var/lib/acd-witness --log-key "$(acd audit key)" --listen 0.0.0.0:7380 --name commission.example.org/witness')
+    .addHelpText('after', '\nExamples:\n  $ acd witness serve --data /var/lib/acd-witness --log-key "$(acd audit key)" --listen 0.0.0.0:7380 --name commission.example.org/witness\n  $ acd witness --data /var/lib/acd-witness --log-key log.vkey     (serve is the default command)')
     .action(async (opts: { data: string; logKey: string[]; name: string; listen: string; logLevel: string; exitWithParent?: boolean }) => {
       const logger = createLogger({ level: opts.logLevel, name: 'witness', destination: process.stderr });
       const witness = createWitness({ dataDir: opts.data, name: opts.name, logs: opts.logKey.map(keyText), logger });
