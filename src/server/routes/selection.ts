@@ -4,7 +4,8 @@
  * flows selected under an approval (every look is audited).
  */
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import { ApprovalSchema, APPROVAL_STATUSES, TOP_DIMENSIONS, topSelected, approvalErrors, carrierOverview, listCarrierMappings, setCarrierIds, decideApproval, endApproval, getApproval, listApprovals, proposeApproval, readSelectedFlows, type ApprovalStatus } from '../../selection/index.js';
 import { recordAudit } from '../../oversight/index.js';
@@ -91,17 +92,18 @@ const reidentifyValidator = () => (body: unknown) => {
 const ReidListQuery = Type.Object({ status: Type.Optional(Type.Union(REIDENTIFICATION_STATUSES.map((s) => Type.Literal(s)))) }, { additionalProperties: false });
 const Resolution = Type.Object({ request: StoredReidentificationSchema, results: Type.Array(Type.Object({ pseudonym: Type.String(), address: Type.String() })) });
 
-export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function selectionRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = ctx.store;
   const reload = async () => ctx.pipeline?.reloadApprovals();
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>(
+  app.get(
     '/api/v1/approvals',
     { config: { access: { roles: READERS } }, schema: { summary: 'Approvals, newest first', tags: ['selection'], querystring: ListQuery, response: { 200: Type.Array(Stored) } } },
     async (req) => listApprovals(db, req.query.status as ApprovalStatus | undefined),
   );
 
-  app.get<{ Querystring: Static<typeof OverviewQuery> }>(
+  app.get(
     '/api/v1/carrier/overview',
     {
       config: { access: { roles: ['carrier'] } },
@@ -116,7 +118,7 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   }, { additionalProperties: false });
   const TopRowSchema = Type.Object({ key: Type.String(), flows: Type.Number(), packets: Type.Number(), bytes: Type.Number() });
-  app.get<{ Querystring: Static<typeof TopQuery> }>(
+  app.get(
     '/api/v1/flows/top',
     {
       config: { access: { roles: ['agency_analyst', 'agency_lead'], orgKinds: ['agency'] } },
@@ -135,7 +137,7 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     async (req) => listCarrierMappings(db, actorOf(req)),
   );
 
-  app.put<{ Params: Static<typeof OrgParams>; Body: Static<typeof CarrierIdsBody> }>(
+  app.put(
     '/api/v1/organisations/:orgId/carrier-ids',
     {
       config: { access: { roles: ['admin'] } },
@@ -144,7 +146,7 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     async (req) => ({ orgId: req.params.orgId, carrierIds: await setCarrierIds(db, actorOf(req), req.params.orgId, req.body.carrierIds, req.body.reason) }),
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get(
     '/api/v1/approvals/:id',
     { config: { access: { roles: READERS } }, schema: { summary: 'One approval', tags: ['selection'], params: IdParams, response: { 200: Stored } } },
     async (req) => getApproval(db, req.params.id),
@@ -164,7 +166,7 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
   );
 
-  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof DecisionBody> }>(
+  app.post(
     '/api/v1/approvals/:id/decision',
     { config: { access: { roles: ['commission_member'] } }, schema: { summary: "The commission's decision: approve or reject, with reasons", tags: ['selection'], params: IdParams, body: DecisionBody, response: { 200: Stored } } },
     async (req) => {
@@ -174,7 +176,7 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
   );
 
-  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReasonBody> }>(
+  app.post(
     '/api/v1/approvals/:id/end',
     { config: { access: { roles: ['commission_member'] } }, schema: { summary: 'End an approval in force now', tags: ['selection'], params: IdParams, body: ReasonBody, response: { 200: Stored } } },
     async (req) => {
@@ -184,7 +186,7 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
   );
 
-  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof FlowsQuery> }>(
+  app.get(
     '/api/v1/approvals/:id/flows',
     {
       config: { access: { roles: ['commission_member'] } },
@@ -204,13 +206,13 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
   );
 
   // Re-identification: a pseudonym back to its address, only under a commission decision, once.
-  app.get<{ Querystring: Static<typeof ReidListQuery> }>(
+  app.get(
     '/api/v1/reidentifications',
     { config: { access: { roles: ['agency_lead', 'commission_member', 'auditor'], orgKinds: ['agency', 'commission'] } }, schema: { summary: 'Re-identification requests, newest first (pseudonyms only, never addresses)', tags: ['selection'], querystring: ReidListQuery, response: { 200: Type.Array(StoredReidentificationSchema) } } },
     async (req) => listReidentifications(db, req.query.status as ReidentificationStatus | undefined),
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>(
+  app.get(
     '/api/v1/reidentifications/:id',
     { config: { access: { roles: ['agency_lead', 'commission_member', 'auditor'], orgKinds: ['agency', 'commission'] } }, schema: { summary: 'One re-identification request', tags: ['selection'], params: IdParams, response: { 200: StoredReidentificationSchema } } },
     async (req) => getReidentification(db, req.params.id),
@@ -230,13 +232,13 @@ export async function selectionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
   );
 
-  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ReidentificationDecisionSchema> }>(
+  app.post(
     '/api/v1/reidentifications/:id/decision',
     { config: { access: { roles: ['commission_member'] } }, schema: { summary: "The commission's decision on a re-identification request: approve (valid for validForMinutes, default 60) or reject, with reasons", tags: ['selection'], params: IdParams, body: ReidentificationDecisionSchema, response: { 200: StoredReidentificationSchema } } },
     async (req) => decideReidentification(db, actorOf(req), req.params.id, req.body),
   );
 
-  app.post<{ Params: Static<typeof IdParams> }>(
+  app.post(
     '/api/v1/reidentifications/:id/resolve',
     {
       config: { access: { roles: ['agency_lead', 'agency_analyst'] } },
