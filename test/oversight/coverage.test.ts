@@ -37,6 +37,13 @@ const reportContent = {
 const DRIVEN: Array<[string, Drive]> = [
   ['POST /api/v1/auth/login', { call: (t) => ({ as: null, url: '/api/v1/auth/login', body: { username: t.people.auditor.username, password: TEST_PASSWORD } }) }],
   ['POST /api/v1/organisations', { call: (t) => ({ as: t.people.admin, url: '/api/v1/organisations', body: { name: 'Coverage ministry', kind: 'ministry' } }), keep: (j, s) => (s.ministry = id(j)) }],
+  ['PUT /api/v1/organisations/:orgId/carrier-ids', {
+    call: async (t) => {
+      // a carrier organisation to assign ids to (made here: the route under test is the assignment)
+      const org = await t.app.inject({ method: 'POST', url: '/api/v1/organisations', headers: bearer(t.people.admin), payload: { name: 'Coverage carrier', kind: 'carrier' } });
+      return { as: t.people.admin, url: `/api/v1/organisations/${org.json().id}/carrier-ids`, body: { carrierIds: ['coverage-link-1'], reason: 'coverage: a new interconnect' } };
+    },
+  }],
   ['POST /api/v1/people', { call: (t) => ({ as: t.people.admin, url: '/api/v1/people', body: { orgId: t.people.partner.orgId, username: 'coverage-partner', displayName: 'Coverage', roles: ['partner'] } }) }],
   ['POST /api/v1/people/:userId/tokens', { call: (t) => ({ as: t.people.partner, url: `/api/v1/people/${t.people.partner.userId}/tokens`, body: { name: 'coverage' } }), keep: (j, s) => (s.token = id(j)) }],
   ['DELETE /api/v1/people/:userId/tokens/:tokenId', { call: (t, s) => ({ as: t.people.partner, url: `/api/v1/people/${t.people.partner.userId}/tokens/${s.token}` }) }],
