@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { Counter } from 'prom-client';
-import { periodic, withTables, type BufferedOptions, type Database, type Writer } from '../store/index.js';
+import { timedWriter, withTables, type BufferedOptions, type Database, type Writer } from '../store/index.js';
 import type { Finding } from '../detect/index.js';
 import type { FindingTables } from './tables.js';
 import { silentLogger } from '../shared/log.js';
@@ -88,23 +88,13 @@ export function createFindingWriter(db: Kysely<Database>, opts: Partial<Buffered
       )
       .execute();
   };
-  const timer = periodic(flush, o.flushMs, logger, o.name);
-  return {
+  return timedWriter<Finding>(o, logger, {
     push(f) {
       if (!pending.has(f.key) && pending.size >= o.maxPending) { drop(); return; }
       pending.set(f.key, f);
     },
     flush,
-    start: () => timer.start(),
-    async stop() {
-      timer.stop();
-      await flush();
-    },
-    get pending() {
-      return pending.size;
-    },
-    get dropped() {
-      return droppedN;
-    },
-  };
+    pending: () => pending.size,
+    dropped: () => droppedN,
+  });
 }

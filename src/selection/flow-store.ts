@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { Counter } from 'prom-client';
-import { batchInsert, periodic, withTables, type BufferedOptions, type Database, type Writer } from '../store/index.js';
+import { batchInsert, timedWriter, withTables, type BufferedOptions, type Database, type Writer } from '../store/index.js';
 import type { SelectedFlowTable, SelectionTables } from './tables.js';
 import type { SelectedFlow } from './flows.js';
 import { METRICS, type CountRow } from './counters.js';
@@ -63,8 +63,7 @@ export function createSelectedFlowWriter(db: Kysely<Database>, opts: Partial<Buf
       throw e;
     }
   };
-  const timer = periodic(flush, o.flushMs, logger, o.name);
-  return {
+  return timedWriter<SelectedFlow>(o, logger, {
     push(f) {
       if (rows.length >= o.maxPending) {
         droppedN++;
@@ -79,18 +78,9 @@ export function createSelectedFlowWriter(db: Kysely<Database>, opts: Partial<Buf
       ]);
     },
     flush,
-    start: () => timer.start(),
-    async stop() {
-      timer.stop();
-      await flush();
-    },
-    get pending() {
-      return rows.length;
-    },
-    get dropped() {
-      return droppedN;
-    },
-  };
+    pending: () => rows.length,
+    dropped: () => droppedN,
+  });
 }
 
 /** Adds gate count rows to their hour's stored counts. */

@@ -15,5 +15,5 @@ import type { Database } from './schema.js';
 export function withTables<T>(db: Kysely<Database>): Kysely<Database & T> {
   return db as unknown as Kysely<Database & T>;
 }
-export { periodic, type BufferedOptions, type Writer } from './writer.js';
+export { periodic, timedWriter, type BufferedOptions, type Writer } from './writer.js';
 export { STORE_ERRORS, storeError, type StoreErrorCode } from './errors.js';

@@ -54,3 +54,30 @@ export function periodic(flush: () => Promise<unknown>, ms: number, logger: Logg
     },
   };
 }
+
+/**
+ * A Writer from a writer's own buffer (push, flush, counts) and the shared lifecycle: a `periodic` timer
+ * that starts and stops it, and a stop that writes what is left.
+ */
+export function timedWriter<T>(
+  o: BufferedOptions,
+  logger: Logger,
+  own: { push(item: T): void; flush(): Promise<number>; pending(): number; dropped(): number },
+): Writer<T> {
+  const timer = periodic(own.flush, o.flushMs, logger, o.name);
+  return {
+    push: own.push,
+    flush: own.flush,
+    start: () => timer.start(),
+    async stop() {
+      timer.stop();
+      await own.flush();
+    },
+    get pending() {
+      return own.pending();
+    },
+    get dropped() {
+      return own.dropped();
+    },
+  };
+}
